@@ -1,0 +1,101 @@
+"""The decision record every decision event carries: what, why, under which authority, when.
+
+`decided_at` is valid time (when the decision was taken, e.g. the board meeting); the event's own
+timestamp is transaction time (when it was recorded here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from domain.errors import InvalidValue
+from domain.values.text import required_text
+
+NEED_DECISIONS = ("prioritise", "park", "reopen", "reject", "decide_to_procure", "mark_realised")
+PROCUREMENT_DECISIONS = (
+    "screen",
+    "choose_procedure",
+    "publish",
+    "award",
+    "cancel",
+    "sign_contract",
+    "close",
+)
+PARTICIPATION_DECISIONS = ("join", "decline", "withdraw")
+DECISION_TYPES = NEED_DECISIONS + PROCUREMENT_DECISIONS + PARTICIPATION_DECISIONS
+
+AUTHORITY_DELEGATION = "delegation"
+AUTHORITY_BOARD = "board"
+
+
+@dataclass(frozen=True)
+class AuthorityClaim:
+    """What the decider says backs the decision, before it has been checked."""
+
+    kind: str
+    rule_id: str | None = None
+    body: str | None = None
+    minutes_reference: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> AuthorityClaim:
+        if not isinstance(data, dict):
+            raise InvalidValue("authority: must be an object with a kind", field="authority")
+        kind = data.get("kind")
+        if kind not in (AUTHORITY_DELEGATION, AUTHORITY_BOARD):
+            raise InvalidValue(
+                "authority.kind: must be 'delegation' or 'board'", field="authority.kind"
+            )
+        if kind == AUTHORITY_BOARD:
+            return cls(
+                kind=kind,
+                body=required_text(data.get("body"), field="authority.body", max_length=200),
+                minutes_reference=required_text(
+                    data.get("minutes_reference"),
+                    field="authority.minutes_reference",
+                    max_length=200,
+                ),
+            )
+        rule_id = data.get("rule_id")
+        return cls(
+            kind=kind,
+            rule_id=None
+            if rule_id in (None, "")
+            else required_text(rule_id, field="authority.rule_id", max_length=64),
+        )
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """A checked decision, ready to be stored on the decided aggregate's event."""
+
+    type: str
+    rationale: str
+    authority: dict[str, Any]
+    decided_at: datetime
+    decided_by: str
+    municipality: str
+    value_sek: Decimal | None = None
+
+    def as_event_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "type": self.type,
+            "rationale": self.rationale,
+            "authority": dict(self.authority),
+            "decided_at": self.decided_at,
+            "decided_by": self.decided_by,
+            "municipality": self.municipality,
+        }
+        if self.value_sek is not None:
+            data["value_sek"] = self.value_sek
+        return data
+
+    def require_type(self, expected: str) -> None:
+        if self.type != expected:
+            raise InvalidValue(
+                f"decision of type {self.type!r} cannot be used as a {expected!r} decision",
+                field="type",
+            )

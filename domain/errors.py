@@ -1,0 +1,50 @@
+"""Refusals the domain gives, each naming the rule or field that refused.
+
+The HTTP layer maps them to problem answers: invalid input to 422, a broken business rule to 409,
+a decision without authority to 403. The `rule` is a stable machine-readable code.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    rule = "domain_rule"
+
+    def __init__(self, message: str, *, rule: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if rule is not None:
+            self.rule = rule
+        self.field = field
+
+
+class InvalidValue(DomainError):
+    """A value that can never be right, whatever the state (bad format, out of range)."""
+
+    rule = "invalid_value"
+
+
+class RuleViolation(DomainError):
+    """A command that is well-formed but not allowed by a business or legal rule now."""
+
+    rule = "rule_violation"
+
+
+class WrongState(RuleViolation):
+    rule = "wrong_state"
+
+
+class AuthorityMissing(DomainError):
+    """A decision that neither the delegation order nor a recorded board decision backs."""
+
+    rule = "no_authority"
+
+
+class NotParticipant(DomainError):
+    """A municipality acting on behalf of another one."""
+
+    rule = "not_own_decision"
+
+
+class MissingAuditContext(RuntimeError):
+    """An event was about to be recorded without knowing who caused it: a programming error."""

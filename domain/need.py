@@ -1,0 +1,432 @@
+"""Need (behov / utmaning): a solution-neutral challenge, analysed, prioritised, procured."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import event
+
+from domain.audit import Actor, AuditedAggregate
+from domain.decisions import DecisionRecord
+from domain.errors import InvalidValue, NotParticipant, RuleViolation, WrongState
+from domain.values.text import optional_text, required_text, text_list
+
+if TYPE_CHECKING:
+    from domain.procurement import Procurement
+
+IDENTIFIED = "identified"
+PRIORITISED = "prioritised"
+PARKED = "parked"
+REJECTED = "rejected"
+PROCUREMENT_DECIDED = "procurement_decided"
+IN_PROCUREMENT = "in_procurement"
+REALISED = "realised"
+NEED_STATES = (
+    IDENTIFIED, PRIORITISED, PARKED, REJECTED, PROCUREMENT_DECIDED, IN_PROCUREMENT, REALISED
+)  # fmt: skip
+# Analysis (SWOT, workshops, edits) belongs to the time before the procurement decision.
+OPEN_FOR_ANALYSIS = (IDENTIFIED, PRIORITISED, PARKED)
+
+QUADRANTS = ("strength", "weakness", "opportunity", "threat")
+REJECTION_REASONS = ("met_in_house", "not_feasible", "duplicate", "other")
+SCORE_CRITERIA = (
+    "impact", "feasibility", "market_readiness", "cost_viability", "organisational_readiness"
+)  # fmt: skip
+DEFAULT_WEIGHTS = {criterion: Decimal(1) for criterion in SCORE_CRITERIA}
+PRIVATE = "private"
+SHARED = "shared"
+
+
+def _weighted_total(scores: dict[str, int], weights: dict[str, Decimal]) -> Decimal:
+    total_weight = sum(weights.values(), Decimal(0))
+    weighted = sum((Decimal(scores[c]) * weights[c] for c in SCORE_CRITERIA), Decimal(0))
+    return (weighted / total_weight).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def parse_scores(scores: object) -> dict[str, int]:
+    if not isinstance(scores, dict):
+        raise InvalidValue("scores: must be an object with the five criteria", field="scores")
+    unknown = set(scores) - set(SCORE_CRITERIA)
+    if unknown:
+        raise InvalidValue(f"scores: unknown criteria {sorted(unknown)}", field="scores")
+    parsed: dict[str, int] = {}
+    for criterion in SCORE_CRITERIA:
+        value = scores.get(criterion)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise InvalidValue(
+                f"scores.{criterion}: a whole number from 1 to 5", field=f"scores.{criterion}"
+            )
+        parsed[criterion] = value
+    return parsed
+
+
+def parse_weights(weights: object) -> dict[str, Decimal]:
+    if weights is None:
+        return dict(DEFAULT_WEIGHTS)
+    if not isinstance(weights, dict) or set(weights) != set(SCORE_CRITERIA):
+        raise InvalidValue("weights: give a weight for each of the five criteria", field="weights")
+    parsed = {}
+    for criterion in SCORE_CRITERIA:
+        try:
+            value = Decimal(str(weights[criterion]))
+        except ArithmeticError:
+            raise InvalidValue(f"weights.{criterion}: a number", field="weights") from None
+        if not value.is_finite() or value < 0 or value > 100:
+            raise InvalidValue(f"weights.{criterion}: from 0 to 100", field="weights")
+        parsed[criterion] = value
+    if sum(parsed.values()) == 0:
+        raise InvalidValue("weights: at least one weight must be above zero", field="weights")
+    return parsed
+
+
+class Need(AuditedAggregate):
+    TOPIC = "innoledger:Need"
+    TENANT_FIELD = "owner"
+
+    @classmethod
+    def identify(
+        cls,
+        *,
+        owner: str,
+        title: str,
+        problem_statement: str,
+        innovation_area_id: str,
+        affected_end_users: object = None,
+        competences: object = None,
+    ) -> Need:
+        return cls(
+            owner=owner,
+            title=required_text(title, field="title", max_length=200),
+            problem_statement=required_text(
+                problem_statement, field="problem_statement", max_length=10000
+            ),
+            innovation_area_id=str(innovation_area_id),
+            affected_end_users=text_list(affected_end_users, field="affected_end_users"),
+            competences=text_list(competences, field="competences"),
+        )
+
+    @event("Created", topic="innoledger:Need.Identified")
+    def __init__(
+        self,
+        owner: str,
+        title: str,
+        problem_statement: str,
+        innovation_area_id: str,
+        affected_end_users: list[str],
+        competences: list[str],
+    ) -> None:
+        self.owner = owner
+        self.co_owners: list[str] = []
+        self.title = title
+        self.problem_statement = problem_statement
+        self.innovation_area_id = innovation_area_id
+        self.affected_end_users = list(affected_end_users)
+        self.competences = list(competences)
+        self.swot: list[dict[str, Any]] = []
+        self.workshops: list[dict[str, Any]] = []
+        self.scorings: list[dict[str, Any]] = []
+        self.visibility = PRIVATE
+        self.status = IDENTIFIED
+        self.decisions: list[dict[str, Any]] = []
+        self.rejection_reason: str | None = None
+        self.procurement_id: str | None = None
+
+    @property
+    def tenant(self) -> str:
+        return self.owner
+
+    @property
+    def is_shared(self) -> bool:
+        return self.visibility == SHARED
+
+    def is_owned_by(self, municipality: str | None) -> bool:
+        return municipality == self.owner or municipality in self.co_owners
+
+    def _require_status(self, *allowed: str, action: str) -> None:
+        if self.status not in allowed:
+            raise WrongState(
+                f"cannot {action} a need that is {self.status}"
+                f" (allowed when {' or '.join(allowed)})"
+            )
+
+    # Description
+
+    def edit(self, **changes: object) -> None:
+        self._require_status(*OPEN_FOR_ANALYSIS, action="edit")
+        cleaned: dict[str, Any] = {}
+        for field, value in changes.items():
+            if field == "title":
+                cleaned[field] = required_text(value, field=field, max_length=200)
+            elif field == "problem_statement":
+                cleaned[field] = required_text(value, field=field, max_length=10000)
+            elif field == "innovation_area_id":
+                cleaned[field] = str(value)
+            elif field in ("affected_end_users", "competences"):
+                cleaned[field] = text_list(value, field=field)
+            else:
+                raise InvalidValue(f"{field}: cannot be edited", field=field)
+        cleaned = {k: v for k, v in cleaned.items() if getattr(self, k) != v}
+        if not cleaned:
+            raise RuleViolation("the edit changes nothing", rule="no_change")
+        self._edited(changes=cleaned)
+
+    @event("Edited", topic="innoledger:Need.Edited")
+    def _edited(self, changes: dict[str, Any]) -> None:
+        for field, value in changes.items():
+            setattr(self, field, value)
+
+    # Analysis
+
+    def add_swot_item(self, *, quadrant: str, text: str, author: str) -> str:
+        self._require_status(*OPEN_FOR_ANALYSIS, action="add SWOT items to")
+        if quadrant not in QUADRANTS:
+            raise InvalidValue(f"quadrant: one of {', '.join(QUADRANTS)}", field="quadrant")
+        if len(self.swot) >= 500:
+            raise RuleViolation("a SWOT holds at most 500 items", rule="swot_full")
+        item_id = str(uuid.uuid4())
+        self._swot_item_added(
+            item_id=item_id,
+            quadrant=quadrant,
+            text=required_text(text, field="text", max_length=2000),
+            author=author,
+        )
+        return item_id
+
+    @event("SwotItemAdded", topic="innoledger:Need.SwotItemAdded")
+    def _swot_item_added(self, item_id: str, quadrant: str, text: str, author: str) -> None:
+        self.swot.append({"id": item_id, "quadrant": quadrant, "text": text, "author": author})
+
+    def remove_swot_item(self, item_id: str) -> None:
+        self._require_status(*OPEN_FOR_ANALYSIS, action="remove SWOT items from")
+        if not any(item["id"] == str(item_id) for item in self.swot):
+            raise InvalidValue(f"item_id: no SWOT item {item_id}", field="item_id")
+        self._swot_item_removed(item_id=str(item_id))
+
+    @event("SwotItemRemoved", topic="innoledger:Need.SwotItemRemoved")
+    def _swot_item_removed(self, item_id: str) -> None:
+        self.swot = [item for item in self.swot if item["id"] != item_id]
+
+    def missing_quadrants(self) -> list[str]:
+        present = {item["quadrant"] for item in self.swot}
+        return [q for q in QUADRANTS if q not in present]
+
+    def record_workshop(
+        self,
+        *,
+        held_on: date,
+        competences_present: object,
+        participant_count: int,
+        notes: str | None = None,
+    ) -> str:
+        self._require_status(*OPEN_FOR_ANALYSIS, action="record workshops for")
+        if not isinstance(held_on, date):
+            raise InvalidValue("held_on: a date", field="held_on")
+        if isinstance(participant_count, bool) or not isinstance(participant_count, int) or not (
+            1 <= participant_count <= 10000
+        ):
+            raise InvalidValue("participant_count: from 1 to 10000", field="participant_count")
+        workshop_id = str(uuid.uuid4())
+        self._workshop_recorded(
+            workshop_id=workshop_id,
+            held_on=held_on,
+            competences_present=text_list(competences_present, field="competences_present"),
+            participant_count=participant_count,
+            notes=optional_text(notes, field="notes", max_length=10000),
+        )
+        return workshop_id
+
+    @event("WorkshopRecorded", topic="innoledger:Need.WorkshopRecorded")
+    def _workshop_recorded(
+        self,
+        workshop_id: str,
+        held_on: date,
+        competences_present: list[str],
+        participant_count: int,
+        notes: str | None,
+    ) -> None:
+        self.workshops.append(
+            {
+                "id": workshop_id,
+                "held_on": held_on,
+                "competences_present": list(competences_present),
+                "participant_count": participant_count,
+                "notes": notes,
+            }
+        )
+
+    # Network
+
+    def share(self) -> None:
+        if self.is_shared:
+            raise RuleViolation("the need is shared already", rule="already_shared")
+        self._shared()
+
+    @event("Shared", topic="innoledger:Need.Shared")
+    def _shared(self) -> None:
+        self.visibility = SHARED
+
+    def unshare(self) -> None:
+        if not self.is_shared:
+            raise RuleViolation("the need is not shared", rule="not_shared")
+        if self.co_owners:
+            raise RuleViolation(
+                "co-owners have joined this need; it stays shared", rule="has_co_owners"
+            )
+        self._unshared()
+
+    @event("Unshared", topic="innoledger:Need.Unshared")
+    def _unshared(self) -> None:
+        self.visibility = PRIVATE
+
+    def join_as_co_owner(self, actor: Actor) -> None:
+        """A municipality joins a shared need itself: nobody else can make it a co-owner."""
+        municipality = actor.municipality
+        if municipality is None:
+            raise NotParticipant("only a municipality can co-own a need")
+        if not self.is_shared:
+            raise RuleViolation("only shared needs can be co-owned", rule="not_shared")
+        if municipality == self.owner:
+            raise RuleViolation("the owner cannot co-own its own need", rule="is_owner")
+        if municipality in self.co_owners:
+            raise RuleViolation(f"{municipality} co-owns this need already", rule="co_owner")
+        self._require_status(*OPEN_FOR_ANALYSIS, PROCUREMENT_DECIDED, action="join")
+        self._co_owner_joined(municipality=municipality)
+
+    @event("CoOwnerJoined", topic="innoledger:Need.CoOwnerJoined")
+    def _co_owner_joined(self, municipality: str) -> None:
+        self.co_owners.append(municipality)
+
+    # Decisions
+
+    def _require_owner_decision(self, decision: DecisionRecord, expected: str) -> None:
+        decision.require_type(expected)
+        if decision.municipality != self.owner:
+            raise NotParticipant(f"only {self.owner}, the owner, decides on this need")
+
+    def prioritise(
+        self, decision: DecisionRecord, *, scores: object, weights: object = None
+    ) -> None:
+        self._require_owner_decision(decision, "prioritise")
+        self._require_status(IDENTIFIED, PRIORITISED, action="prioritise")
+        missing = self.missing_quadrants()
+        if missing:
+            raise RuleViolation(
+                f"the SWOT lacks items in: {', '.join(missing)}", rule="swot_incomplete"
+            )
+        parsed_scores = parse_scores(scores)
+        parsed_weights = parse_weights(weights)
+        self._prioritised(
+            decision=decision.as_event_data(),
+            scores=parsed_scores,
+            weights=parsed_weights,
+            weighted_total=_weighted_total(parsed_scores, parsed_weights),
+        )
+
+    @event("Prioritised", topic="innoledger:Need.Prioritised")
+    def _prioritised(
+        self,
+        decision: dict[str, Any],
+        scores: dict[str, int],
+        weights: dict[str, Decimal],
+        weighted_total: Decimal,
+    ) -> None:
+        self.scorings.append(
+            {
+                "scores": dict(scores),
+                "weights": dict(weights),
+                "weighted_total": weighted_total,
+                "decided_at": decision["decided_at"],
+            }
+        )
+        self.decisions.append(decision)
+        self.status = PRIORITISED
+
+    @property
+    def weighted_total(self) -> Decimal | None:
+        return self.scorings[-1]["weighted_total"] if self.scorings else None
+
+    def park(self, decision: DecisionRecord) -> None:
+        self._require_owner_decision(decision, "park")
+        self._require_status(IDENTIFIED, PRIORITISED, action="park")
+        self._parked(decision=decision.as_event_data())
+
+    @event("Parked", topic="innoledger:Need.Parked")
+    def _parked(self, decision: dict[str, Any]) -> None:
+        self.decisions.append(decision)
+        self.status = PARKED
+
+    def reopen(self, decision: DecisionRecord) -> None:
+        self._require_owner_decision(decision, "reopen")
+        self._require_status(PARKED, action="reopen")
+        self._reopened(decision=decision.as_event_data())
+
+    @event("Reopened", topic="innoledger:Need.Reopened")
+    def _reopened(self, decision: dict[str, Any]) -> None:
+        self.decisions.append(decision)
+        self.status = IDENTIFIED
+
+    def reject(self, decision: DecisionRecord, *, reason: str) -> None:
+        self._require_owner_decision(decision, "reject")
+        self._require_status(IDENTIFIED, PRIORITISED, PARKED, action="reject")
+        if reason not in REJECTION_REASONS:
+            raise InvalidValue(f"reason: one of {', '.join(REJECTION_REASONS)}", field="reason")
+        self._rejected(decision=decision.as_event_data(), reason=reason)
+
+    @event("Rejected", topic="innoledger:Need.Rejected")
+    def _rejected(self, decision: dict[str, Any], reason: str) -> None:
+        self.decisions.append(decision)
+        self.rejection_reason = reason
+        self.status = REJECTED
+
+    def decide_to_procure(self, decision: DecisionRecord) -> None:
+        """Anskaffningsbeslut: the need will be met by a procurement."""
+        self._require_owner_decision(decision, "decide_to_procure")
+        self._require_status(PRIORITISED, action="decide to procure")
+        self._procurement_decided(decision=decision.as_event_data())
+
+    @event("ProcurementDecided", topic="innoledger:Need.ProcurementDecided")
+    def _procurement_decided(self, decision: dict[str, Any]) -> None:
+        self.decisions.append(decision)
+        self.status = PROCUREMENT_DECIDED
+
+    # Facts caused by the procurement that addresses the need, saved in the same transaction.
+
+    def attach_to_procurement(self, procurement_id: str) -> None:
+        self._require_status(PROCUREMENT_DECIDED, action="start a procurement for")
+        self._attached_to_procurement(procurement_id=str(procurement_id))
+
+    @event("AttachedToProcurement", topic="innoledger:Need.AttachedToProcurement")
+    def _attached_to_procurement(self, procurement_id: str) -> None:
+        self.procurement_id = procurement_id
+        self.status = IN_PROCUREMENT
+
+    def release_from_cancelled_procurement(self, procurement_id: str) -> None:
+        self._require_status(IN_PROCUREMENT, action="release")
+        if self.procurement_id != str(procurement_id):
+            raise RuleViolation("the need is in another procurement", rule="other_procurement")
+        self._released_from_procurement(procurement_id=str(procurement_id))
+
+    @event("ReleasedFromProcurement", topic="innoledger:Need.ReleasedFromProcurement")
+    def _released_from_procurement(self, procurement_id: str) -> None:
+        self.procurement_id = None
+        self.status = PROCUREMENT_DECIDED
+
+    def mark_realised(self, decision: DecisionRecord, procurement: Procurement) -> None:
+        self._require_owner_decision(decision, "mark_realised")
+        self._require_status(IN_PROCUREMENT, action="mark realised")
+        if str(procurement.id) != self.procurement_id:
+            raise RuleViolation("that procurement does not address this need", rule="other_procurement")
+        if not procurement.has_signed_contract:
+            raise RuleViolation(
+                "the need is realised only once its procurement has a signed contract",
+                rule="no_signed_contract",
+            )
+        self._realised(decision=decision.as_event_data())
+
+    @event("Realised", topic="innoledger:Need.Realised")
+    def _realised(self, decision: dict[str, Any]) -> None:
+        self.decisions.append(decision)
+        self.status = REALISED

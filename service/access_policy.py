@@ -1,0 +1,55 @@
+"""Who may see what: the visibility rules of the spec in one place, used by every accessor.
+
+Another tenant's private object must look absent (404), so these answer "visible or not";
+role checks for actions on visible objects come after.
+"""
+
+from __future__ import annotations
+
+from domain.need import Need
+from domain.procurement import Procurement
+from service.principal import Principal
+
+READERS = ("tenant_admin", "officer", "decision_maker", "auditor", "viewer")
+BID_READERS = ("officer", "decision_maker", "auditor")
+
+
+def can_see_need(principal: Principal, need: Need) -> bool:
+    if principal.is_platform_auditor:
+        return True
+    if principal.municipality is None:
+        return False
+    return need.is_owned_by(principal.municipality) or need.is_shared
+
+
+def works_on_need(principal: Principal, need: Need) -> bool:
+    """Owner or co-owner: sees and analyses the need in full."""
+    return principal.municipality is not None and need.is_owned_by(principal.municipality)
+
+
+def can_see_procurement(principal: Principal, procurement: Procurement) -> bool:
+    if principal.is_platform_auditor:
+        return True
+    if principal.municipality is None:
+        return False
+    if procurement.lead == principal.municipality:
+        return True
+    if procurement.participant(principal.municipality) is not None:
+        return True
+    return procurement.is_published
+
+
+def can_see_bids(principal: Principal, procurement: Procurement) -> bool:
+    """Absolute secrecy (OSL 19:3) until the award decision: only the lead's officers,
+    decision makers and auditors, and platform auditors, see bids and tenderers before it."""
+    if not can_see_procurement(principal, procurement):
+        return False
+    if procurement.bids_disclosed:
+        return True
+    if principal.is_platform_auditor:
+        return True
+    return procurement.lead == principal.municipality and principal.has_role(*BID_READERS)
+
+
+def can_read_history(principal: Principal) -> bool:
+    return principal.has_role("auditor")

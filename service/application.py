@@ -1,0 +1,180 @@
+"""The Innoledger application: one eventsourcing Application holding all three aggregates.
+
+Every use case takes the calling `Principal` first. Aggregates are reached only through the
+tenant-scoped accessors here, which make another tenant's private object indistinguishable from
+an absent one; nothing outside this package loads aggregates by id.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ParamSpec, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain.audit import acting_as
+from domain.municipality import Municipality, municipality_id
+from domain.need import Need
+from domain.procurement import Procurement
+from service.access_policy import can_see_need, can_see_procurement
+from service.errors import ConcurrentUpdate, Forbidden, NotFound, VersionMismatch
+from service.principal import Principal
+from service.settings import Settings
+from service.storage.eventstore_env import eventsourcing_env
+
+P = ParamSpec("P")
+R = TypeVar("R")
+A = TypeVar("A", bound=Aggregate)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command answers: the aggregate's new version and the log position it reached."""
+
+    aggregate_id: str
+    version: int
+    position: int
+    created: dict[str, str] = field(default_factory=dict)
+
+
+def command(method: Callable[P, R]) -> Callable[P, R]:
+    """Runs a use case in the principal's audit context, so every event records who caused it."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        principal = args[1]
+        assert isinstance(principal, Principal), "use cases take the principal first"
+        with acting_as(principal.as_actor()):
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+def to_uuid(value: str | UUID) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotFound(f"no object with id {value!r}") from None
+
+
+class BaseApplication(Application[UUID]):
+    name = "Innoledger"
+
+    def __init__(self, settings: Settings):
+        settings.validate()
+        self.settings = settings
+        self.snapshotting_intervals = {
+            Need: settings.snapshot_interval,
+            Procurement: settings.snapshot_interval,
+            Municipality: settings.snapshot_interval,
+        }
+        env = eventsourcing_env(settings)
+        env["IS_SNAPSHOTTING_ENABLED"] = "y"
+        super().__init__(env=env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # Loading and saving
+
+    def _load(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}")
+        return aggregate
+
+    @staticmethod
+    def _check_version(aggregate: Aggregate, expected_version: int | None) -> None:
+        if expected_version is None:
+            return
+        if aggregate.version != expected_version:
+            raise VersionMismatch(
+                f"the object is at version {aggregate.version}, not {expected_version}",
+                current_version=aggregate.version,
+            )
+
+    def _commit(self, *aggregates: Aggregate, created: dict[str, str] | None = None) -> CommandResult:
+        """Saves every changed aggregate in one transaction (all or nothing)."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise ConcurrentUpdate(
+                "another change to this object was saved first; reload and try again"
+            ) from None
+        primary = aggregates[0]
+        position = max((r.notification.id for r in recordings), default=0)
+        return CommandResult(
+            aggregate_id=str(primary.id),
+            version=primary.version,
+            position=position,
+            created=created or {},
+        )
+
+    # Tenant-scoped accessors: the only way to reach an aggregate.
+
+    def _municipality_by_slug(self, slug: str) -> Municipality:
+        return self._load(municipality_id(slug), Municipality)
+
+    def _own_municipality(self, principal: Principal) -> Municipality:
+        if principal.municipality is None:
+            raise Forbidden("this action is taken by a municipality, not by the platform")
+        return self._municipality_by_slug(principal.municipality)
+
+    def _municipality_for(
+        self, principal: Principal, slug: str, *, version: int | None = None
+    ) -> Municipality:
+        """Municipalities are public to everyone authenticated (the network list)."""
+        try:
+            return self._load(municipality_id(slug), Municipality, version)
+        except NotFound:
+            raise NotFound(f"no municipality {slug!r}") from None
+
+    def _need_for(self, principal: Principal, need_id: str | UUID, *, version: int | None = None) -> Need:
+        need = self._load(to_uuid(need_id), Need, version)
+        # Visibility is judged on the current state: a need shared once and unshared later is
+        # private now, history included.
+        current = need if version is None else self._load(need.id, Need)
+        if not can_see_need(principal, current):
+            raise NotFound(f"no need {need_id}")
+        return need
+
+    def _procurement_for(
+        self, principal: Principal, procurement_id: str | UUID, *, version: int | None = None
+    ) -> Procurement:
+        procurement = self._load(to_uuid(procurement_id), Procurement, version)
+        current = procurement if version is None else self._load(procurement.id, Procurement)
+        if not can_see_procurement(principal, current):
+            raise NotFound(f"no procurement {procurement_id}")
+        return procurement
+
+
+def require_role(principal: Principal, *roles: str) -> None:
+    if not principal.has_role(*roles):
+        raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+
+
+def pick(values: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: values[name] for name in names if name in values}

@@ -1,0 +1,11 @@
+"""The composed application: every use case of the service on one event-sourced application."""
+
+from __future__ import annotations
+
+from service.use_cases.municipalities import MunicipalityUseCases
+from service.use_cases.needs import NeedUseCases
+from service.use_cases.procurements import ProcurementUseCases
+
+
+class Innoledger(MunicipalityUseCases, NeedUseCases, ProcurementUseCases):
+    """Constructed once per process, after fork: it opens the store's connection pool."""

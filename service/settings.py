@@ -1,0 +1,67 @@
+"""Settings read from the environment once, in the composition root, never at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = "innoledger"
+    password: str = ""
+    dbname: str = "innoledger"
+    schema: str = ""
+    pool_size: int = 5
+    connect_timeout: int = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: str = "sqlite"  # "sqlite" (embedded default) or "postgres"
+    var_dir: Path = Path("var")
+    sqlite_path: Path | None = None
+    postgres: PostgresSettings = field(default_factory=PostgresSettings)
+    snapshot_interval: int = 50
+    max_body_bytes: int = 1_000_000
+    ocid_prefix: str = "ocds-innoledger"
+    ledger_key_path: Path | None = None
+    testing: bool = False
+
+    @property
+    def sqlite_file(self) -> Path:
+        return self.sqlite_path or self.var_dir / "innoledger.sqlite3"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        var_dir = Path(env.get("INNOLEDGER_VAR_DIR", "var"))
+        sqlite_path = env.get("INNOLEDGER_SQLITE_PATH")
+        return cls(
+            database=env.get("INNOLEDGER_DATABASE", "sqlite").strip().lower(),
+            var_dir=var_dir,
+            sqlite_path=Path(sqlite_path) if sqlite_path else None,
+            postgres=PostgresSettings(
+                host=env.get("POSTGRES_HOST", "127.0.0.1"),
+                port=int(env.get("POSTGRES_PORT", "5432")),
+                user=env.get("POSTGRES_USER", "innoledger"),
+                password=env.get("POSTGRES_PASSWORD", ""),
+                dbname=env.get("POSTGRES_DBNAME", "innoledger"),
+                schema=env.get("POSTGRES_SCHEMA", ""),
+                pool_size=int(env.get("POSTGRES_POOL_SIZE", "5")),
+            ),
+            snapshot_interval=int(env.get("INNOLEDGER_SNAPSHOT_INTERVAL", "50")),
+            max_body_bytes=int(env.get("INNOLEDGER_MAX_BODY_BYTES", "1000000")),
+            ocid_prefix=env.get("INNOLEDGER_OCID_PREFIX", "ocds-innoledger"),
+            ledger_key_path=Path(env["INNOLEDGER_LEDGER_KEY"])
+            if env.get("INNOLEDGER_LEDGER_KEY")
+            else None,
+        )
+
+    def validate(self) -> None:
+        if self.database not in ("sqlite", "postgres"):
+            raise ValueError("INNOLEDGER_DATABASE must be 'sqlite' or 'postgres'")

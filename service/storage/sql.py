@@ -1,0 +1,68 @@
+"""Plain SQL on the event store's own connection pool, for the tables that are not events
+(people directory, tokens, read models, ledger): one pool per process, opened after fork.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder
+
+
+class SqlStore:
+    """Runs SQL written with `?` placeholders on SQLite or PostgreSQL alike."""
+
+    def __init__(self, recorder: ApplicationRecorder):
+        datastore = getattr(recorder, "datastore", None)
+        if datastore is None:
+            raise RuntimeError("the event store has no SQL datastore")
+        self._datastore = datastore
+        self.dialect = "postgres" if type(datastore).__module__.endswith("postgres") else "sqlite"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgres"
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.is_postgres else statement
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self._datastore.transaction(commit=True) as cursor:
+            yield Cursor(cursor, self)
+
+    @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        with self._datastore.transaction(commit=False) as cursor:
+            yield Cursor(cursor, self)
+
+    def execute_script(self, statements: Sequence[str]) -> None:
+        with self.transaction() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+
+class Cursor:
+    def __init__(self, cursor: Any, store: SqlStore):
+        self._cursor = cursor
+        self._store = store
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Cursor:
+        self._cursor.execute(self._store.sql(statement), tuple(params))
+        return self
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.executemany(self._store.sql(statement), [tuple(r) for r in rows])
+
+    def fetchone(self) -> dict[str, Any] | None:
+        row = self._cursor.fetchone()
+        return None if row is None else dict(row)
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._cursor.fetchall()]
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)

@@ -1,0 +1,138 @@
+"""Use cases of the tenant itself: registration, members and roles, areas, delegation order."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from domain.municipality import Municipality, municipality_id, validate_slug
+from service.application import BaseApplication, CommandResult, command
+from service.errors import AlreadyExists, Forbidden
+from service.principal import Principal
+
+
+class MunicipalityUseCases(BaseApplication):
+    @command
+    def register_municipality(
+        self, principal: Principal, *, slug: str, name: str, organisation_number: str, county: str
+    ) -> CommandResult:
+        if not (principal.is_platform and principal.has_role("platform_admin")):
+            raise Forbidden("only a platform admin registers municipalities")
+        if municipality_id(validate_slug(slug)) in self.repository:
+            raise AlreadyExists(f"municipality {slug!r} is registered already")
+        municipality = Municipality.register(
+            slug=slug, name=name, organisation_number=organisation_number, county=county
+        )
+        return self._commit(municipality)
+
+    def _administered(self, principal: Principal, slug: str, expected_version: int | None) -> Municipality:
+        municipality = self._municipality_for(principal, slug)
+        if principal.municipality != slug or not principal.has_role("tenant_admin"):
+            raise Forbidden(f"only a tenant admin of {slug} may do this")
+        self._check_version(municipality, expected_version)
+        return municipality
+
+    @command
+    def grant_role(
+        self, principal: Principal, slug: str, *, user_id: str, role: str, expected_version: int
+    ) -> CommandResult:
+        municipality = self._administered(principal, slug, expected_version)
+        municipality.grant_role(user_id, role)
+        return self._commit(municipality)
+
+    @command
+    def grant_first_tenant_admin(
+        self, principal: Principal, slug: str, *, user_id: str
+    ) -> CommandResult:
+        """The platform admin may seat the first tenant admin of a new municipality."""
+        if not (principal.is_platform and principal.has_role("platform_admin")):
+            raise Forbidden("only a platform admin seats the first tenant admin")
+        municipality = self._municipality_for(principal, slug)
+        if any("tenant_admin" in roles for roles in municipality.members.values()):
+            raise Forbidden(f"{slug} has a tenant admin already; ask them")
+        municipality.grant_role(user_id, "tenant_admin")
+        return self._commit(municipality)
+
+    @command
+    def revoke_role(
+        self, principal: Principal, slug: str, *, user_id: str, role: str, expected_version: int
+    ) -> CommandResult:
+        municipality = self._administered(principal, slug, expected_version)
+        municipality.revoke_role(user_id, role)
+        return self._commit(municipality)
+
+    @command
+    def add_innovation_area(
+        self,
+        principal: Principal,
+        slug: str,
+        *,
+        name: str,
+        description: str | None = None,
+        expected_version: int,
+    ) -> CommandResult:
+        municipality = self._administered(principal, slug, expected_version)
+        area_id = municipality.add_innovation_area(name, description)
+        return self._commit(municipality, created={"innovation_area_id": area_id})
+
+    @command
+    def retire_innovation_area(
+        self, principal: Principal, slug: str, *, area_id: str, expected_version: int
+    ) -> CommandResult:
+        municipality = self._administered(principal, slug, expected_version)
+        municipality.retire_innovation_area(area_id)
+        return self._commit(municipality)
+
+    @command
+    def adopt_delegation_order(
+        self,
+        principal: Principal,
+        slug: str,
+        *,
+        effective_from: date,
+        rules: list[dict[str, Any]],
+        expected_version: int,
+    ) -> CommandResult:
+        municipality = self._administered(principal, slug, expected_version)
+        version = municipality.adopt_delegation_order(effective_from=effective_from, rules=rules)
+        return self._commit(municipality, created={"order_version": str(version)})
+
+    @command
+    def suspend_municipality(
+        self, principal: Principal, slug: str, *, rationale: str, expected_version: int
+    ) -> CommandResult:
+        self._require_platform_admin(principal)
+        municipality = self._municipality_for(principal, slug)
+        self._check_version(municipality, expected_version)
+        municipality.suspend(rationale)
+        return self._commit(municipality)
+
+    @command
+    def reactivate_municipality(
+        self, principal: Principal, slug: str, *, rationale: str, expected_version: int
+    ) -> CommandResult:
+        self._require_platform_admin(principal)
+        municipality = self._municipality_for(principal, slug)
+        self._check_version(municipality, expected_version)
+        municipality.reactivate(rationale)
+        return self._commit(municipality)
+
+    @staticmethod
+    def _require_platform_admin(principal: Principal) -> None:
+        if not (principal.is_platform and principal.has_role("platform_admin")):
+            raise Forbidden("only a platform admin may do this")
+
+    def municipality(
+        self, principal: Principal, slug: str, *, version: int | None = None
+    ) -> Municipality:
+        return self._municipality_for(principal, slug, version=version)
+
+    def roles_in(self, slug: str, user_id: str) -> tuple[str, ...]:
+        """Current roles of a user, for authentication: roles revoked stop working at once."""
+        municipality = self._municipality_by_slug(slug)
+        if municipality.suspended:
+            return ()
+        return municipality.roles_of(user_id)
+
+    def require_registered(self, slug: str) -> Municipality:
+        return self._municipality_by_slug(slug)

@@ -1,0 +1,360 @@
+"""Use cases of carrying out a procurement: from needs to contract, follow-up and lessons."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from domain.decisions import PARTICIPATION_DECISIONS, PROCUREMENT_DECISIONS
+from domain.errors import InvalidValue, RuleViolation
+from domain.need import PROCUREMENT_DECIDED, Need
+from domain.procurement import Procurement
+from domain.values.money import parse_sek
+from service.access_policy import can_see_need
+from service.application import CommandResult, command, require_role, to_uuid
+from service.errors import Forbidden, NotFound
+from service.principal import Principal
+from service.use_cases.decisions import DecisionAuthorisation
+
+
+class ProcurementUseCases(DecisionAuthorisation):
+    @command
+    def start_procurement(
+        self,
+        principal: Principal,
+        *,
+        title: str,
+        description: str,
+        estimated_value_sek: object,
+        need_ids: list[str],
+        case_number: str | None = None,
+        cpv_code: str | None = None,
+    ) -> CommandResult:
+        """Creates the procurement and moves its needs to in_procurement in one transaction.
+
+        Owners of needs other than the lead are invited as participants.
+        """
+        require_role(principal, "officer")
+        lead = self._own_municipality(principal)
+        lead.require_active()
+        if not isinstance(need_ids, list) or not need_ids:
+            raise InvalidValue("need_ids: at least one need", field="need_ids")
+        needs: list[Need] = []
+        for need_id in need_ids:
+            try:
+                need = self._need_for(principal, need_id)
+            except NotFound:
+                raise InvalidValue(f"need_ids: no need {need_id}", field="need_ids") from None
+            if need.status != PROCUREMENT_DECIDED:
+                raise RuleViolation(
+                    f"need {need_id} is {need.status}; only needs with a procurement decision"
+                    " (anskaffningsbeslut) can be procured",
+                    rule="need_not_decided",
+                )
+            needs.append(need)
+        procurement = Procurement.start(
+            lead=lead.slug,
+            title=title,
+            description=description,
+            estimated_value_sek=estimated_value_sek,
+            need_ids=[str(need.id) for need in needs],
+            case_number=case_number,
+            cpv_code=cpv_code,
+        )
+        for owner in dict.fromkeys(need.owner for need in needs):
+            if owner != lead.slug:
+                procurement.invite_participant(municipality=owner, role="participant")
+        for need in needs:
+            need.attach_to_procurement(str(procurement.id))
+        return self._commit(procurement, *needs)
+
+    def _procurement_to_work_on(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        expected_version: int,
+        *,
+        co_leads_too: bool = False,
+    ) -> Procurement:
+        procurement = self._procurement_for(principal, procurement_id)
+        allowed = principal.municipality == procurement.lead or (
+            co_leads_too and procurement.is_co_lead(principal.municipality)
+        )
+        if not allowed:
+            raise Forbidden(
+                f"only {procurement.lead}, the lead"
+                + (", and co-leads" if co_leads_too else "")
+                + " may do this"
+            )
+        require_role(principal, "officer")
+        self._check_version(procurement, expected_version)
+        return procurement
+
+    @command
+    def edit_procurement(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        changes: dict[str, Any],
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
+        procurement.edit(**changes)
+        return self._commit(procurement)
+
+    @command
+    def invite_participant(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        municipality: str,
+        role: str,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
+        try:
+            self._municipality_by_slug(municipality).require_active()
+        except NotFound:
+            raise InvalidValue(
+                f"municipality: {municipality!r} is not registered", field="municipality"
+            ) from None
+        procurement.invite_participant(municipality=municipality, role=role)
+        return self._commit(procurement)
+
+    @command
+    def decide_participation(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        decision: dict[str, Any],
+        expected_version: int,
+    ) -> CommandResult:
+        """A participant joins, declines or withdraws: its own decision, under its own order."""
+        if decision.get("type") not in PARTICIPATION_DECISIONS:
+            raise InvalidValue(
+                f"type: one of {', '.join(PARTICIPATION_DECISIONS)}", field="type"
+            )
+        procurement = self._procurement_for(principal, procurement_id)
+        self._check_version(procurement, expected_version)
+        record = self._authorise(principal, decision, value_sek=procurement.estimated_value_sek)
+        procurement.decide_participation(record)
+        return self._commit(procurement)
+
+    @command
+    def decide_on_procurement(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        decision: dict[str, Any],
+        expected_version: int,
+    ) -> CommandResult:
+        """One entry point for the lead's decisions; `decision["type"]` says which."""
+        kind = decision.get("type")
+        if kind not in PROCUREMENT_DECISIONS:
+            raise InvalidValue(f"type: one of {', '.join(PROCUREMENT_DECISIONS)}", field="type")
+        procurement = self._procurement_for(principal, procurement_id)
+        if principal.municipality != procurement.lead:
+            raise Forbidden(f"only {procurement.lead}, the lead, takes this decision")
+        self._check_version(procurement, expected_version)
+        value = procurement.decision_value(kind)
+        if kind == "sign_contract":
+            value = parse_sek(decision.get("contract_value_sek"), field="contract_value_sek")
+        record = self._authorise(principal, decision, value_sek=value)
+        changed: list[Any] = [procurement]
+        if kind == "screen":
+            procurement.screen(record, innovation=decision.get("innovation"), kind=decision.get("kind"))  # type: ignore[arg-type]
+        elif kind == "choose_procedure":
+            procurement.choose_procedure(
+                record,
+                procedure=decision.get("procedure", ""),
+                exemption_rationale=decision.get("exemption_rationale"),
+            )
+        elif kind == "publish":
+            procurement.publish(
+                record,
+                notice_id=decision.get("notice_id", ""),
+                tender_deadline=_required(decision, "tender_deadline", datetime),
+            )
+        elif kind == "award":
+            procurement.award_contract(
+                record,
+                suppliers=decision.get("suppliers", []),
+                evaluation_summary=decision.get("evaluation_summary", ""),
+                notification_sent_at=_required(decision, "notification_sent_at", datetime),
+                sent_electronically=decision.get("sent_electronically"),  # type: ignore[arg-type]
+            )
+        elif kind == "sign_contract":
+            procurement.sign_contract(
+                record,
+                supplier_org_number=decision.get("supplier_org_number", ""),
+                contract_value_sek=decision.get("contract_value_sek"),
+                signed_on=_required(decision, "signed_on", date),
+            )
+        elif kind == "cancel":
+            procurement.cancel(record)
+            for need_id in procurement.need_ids:
+                need = self._load(to_uuid(need_id), Need)
+                need.release_from_cancelled_procurement(str(procurement.id))
+                changed.append(need)
+        else:
+            procurement.close(record, outcome=decision.get("outcome", ""))
+        return self._commit(*changed)
+
+    # Facts
+
+    @command
+    def record_market_dialogue(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        kind: str,
+        held_on: date,
+        supplier_count: int,
+        summary: str,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._procurement_to_work_on(
+            principal, procurement_id, expected_version, co_leads_too=True
+        )
+        activity_id = procurement.record_market_dialogue(
+            kind=kind, held_on=held_on, supplier_count=supplier_count, summary=summary
+        )
+        return self._commit(procurement, created={"activity_id": activity_id})
+
+    @command
+    def record_bid(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        tenderer_org_number: str,
+        tenderer_name: str,
+        received_at: datetime,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
+        bid_id = procurement.record_bid(
+            tenderer_org_number=tenderer_org_number,
+            tenderer_name=tenderer_name,
+            received_at=received_at,
+        )
+        return self._commit(procurement, created={"bid_id": bid_id})
+
+    @command
+    def start_evaluation(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        at: datetime | None = None,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
+        procurement.start_evaluation(at=at)
+        return self._commit(procurement)
+
+    @command
+    def file_review(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        filed_on: date,
+        court: str,
+        applicant: str,
+        reference: str,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
+        review_id = procurement.file_review(
+            filed_on=filed_on, court=court, applicant=applicant, reference=reference
+        )
+        return self._commit(procurement, created={"review_id": review_id})
+
+    @command
+    def rule_on_review(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        review_id: str,
+        ruled_on: date,
+        outcome: str,
+        summary: str,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
+        procurement.rule_on_review(
+            review_id=review_id, ruled_on=ruled_on, outcome=outcome, summary=summary
+        )
+        return self._commit(procurement)
+
+    @command
+    def record_milestone(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        title: str,
+        reached_on: date,
+        note: str | None = None,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._procurement_to_work_on(
+            principal, procurement_id, expected_version, co_leads_too=True
+        )
+        milestone_id = procurement.record_milestone(title=title, reached_on=reached_on, note=note)
+        return self._commit(procurement, created={"milestone_id": milestone_id})
+
+    @command
+    def record_follow_up(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        need_id: str,
+        followed_up_on: date,
+        effect: str,
+        measurement: str,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._procurement_to_work_on(
+            principal, procurement_id, expected_version, co_leads_too=True
+        )
+        follow_up_id = procurement.record_follow_up(
+            need_id=need_id, followed_up_on=followed_up_on, effect=effect, measurement=measurement
+        )
+        return self._commit(procurement, created={"follow_up_id": follow_up_id})
+
+    @command
+    def record_lesson(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        text: str,
+        shareable: bool,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._procurement_to_work_on(
+            principal, procurement_id, expected_version, co_leads_too=True
+        )
+        lesson_id = procurement.record_lesson(text=text, shareable=shareable)
+        return self._commit(procurement, created={"lesson_id": lesson_id})
+
+    def procurement(
+        self, principal: Principal, procurement_id: str, *, version: int | None = None
+    ) -> Procurement:
+        return self._procurement_for(principal, procurement_id, version=version)
+
+
+def _required(decision: dict[str, Any], name: str, kind: type) -> Any:
+    value = decision.get(name)
+    if not isinstance(value, kind):
+        raise InvalidValue(f"{name}: required", field=name)
+    return value
