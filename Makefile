@@ -1,0 +1,64 @@
+# innoledger developer tasks.  `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        ?= .venv
+VENV_PY     := $(VENV)/bin/python
+# Stamp of the last successful `pip install -e '.[dev]'`; redone when pyproject.toml changes.
+STAMP       := $(VENV)/.installed-stamp
+# Interpreter that creates the venv; empty = python3.11, else python3 (must be >= 3.11).
+PYTHON      ?=
+PYTEST_ARGS ?= -q
+# Lint only the packages that exist (others may not be written yet).
+SRC_DIRS    := $(wildcard domain service projections)
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv install test run bench lint clean
+
+help:
+	@echo "make install   create $(VENV) (python3.11) and pip install -e '.[dev]' (only when pyproject.toml changed)"
+	@echo "make test      run pytest against a throwaway PostgreSQL (PYTEST_ARGS='$(PYTEST_ARGS)')"
+	@echo "make run       start the API locally (scripts/run-local)"
+	@echo "make bench     run the benchmarks (innoledger bench)"
+	@echo "make lint      ruff check + mypy over $(or $(SRC_DIRS),domain service projections)"
+	@echo "make clean     remove var/ and test/lint caches (keeps $(VENV))"
+
+venv install: $(STAMP)
+
+$(VENV_PY):
+	@py="$(PYTHON)"; \
+	if [ -z "$$py" ]; then \
+	    for c in python3.11 python3; do \
+	        if command -v "$$c" >/dev/null 2>&1 && "$$c" -c 'import sys' >/dev/null 2>&1; then py=$$c; break; fi; \
+	    done; \
+	fi; \
+	if [ -z "$$py" ]; then echo "error: neither python3.11 nor python3 found" >&2; exit 1; fi; \
+	"$$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	    { echo "error: $$py is Python $$("$$py" -c 'import platform; print(platform.python_version())'); innoledger needs >= 3.11" >&2; exit 1; }; \
+	echo "$$py -m venv $(VENV)"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VENV_PY)
+	$(VENV_PY) -m pip install -e '.[dev]'
+	@touch $@
+
+test: $(STAMP)
+	@scripts/with-test-postgres $(VENV)/bin/pytest $(PYTEST_ARGS) || { \
+	    rc=$$?; \
+	    if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) - treated as a failure" >&2; fi; \
+	    exit $$rc; }
+
+run: $(STAMP)
+	scripts/run-local
+
+bench: $(STAMP)
+	$(VENV)/bin/innoledger bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(SRC_DIRS) $(wildcard tests)
+	$(VENV)/bin/mypy $(SRC_DIRS)
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	find . \( -path ./$(VENV) -o -path ./.git \) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
