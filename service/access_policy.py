@@ -52,4 +52,5 @@ def can_see_bids(principal: Principal, procurement: Procurement) -> bool:
 
 
 def can_read_history(principal: Principal) -> bool:
-    return principal.has_role("auditor")
+    """Past states and histories: everyone but viewers, who read the current state only."""
+    return principal.has_role("auditor", "officer", "decision_maker", "tenant_admin")

@@ -20,6 +20,12 @@ class SqlStore:
             raise RuntimeError("the event store has no SQL datastore")
         self._datastore = datastore
         self.dialect = "postgres" if type(datastore).__module__.endswith("postgres") else "sqlite"
+        schema = getattr(datastore, "schema", "public") if self.is_postgres else "public"
+        # Our tables live beside the event store's, in its schema.
+        self._set_schema = (
+            None if schema == "public" else f'SET LOCAL search_path TO "{schema}", public'
+        )
+        self.schema = schema
 
     @property
     def is_postgres(self) -> bool:
@@ -31,11 +37,15 @@ class SqlStore:
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
         with self._datastore.transaction(commit=True) as cursor:
+            if self._set_schema:
+                cursor.execute(self._set_schema)
             yield Cursor(cursor, self)
 
     @contextmanager
     def reading(self) -> Iterator[Cursor]:
         with self._datastore.transaction(commit=False) as cursor:
+            if self._set_schema:
+                cursor.execute(self._set_schema)
             yield Cursor(cursor, self)
 
     def execute_script(self, statements: Sequence[str]) -> None:
@@ -65,4 +75,6 @@ class Cursor:
 
     @property
     def rowcount(self) -> int:
-        return int(self._cursor.rowcount)
+        # eventsourcing's SQLite cursor wrapper hides the sqlite3 cursor's rowcount.
+        raw = getattr(self._cursor, "sqlite_cursor", self._cursor)
+        return int(raw.rowcount)

@@ -42,12 +42,13 @@ class MunicipalityUseCases(BaseApplication):
 
     @command
     def grant_first_tenant_admin(
-        self, principal: Principal, slug: str, *, user_id: str
+        self, principal: Principal, slug: str, *, user_id: str, expected_version: int | None
     ) -> CommandResult:
         """The platform admin may seat the first tenant admin of a new municipality."""
         if not (principal.is_platform and principal.has_role("platform_admin")):
             raise Forbidden("only a platform admin seats the first tenant admin")
         municipality = self._municipality_for(principal, slug)
+        self._check_version(municipality, expected_version)
         if any("tenant_admin" in roles for roles in municipality.members.values()):
             raise Forbidden(f"{slug} has a tenant admin already; ask them")
         municipality.grant_role(user_id, "tenant_admin")
@@ -136,3 +137,19 @@ class MunicipalityUseCases(BaseApplication):
 
     def require_registered(self, slug: str) -> Municipality:
         return self._municipality_by_slug(slug)
+
+    def registered_municipalities(self) -> list[dict[str, str]]:
+        """The network list. Registrations are rare, so a filtered scan of the log is enough."""
+        found = []
+        position = 0
+        while True:
+            batch = self.recorder.select_notifications(
+                start=position, limit=500, topics=["innoledger:Municipality.Registered"],
+                inclusive_of_start=False,
+            )
+            if not batch:
+                return found
+            for notification in batch:
+                event = self.mapper.to_domain_event(notification)
+                found.append({"slug": event.slug, "name": event.name, "county": event.county})  # type: ignore[attr-defined]
+            position = batch[-1].id

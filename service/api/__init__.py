@@ -1,0 +1,58 @@
+"""The HTTP API: the composition root `create_app(settings)`. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+from service.settings import Settings
+
+
+class InnoledgerJSON(DefaultJSONProvider):
+    ensure_ascii = False
+    sort_keys = False
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, Decimal):
+            return f"{o:.2f}"
+        return DefaultJSONProvider.default(o)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    from service.api.authentication import register_authentication
+    from service.api.context import Services
+    from service.api.observability import configure_json_logging, register_observability
+    from service.api.openapi import create_api
+    from service.api.problems import register_problem_handlers
+    from service.auth.tokens import TokenStore
+    from service.innoledger import Innoledger
+    from service.storage.sql import SqlStore
+
+    settings = settings or Settings.from_env()
+    settings.validate()
+    if not settings.testing:
+        configure_json_logging()
+
+    app = Flask("innoledger")
+    app.json = InnoledgerJSON(app)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        TESTING=settings.testing,
+    )
+    innoledger = Innoledger(settings)
+    sql = SqlStore(innoledger.recorder)
+    tokens = TokenStore(sql)
+    tokens.create_tables()
+    app.extensions["innoledger"] = Services(
+        settings=settings, innoledger=innoledger, sql=sql, tokens=tokens
+    )
+
+    register_observability(app)  # first: the request id must exist before anything logs
+    register_authentication(app)
+    create_api(app)
+    register_problem_handlers(app)
+    return app

@@ -1,0 +1,56 @@
+"""Bearer authentication of every /api/v1 request; roles come live from the municipality."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from service.api.context import services
+from service.api.problems import problem
+from service.errors import NotFound
+from service.principal import Principal
+
+API_PREFIX = "/api/v1/"
+CHALLENGE = 'Bearer realm="innoledger"'
+
+
+def _unauthorised(detail: str, *, invalid: bool):
+    challenge = CHALLENGE + (', error="invalid_token"' if invalid else "")
+    return problem(
+        401,
+        "Unauthorized",
+        detail=detail,
+        kind="unauthorized",
+        headers={"WWW-Authenticate": challenge},
+    )
+
+
+def authenticate_request():  # type: ignore[no-untyped-def]
+    if not request.path.startswith(API_PREFIX):
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return _unauthorised("send Authorization: Bearer <token>", invalid=False)
+    svc = services()
+    record = svc.tokens.authenticate(secret.strip())
+    if record is None:
+        return _unauthorised("the token is unknown, expired or revoked", invalid=True)
+    if record.municipality is None:
+        roles = record.platform_roles
+    else:
+        try:
+            roles = svc.innoledger.roles_in(record.municipality, record.user_id)
+        except NotFound:
+            roles = ()
+    g.principal = Principal(
+        user_id=record.user_id,
+        municipality=record.municipality,
+        roles=tuple(roles),
+        token_id=record.token_id,
+        request_id=g.get("request_id"),
+    )
+    return None
+
+
+def register_authentication(app: Flask) -> None:
+    app.before_request(authenticate_request)

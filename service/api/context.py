@@ -1,0 +1,35 @@
+"""Per-process services of the web app, and the principal of the current request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g
+
+from service.auth.tokens import TokenStore
+from service.innoledger import Innoledger
+from service.principal import Principal
+from service.settings import Settings
+from service.storage.sql import SqlStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    innoledger: Innoledger
+    sql: SqlStore
+    tokens: TokenStore
+
+    def close(self) -> None:
+        self.innoledger.close()
+
+
+def services() -> Services:
+    return current_app.extensions["innoledger"]  # type: ignore[no-any-return]
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:  # the before-request hook authenticates every API request
+        raise RuntimeError("no principal: endpoint outside the authenticated API")
+    return principal  # type: ignore[no-any-return]

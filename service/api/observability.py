@@ -1,0 +1,131 @@
+"""Request ids, JSON logs and Prometheus metrics (correct across several gunicorn workers)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _request_id() -> str:
+    given = request.headers.get("X-Request-ID", "")
+    return given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None)
+        if request_id is None and has_request_context():
+            request_id = g.get("request_id")
+        if request_id:
+            entry["request_id"] = request_id
+        for key in ("method", "path", "status", "duration_ms", "user"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_json_logging(level: str = "INFO") -> None:
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root.handlers = [handler]
+    root.setLevel(level)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        # In multiprocess mode each worker writes files and /metrics aggregates them, so a
+        # scrape that lands on any worker sees the whole service.
+        self.registry = None if self.multiprocess else CollectorRegistry()
+        kwargs = {} if self.multiprocess else {"registry": self.registry}
+        self.requests = Counter(
+            "innoledger_http_requests_total",
+            "HTTP requests answered",
+            ["method", "endpoint", "status"],
+            **kwargs,
+        )
+        self.latency = Histogram(
+            "innoledger_http_request_seconds",
+            "HTTP request latency",
+            ["method", "endpoint"],
+            **kwargs,
+        )
+
+    def render(self) -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+        if self.multiprocess:
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        else:
+            registry = self.registry
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+_metrics_singleton: Metrics | None = None
+
+
+def _metrics() -> Metrics:
+    # prometheus_client registers metric names per process; one instance per process is
+    # required, whatever the number of apps a test creates.
+    global _metrics_singleton
+    if _metrics_singleton is None:
+        _metrics_singleton = Metrics()
+    return _metrics_singleton
+
+
+def register_observability(app: Flask) -> None:
+    access_log = logging.getLogger("innoledger.access")
+    metrics = _metrics()
+    app.extensions["innoledger.metrics"] = metrics
+
+    @app.before_request
+    def start_request() -> None:
+        g.request_id = _request_id()
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def finish_request(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        duration = time.perf_counter() - g.get("started", time.perf_counter())
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        metrics.requests.labels(request.method, endpoint, str(response.status_code)).inc()
+        metrics.latency.labels(request.method, endpoint).observe(duration)
+        principal = g.get("principal")
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,  # never the query string or headers: no tokens in logs
+                "status": response.status_code,
+                "duration_ms": round(duration * 1000, 2),
+                "user": None if principal is None else principal.user_id,
+            },
+        )
+        return response

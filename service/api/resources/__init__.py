@@ -1,0 +1,21 @@
+"""Blueprints of the API, one module per resource."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+
+
+def register_blueprints(api: Api) -> None:
+    from service.api.resources import (
+        municipalities,
+        needs,
+        probes,
+        procurements,
+        tokens,
+    )
+
+    for module in (probes, municipalities, tokens, needs, procurements):
+        api.register_blueprint(module.blp)
+        for union in getattr(module, "TYPED_UNIONS", ()):
+            for kind, schema in union.TYPES.items():
+                api.spec.components.schema(union.component_name(kind), schema=schema)

@@ -1,0 +1,164 @@
+"""Procurements (upphandlingar): lifecycle, joint participation, decisions and facts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema
+
+from service.api.context import current_principal, services
+from service.api.historical import historical_read
+from service.api.representations import procurement_representation
+from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
+from service.api.schemas.procurements import (
+    BidSchema,
+    EvaluationStartSchema,
+    FollowUpSchema,
+    LessonSchema,
+    MarketDialogueSchema,
+    MilestoneSchema,
+    ParticipantInviteSchema,
+    ParticipationDecisionSchema,
+    ProcurementCreateSchema,
+    ProcurementDecisionSchema,
+    ProcurementEditSchema,
+    ProcurementSchema,
+    ReviewFiledSchema,
+    ReviewRulingSchema,
+)
+from service.api.versioning import command_response, expected_version, with_etag
+from service.innoledger import Innoledger
+
+blp = Blueprint(
+    "procurements",
+    __name__,
+    url_prefix="/api/v1/procurements",
+    description="Procurements (upphandlingar) under LOU, often joint: one municipality leads, "
+    "others take part; innovation screening, procedure, notice, bids, award with standstill "
+    "(avtalsspärr), contract, implementation and follow-up.",
+)
+TYPED_UNIONS = (ProcurementDecisionSchema, ParticipationDecisionSchema)
+
+
+@blp.route("")
+class Procurements(MethodView):
+    @blp.arguments(ProcurementCreateSchema)
+    @blp.response(201, CommandResultSchema)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Start a procurement for needs with a procurement decision (officer of the lead)"""
+        result = services().innoledger.start_procurement(current_principal(), **body)
+        return command_response(result, status=201)
+
+
+@blp.route("/<procurement_id>")
+class ProcurementResource(MethodView):
+    @blp.arguments(VersionQuerySchema, location="query")
+    @blp.response(200, ProcurementSchema)
+    def get(self, query: dict[str, Any], procurement_id: str) -> Any:
+        """One procurement: now, or as of a version or a moment. Bids are secret before award."""
+        principal = current_principal()
+        procurement, immutable = historical_read(principal, "procurement", procurement_id, query)
+        if procurement is None:
+            procurement = services().innoledger.procurement(principal, procurement_id)
+        body = ProcurementSchema().dump(procurement_representation(procurement, principal))
+        return with_etag(jsonify(body), procurement.version, immutable=immutable)
+
+    @blp.arguments(ProcurementEditSchema)
+    @blp.response(200, CommandResultSchema)
+    def patch(self, body: dict[str, Any], procurement_id: str) -> Any:
+        """Edit the description (lead's officer)"""
+        result = services().innoledger.edit_procurement(
+            current_principal(), procurement_id, changes=body, expected_version=expected_version()
+        )
+        return command_response(result)
+
+
+@blp.route("/<procurement_id>/participants")
+class Participants(MethodView):
+    @blp.arguments(ParticipantInviteSchema)
+    @blp.response(200, CommandResultSchema)
+    def post(self, body: dict[str, Any], procurement_id: str) -> Any:
+        """Invite a municipality to take part (lead's officer)"""
+        result = services().innoledger.invite_participant(
+            current_principal(), procurement_id, expected_version=expected_version(), **body
+        )
+        return command_response(result)
+
+
+@blp.route("/<procurement_id>/participation")
+class Participation(MethodView):
+    @blp.arguments(ParticipationDecisionSchema)
+    @blp.doc(requestBody=ParticipationDecisionSchema.request_body_doc())
+    @blp.response(200, CommandResultSchema)
+    def post(self, body: dict[str, Any], procurement_id: str) -> Any:
+        """Join, decline or withdraw: the invited municipality's own decision"""
+        result = services().innoledger.decide_participation(
+            current_principal(), procurement_id, decision=body, expected_version=expected_version()
+        )
+        return command_response(result)
+
+
+@blp.route("/<procurement_id>/decisions")
+class Decisions(MethodView):
+    @blp.arguments(ProcurementDecisionSchema)
+    @blp.doc(requestBody=ProcurementDecisionSchema.request_body_doc())
+    @blp.response(200, CommandResultSchema)
+    def post(self, body: dict[str, Any], procurement_id: str) -> Any:
+        """The lead's decisions: screen, choose_procedure, publish, award, cancel,
+        sign_contract, close"""
+        result = services().innoledger.decide_on_procurement(
+            current_principal(), procurement_id, decision=body, expected_version=expected_version()
+        )
+        return command_response(result)
+
+
+def _fact_endpoint(
+    path: str, schema: type[Schema], use_case: Callable[[Innoledger], Callable[..., Any]], doc: str
+) -> None:
+    """Facts (not decisions) share one shape: a body, If-Match, a use case; 201 with its id."""
+
+    class Fact(MethodView):
+        @blp.arguments(schema)
+        @blp.response(201, CommandResultSchema)
+        def post(self, body: dict[str, Any], procurement_id: str) -> Any:
+            result = use_case(services().innoledger)(
+                current_principal(), procurement_id, expected_version=expected_version(), **body
+            )
+            return command_response(result, status=201)
+
+    Fact.post.__doc__ = doc
+    Fact.__name__ = f"Fact_{path.strip('/').replace('-', '_').replace('/', '_')}"
+    blp.route(f"/<procurement_id>/{path}")(Fact)
+
+
+_fact_endpoint("market-dialogue", MarketDialogueSchema, lambda a: a.record_market_dialogue,
+               "Record a market-dialogue activity (RFI, meeting, innovation sprint)")
+_fact_endpoint("bids", BidSchema, lambda a: a.record_bid,
+               "Record a bid received (secret until the award decision)")
+_fact_endpoint("evaluation", EvaluationStartSchema, lambda a: a.start_evaluation,
+               "Open the bids after the tender deadline and start the evaluation")
+_fact_endpoint("reviews", ReviewFiledSchema, lambda a: a.file_review,
+               "Record a review (överprövning) filed; it blocks signing until ruled on")
+_fact_endpoint("milestones", MilestoneSchema, lambda a: a.record_milestone,
+               "Record an implementation milestone")
+_fact_endpoint("follow-ups", FollowUpSchema, lambda a: a.record_follow_up,
+               "Record a follow-up of the effect on a need")
+_fact_endpoint("lessons", LessonSchema, lambda a: a.record_lesson,
+               "Record a lesson learned (shareable with the network)")
+
+
+@blp.route("/<procurement_id>/reviews/<review_id>/ruling")
+class ReviewRuling(MethodView):
+    @blp.arguments(ReviewRulingSchema)
+    @blp.response(200, CommandResultSchema)
+    def post(self, body: dict[str, Any], procurement_id: str, review_id: str) -> Any:
+        """Record the court's ruling on a review"""
+        result = services().innoledger.rule_on_review(
+            current_principal(), procurement_id, review_id=review_id,
+            expected_version=expected_version(), **body,
+        )
+        return command_response(result)

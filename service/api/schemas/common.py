@@ -1,0 +1,84 @@
+"""Schemas shared by every resource."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+MONEY_PATTERN = r"^\d{1,13}(\.\d{1,2})?$"
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+
+
+def money(**kwargs: object) -> fields.String:
+    """SEK as a string with at most two decimals; never a float (spec §9)."""
+    return fields.String(
+        validate=validate.Regexp(MONEY_PATTERN, error="SEK as a string like \"700000.00\""),
+        metadata={"description": "SEK, a decimal string with at most two decimals",
+                  "example": "1500000.00"},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def text(max_length: int = 2000, **kwargs: object) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)  # type: ignore[arg-type]
+
+
+class MoneyOut(fields.Decimal):
+    """Decimal rendered as a two-decimal string."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(places=2, as_string=True, **kwargs)  # type: ignore[arg-type]
+
+
+class CommandResultSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "The aggregate's id"})
+    version = fields.Integer(required=True, metadata={"description": "Its new version (ETag)"})
+    position = fields.Integer(
+        required=True,
+        metadata={"description": "Position of the last event in the log; pass it to a view "
+                  "read as `position` to read your write"},
+    )
+    created = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class AuthoritySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["delegation", "board"]))
+    rule_id = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "Delegation rule relied on; found automatically when omitted"})
+    body = text(200, metadata={"description": "Board decisions: the deciding body"})
+    minutes_reference = text(200, metadata={
+        "description": "Board decisions: the minutes, e.g. \"Kommunstyrelsen 2018-03-14 § 45\""})
+
+
+class DecisionBaseSchema(Schema):
+    type = fields.String(required=True)
+    rationale = text(10000, required=True)
+    authority = fields.Nested(AuthoritySchema, required=True)
+    decided_at = fields.AwareDateTime(
+        required=True,
+        metadata={"description": "Valid time: when the decision was taken (RFC 3339)"},
+    )
+
+
+class DecisionRecordSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.String()
+    rationale = fields.String()
+    authority = fields.Dict()
+    decided_at = fields.DateTime()
+    decided_by = fields.String()
+    municipality = fields.String()
+    value_sek = MoneyOut(allow_none=True)
+
+
+class VersionQuerySchema(Schema):
+    version = fields.Integer(validate=validate.Range(min=1, max=10**9), metadata={
+        "description": "State as of this version (auditors)"})
+    as_of = fields.AwareDateTime(metadata={
+        "description": "State as of this moment, transaction time (auditors)"})
+
+
+class PageQuerySchema(Schema):
+    cursor = fields.String(validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -1,0 +1,111 @@
+"""Request and response bodies of municipalities (tenants) and their tokens."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from domain.decisions import DECISION_TYPES
+from domain.municipality import SWEDISH_COUNTIES, TENANT_ROLES
+from domain.rules.delegation import DELEGABLE_ROLES
+from service.api.schemas.common import MONEY_PATTERN, MoneyOut, text
+
+
+class MunicipalityCreateSchema(Schema):
+    slug = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$"))
+    name = text(200, required=True)
+    organisation_number = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{6}-?\d{4}$", error="organisationsnummer NNNNNN-NNNN"),
+    )
+    county = fields.String(required=True, validate=validate.OneOf(SWEDISH_COUNTIES))
+
+
+class MemberGrantSchema(Schema):
+    user_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._@-]{1,128}$"))
+    role = fields.String(required=True, validate=validate.OneOf(TENANT_ROLES))
+
+
+class InnovationAreaCreateSchema(Schema):
+    name = text(200, required=True)
+    description = fields.String(validate=validate.Length(max=2000), allow_none=True)
+
+
+class DelegationRuleSchema(Schema):
+    rule_id = text(64, required=True)
+    decision_type = fields.String(required=True, validate=validate.OneOf(DECISION_TYPES))
+    role = fields.String(required=True, validate=validate.OneOf(DELEGABLE_ROLES))
+    max_value_sek = fields.String(
+        validate=validate.Regexp(MONEY_PATTERN), allow_none=True,
+        metadata={"description": "Value ceiling in SEK; none means no ceiling"},
+    )
+
+
+class DelegationOrderSchema(Schema):
+    effective_from = fields.Date(required=True)
+    rules = fields.List(
+        fields.Nested(DelegationRuleSchema), required=True, validate=validate.Length(min=1, max=500)
+    )
+
+
+class SuspensionSchema(Schema):
+    rationale = text(2000, required=True)
+
+
+class InnovationAreaSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    description = fields.String(allow_none=True)
+    retired = fields.Boolean()
+
+
+class DelegationRuleOutSchema(Schema):
+    rule_id = fields.String()
+    decision_type = fields.String()
+    role = fields.String()
+    max_value_sek = MoneyOut(allow_none=True)
+
+
+class DelegationOrderOutSchema(Schema):
+    version = fields.Integer()
+    effective_from = fields.Date()
+    rules = fields.List(fields.Nested(DelegationRuleOutSchema))
+
+
+class MunicipalitySchema(Schema):
+    id = fields.String()
+    version = fields.Integer()
+    slug = fields.String()
+    name = fields.String()
+    organisation_number = fields.String()
+    county = fields.String()
+    suspended = fields.Boolean()
+    members = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                          allow_none=True, metadata={"description": "Own municipality only"})
+    innovation_areas = fields.List(fields.Nested(InnovationAreaSchema))
+    delegation_orders = fields.List(fields.Nested(DelegationOrderOutSchema))
+    created_on = fields.DateTime()
+    modified_on = fields.DateTime()
+
+
+class MunicipalitySummarySchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+    county = fields.String()
+
+
+class MunicipalityListSchema(Schema):
+    items = fields.List(fields.Nested(MunicipalitySummarySchema))
+
+
+class TokenCreateSchema(Schema):
+    user_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._@-]{1,128}$"))
+    label = fields.String(validate=validate.Length(max=200), allow_none=True)
+    expires_in_days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=366))
+
+
+class TokenIssuedSchema(Schema):
+    token_id = fields.String()
+    token = fields.String(metadata={"description": "The bearer token; shown this once only"})
+    user_id = fields.String()
+    municipality = fields.String(allow_none=True)
+    expires_at = fields.DateTime()

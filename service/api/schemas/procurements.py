@@ -1,0 +1,296 @@
+"""Request and response bodies of procurements (upphandlingar)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from domain.procurement import (
+    CLOSE_OUTCOMES,
+    INNOVATION_KINDS,
+    MARKET_DIALOGUE_KINDS,
+    PARTICIPANT_ROLES,
+    PROCEDURES,
+    REVIEW_OUTCOMES,
+)
+from service.api.schemas.common import (
+    UUID_PATTERN,
+    DecisionBaseSchema,
+    DecisionRecordSchema,
+    MoneyOut,
+    money,
+    text,
+)
+from service.api.schemas.polymorphic import TypedUnionSchema
+
+ORG_NUMBER = validate.Regexp(r"^\d{6}-?\d{4}$", error="organisationsnummer NNNNNN-NNNN")
+CPV = validate.Regexp(r"^\d{8}-\d$", error="CPV code like 48000000-8")
+
+
+class ProcurementCreateSchema(Schema):
+    title = text(200, required=True)
+    description = text(20000, required=True)
+    estimated_value_sek = money(required=True)
+    need_ids = fields.List(
+        fields.String(validate=validate.Regexp(UUID_PATTERN)),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+    )
+    case_number = fields.String(validate=validate.Length(max=64), allow_none=True,
+                                metadata={"description": "Diarienummer"})
+    cpv_code = fields.String(validate=CPV, allow_none=True)
+
+
+class ProcurementEditSchema(Schema):
+    title = text(200)
+    description = text(20000)
+    estimated_value_sek = money()
+    case_number = fields.String(validate=validate.Length(max=64), allow_none=True)
+    cpv_code = fields.String(validate=CPV, allow_none=True)
+
+
+class ParticipantInviteSchema(Schema):
+    municipality = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$"))
+    role = fields.String(required=True, validate=validate.OneOf(PARTICIPANT_ROLES))
+
+
+def _typed(kind: str) -> fields.String:
+    return fields.String(required=True, validate=validate.Equal(kind))
+
+
+class JoinDecisionSchema(DecisionBaseSchema):
+    type = _typed("join")
+
+
+class DeclineDecisionSchema(DecisionBaseSchema):
+    type = _typed("decline")
+
+
+class WithdrawDecisionSchema(DecisionBaseSchema):
+    type = _typed("withdraw")
+
+
+class ParticipationDecisionSchema(TypedUnionSchema):
+    COMPONENT_PREFIX = "ParticipationDecision"
+    TYPES = {
+        "join": JoinDecisionSchema,
+        "decline": DeclineDecisionSchema,
+        "withdraw": WithdrawDecisionSchema,
+    }
+
+
+class ScreenDecisionSchema(DecisionBaseSchema):
+    type = _typed("screen")
+    innovation = fields.Boolean(required=True)
+    kind = fields.String(validate=validate.OneOf(INNOVATION_KINDS), allow_none=True)
+
+
+class ChooseProcedureDecisionSchema(DecisionBaseSchema):
+    type = _typed("choose_procedure")
+    procedure = fields.String(required=True, validate=validate.OneOf(PROCEDURES))
+    exemption_rationale = fields.String(
+        validate=validate.Length(min=1, max=10000), allow_none=True,
+        metadata={"description": "Pre-commercial procurement: why the R&D exemption applies"},
+    )
+
+
+class PublishDecisionSchema(DecisionBaseSchema):
+    type = _typed("publish")
+    notice_id = text(100, required=True, metadata={"description": "Id in the notice database"})
+    tender_deadline = fields.AwareDateTime(required=True)
+
+
+class SupplierSchema(Schema):
+    org_number = fields.String(required=True, validate=ORG_NUMBER)
+    name = text(200, required=True)
+
+
+class AwardDecisionSchema(DecisionBaseSchema):
+    type = _typed("award")
+    suppliers = fields.List(fields.Nested(SupplierSchema), required=True,
+                            validate=validate.Length(min=1, max=50))
+    evaluation_summary = text(20000, required=True)
+    notification_sent_at = fields.AwareDateTime(required=True)
+    sent_electronically = fields.Boolean(required=True)
+
+
+class CancelDecisionSchema(DecisionBaseSchema):
+    type = _typed("cancel")
+
+
+class SignContractDecisionSchema(DecisionBaseSchema):
+    type = _typed("sign_contract")
+    supplier_org_number = fields.String(required=True, validate=ORG_NUMBER)
+    contract_value_sek = money(required=True)
+    signed_on = fields.Date(required=True)
+
+
+class CloseDecisionSchema(DecisionBaseSchema):
+    type = _typed("close")
+    outcome = fields.String(required=True, validate=validate.OneOf(CLOSE_OUTCOMES))
+
+
+class ProcurementDecisionSchema(TypedUnionSchema):
+    COMPONENT_PREFIX = "ProcurementDecision"
+    TYPES = {
+        "screen": ScreenDecisionSchema,
+        "choose_procedure": ChooseProcedureDecisionSchema,
+        "publish": PublishDecisionSchema,
+        "award": AwardDecisionSchema,
+        "cancel": CancelDecisionSchema,
+        "sign_contract": SignContractDecisionSchema,
+        "close": CloseDecisionSchema,
+    }
+
+
+class MarketDialogueSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(MARKET_DIALOGUE_KINDS))
+    held_on = fields.Date(required=True)
+    supplier_count = fields.Integer(required=True, validate=validate.Range(min=0, max=100000))
+    summary = text(10000, required=True)
+
+
+class BidSchema(Schema):
+    tenderer_org_number = fields.String(required=True, validate=ORG_NUMBER)
+    tenderer_name = text(200, required=True)
+    received_at = fields.AwareDateTime(required=True)
+
+
+class EvaluationStartSchema(Schema):
+    at = fields.AwareDateTime(metadata={"description": "When the bids were opened; now if left out"})
+
+
+class ReviewFiledSchema(Schema):
+    filed_on = fields.Date(required=True)
+    court = text(200, required=True, metadata={"example": "Förvaltningsrätten i Malmö"})
+    applicant = text(200, required=True)
+    reference = text(100, required=True, metadata={"description": "Målnummer"})
+
+
+class ReviewRulingSchema(Schema):
+    ruled_on = fields.Date(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(REVIEW_OUTCOMES))
+    summary = text(10000, required=True)
+
+
+class MilestoneSchema(Schema):
+    title = text(200, required=True)
+    reached_on = fields.Date(required=True)
+    note = fields.String(validate=validate.Length(max=10000), allow_none=True)
+
+
+class FollowUpSchema(Schema):
+    need_id = fields.String(required=True, validate=validate.Regexp(UUID_PATTERN))
+    followed_up_on = fields.Date(required=True)
+    effect = text(10000, required=True, metadata={"description": "Effect on the need"})
+    measurement = text(2000, required=True, metadata={"description": "What was measured"})
+
+
+class LessonSchema(Schema):
+    text = text(10000, required=True)
+    shareable = fields.Boolean(required=True, metadata={"description": "Share with the network"})
+
+
+# Responses
+
+
+class ParticipantSchema(Schema):
+    municipality = fields.String()
+    role = fields.String()
+    status = fields.String()
+
+
+class ScreeningSchema(Schema):
+    innovation = fields.Boolean()
+    kind = fields.String(allow_none=True)
+    rationale = fields.String()
+    decided_at = fields.DateTime()
+
+
+class BidOutSchema(Schema):
+    id = fields.String()
+    tenderer_org_number = fields.String()
+    tenderer_name = fields.String()
+    received_at = fields.DateTime()
+    late = fields.Boolean()
+
+
+class AwardOutSchema(Schema):
+    suppliers = fields.List(fields.Nested(SupplierSchema))
+    evaluation_summary = fields.String()
+    notification_sent_at = fields.DateTime()
+    sent_electronically = fields.Boolean()
+    standstill_last_day = fields.Date(allow_none=True, metadata={
+        "description": "Last day of the avtalsspärr (standstill)"})
+    earliest_signing_day = fields.Date()
+    decided_at = fields.DateTime()
+
+
+class ContractOutSchema(Schema):
+    supplier_org_number = fields.String()
+    contract_value_sek = MoneyOut()
+    signed_on = fields.Date()
+
+
+class ReviewOutSchema(Schema):
+    id = fields.String()
+    filed_on = fields.Date()
+    court = fields.String()
+    applicant = fields.String()
+    reference = fields.String()
+    ruling = fields.Dict(allow_none=True)
+
+
+class MarketDialogueOutSchema(MarketDialogueSchema):
+    id = fields.String()
+
+
+class MilestoneOutSchema(MilestoneSchema):
+    id = fields.String()
+
+
+class FollowUpOutSchema(FollowUpSchema):
+    id = fields.String()
+
+
+class LessonOutSchema(LessonSchema):
+    id = fields.String()
+
+
+class ProcurementSchema(Schema):
+    id = fields.String()
+    version = fields.Integer()
+    lead = fields.String()
+    participants = fields.List(fields.Nested(ParticipantSchema))
+    need_ids = fields.List(fields.String())
+    title = fields.String()
+    description = fields.String()
+    estimated_value_sek = MoneyOut()
+    cpv_code = fields.String(allow_none=True)
+    case_number = fields.String(allow_none=True)
+    status = fields.String()
+    screening = fields.Nested(ScreeningSchema, allow_none=True)
+    innovation = fields.Boolean(allow_none=True)
+    procedure = fields.String(allow_none=True)
+    exemption_rationale = fields.String(allow_none=True)
+    above_threshold = fields.Boolean(allow_none=True)
+    notice_id = fields.String(allow_none=True)
+    tender_deadline = fields.DateTime(allow_none=True)
+    market_dialogue = fields.List(fields.Nested(MarketDialogueOutSchema))
+    bids = fields.List(fields.Nested(BidOutSchema), allow_none=True, metadata={
+        "description": "Secret (null) before the award except to the lead's officers, decision "
+        "makers and auditors"})
+    bid_count = fields.Integer(allow_none=True)
+    bids_disclosed = fields.Boolean()
+    evaluation_started_at = fields.DateTime(allow_none=True)
+    award = fields.Nested(AwardOutSchema, allow_none=True)
+    contract = fields.Nested(ContractOutSchema, allow_none=True)
+    under_review = fields.Boolean()
+    reviews = fields.List(fields.Nested(ReviewOutSchema))
+    milestones = fields.List(fields.Nested(MilestoneOutSchema))
+    follow_ups = fields.List(fields.Nested(FollowUpOutSchema))
+    lessons = fields.List(fields.Nested(LessonOutSchema))
+    outcome = fields.String(allow_none=True)
+    cancelled_from = fields.String(allow_none=True)
+    decisions = fields.List(fields.Nested(DecisionRecordSchema))
+    created_on = fields.DateTime()
+    modified_on = fields.DateTime()

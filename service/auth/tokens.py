@@ -1,0 +1,162 @@
+"""Opaque bearer tokens: random, shown once, stored only as a hash, expirable and revocable.
+
+A token reads `il_<token_id>_<secret>`. The secret has 256 bits of entropy, so one SHA-256
+is enough to make the stored hash useless to a thief (no password stretching needed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from service.storage.schema import ensure_tables
+from service.storage.sql import SqlStore
+
+TOKEN_PREFIX = "il_"
+MAX_LIFETIME = timedelta(days=366)
+
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS api_tokens (
+        token_id TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        municipality TEXT,
+        platform_roles TEXT,
+        label TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS api_tokens_by_user ON api_tokens (municipality, user_id)",
+]
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    token_id: str
+    user_id: str
+    municipality: str | None
+    platform_roles: tuple[str, ...]
+    label: str | None
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+    def is_valid_at(self, moment: datetime) -> bool:
+        return self.revoked_at is None and moment < self.expires_at
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    record: TokenRecord
+    secret: str  # the full bearer token: returned once, never stored
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _record(row: dict[str, object]) -> TokenRecord:
+    def moment(value: object) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(str(value))
+
+    roles = str(row["platform_roles"] or "")
+    return TokenRecord(
+        token_id=str(row["token_id"]),
+        user_id=str(row["user_id"]),
+        municipality=None if row["municipality"] is None else str(row["municipality"]),
+        platform_roles=tuple(r for r in roles.split(",") if r),
+        label=None if row["label"] is None else str(row["label"]),
+        created_by=str(row["created_by"]),
+        created_at=moment(row["created_at"]),  # type: ignore[arg-type]
+        expires_at=moment(row["expires_at"]),  # type: ignore[arg-type]
+        revoked_at=moment(row["revoked_at"]),
+    )
+
+
+class TokenStore:
+    def __init__(self, store: SqlStore):
+        self._store = store
+
+    def create_tables(self) -> None:
+        ensure_tables(self._store, TABLES)
+
+    def issue(
+        self,
+        *,
+        user_id: str,
+        municipality: str | None,
+        platform_roles: tuple[str, ...] = (),
+        label: str | None,
+        created_by: str,
+        lifetime: timedelta,
+        now: datetime | None = None,
+    ) -> IssuedToken:
+        if lifetime <= timedelta(0) or lifetime > MAX_LIFETIME:
+            raise ValueError("token lifetime must be between 1 second and 366 days")
+        created_at = now or datetime.now(UTC)
+        token_id = secrets.token_hex(8)
+        secret = f"{TOKEN_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
+        record = TokenRecord(
+            token_id=token_id,
+            user_id=user_id,
+            municipality=municipality,
+            platform_roles=platform_roles,
+            label=label,
+            created_by=created_by,
+            created_at=created_at,
+            expires_at=created_at + lifetime,
+            revoked_at=None,
+        )
+        with self._store.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO api_tokens (token_id, secret_hash, user_id, municipality,"
+                " platform_roles, label, created_by, created_at, expires_at, revoked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                (
+                    token_id,
+                    _hash(secret),
+                    user_id,
+                    municipality,
+                    ",".join(platform_roles) or None,
+                    label,
+                    created_by,
+                    created_at.isoformat(),
+                    record.expires_at.isoformat(),
+                ),
+            )
+        return IssuedToken(record=record, secret=secret)
+
+    def authenticate(self, secret: str, *, now: datetime | None = None) -> TokenRecord | None:
+        """The token's record if the secret is genuine, unexpired and unrevoked; else None."""
+        if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+            return None
+        token_id = secret[len(TOKEN_PREFIX) :].split("_", 1)[0]
+        with self._store.reading() as cursor:
+            row = cursor.execute(
+                "SELECT * FROM api_tokens WHERE token_id = ?", (token_id,)
+            ).fetchone()
+        if row is None or not hmac.compare_digest(str(row["secret_hash"]), _hash(secret)):
+            return None
+        record = _record(row)
+        return record if record.is_valid_at(now or datetime.now(UTC)) else None
+
+    def get(self, token_id: str) -> TokenRecord | None:
+        with self._store.reading() as cursor:
+            row = cursor.execute(
+                "SELECT * FROM api_tokens WHERE token_id = ?", (token_id,)
+            ).fetchone()
+        return None if row is None else _record(row)
+
+    def revoke(self, token_id: str, *, now: datetime | None = None) -> bool:
+        with self._store.transaction() as cursor:
+            cursor.execute(
+                "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
+                ((now or datetime.now(UTC)).isoformat(), token_id),
+            )
+            return cursor.rowcount == 1
