@@ -1,0 +1,69 @@
+"""The seed's network: Skurup and Ystad's work model, its nine challenges and three pilots.
+
+Public record (Vinnova-funded project, 2018). People are invented; their names live only in
+the people directory, never in events.
+"""
+
+from __future__ import annotations
+
+MUNICIPALITIES = [
+    {"slug": "ystad", "name": "Ystads kommun", "organisation_number": "212000-1249"},
+    {"slug": "skurup", "name": "Skurups kommun", "organisation_number": "212000-1181"},
+    {"slug": "trelleborg", "name": "Trelleborgs kommun", "organisation_number": "212000-1173"},
+    {"slug": "staffanstorp", "name": "Staffanstorps kommun", "organisation_number": "212000-1132"},
+    {"slug": "kavlinge", "name": "Kävlinge kommun", "organisation_number": "212000-1108"},
+    {"slug": "burlov", "name": "Burlövs kommun", "organisation_number": "212000-1116"},
+]
+
+ROLES = ("tenant_admin", "officer", "decision_maker", "auditor", "viewer")
+
+AREAS = {
+    "Samhällsbyggnad": "Lokaler, mark och stadsplanering",
+    "Välfärd och omsorg": "Förskola, LSS och omsorg",
+    "Digitalisering": "Digitala tjänster och lärande",
+    "Energi och miljö": "Energi, resurser och klimat",
+}
+
+# The nine challenges Skurup and Ystad identified, with a SWOT each (owner, area, statement).
+CHALLENGES = [
+    ("ystad", "Samhällsbyggnad", "Ökat samutnyttjande",
+     "Kommunens resurser används en liten del av tiden och står oanvända resten."),
+    ("ystad", "Samhällsbyggnad", "Samutnyttjade lokaler",
+     "Lokaler för skola, kultur och föreningar står tomma kvällar och helger."),
+    ("skurup", "Samhällsbyggnad", "Privat mark",
+     "Privat mark i tätorten ligger outnyttjad medan kommunen saknar mark för behov."),
+    ("skurup", "Energi och miljö", "Överskottsenergi",
+     "Överskottsvärme och solel från kommunens fastigheter tas inte tillvara."),
+    ("ystad", "Välfärd och omsorg", "Delningstjänst för transporter, boende och LSS",
+     "Transporter, boenden och LSS-insatser planeras var för sig och med låg beläggning."),
+    ("skurup", "Välfärd och omsorg", "Rena och torra golv i förskolan",
+     "Blöta och smutsiga golv i förskolan ger halkrisk, slitage och sämre inomhusmiljö."),
+    ("ystad", "Digitalisering", "Lärprocess för AI",
+     "Medarbetare saknar ett sätt att lära sig vad AI kan göra för kommunens verksamheter."),
+    ("skurup", "Digitalisering", "AR i stadsplanering",
+     "Medborgare har svårt att förstå hur planerad bebyggelse kommer att se ut på plats."),
+    ("ystad", "Samhällsbyggnad", "Delningstjänst mellan kommuner",
+     "Kommunerna lånar och byter tjänster, utrustning och kompetens sällan och omständligt."),
+]
+
+SWOT = {
+    "strength": "Engagerade medarbetare och politiskt stöd för arbetet",
+    "weakness": "Begränsade resurser för att driva utveckling i en liten kommun",
+    "opportunity": "Marknaden visar intresse och grannkommuner har samma behov",
+    "threat": "Risk att lösningen inte går att integrera i befintliga system",
+}
+
+SCORES = {
+    "impact": 5,
+    "feasibility": 4,
+    "market_readiness": 3,
+    "cost_viability": 4,
+    "organisational_readiness": 4,
+}
+
+AUTHORISED_DECISIONS = (
+    "prioritise", "park", "reopen", "reject", "decide_to_procure", "mark_realised",
+    "screen", "choose_procedure", "publish", "award", "cancel", "sign_contract", "close",
+    "join", "decline", "withdraw",
+)  # fmt: skip
+DELEGATED_CEILING_SEK = "5000000.00"
