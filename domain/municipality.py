@@ -47,7 +47,7 @@ class Municipality(AuditedAggregate):
     TENANT_FIELD = "slug"
 
     @staticmethod
-    def create_id(slug: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(slug: str) -> uuid.UUID:
         return municipality_id(slug)
 
     @classmethod
@@ -61,9 +61,7 @@ class Municipality(AuditedAggregate):
         except InvalidOrganisationNumber as exc:
             raise InvalidValue(str(exc), field="organisation_number") from None
         if county not in SWEDISH_COUNTIES:
-            raise InvalidValue(
-                f"county: {county!r} is not a Swedish county (län)", field="county"
-            )
+            raise InvalidValue(f"county: {county!r} is not a Swedish county (län)", field="county")
         return cls(slug=slug, name=name, organisation_number=str(org), county=county)
 
     @event("Created", topic="innoledger:Municipality.Registered")
@@ -115,8 +113,10 @@ class Municipality(AuditedAggregate):
 
     def add_innovation_area(self, name: str, description: str | None = None) -> str:
         name = required_text(name, field="name", max_length=200)
-        if any(a["name"].casefold() == name.casefold() and not a["retired"]
-               for a in self.innovation_areas):
+        if any(
+            a["name"].casefold() == name.casefold() and not a["retired"]
+            for a in self.innovation_areas
+        ):
             raise RuleViolation(f"innovation area {name!r} exists already", rule="area_exists")
         area_id = str(uuid.uuid4())
         self._innovation_area_added(
@@ -198,9 +198,7 @@ class Municipality(AuditedAggregate):
     ) -> DecisionRecord:
         """Checks that `actor` may take this decision for this municipality, and records why."""
         if actor.municipality != self.slug:
-            raise NotParticipant(
-                f"only {self.slug} itself can take decisions for {self.slug}"
-            )
+            raise NotParticipant(f"only {self.slug} itself can take decisions for {self.slug}")
         self.require_active()
         rationale = required_text(rationale, field="rationale", max_length=10000)
         decided_at = not_in_future(decided_at, field="decided_at")
@@ -210,7 +208,7 @@ class Municipality(AuditedAggregate):
                     "recording a board decision needs the officer or decision_maker role",
                     rule="role_missing",
                 )
-            recorded = {
+            recorded: dict[str, Any] = {
                 "kind": authority.kind,
                 "body": authority.body,
                 "minutes_reference": authority.minutes_reference,

@@ -224,8 +224,10 @@ class Need(AuditedAggregate):
         self._require_status(*OPEN_FOR_ANALYSIS, action="record workshops for")
         if not isinstance(held_on, date):
             raise InvalidValue("held_on: a date", field="held_on")
-        if isinstance(participant_count, bool) or not isinstance(participant_count, int) or not (
-            1 <= participant_count <= 10000
+        if (
+            isinstance(participant_count, bool)
+            or not isinstance(participant_count, int)
+            or not (1 <= participant_count <= 10000)
         ):
             raise InvalidValue("participant_count: from 1 to 10000", field="participant_count")
         workshop_id = str(uuid.uuid4())
@@ -418,7 +420,9 @@ class Need(AuditedAggregate):
         self._require_owner_decision(decision, "mark_realised")
         self._require_status(IN_PROCUREMENT, action="mark realised")
         if str(procurement.id) != self.procurement_id:
-            raise RuleViolation("that procurement does not address this need", rule="other_procurement")
+            raise RuleViolation(
+                "that procurement does not address this need", rule="other_procurement"
+            )
         if not procurement.has_signed_contract:
             raise RuleViolation(
                 "the need is realised only once its procurement has a signed contract",

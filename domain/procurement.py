@@ -91,7 +91,9 @@ class Procurement(AuditedAggregate):
         cpv_code: str | None = None,
     ) -> Procurement:
         if not need_ids:
-            raise InvalidValue("need_ids: a procurement addresses at least one need", field="need_ids")
+            raise InvalidValue(
+                "need_ids: a procurement addresses at least one need", field="need_ids"
+            )
         if len(set(need_ids)) != len(need_ids):
             raise InvalidValue("need_ids: a need is named twice", field="need_ids")
         return cls(
@@ -264,7 +266,9 @@ class Procurement(AuditedAggregate):
 
     @event("ParticipationDecided", topic="innoledger:Procurement.ParticipationDecided")
     def _participation_decided(self, decision: dict[str, Any]) -> None:
-        status = {"join": "joined", "decline": "declined", "withdraw": "withdrawn"}[decision["type"]]
+        status = {"join": "joined", "decline": "declined", "withdraw": "withdrawn"}[
+            decision["type"]
+        ]
         for participant in self.participants:
             if participant["municipality"] == decision["municipality"]:
                 participant["status"] = status
@@ -345,7 +349,9 @@ class Procurement(AuditedAggregate):
         self.above_threshold = above_threshold
         self.decisions.append(decision)
 
-    def publish(self, decision: DecisionRecord, *, notice_id: str, tender_deadline: datetime) -> None:
+    def publish(
+        self, decision: DecisionRecord, *, notice_id: str, tender_deadline: datetime
+    ) -> None:
         """Approves the procurement documents and publishes the notice in a notice database."""
         self._require_lead_decision(decision, "publish")
         self._require_status(PLANNING, action="publish")
@@ -369,7 +375,9 @@ class Procurement(AuditedAggregate):
         )
 
     @event("Published", topic="innoledger:Procurement.Published")
-    def _published(self, decision: dict[str, Any], notice_id: str, tender_deadline: datetime) -> None:
+    def _published(
+        self, decision: dict[str, Any], notice_id: str, tender_deadline: datetime
+    ) -> None:
         self.notice_id = notice_id
         self.tender_deadline = tender_deadline
         self.status = TENDERING
@@ -385,8 +393,10 @@ class Procurement(AuditedAggregate):
             raise InvalidValue(f"kind: one of {', '.join(MARKET_DIALOGUE_KINDS)}", field="kind")
         if not isinstance(held_on, date):
             raise InvalidValue("held_on: a date", field="held_on")
-        if isinstance(supplier_count, bool) or not isinstance(supplier_count, int) or not (
-            0 <= supplier_count <= 100000
+        if (
+            isinstance(supplier_count, bool)
+            or not isinstance(supplier_count, int)
+            or not (0 <= supplier_count <= 100000)
         ):
             raise InvalidValue("supplier_count: from 0", field="supplier_count")
         activity_id = str(uuid.uuid4())
@@ -710,7 +720,9 @@ class Procurement(AuditedAggregate):
     ) -> str:
         self._require_status(IMPLEMENTING, CLOSED, action="follow up")
         if str(need_id) not in self.need_ids:
-            raise InvalidValue("need_id: this procurement does not address that need", field="need_id")
+            raise InvalidValue(
+                "need_id: this procurement does not address that need", field="need_id"
+            )
         if not isinstance(followed_up_on, date):
             raise InvalidValue("followed_up_on: a date", field="followed_up_on")
         follow_up_id = str(uuid.uuid4())

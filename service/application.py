@@ -82,7 +82,7 @@ class BaseApplication(Application[UUID]):
     def __init__(self, settings: Settings):
         settings.validate()
         self.settings = settings
-        self.snapshotting_intervals = {
+        self.snapshotting_intervals = {  # type: ignore[misc]
             Need: settings.snapshot_interval,
             Procurement: settings.snapshot_interval,
             Municipality: settings.snapshot_interval,
@@ -99,7 +99,7 @@ class BaseApplication(Application[UUID]):
 
     def _load(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}") from None
         if not isinstance(aggregate, kind):
@@ -116,7 +116,9 @@ class BaseApplication(Application[UUID]):
                 current_version=aggregate.version,
             )
 
-    def _commit(self, *aggregates: Aggregate, created: dict[str, str] | None = None) -> CommandResult:
+    def _commit(
+        self, *aggregates: Aggregate, created: dict[str, str] | None = None
+    ) -> CommandResult:
         """Saves every changed aggregate in one transaction (all or nothing)."""
         try:
             recordings = self.save(*aggregates)
@@ -138,7 +140,7 @@ class BaseApplication(Application[UUID]):
         own events only, so the cost does not grow with the store."""
         found = None
         for stored in self.recorder.select_events(aggregate_id):
-            event = self.mapper.to_domain_event(stored)
+            event: Any = self.mapper.to_domain_event(stored)
             if event.timestamp > moment:
                 break
             found = event.originator_version
@@ -163,7 +165,9 @@ class BaseApplication(Application[UUID]):
         except NotFound:
             raise NotFound(f"no municipality {slug!r}") from None
 
-    def _need_for(self, principal: Principal, need_id: str | UUID, *, version: int | None = None) -> Need:
+    def _need_for(
+        self, principal: Principal, need_id: str | UUID, *, version: int | None = None
+    ) -> Need:
         need = self._load(to_uuid(need_id), Need, version)
         # Visibility is judged on the current state: a need shared once and unshared later is
         # private now, history included.

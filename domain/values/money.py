@@ -10,8 +10,8 @@ MAX_SEK = Decimal("1000000000000")  # no municipal procurement approaches a tril
 
 
 def parse_sek(value: object, *, field: str = "value_sek") -> Decimal:
-    if isinstance(value, float) or isinstance(value, bool):
-        raise InvalidValue(f"{field}: give money as a string like \"700000.00\"", field=field)
+    if isinstance(value, (float, bool)):
+        raise InvalidValue(f'{field}: give money as a string like "700000.00"', field=field)
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):

@@ -26,7 +26,9 @@ def optional_text(value: object, *, field: str, max_length: int = 2000) -> str |
     return required_text(value, field=field, max_length=max_length)
 
 
-def text_list(values: object, *, field: str, max_items: int = 50, max_length: int = 200) -> list[str]:
+def text_list(
+    values: object, *, field: str, max_items: int = 50, max_length: int = 200
+) -> list[str]:
     if values is None:
         return []
     if not isinstance(values, (list, tuple)):

@@ -24,7 +24,7 @@ def _unauthorised(detail: str, *, invalid: bool):
     )
 
 
-def authenticate_request():  # type: ignore[no-untyped-def]
+def authenticate_request():
     if not request.path.startswith(API_PREFIX):
         return None
     header = request.headers.get("Authorization", "")

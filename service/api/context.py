@@ -25,11 +25,11 @@ class Services:
 
 
 def services() -> Services:
-    return current_app.extensions["innoledger"]  # type: ignore[no-any-return]
+    return current_app.extensions["innoledger"]
 
 
 def current_principal() -> Principal:
     principal = g.get("principal")
     if principal is None:  # the before-request hook authenticates every API request
         raise RuntimeError("no principal: endpoint outside the authenticated API")
-    return principal  # type: ignore[no-any-return]
+    return principal

@@ -25,12 +25,15 @@ def historical_read(
     if not can_read_history(principal):
         raise Forbidden("past states are for auditors, officers, decision makers and admins")
     app = services().innoledger
-    load = {"need": app.need, "procurement": app.procurement, "municipality": app.municipality}[kind]
+    load = {"need": app.need, "procurement": app.procurement, "municipality": app.municipality}[
+        kind
+    ]
     current = load(principal, object_id)
     if as_of is not None:
         version = app.version_as_of(current.id, as_of)
         if version is None:
             raise NotFound(f"{object_id} did not exist yet at {as_of.isoformat()}")
+    assert version is not None
     if version > current.version:
         raise NotFound(f"{object_id} has no version {version} yet")
     return load(principal, object_id, version=version), True

@@ -61,7 +61,7 @@ class Metrics:
         # In multiprocess mode each worker writes files and /metrics aggregates them, so a
         # scrape that lands on any worker sees the whole service.
         self.registry = None if self.multiprocess else CollectorRegistry()
-        kwargs = {} if self.multiprocess else {"registry": self.registry}
+        kwargs: dict[str, Any] = {} if self.multiprocess else {"registry": self.registry}
         self.requests = Counter(
             "innoledger_http_requests_total",
             "HTTP requests answered",
@@ -84,7 +84,7 @@ class Metrics:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
         else:
-            registry = self.registry
+            registry = self.registry  # type: ignore[assignment]
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -152,7 +152,9 @@ def handle_domain_error(error: DomainError) -> Response:
             errors={field: [error.message]},
         )
     if isinstance(error, (AuthorityMissing, NotParticipant)):
-        return problem(403, "No authority", detail=error.message, kind="no-authority", rule=error.rule)
+        return problem(
+            403, "No authority", detail=error.message, kind="no-authority", rule=error.rule
+        )
     if isinstance(error, RuleViolation):
         return problem(409, "Rule violation", detail=error.message, kind="rule", rule=error.rule)
     return problem(409, "Refused", detail=error.message, kind="rule", rule=error.rule)

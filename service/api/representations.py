@@ -44,8 +44,11 @@ def procurement_representation(procurement: Procurement, principal: Principal) -
 def municipality_representation(municipality: Municipality, principal: Principal) -> dict[str, Any]:
     body = {k: v for k, v in vars(municipality).items() if not k.startswith("_")}
     body.update(_common(municipality))
-    if principal.municipality != municipality.slug and not principal.has_role("platform_admin") \
-            and not principal.is_platform_auditor:
+    if (
+        principal.municipality != municipality.slug
+        and not principal.has_role("platform_admin")
+        and not principal.is_platform_auditor
+    ):
         # Members are the municipality's own business; the network sees the public record.
         body["members"] = None
     return body

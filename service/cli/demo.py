@@ -10,8 +10,11 @@ import click
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store holds events already.")
-@click.option("--tokens-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the tokens as JSON to this file.")
+@click.option(
+    "--tokens-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the tokens as JSON to this file.",
+)
 def demo_command(if_empty: bool, tokens_file: Path | None) -> None:
     """Load the demo network: six municipalities, nine challenges, three pilots."""
     from service.api import create_app
@@ -35,9 +38,17 @@ def demo_command(if_empty: bool, tokens_file: Path | None) -> None:
             click.echo(f"  {slug:<12} {role:<15} {token}")
     if tokens_file is not None:
         tokens_file.parent.mkdir(parents=True, exist_ok=True)
-        tokens_file.write_text(json.dumps(
-            {"platform": result.platform_tokens, "municipalities": result.tokens,
-             "procurements": result.procurements, "needs": result.needs},
-            indent=2, ensure_ascii=False))
+        tokens_file.write_text(
+            json.dumps(
+                {
+                    "platform": result.platform_tokens,
+                    "municipalities": result.tokens,
+                    "procurements": result.procurements,
+                    "needs": result.needs,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         tokens_file.chmod(0o600)
         click.echo(f"Tokens written to {tokens_file}")

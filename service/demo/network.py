@@ -26,24 +26,60 @@ AREAS = {
 
 # The nine challenges Skurup and Ystad identified, with a SWOT each (owner, area, statement).
 CHALLENGES = [
-    ("ystad", "Samhällsbyggnad", "Ökat samutnyttjande",
-     "Kommunens resurser används en liten del av tiden och står oanvända resten."),
-    ("ystad", "Samhällsbyggnad", "Samutnyttjade lokaler",
-     "Lokaler för skola, kultur och föreningar står tomma kvällar och helger."),
-    ("skurup", "Samhällsbyggnad", "Privat mark",
-     "Privat mark i tätorten ligger outnyttjad medan kommunen saknar mark för behov."),
-    ("skurup", "Energi och miljö", "Överskottsenergi",
-     "Överskottsvärme och solel från kommunens fastigheter tas inte tillvara."),
-    ("ystad", "Välfärd och omsorg", "Delningstjänst för transporter, boende och LSS",
-     "Transporter, boenden och LSS-insatser planeras var för sig och med låg beläggning."),
-    ("skurup", "Välfärd och omsorg", "Rena och torra golv i förskolan",
-     "Blöta och smutsiga golv i förskolan ger halkrisk, slitage och sämre inomhusmiljö."),
-    ("ystad", "Digitalisering", "Lärprocess för AI",
-     "Medarbetare saknar ett sätt att lära sig vad AI kan göra för kommunens verksamheter."),
-    ("skurup", "Digitalisering", "AR i stadsplanering",
-     "Medborgare har svårt att förstå hur planerad bebyggelse kommer att se ut på plats."),
-    ("ystad", "Samhällsbyggnad", "Delningstjänst mellan kommuner",
-     "Kommunerna lånar och byter tjänster, utrustning och kompetens sällan och omständligt."),
+    (
+        "ystad",
+        "Samhällsbyggnad",
+        "Ökat samutnyttjande",
+        "Kommunens resurser används en liten del av tiden och står oanvända resten.",
+    ),
+    (
+        "ystad",
+        "Samhällsbyggnad",
+        "Samutnyttjade lokaler",
+        "Lokaler för skola, kultur och föreningar står tomma kvällar och helger.",
+    ),
+    (
+        "skurup",
+        "Samhällsbyggnad",
+        "Privat mark",
+        "Privat mark i tätorten ligger outnyttjad medan kommunen saknar mark för behov.",
+    ),
+    (
+        "skurup",
+        "Energi och miljö",
+        "Överskottsenergi",
+        "Överskottsvärme och solel från kommunens fastigheter tas inte tillvara.",
+    ),
+    (
+        "ystad",
+        "Välfärd och omsorg",
+        "Delningstjänst för transporter, boende och LSS",
+        "Transporter, boenden och LSS-insatser planeras var för sig och med låg beläggning.",
+    ),
+    (
+        "skurup",
+        "Välfärd och omsorg",
+        "Rena och torra golv i förskolan",
+        "Blöta och smutsiga golv i förskolan ger halkrisk, slitage och sämre inomhusmiljö.",
+    ),
+    (
+        "ystad",
+        "Digitalisering",
+        "Lärprocess för AI",
+        "Medarbetare saknar ett sätt att lära sig vad AI kan göra för kommunens verksamheter.",
+    ),
+    (
+        "skurup",
+        "Digitalisering",
+        "AR i stadsplanering",
+        "Medborgare har svårt att förstå hur planerad bebyggelse kommer att se ut på plats.",
+    ),
+    (
+        "ystad",
+        "Samhällsbyggnad",
+        "Delningstjänst mellan kommuner",
+        "Kommunerna lånar och byter tjänster, utrustning och kompetens sällan och omständligt.",
+    ),
 ]
 
 SWOT = {

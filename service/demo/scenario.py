@@ -51,8 +51,16 @@ class Api:
         self.client = client
         self.versions: dict[str, int] = {}
 
-    def call(self, method: str, path: str, token: str, body: Any = None, *,
-             versioned: str | None = None, expect: tuple[int, ...] = (200, 201)) -> dict[str, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: Any = None,
+        *,
+        versioned: str | None = None,
+        expect: tuple[int, ...] = (200, 201),
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"}
         if versioned is not None:
             if versioned not in self.versions:
@@ -89,13 +97,21 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
     svc = app.extensions["innoledger"]
     result = DemoResult()
     root = svc.tokens.issue(
-        user_id="platform-admin", municipality=None, platform_roles=("platform_admin",),
-        label="demo", created_by="demo", lifetime=timedelta(days=30),
+        user_id="platform-admin",
+        municipality=None,
+        platform_roles=("platform_admin",),
+        label="demo",
+        created_by="demo",
+        lifetime=timedelta(days=30),
     ).secret
     result.platform_tokens["platform_admin"] = root
     result.platform_tokens["auditor"] = svc.tokens.issue(
-        user_id="riksrevisor", municipality=None, platform_roles=("auditor",),
-        label="demo", created_by="demo", lifetime=timedelta(days=30),
+        user_id="riksrevisor",
+        municipality=None,
+        platform_roles=("auditor",),
+        label="demo",
+        created_by="demo",
+        lifetime=timedelta(days=30),
     ).secret
     api = Api(app.test_client())
     areas: dict[str, dict[str, str]] = {}
@@ -105,180 +121,439 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
         progress(f"registering {municipality['name']}")
         api.call("POST", "/api/v1/municipalities", root, {**municipality, "county": "Skåne"})
         admin = f"{slug}-admin"
-        api.call("POST", f"/api/v1/municipalities/{slug}/members", root,
-                 {"user_id": admin, "role": "tenant_admin"}, versioned=slug)
-        admin_token = api.call("POST", f"/api/v1/municipalities/{slug}/tokens", root,
-                               {"user_id": admin, "label": "demo"})["token"]
+        api.call(
+            "POST",
+            f"/api/v1/municipalities/{slug}/members",
+            root,
+            {"user_id": admin, "role": "tenant_admin"},
+            versioned=slug,
+        )
+        admin_token = api.call(
+            "POST",
+            f"/api/v1/municipalities/{slug}/tokens",
+            root,
+            {"user_id": admin, "label": "demo"},
+        )["token"]
         tokens = {"tenant_admin": admin_token}
         for role in ROLES[1:]:
             user = f"{slug}-{role.replace('_', '-')}"
-            api.call("POST", f"/api/v1/municipalities/{slug}/members", admin_token,
-                     {"user_id": user, "role": role}, versioned=slug)
-            tokens[role] = api.call("POST", f"/api/v1/municipalities/{slug}/tokens", admin_token,
-                                    {"user_id": user, "label": "demo"})["token"]
+            api.call(
+                "POST",
+                f"/api/v1/municipalities/{slug}/members",
+                admin_token,
+                {"user_id": user, "role": role},
+                versioned=slug,
+            )
+            tokens[role] = api.call(
+                "POST",
+                f"/api/v1/municipalities/{slug}/tokens",
+                admin_token,
+                {"user_id": user, "label": "demo"},
+            )["token"]
         result.tokens[slug] = tokens
-        api.call("PUT", f"/api/v1/municipalities/{slug}/delegation-order", admin_token, {
-            "effective_from": "2018-01-01",
-            "rules": [
-                {"rule_id": f"{slug}-{i + 1}", "decision_type": kind, "role": "decision_maker",
-                 "max_value_sek": DELEGATED_CEILING_SEK}
-                for i, kind in enumerate(AUTHORISED_DECISIONS)
-            ],
-        }, versioned=slug)
+        api.call(
+            "PUT",
+            f"/api/v1/municipalities/{slug}/delegation-order",
+            admin_token,
+            {
+                "effective_from": "2018-01-01",
+                "rules": [
+                    {
+                        "rule_id": f"{slug}-{i + 1}",
+                        "decision_type": kind,
+                        "role": "decision_maker",
+                        "max_value_sek": DELEGATED_CEILING_SEK,
+                    }
+                    for i, kind in enumerate(AUTHORISED_DECISIONS)
+                ],
+            },
+            versioned=slug,
+        )
         areas[slug] = {}
         for name, description in AREAS.items():
-            created = api.call("POST", f"/api/v1/municipalities/{slug}/innovation-areas",
-                               admin_token, {"name": name, "description": description},
-                               versioned=slug)
+            created = api.call(
+                "POST",
+                f"/api/v1/municipalities/{slug}/innovation-areas",
+                admin_token,
+                {"name": name, "description": description},
+                versioned=slug,
+            )
             areas[slug][name] = created["created"]["innovation_area_id"]
 
     progress("identifying the nine challenges")
     for owner, area, title, statement in CHALLENGES:
         officer = result.tokens[owner]["officer"]
-        need_id = api.call("POST", "/api/v1/needs", officer, {
-            "title": title,
-            "problem_statement": statement,
-            "innovation_area_id": areas[owner][area],
-            "affected_end_users": ["medborgare", "medarbetare"],
-            "competences": ["verksamhet", "upphandling", "IT", "ekonomi"],
-        })["id"]
+        need_id = api.call(
+            "POST",
+            "/api/v1/needs",
+            officer,
+            {
+                "title": title,
+                "problem_statement": statement,
+                "innovation_area_id": areas[owner][area],
+                "affected_end_users": ["medborgare", "medarbetare"],
+                "competences": ["verksamhet", "upphandling", "IT", "ekonomi"],
+            },
+        )["id"]
         result.needs[title] = need_id
         path = f"/api/v1/needs/{need_id}"
-        api.call("POST", f"{path}/workshops", officer, {
-            "held_on": "2018-02-14", "competences_present": ["verksamhet", "upphandling", "IT"],
-            "participant_count": 14, "notes": "Tvärfunktionell workshop, Skurup och Ystad",
-        }, versioned=need_id)
+        api.call(
+            "POST",
+            f"{path}/workshops",
+            officer,
+            {
+                "held_on": "2018-02-14",
+                "competences_present": ["verksamhet", "upphandling", "IT"],
+                "participant_count": 14,
+                "notes": "Tvärfunktionell workshop, Skurup och Ystad",
+            },
+            versioned=need_id,
+        )
         for quadrant, text in SWOT.items():
-            api.call("POST", f"{path}/swot", officer, {"quadrant": quadrant, "text": text},
-                     versioned=need_id)
+            api.call(
+                "POST",
+                f"{path}/swot",
+                officer,
+                {"quadrant": quadrant, "text": text},
+                versioned=need_id,
+            )
         api.call("POST", f"{path}/share", officer, versioned=need_id)
 
     def prioritise_and_decide(owner: str, title: str, day: str) -> str:
         need_id = result.needs[title]
         maker = result.tokens[owner]["decision_maker"]
         path = f"/api/v1/needs/{need_id}/decisions"
-        api.call("POST", path, maker, decision(
-            "prioritise", f"{day}T09:00:00+01:00", "Högt prioriterat i behovsanalysen",
-            scores=SCORES), versioned=need_id)
-        api.call("POST", path, maker, decision(
-            "decide_to_procure", f"{day}T10:00:00+01:00",
-            "Anskaffningsbeslut: behovet ska mötas genom innovationsupphandling"),
-            versioned=need_id)
+        api.call(
+            "POST",
+            path,
+            maker,
+            decision(
+                "prioritise",
+                f"{day}T09:00:00+01:00",
+                "Högt prioriterat i behovsanalysen",
+                scores=SCORES,
+            ),
+            versioned=need_id,
+        )
+        api.call(
+            "POST",
+            path,
+            maker,
+            decision(
+                "decide_to_procure",
+                f"{day}T10:00:00+01:00",
+                "Anskaffningsbeslut: behovet ska mötas genom innovationsupphandling",
+            ),
+            versioned=need_id,
+        )
         return need_id
 
     progress("pilot 1: rena golv i förskolan (Skurup)")
     floors_need = prioritise_and_decide("skurup", "Rena och torra golv i förskolan", "2018-03-14")
     skurup = result.tokens["skurup"]
-    floors = api.call("POST", "/api/v1/procurements", skurup["officer"], {
-        "title": "Rena golv i förskolan",
-        "description": "Funktionsupphandling av lösning för rena och torra golv i förskolan",
-        "estimated_value_sek": "1200000.00",
-        "need_ids": [floors_need],
-        "case_number": "KS 2018/123",
-        "cpv_code": "39713000-3",
-    })["id"]
+    floors = api.call(
+        "POST",
+        "/api/v1/procurements",
+        skurup["officer"],
+        {
+            "title": "Rena golv i förskolan",
+            "description": "Funktionsupphandling av lösning för rena och torra golv i förskolan",
+            "estimated_value_sek": "1200000.00",
+            "need_ids": [floors_need],
+            "case_number": "KS 2018/123",
+            "cpv_code": "39713000-3",
+        },
+    )["id"]
     result.procurements["floors"] = floors
     api.versions.pop(floors_need)  # starting the procurement moved the need on
     p = f"/api/v1/procurements/{floors}"
     maker = skurup["decision_maker"]
-    api.call("POST", f"{p}/decisions", maker, decision(
-        "screen", "2018-04-03T09:00:00+02:00", "Funktionskrav öppnar för nya lösningar",
-        innovation=True, kind="functional_requirements"), versioned=floors)
-    api.call("POST", f"{p}/market-dialogue", skurup["officer"], {
-        "kind": "rfi", "held_on": "2018-04-20", "supplier_count": 7,
-        "summary": "RFI med sju leverantörer om golvlösningar"}, versioned=floors)
-    api.call("POST", f"{p}/decisions", maker, decision(
-        "choose_procedure", "2018-05-02T09:00:00+02:00", "Öppet förfarande passar marknaden",
-        procedure="open"), versioned=floors)
-    api.call("POST", f"{p}/decisions", maker, decision(
-        "publish", "2018-09-03T09:00:00+02:00", "Upphandlingsdokumenten godkänns",
-        notice_id="2018-SKU-0042", tender_deadline="2018-10-15T23:59:00+02:00"),
-        versioned=floors)
-    for supplier, at in (("floors", "2018-10-10T14:00:00+02:00"),
-                         ("floors_runner_up", "2018-10-14T09:30:00+02:00")):
-        api.call("POST", f"{p}/bids", skurup["officer"], {
-            "tenderer_org_number": SUPPLIERS[supplier]["org_number"],
-            "tenderer_name": SUPPLIERS[supplier]["name"], "received_at": at}, versioned=floors)
-    api.call("POST", f"{p}/evaluation", skurup["officer"],
-             {"at": "2018-10-16T09:00:00+02:00"}, versioned=floors)
-    api.call("POST", f"{p}/decisions", maker, decision(
-        "award", "2018-12-20T08:00:00+01:00", "Bäst förhållande mellan pris och kvalitet",
-        suppliers=[SUPPLIERS["floors"]], evaluation_summary="Högst poäng på funktion och pris",
-        notification_sent_at="2018-12-20T10:00:00+01:00", sent_electronically=True),
-        versioned=floors)
-    api.call("POST", f"{p}/decisions", maker, decision(
-        "sign_contract", "2019-01-03T09:00:00+01:00", "Avtalsspärren har löpt ut",
-        supplier_org_number=SUPPLIERS["floors"]["org_number"],
-        contract_value_sek="1150000.00", signed_on="2019-01-03"), versioned=floors)
-    api.call("POST", f"{p}/milestones", skurup["officer"], {
-        "title": "Pilot i två förskolor", "reached_on": "2019-03-01"}, versioned=floors)
-    api.call("POST", f"{p}/follow-ups", skurup["officer"], {
-        "need_id": floors_need, "followed_up_on": "2019-06-15",
-        "effect": "Färre halkolyckor och torrare golv i hallen",
-        "measurement": "Halkincidenter per månad: 6 före, 1 efter"}, versioned=floors)
-    api.call("POST", f"{p}/lessons", skurup["officer"], {
-        "text": "Lägg tid på behovsidentifiering och samla flera kompetenser tidigt.",
-        "shareable": True}, versioned=floors)
-    api.call("POST", f"/api/v1/needs/{floors_need}/decisions", maker, decision(
-        "mark_realised", "2019-06-20T09:00:00+02:00", "Uppföljningen visar att behovet är mött"),
-        versioned=floors_need)
+    api.call(
+        "POST",
+        f"{p}/decisions",
+        maker,
+        decision(
+            "screen",
+            "2018-04-03T09:00:00+02:00",
+            "Funktionskrav öppnar för nya lösningar",
+            innovation=True,
+            kind="functional_requirements",
+        ),
+        versioned=floors,
+    )
+    api.call(
+        "POST",
+        f"{p}/market-dialogue",
+        skurup["officer"],
+        {
+            "kind": "rfi",
+            "held_on": "2018-04-20",
+            "supplier_count": 7,
+            "summary": "RFI med sju leverantörer om golvlösningar",
+        },
+        versioned=floors,
+    )
+    api.call(
+        "POST",
+        f"{p}/decisions",
+        maker,
+        decision(
+            "choose_procedure",
+            "2018-05-02T09:00:00+02:00",
+            "Öppet förfarande passar marknaden",
+            procedure="open",
+        ),
+        versioned=floors,
+    )
+    api.call(
+        "POST",
+        f"{p}/decisions",
+        maker,
+        decision(
+            "publish",
+            "2018-09-03T09:00:00+02:00",
+            "Upphandlingsdokumenten godkänns",
+            notice_id="2018-SKU-0042",
+            tender_deadline="2018-10-15T23:59:00+02:00",
+        ),
+        versioned=floors,
+    )
+    for supplier, at in (
+        ("floors", "2018-10-10T14:00:00+02:00"),
+        ("floors_runner_up", "2018-10-14T09:30:00+02:00"),
+    ):
+        api.call(
+            "POST",
+            f"{p}/bids",
+            skurup["officer"],
+            {
+                "tenderer_org_number": SUPPLIERS[supplier]["org_number"],
+                "tenderer_name": SUPPLIERS[supplier]["name"],
+                "received_at": at,
+            },
+            versioned=floors,
+        )
+    api.call(
+        "POST",
+        f"{p}/evaluation",
+        skurup["officer"],
+        {"at": "2018-10-16T09:00:00+02:00"},
+        versioned=floors,
+    )
+    api.call(
+        "POST",
+        f"{p}/decisions",
+        maker,
+        decision(
+            "award",
+            "2018-12-20T08:00:00+01:00",
+            "Bäst förhållande mellan pris och kvalitet",
+            suppliers=[SUPPLIERS["floors"]],
+            evaluation_summary="Högst poäng på funktion och pris",
+            notification_sent_at="2018-12-20T10:00:00+01:00",
+            sent_electronically=True,
+        ),
+        versioned=floors,
+    )
+    api.call(
+        "POST",
+        f"{p}/decisions",
+        maker,
+        decision(
+            "sign_contract",
+            "2019-01-03T09:00:00+01:00",
+            "Avtalsspärren har löpt ut",
+            supplier_org_number=SUPPLIERS["floors"]["org_number"],
+            contract_value_sek="1150000.00",
+            signed_on="2019-01-03",
+        ),
+        versioned=floors,
+    )
+    api.call(
+        "POST",
+        f"{p}/milestones",
+        skurup["officer"],
+        {"title": "Pilot i två förskolor", "reached_on": "2019-03-01"},
+        versioned=floors,
+    )
+    api.call(
+        "POST",
+        f"{p}/follow-ups",
+        skurup["officer"],
+        {
+            "need_id": floors_need,
+            "followed_up_on": "2019-06-15",
+            "effect": "Färre halkolyckor och torrare golv i hallen",
+            "measurement": "Halkincidenter per månad: 6 före, 1 efter",
+        },
+        versioned=floors,
+    )
+    api.call(
+        "POST",
+        f"{p}/lessons",
+        skurup["officer"],
+        {
+            "text": "Lägg tid på behovsidentifiering och samla flera kompetenser tidigt.",
+            "shareable": True,
+        },
+        versioned=floors,
+    )
+    api.call(
+        "POST",
+        f"/api/v1/needs/{floors_need}/decisions",
+        maker,
+        decision(
+            "mark_realised", "2019-06-20T09:00:00+02:00", "Uppföljningen visar att behovet är mött"
+        ),
+        versioned=floors_need,
+    )
 
     progress("pilot 2: delningstjänst mellan kommuner (Ystad)")
     sharing_need = prioritise_and_decide("ystad", "Delningstjänst mellan kommuner", "2018-03-20")
     ystad = result.tokens["ystad"]
-    sharing = api.call("POST", "/api/v1/procurements", ystad["officer"], {
-        "title": "Delningstjänst för att låna och byta tjänster kommunerna emellan",
-        "description": "Digital tjänst där kommuner lånar och byter tjänster och resurser",
-        "estimated_value_sek": "2800000.00",
-        "need_ids": [sharing_need],
-        "case_number": "KS 2018/311",
-    })["id"]
+    sharing = api.call(
+        "POST",
+        "/api/v1/procurements",
+        ystad["officer"],
+        {
+            "title": "Delningstjänst för att låna och byta tjänster kommunerna emellan",
+            "description": "Digital tjänst där kommuner lånar och byter tjänster och resurser",
+            "estimated_value_sek": "2800000.00",
+            "need_ids": [sharing_need],
+            "case_number": "KS 2018/311",
+        },
+    )["id"]
     result.procurements["sharing"] = sharing
     p = f"/api/v1/procurements/{sharing}"
     maker = ystad["decision_maker"]
-    api.call("POST", f"{p}/decisions", maker, decision(
-        "screen", "2018-04-10T09:00:00+02:00", "Ny tjänst som inte finns på marknaden",
-        innovation=True, kind="market_dialogue"), versioned=sharing)
-    api.call("POST", f"{p}/decisions", maker, decision(
-        "choose_procedure", "2018-05-15T09:00:00+02:00", "Förhandlat förfarande med annons",
-        procedure="negotiated_with_notice"), versioned=sharing)
-    api.call("POST", f"{p}/decisions", maker, decision(
-        "publish", "2018-10-01T09:00:00+02:00", "Upphandlingsdokumenten godkänns",
-        notice_id="2018-YST-0117", tender_deadline="2018-11-30T23:59:00+01:00"),
-        versioned=sharing)
-    api.call("POST", f"{p}/bids", ystad["officer"], {
-        "tenderer_org_number": SUPPLIERS["sharing"]["org_number"],
-        "tenderer_name": SUPPLIERS["sharing"]["name"],
-        "received_at": "2018-11-28T16:00:00+01:00"}, versioned=sharing)
+    api.call(
+        "POST",
+        f"{p}/decisions",
+        maker,
+        decision(
+            "screen",
+            "2018-04-10T09:00:00+02:00",
+            "Ny tjänst som inte finns på marknaden",
+            innovation=True,
+            kind="market_dialogue",
+        ),
+        versioned=sharing,
+    )
+    api.call(
+        "POST",
+        f"{p}/decisions",
+        maker,
+        decision(
+            "choose_procedure",
+            "2018-05-15T09:00:00+02:00",
+            "Förhandlat förfarande med annons",
+            procedure="negotiated_with_notice",
+        ),
+        versioned=sharing,
+    )
+    api.call(
+        "POST",
+        f"{p}/decisions",
+        maker,
+        decision(
+            "publish",
+            "2018-10-01T09:00:00+02:00",
+            "Upphandlingsdokumenten godkänns",
+            notice_id="2018-YST-0117",
+            tender_deadline="2018-11-30T23:59:00+01:00",
+        ),
+        versioned=sharing,
+    )
+    api.call(
+        "POST",
+        f"{p}/bids",
+        ystad["officer"],
+        {
+            "tenderer_org_number": SUPPLIERS["sharing"]["org_number"],
+            "tenderer_name": SUPPLIERS["sharing"]["name"],
+            "received_at": "2018-11-28T16:00:00+01:00",
+        },
+        versioned=sharing,
+    )
 
     progress("pilot 3: lärprocess för AI (Ystad with four municipalities)")
     ai_need = prioritise_and_decide("ystad", "Lärprocess för AI", "2018-04-05")
-    ai = api.call("POST", "/api/v1/procurements", ystad["officer"], {
-        "title": "Lärprocess för artificiell intelligens",
-        "description": "Innovationspartnerskap för en lärprocess som underlättar digitalisering",
-        "estimated_value_sek": "4500000.00",
-        "need_ids": [ai_need],
-        "case_number": "KS 2018/402",
-    })["id"]
+    ai = api.call(
+        "POST",
+        "/api/v1/procurements",
+        ystad["officer"],
+        {
+            "title": "Lärprocess för artificiell intelligens",
+            "description": "Innovationspartnerskap: en lärprocess som underlättar digitalisering",
+            "estimated_value_sek": "4500000.00",
+            "need_ids": [ai_need],
+            "case_number": "KS 2018/402",
+        },
+    )["id"]
     result.procurements["ai"] = ai
     p = f"/api/v1/procurements/{ai}"
-    for slug, role in (("trelleborg", "co_lead"), ("staffanstorp", "participant"),
-                       ("kavlinge", "participant"), ("burlov", "participant")):
-        api.call("POST", f"{p}/participants", ystad["officer"],
-                 {"municipality": slug, "role": role}, versioned=ai)
+    for slug, role in (
+        ("trelleborg", "co_lead"),
+        ("staffanstorp", "participant"),
+        ("kavlinge", "participant"),
+        ("burlov", "participant"),
+    ):
+        api.call(
+            "POST",
+            f"{p}/participants",
+            ystad["officer"],
+            {"municipality": slug, "role": role},
+            versioned=ai,
+        )
     for slug in ("trelleborg", "staffanstorp", "kavlinge", "burlov"):
-        api.call("POST", f"{p}/participation", result.tokens[slug]["decision_maker"], decision(
-            "join", "2018-05-08T13:00:00+02:00", "Vi har samma behov och deltar i pilotens lärprocess"),
-            versioned=ai)
-    api.call("POST", f"{p}/decisions", maker, decision(
-        "screen", "2018-05-20T09:00:00+02:00", "Lösningen behöver utvecklas tillsammans",
-        innovation=True, kind="innovation_partnership"), versioned=ai)
-    api.call("POST", f"{p}/market-dialogue", result.tokens["trelleborg"]["officer"], {
-        "kind": "innovation_sprint", "held_on": "2018-06-12", "supplier_count": 5,
-        "summary": "Innovationssprint med fem leverantörer och alla fem kommuner"}, versioned=ai)
-    api.call("POST", f"{p}/decisions", maker, decision(
-        "choose_procedure", "2018-08-28T09:00:00+02:00", "Innovationspartnerskap",
-        procedure="innovation_partnership"), versioned=ai)
+        api.call(
+            "POST",
+            f"{p}/participation",
+            result.tokens[slug]["decision_maker"],
+            decision(
+                "join",
+                "2018-05-08T13:00:00+02:00",
+                "Vi har samma behov och deltar i pilotens lärprocess",
+            ),
+            versioned=ai,
+        )
+    api.call(
+        "POST",
+        f"{p}/decisions",
+        maker,
+        decision(
+            "screen",
+            "2018-05-20T09:00:00+02:00",
+            "Lösningen behöver utvecklas tillsammans",
+            innovation=True,
+            kind="innovation_partnership",
+        ),
+        versioned=ai,
+    )
+    api.call(
+        "POST",
+        f"{p}/market-dialogue",
+        result.tokens["trelleborg"]["officer"],
+        {
+            "kind": "innovation_sprint",
+            "held_on": "2018-06-12",
+            "supplier_count": 5,
+            "summary": "Innovationssprint med fem leverantörer och alla fem kommuner",
+        },
+        versioned=ai,
+    )
+    api.call(
+        "POST",
+        f"{p}/decisions",
+        maker,
+        decision(
+            "choose_procedure",
+            "2018-08-28T09:00:00+02:00",
+            "Innovationspartnerskap",
+            procedure="innovation_partnership",
+        ),
+        versioned=ai,
+    )
     progress("done")
     return result
 

@@ -25,7 +25,9 @@ class MunicipalityUseCases(BaseApplication):
         )
         return self._commit(municipality)
 
-    def _administered(self, principal: Principal, slug: str, expected_version: int | None) -> Municipality:
+    def _administered(
+        self, principal: Principal, slug: str, expected_version: int | None
+    ) -> Municipality:
         municipality = self._municipality_for(principal, slug)
         if principal.municipality != slug or not principal.has_role("tenant_admin"):
             raise Forbidden(f"only a tenant admin of {slug} may do this")
@@ -140,11 +142,13 @@ class MunicipalityUseCases(BaseApplication):
 
     def registered_municipalities(self) -> list[dict[str, str]]:
         """The network list. Registrations are rare, so a filtered scan of the log is enough."""
-        found = []
+        found: list[dict[str, str]] = []
         position = 0
         while True:
             batch = self.recorder.select_notifications(
-                start=position, limit=500, topics=["innoledger:Municipality.Registered"],
+                start=position,
+                limit=500,
+                topics=["innoledger:Municipality.Registered"],
                 inclusive_of_start=False,
             )
             if not batch:

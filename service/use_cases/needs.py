@@ -105,7 +105,9 @@ class NeedUseCases(DecisionAuthorisation):
         return self._commit(need, created={"workshop_id": workshop_id})
 
     @command
-    def share_need(self, principal: Principal, need_id: str, *, expected_version: int) -> CommandResult:
+    def share_need(
+        self, principal: Principal, need_id: str, *, expected_version: int
+    ) -> CommandResult:
         need = self._need_to_work_on(principal, need_id, expected_version, owner_only=True)
         need.share()
         return self._commit(need)

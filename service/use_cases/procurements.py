@@ -10,7 +10,6 @@ from domain.errors import InvalidValue, RuleViolation
 from domain.need import PROCUREMENT_DECIDED, Need
 from domain.procurement import Procurement
 from domain.values.money import parse_sek
-from service.access_policy import can_see_need
 from service.application import CommandResult, command, require_role, to_uuid
 from service.errors import Forbidden, NotFound
 from service.principal import Principal
@@ -134,9 +133,7 @@ class ProcurementUseCases(DecisionAuthorisation):
     ) -> CommandResult:
         """A participant joins, declines or withdraws: its own decision, under its own order."""
         if decision.get("type") not in PARTICIPATION_DECISIONS:
-            raise InvalidValue(
-                f"type: one of {', '.join(PARTICIPATION_DECISIONS)}", field="type"
-            )
+            raise InvalidValue(f"type: one of {', '.join(PARTICIPATION_DECISIONS)}", field="type")
         procurement = self._procurement_for(principal, procurement_id)
         self._check_version(procurement, expected_version)
         record = self._authorise(principal, decision, value_sek=procurement.estimated_value_sek)
@@ -166,7 +163,11 @@ class ProcurementUseCases(DecisionAuthorisation):
         record = self._authorise(principal, decision, value_sek=value)
         changed: list[Any] = [procurement]
         if kind == "screen":
-            procurement.screen(record, innovation=decision.get("innovation"), kind=decision.get("kind"))  # type: ignore[arg-type]
+            procurement.screen(
+                record,
+                innovation=decision.get("innovation"),  # type: ignore[arg-type]
+                kind=decision.get("kind"),
+            )
         elif kind == "choose_procedure":
             procurement.choose_procedure(
                 record,

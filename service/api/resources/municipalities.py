@@ -89,7 +89,10 @@ class MemberRole(MethodView):
     def delete(self, slug: str, user_id: str, role: str) -> Any:
         """Revoke a role (tenant admin)"""
         result = services().innoledger.revoke_role(
-            current_principal(), slug, user_id=user_id, role=role,
+            current_principal(),
+            slug,
+            user_id=user_id,
+            role=role,
             expected_version=expected_version(),
         )
         return command_response(result)

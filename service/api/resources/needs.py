@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from service.api.context import current_principal, services
+from service.api.historical import historical_read
 from service.api.representations import need_representation
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
 from service.api.schemas.needs import (
@@ -19,7 +20,6 @@ from service.api.schemas.needs import (
     SwotItemCreateSchema,
     WorkshopCreateSchema,
 )
-from service.api.historical import historical_read
 from service.api.versioning import command_response, expected_version, with_etag
 
 blp = Blueprint(

@@ -67,8 +67,12 @@ class Ready(MethodView):
 class MetricsEndpoint(MethodView):
     @blp.doc(
         security=[],
-        responses={"200": {"description": "Prometheus text format",
-                            "content": {"text/plain": {"schema": {"type": "string"}}}}},
+        responses={
+            "200": {
+                "description": "Prometheus text format",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        },
     )
     def get(self) -> Any:
         """Prometheus metrics of every worker"""

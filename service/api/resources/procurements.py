@@ -135,20 +135,48 @@ def _fact_endpoint(
     blp.route(f"/<procurement_id>/{path}")(Fact)
 
 
-_fact_endpoint("market-dialogue", MarketDialogueSchema, lambda a: a.record_market_dialogue,
-               "Record a market-dialogue activity (RFI, meeting, innovation sprint)")
-_fact_endpoint("bids", BidSchema, lambda a: a.record_bid,
-               "Record a bid received (secret until the award decision)")
-_fact_endpoint("evaluation", EvaluationStartSchema, lambda a: a.start_evaluation,
-               "Open the bids after the tender deadline and start the evaluation")
-_fact_endpoint("reviews", ReviewFiledSchema, lambda a: a.file_review,
-               "Record a review (överprövning) filed; it blocks signing until ruled on")
-_fact_endpoint("milestones", MilestoneSchema, lambda a: a.record_milestone,
-               "Record an implementation milestone")
-_fact_endpoint("follow-ups", FollowUpSchema, lambda a: a.record_follow_up,
-               "Record a follow-up of the effect on a need")
-_fact_endpoint("lessons", LessonSchema, lambda a: a.record_lesson,
-               "Record a lesson learned (shareable with the network)")
+_fact_endpoint(
+    "market-dialogue",
+    MarketDialogueSchema,
+    lambda a: a.record_market_dialogue,
+    "Record a market-dialogue activity (RFI, meeting, innovation sprint)",
+)
+_fact_endpoint(
+    "bids",
+    BidSchema,
+    lambda a: a.record_bid,
+    "Record a bid received (secret until the award decision)",
+)
+_fact_endpoint(
+    "evaluation",
+    EvaluationStartSchema,
+    lambda a: a.start_evaluation,
+    "Open the bids after the tender deadline and start the evaluation",
+)
+_fact_endpoint(
+    "reviews",
+    ReviewFiledSchema,
+    lambda a: a.file_review,
+    "Record a review (överprövning) filed; it blocks signing until ruled on",
+)
+_fact_endpoint(
+    "milestones",
+    MilestoneSchema,
+    lambda a: a.record_milestone,
+    "Record an implementation milestone",
+)
+_fact_endpoint(
+    "follow-ups",
+    FollowUpSchema,
+    lambda a: a.record_follow_up,
+    "Record a follow-up of the effect on a need",
+)
+_fact_endpoint(
+    "lessons",
+    LessonSchema,
+    lambda a: a.record_lesson,
+    "Record a lesson learned (shareable with the network)",
+)
 
 
 @blp.route("/<procurement_id>/reviews/<review_id>/ruling")
@@ -158,7 +186,10 @@ class ReviewRuling(MethodView):
     def post(self, body: dict[str, Any], procurement_id: str, review_id: str) -> Any:
         """Record the court's ruling on a review"""
         result = services().innoledger.rule_on_review(
-            current_principal(), procurement_id, review_id=review_id,
-            expected_version=expected_version(), **body,
+            current_principal(),
+            procurement_id,
+            review_id=review_id,
+            expected_version=expected_version(),
+            **body,
         )
         return command_response(result)

@@ -11,9 +11,11 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}
 def money(**kwargs: object) -> fields.String:
     """SEK as a string with at most two decimals; never a float (spec §9)."""
     return fields.String(
-        validate=validate.Regexp(MONEY_PATTERN, error="SEK as a string like \"700000.00\""),
-        metadata={"description": "SEK, a decimal string with at most two decimals",
-                  "example": "1500000.00"},
+        validate=validate.Regexp(MONEY_PATTERN, error='SEK as a string like "700000.00"'),
+        metadata={
+            "description": "SEK, a decimal string with at most two decimals",
+            "example": "1500000.00",
+        },
         **kwargs,  # type: ignore[arg-type]
     )
 
@@ -34,19 +36,27 @@ class CommandResultSchema(Schema):
     version = fields.Integer(required=True, metadata={"description": "Its new version (ETag)"})
     position = fields.Integer(
         required=True,
-        metadata={"description": "Position of the last event in the log; pass it to a view "
-                  "read as `position` to read your write"},
+        metadata={
+            "description": "Position of the last event in the log; pass it to a view "
+            "read as `position` to read your write"
+        },
     )
     created = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 class AuthoritySchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["delegation", "board"]))
-    rule_id = fields.String(validate=validate.Length(max=64), metadata={
-        "description": "Delegation rule relied on; found automatically when omitted"})
+    rule_id = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"description": "Delegation rule relied on; found automatically when omitted"},
+    )
     body = text(200, metadata={"description": "Board decisions: the deciding body"})
-    minutes_reference = text(200, metadata={
-        "description": "Board decisions: the minutes, e.g. \"Kommunstyrelsen 2018-03-14 § 45\""})
+    minutes_reference = text(
+        200,
+        metadata={
+            "description": 'Board decisions: the minutes, e.g. "Kommunstyrelsen 2018-03-14 § 45"'
+        },
+    )
 
 
 class DecisionBaseSchema(Schema):
@@ -73,10 +83,13 @@ class DecisionRecordSchema(Schema):
 
 
 class VersionQuerySchema(Schema):
-    version = fields.Integer(validate=validate.Range(min=1, max=10**9), metadata={
-        "description": "State as of this version (auditors)"})
-    as_of = fields.AwareDateTime(metadata={
-        "description": "State as of this moment, transaction time (auditors)"})
+    version = fields.Integer(
+        validate=validate.Range(min=1, max=10**9),
+        metadata={"description": "State as of this version (auditors)"},
+    )
+    as_of = fields.AwareDateTime(
+        metadata={"description": "State as of this moment, transaction time (auditors)"}
+    )
 
 
 class PageQuerySchema(Schema):

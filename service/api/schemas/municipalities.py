@@ -35,7 +35,8 @@ class DelegationRuleSchema(Schema):
     decision_type = fields.String(required=True, validate=validate.OneOf(DECISION_TYPES))
     role = fields.String(required=True, validate=validate.OneOf(DELEGABLE_ROLES))
     max_value_sek = fields.String(
-        validate=validate.Regexp(MONEY_PATTERN), allow_none=True,
+        validate=validate.Regexp(MONEY_PATTERN),
+        allow_none=True,
         metadata={"description": "Value ceiling in SEK; none means no ceiling"},
     )
 
@@ -79,8 +80,12 @@ class MunicipalitySchema(Schema):
     organisation_number = fields.String()
     county = fields.String()
     suspended = fields.Boolean()
-    members = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                          allow_none=True, metadata={"description": "Own municipality only"})
+    members = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        allow_none=True,
+        metadata={"description": "Own municipality only"},
+    )
     innovation_areas = fields.List(fields.Nested(InnovationAreaSchema))
     delegation_orders = fields.List(fields.Nested(DelegationOrderOutSchema))
     created_on = fields.DateTime()

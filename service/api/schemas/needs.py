@@ -19,8 +19,11 @@ short_list = fields.List(text(200), validate=validate.Length(max=50))
 
 class NeedCreateSchema(Schema):
     title = text(200, required=True)
-    problem_statement = text(10000, required=True, metadata={
-        "description": "Solution-neutral: the problem, not a product"})
+    problem_statement = text(
+        10000,
+        required=True,
+        metadata={"description": "Solution-neutral: the problem, not a product"},
+    )
     innovation_area_id = fields.String(required=True, validate=validate.Regexp(UUID_PATTERN))
     affected_end_users = fields.List(text(200), validate=validate.Length(max=50))
     competences = fields.List(text(200), validate=validate.Length(max=50))
@@ -41,7 +44,9 @@ class SwotItemCreateSchema(Schema):
 
 class WorkshopCreateSchema(Schema):
     held_on = fields.Date(required=True)
-    competences_present = fields.List(text(200), validate=validate.Length(max=50), load_default=list)
+    competences_present = fields.List(
+        text(200), validate=validate.Length(max=50), load_default=list
+    )
     participant_count = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
     notes = fields.String(validate=validate.Length(max=10000), allow_none=True)
 
@@ -50,8 +55,10 @@ def _scores() -> fields.Nested:
 
     return fields.Nested(
         Schema.from_dict(
-            {c: fields.Integer(required=True, validate=validate.Range(min=1, max=5))
-             for c in SCORE_CRITERIA},
+            {
+                c: fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+                for c in SCORE_CRITERIA
+            },
             name="PrioritisationScores",
         ),
         required=True,
@@ -61,8 +68,10 @@ def _scores() -> fields.Nested:
 class PrioritiseDecisionSchema(DecisionBaseSchema):
     type = fields.String(required=True, validate=validate.Equal("prioritise"))
     scores = _scores()
-    weights = fields.Dict(keys=fields.String(validate=validate.OneOf(SCORE_CRITERIA)),
-                          values=fields.Decimal(validate=validate.Range(min=0, max=100)))
+    weights = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(SCORE_CRITERIA)),
+        values=fields.Decimal(validate=validate.Range(min=0, max=100)),
+    )
 
 
 class ParkDecisionSchema(DecisionBaseSchema):

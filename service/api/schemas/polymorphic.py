@@ -14,12 +14,18 @@ class TypedUnionSchema(Schema):
     TYPES: ClassVar[Mapping[str, type[Schema]]] = {}
     COMPONENT_PREFIX: ClassVar[str] = ""
 
-    def load(self, data: Any, *, many: bool | None = None, partial: Any = None,
-             unknown: str | None = None) -> Any:
+    def load(
+        self,
+        data: Any,
+        *,
+        many: bool | None = None,
+        partial: Any = None,
+        unknown: str | None = None,
+    ) -> Any:
         if not isinstance(data, Mapping):
             raise ValidationError({"_schema": ["the body must be a JSON object"]})
         kind = data.get("type")
-        if kind not in self.TYPES:
+        if not isinstance(kind, str) or kind not in self.TYPES:
             raise ValidationError({"type": [f"must be one of: {', '.join(self.TYPES)}"]})
         return self.TYPES[kind]().load(data)
 

@@ -35,8 +35,9 @@ class ProcurementCreateSchema(Schema):
         required=True,
         validate=validate.Length(min=1, max=50),
     )
-    case_number = fields.String(validate=validate.Length(max=64), allow_none=True,
-                                metadata={"description": "Diarienummer"})
+    case_number = fields.String(
+        validate=validate.Length(max=64), allow_none=True, metadata={"description": "Diarienummer"}
+    )
     cpv_code = fields.String(validate=CPV, allow_none=True)
 
 
@@ -88,7 +89,8 @@ class ChooseProcedureDecisionSchema(DecisionBaseSchema):
     type = _typed("choose_procedure")
     procedure = fields.String(required=True, validate=validate.OneOf(PROCEDURES))
     exemption_rationale = fields.String(
-        validate=validate.Length(min=1, max=10000), allow_none=True,
+        validate=validate.Length(min=1, max=10000),
+        allow_none=True,
         metadata={"description": "Pre-commercial procurement: why the R&D exemption applies"},
     )
 
@@ -106,8 +108,9 @@ class SupplierSchema(Schema):
 
 class AwardDecisionSchema(DecisionBaseSchema):
     type = _typed("award")
-    suppliers = fields.List(fields.Nested(SupplierSchema), required=True,
-                            validate=validate.Length(min=1, max=50))
+    suppliers = fields.List(
+        fields.Nested(SupplierSchema), required=True, validate=validate.Length(min=1, max=50)
+    )
     evaluation_summary = text(20000, required=True)
     notification_sent_at = fields.AwareDateTime(required=True)
     sent_electronically = fields.Boolean(required=True)
@@ -156,7 +159,9 @@ class BidSchema(Schema):
 
 
 class EvaluationStartSchema(Schema):
-    at = fields.AwareDateTime(metadata={"description": "When the bids were opened; now if left out"})
+    at = fields.AwareDateTime(
+        metadata={"description": "When the bids were opened; now if left out"}
+    )
 
 
 class ReviewFiledSchema(Schema):
@@ -219,8 +224,9 @@ class AwardOutSchema(Schema):
     evaluation_summary = fields.String()
     notification_sent_at = fields.DateTime()
     sent_electronically = fields.Boolean()
-    standstill_last_day = fields.Date(allow_none=True, metadata={
-        "description": "Last day of the avtalsspärr (standstill)"})
+    standstill_last_day = fields.Date(
+        allow_none=True, metadata={"description": "Last day of the avtalsspärr (standstill)"}
+    )
     earliest_signing_day = fields.Date()
     decided_at = fields.DateTime()
 
@@ -276,9 +282,14 @@ class ProcurementSchema(Schema):
     notice_id = fields.String(allow_none=True)
     tender_deadline = fields.DateTime(allow_none=True)
     market_dialogue = fields.List(fields.Nested(MarketDialogueOutSchema))
-    bids = fields.List(fields.Nested(BidOutSchema), allow_none=True, metadata={
-        "description": "Secret (null) before the award except to the lead's officers, decision "
-        "makers and auditors"})
+    bids = fields.List(
+        fields.Nested(BidOutSchema),
+        allow_none=True,
+        metadata={
+            "description": "Secret (null) before the award except to the lead's officers, decision "
+            "makers and auditors"
+        },
+    )
     bid_count = fields.Integer(allow_none=True)
     bids_disclosed = fields.Boolean()
     evaluation_started_at = fields.DateTime(allow_none=True)
