@@ -1,0 +1,116 @@
+"""The command line answers --help everywhere; the demo loads the seed's network via the API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from service.api import create_app
+from service.cli import main
+from service.demo.scenario import is_store_empty, load_demo
+from service.settings import Settings
+
+
+def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _all_commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("path", _all_commands(main))
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_token_create_prints_a_working_platform_token(tmp_path: Path) -> None:
+    env = {"INNOLEDGER_VAR_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, ["token", "create", "--user", "root"], env=env)
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip().splitlines()[-1]
+    app = create_app(Settings(var_dir=tmp_path, testing=True))
+    try:
+        client = app.test_client()
+        answer = client.post(
+            "/api/v1/municipalities",
+            headers={"Authorization": f"Bearer {secret}"},
+            json={
+                "slug": "ystad",
+                "name": "Ystads kommun",
+                "organisation_number": "212000-1249",
+                "county": "Skåne",
+            },
+        )
+        assert answer.status_code == 201, answer.get_json()
+    finally:
+        app.extensions["innoledger"].close()
+
+
+def test_demo_loads_the_seed_network_through_the_api(tmp_path: Path) -> None:
+    app = create_app(Settings(var_dir=tmp_path, testing=True))
+    try:
+        assert is_store_empty(app)
+        result = load_demo(app)
+        assert not is_store_empty(app)
+        client = app.test_client()
+
+        def get(path: str, token: str) -> dict:
+            answer = client.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 200, answer.get_json()
+            return answer.get_json()
+
+        assert set(result.tokens) == {
+            "ystad", "skurup", "trelleborg", "staffanstorp", "kavlinge", "burlov"
+        }  # fmt: skip
+        assert len(result.needs) == 9
+        skurup = result.tokens["skurup"]
+        floors = get(f"/api/v1/procurements/{result.procurements['floors']}", skurup["officer"])
+        assert floors["status"] == "implementing"
+        assert floors["award"]["standstill_last_day"] == "2019-01-02"
+        assert floors["contract"]["signed_on"] == "2019-01-03"
+        assert floors["lessons"][0]["shareable"] is True
+        floors_need = get(f"/api/v1/needs/{floors['need_ids'][0]}", skurup["officer"])
+        assert floors_need["status"] == "realised"
+
+        ystad = result.tokens["ystad"]
+        sharing = get(f"/api/v1/procurements/{result.procurements['sharing']}", ystad["officer"])
+        assert sharing["status"] == "tendering"
+        assert len(sharing["bids"]) == 1
+        # Another municipality sees the published procurement, never its bids before award.
+        seen_by_skurup = get(
+            f"/api/v1/procurements/{result.procurements['sharing']}", skurup["officer"]
+        )
+        assert seen_by_skurup["bids"] is None
+
+        ai = get(f"/api/v1/procurements/{result.procurements['ai']}", ystad["officer"])
+        assert ai["status"] == "planning"
+        assert {p["municipality"]: (p["role"], p["status"]) for p in ai["participants"]} == {
+            "trelleborg": ("co_lead", "joined"),
+            "staffanstorp": ("participant", "joined"),
+            "kavlinge": ("participant", "joined"),
+            "burlov": ("participant", "joined"),
+        }
+        assert ai["procedure"] == "innovation_partnership"
+    finally:
+        app.extensions["innoledger"].close()
+
+
+def test_demo_command_refuses_a_store_that_is_not_empty(tmp_path: Path) -> None:
+    env = {"INNOLEDGER_VAR_DIR": str(tmp_path)}
+    tokens_file = tmp_path / "tokens.json"
+    first = CliRunner().invoke(main, ["demo", "--tokens-file", str(tokens_file)], env=env)
+    assert first.exit_code == 0, first.output
+    assert json.loads(tokens_file.read_text())["municipalities"]["ystad"]["officer"]
+    again = CliRunner().invoke(main, ["demo", "--if-empty"], env=env)
+    assert again.exit_code == 0 and "not loaded" in again.output
+    refused = CliRunner().invoke(main, ["demo"], env=env)
+    assert refused.exit_code != 0
