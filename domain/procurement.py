@@ -222,7 +222,23 @@ class Procurement(AuditedAggregate):
         cleaned = {k: v for k, v in cleaned.items() if getattr(self, k) != v}
         if not cleaned:
             raise RuleViolation("the edit changes nothing", rule="no_change")
+        if "estimated_value_sek" in cleaned and self.procedure is not None:
+            cleaned["above_threshold"] = self._above_threshold_after_edit(
+                cleaned["estimated_value_sek"]
+            )
         self._edited(changes=cleaned)
+
+    def _above_threshold_after_edit(self, value: Decimal) -> bool:
+        """A new value is judged by the amounts in force when the procedure was chosen.
+
+        The flag is stored on the event, not recomputed on replay, so a later update of the
+        threshold table never rewrites what the record said.
+        """
+        chosen = [d for d in self.decisions if d["type"] == "choose_procedure"][-1]
+        on = stockholm_date(chosen["decided_at"])
+        if self.procedure == "direct_award":
+            self._require_below_direct_award_limit(value, on)
+        return value >= eu_threshold_on(on)
 
     @event("Edited", topic="innoledger:Procurement.Edited")
     def _edited(self, changes: dict[str, Any]) -> None:
