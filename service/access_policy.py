@@ -14,23 +14,28 @@ READERS = ("tenant_admin", "officer", "decision_maker", "auditor", "viewer")
 BID_READERS = ("officer", "decision_maker", "auditor")
 
 
+def _reads_for_a_municipality(principal: Principal) -> bool:
+    """A member whose roles were all revoked keeps a valid token but reads nothing private."""
+    return principal.municipality is not None and principal.has_role(*READERS)
+
+
 def can_see_need(principal: Principal, need: Need) -> bool:
     if principal.is_platform_auditor:
         return True
-    if principal.municipality is None:
+    if not _reads_for_a_municipality(principal):
         return False
     return need.is_owned_by(principal.municipality) or need.is_shared
 
 
 def works_on_need(principal: Principal, need: Need) -> bool:
     """Owner or co-owner: sees and analyses the need in full."""
-    return principal.municipality is not None and need.is_owned_by(principal.municipality)
+    return _reads_for_a_municipality(principal) and need.is_owned_by(principal.municipality)
 
 
 def can_see_procurement(principal: Principal, procurement: Procurement) -> bool:
     if principal.is_platform_auditor:
         return True
-    if principal.municipality is None:
+    if not _reads_for_a_municipality(principal):
         return False
     if procurement.lead == principal.municipality:
         return True

@@ -85,7 +85,7 @@ class Metrics:
             multiprocess.MultiProcessCollector(registry)
         else:
             registry = self.registry  # type: ignore[assignment]
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 _metrics_singleton: Metrics | None = None

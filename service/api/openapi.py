@@ -10,6 +10,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from service.api.problems import PROBLEM_MEDIA_TYPE, ProblemSchema
+from service.api.schemas.common import MoneyOut
 
 API_DESCRIPTION = """\
 Innoledger carries the work model for innovation procurement of small and medium-sized Swedish
@@ -63,5 +64,7 @@ def create_api(app: Flask) -> InnoledgerApi:
         },
     )
     api = InnoledgerApi(app)
+    # Money leaves as a decimal string (spec §9), so the document must say string, not number.
+    api.register_field(MoneyOut, "string", "decimal")
     register_blueprints(api)
     return api

@@ -16,6 +16,15 @@ class IfMatchRequired(PreconditionRequired):
     description = 'send If-Match: "<version>" with the version you last read (ETag)'
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string", "pattern": '^"[0-9]{1,9}"$', "example": '"3"'},
+    "description": 'The version you last read (its ETag), e.g. "3"; `*` is refused',
+}
+
+
 def expected_version() -> int:
     header = request.headers.get("If-Match")
     if header is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.municipality import Municipality, municipality_id, validate_slug
 from service.application import BaseApplication, CommandResult, command
-from service.errors import AlreadyExists, Forbidden
+from service.errors import AlreadyExists, Forbidden, NotFound
 from service.principal import Principal
 
 
@@ -32,6 +32,7 @@ class MunicipalityUseCases(BaseApplication):
         if principal.municipality != slug or not principal.has_role("tenant_admin"):
             raise Forbidden(f"only a tenant admin of {slug} may do this")
         self._check_version(municipality, expected_version)
+        municipality.require_active()
         return municipality
 
     @command
@@ -83,6 +84,8 @@ class MunicipalityUseCases(BaseApplication):
         self, principal: Principal, slug: str, *, area_id: str, expected_version: int
     ) -> CommandResult:
         municipality = self._administered(principal, slug, expected_version)
+        if not any(area["id"] == area_id for area in municipality.innovation_areas):
+            raise NotFound(f"{slug} has no innovation area {area_id}")
         municipality.retire_innovation_area(area_id)
         return self._commit(municipality)
 
@@ -132,10 +135,8 @@ class MunicipalityUseCases(BaseApplication):
 
     def roles_in(self, slug: str, user_id: str) -> tuple[str, ...]:
         """Current roles of a user, for authentication: roles revoked stop working at once."""
-        municipality = self._municipality_by_slug(slug)
-        if municipality.suspended:
-            return ()
-        return municipality.roles_of(user_id)
+        # A suspended municipality keeps reading its record; its commands are refused (409).
+        return self._municipality_by_slug(slug).roles_of(user_id)
 
     def require_registered(self, slug: str) -> Municipality:
         return self._municipality_by_slug(slug)

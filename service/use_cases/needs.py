@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from domain.decisions import NEED_DECISIONS
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, WrongState
 from domain.need import Need
 from domain.procurement import Procurement
 from service.access_policy import works_on_need
@@ -52,6 +52,7 @@ class NeedUseCases(DecisionAuthorisation):
             raise Forbidden(f"only {need.owner}, the owner, may do this")
         require_role(principal, "officer")
         self._check_version(need, expected_version)
+        self._own_municipality(principal).require_active()
         return need
 
     @command
@@ -124,8 +125,8 @@ class NeedUseCases(DecisionAuthorisation):
     def join_need_as_co_owner(
         self, principal: Principal, need_id: str, *, expected_version: int
     ) -> CommandResult:
-        require_role(principal, "officer")
         need = self._need_for(principal, need_id)
+        require_role(principal, "officer")
         self._check_version(need, expected_version)
         self._own_municipality(principal).require_active()
         need.join_as_co_owner(principal.as_actor())
@@ -161,7 +162,7 @@ class NeedUseCases(DecisionAuthorisation):
             need.decide_to_procure(record)
         else:
             if need.procurement_id is None:
-                raise InvalidValue("the need is in no procurement", field="type")
+                raise WrongState(f"a need that is {need.status} is in no procurement")
             procurement = self._load(to_uuid(need.procurement_id), Procurement)
             need.mark_realised(record, procurement)
         return self._commit(need)

@@ -10,6 +10,7 @@ from domain.errors import InvalidValue, RuleViolation
 from domain.need import PROCUREMENT_DECIDED, Need
 from domain.procurement import Procurement
 from domain.values.money import parse_sek
+from service.access_policy import works_on_need
 from service.application import CommandResult, command, require_role, to_uuid
 from service.errors import Forbidden, NotFound
 from service.principal import Principal
@@ -44,6 +45,11 @@ class ProcurementUseCases(DecisionAuthorisation):
                 need = self._need_for(principal, need_id)
             except NotFound:
                 raise InvalidValue(f"need_ids: no need {need_id}", field="need_ids") from None
+            if not works_on_need(principal, need):
+                raise RuleViolation(
+                    f"need {need_id} belongs to {need.owner}; join it as co-owner first",
+                    rule="need_not_owned",
+                )
             if need.status != PROCUREMENT_DECIDED:
                 raise RuleViolation(
                     f"need {need_id} is {need.status}; only needs with a procurement decision"
@@ -87,6 +93,7 @@ class ProcurementUseCases(DecisionAuthorisation):
             )
         require_role(principal, "officer")
         self._check_version(procurement, expected_version)
+        self._own_municipality(principal).require_active()
         return procurement
 
     @command
@@ -290,6 +297,8 @@ class ProcurementUseCases(DecisionAuthorisation):
         expected_version: int,
     ) -> CommandResult:
         procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
+        if not any(review["id"] == review_id for review in procurement.reviews):
+            raise NotFound(f"no review {review_id}")
         procurement.rule_on_review(
             review_id=review_id, ruled_on=ruled_on, outcome=outcome, summary=summary
         )

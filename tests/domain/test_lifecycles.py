@@ -393,7 +393,7 @@ class NeedMachine(ApplicationMachine):
         if self.status == "in_procurement":
             expect = None if self.procurement_status == "contracted" else "no_signed_contract"
         elif self.status != "realised":
-            expect = "invalid_value"  # the need is in no procurement
+            expect = "wrong_state"  # the need is in no procurement
         else:
             expect = "wrong_state"
         if self.decide("mark_realised", expect) is not None:
@@ -894,6 +894,9 @@ class MunicipalityMachine(ApplicationMachine):
         return [self.municipality_id]
 
     def administer(self, expect: str | None, command: str, **kwargs: Any) -> Any:
+        if self.suspended:
+            # A suspended municipality's admins change nothing until it is reactivated.
+            expect = "municipality_suspended"
         result = self.attempt(
             expect,
             lambda: getattr(self.app, command)(
@@ -968,12 +971,13 @@ class MunicipalityMachine(ApplicationMachine):
     )
     def adopt_delegation_order(self, effective_from: date, role: str, ceiling: str | None) -> None:
         rule_id = f"V{len(self.orders) + 1}-award"
-        self.administer(
+        if not self.administer(
             None,
             "adopt_delegation_order",
             effective_from=effective_from,
             rules=[delegation_rule(rule_id, "award", role, ceiling)],
-        )
+        ):
+            return
         self.orders.append(
             {
                 "version": len(self.orders) + 1,

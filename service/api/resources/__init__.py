@@ -9,12 +9,13 @@ def register_blueprints(api: Api) -> None:
     from service.api.resources import (
         municipalities,
         needs,
+        ocds,
         probes,
         procurements,
         tokens,
     )
 
-    for module in (probes, municipalities, tokens, needs, procurements):
+    for module in (probes, municipalities, tokens, needs, procurements, ocds):
         api.register_blueprint(module.blp)
         for union in getattr(module, "TYPED_UNIONS", ()):
             for kind, schema in union.TYPES.items():

@@ -21,7 +21,7 @@ from service.api.schemas.municipalities import (
     MunicipalitySchema,
     SuspensionSchema,
 )
-from service.api.versioning import command_response, expected_version, with_etag
+from service.api.versioning import IF_MATCH, command_response, expected_version, with_etag
 from service.errors import Forbidden
 
 blp = Blueprint(
@@ -65,6 +65,7 @@ class MunicipalityResource(MethodView):
 
 @blp.route("/<slug>/members")
 class Members(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(MemberGrantSchema)
     @blp.response(200, CommandResultSchema)
     def post(self, body: dict[str, Any], slug: str) -> Any:
@@ -85,6 +86,7 @@ class Members(MethodView):
 
 @blp.route("/<slug>/members/<user_id>/roles/<role>")
 class MemberRole(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.response(200, CommandResultSchema)
     def delete(self, slug: str, user_id: str, role: str) -> Any:
         """Revoke a role (tenant admin)"""
@@ -100,6 +102,7 @@ class MemberRole(MethodView):
 
 @blp.route("/<slug>/delegation-order")
 class DelegationOrder(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(DelegationOrderSchema)
     @blp.response(200, CommandResultSchema)
     def put(self, body: dict[str, Any], slug: str) -> Any:
@@ -112,6 +115,7 @@ class DelegationOrder(MethodView):
 
 @blp.route("/<slug>/innovation-areas")
 class InnovationAreas(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(InnovationAreaCreateSchema)
     @blp.response(201, CommandResultSchema)
     def post(self, body: dict[str, Any], slug: str) -> Any:
@@ -124,6 +128,7 @@ class InnovationAreas(MethodView):
 
 @blp.route("/<slug>/innovation-areas/<area_id>")
 class InnovationArea(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.response(200, CommandResultSchema)
     def delete(self, slug: str, area_id: str) -> Any:
         """Retire an innovation area (kept in history; no new needs in it)"""
@@ -135,6 +140,7 @@ class InnovationArea(MethodView):
 
 @blp.route("/<slug>/suspend")
 class Suspend(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(SuspensionSchema)
     @blp.response(200, CommandResultSchema)
     def post(self, body: dict[str, Any], slug: str) -> Any:
@@ -147,6 +153,7 @@ class Suspend(MethodView):
 
 @blp.route("/<slug>/reactivate")
 class Reactivate(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(SuspensionSchema)
     @blp.response(200, CommandResultSchema)
     def post(self, body: dict[str, Any], slug: str) -> Any:

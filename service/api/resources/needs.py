@@ -20,7 +20,7 @@ from service.api.schemas.needs import (
     SwotItemCreateSchema,
     WorkshopCreateSchema,
 )
-from service.api.versioning import command_response, expected_version, with_etag
+from service.api.versioning import IF_MATCH, command_response, expected_version, with_etag
 
 blp = Blueprint(
     "needs",
@@ -30,7 +30,6 @@ blp = Blueprint(
     "workshops, prioritised, and decided for procurement (anskaffningsbeslut).",
 )
 TYPED_UNIONS = (NeedDecisionSchema,)
-COMMAND = {"200": {"description": "Done", "headers": {"ETag": {"schema": {"type": "string"}}}}}
 
 
 @blp.route("")
@@ -57,6 +56,7 @@ class NeedResource(MethodView):
         response = jsonify(NeedSchema().dump(need_representation(need)))
         return with_etag(response, need.version, immutable=immutable)
 
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(NeedEditSchema)
     @blp.response(200, CommandResultSchema)
     def patch(self, body: dict[str, Any], need_id: str) -> Any:
@@ -69,6 +69,7 @@ class NeedResource(MethodView):
 
 @blp.route("/<need_id>/swot")
 class Swot(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(SwotItemCreateSchema)
     @blp.response(201, CommandResultSchema)
     def post(self, body: dict[str, Any], need_id: str) -> Any:
@@ -81,6 +82,7 @@ class Swot(MethodView):
 
 @blp.route("/<need_id>/swot/<item_id>")
 class SwotItem(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.response(200, CommandResultSchema)
     def delete(self, need_id: str, item_id: str) -> Any:
         """Remove a SWOT item"""
@@ -92,6 +94,7 @@ class SwotItem(MethodView):
 
 @blp.route("/<need_id>/workshops")
 class Workshops(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(WorkshopCreateSchema)
     @blp.response(201, CommandResultSchema)
     def post(self, body: dict[str, Any], need_id: str) -> Any:
@@ -104,6 +107,7 @@ class Workshops(MethodView):
 
 @blp.route("/<need_id>/share")
 class Share(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.response(200, CommandResultSchema)
     def post(self, need_id: str) -> Any:
         """Share the need with the network"""
@@ -115,6 +119,7 @@ class Share(MethodView):
 
 @blp.route("/<need_id>/unshare")
 class Unshare(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.response(200, CommandResultSchema)
     def post(self, need_id: str) -> Any:
         """Make the need private again"""
@@ -126,6 +131,7 @@ class Unshare(MethodView):
 
 @blp.route("/<need_id>/co-owners")
 class CoOwners(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.response(200, CommandResultSchema)
     def post(self, need_id: str) -> Any:
         """Join a shared need as co-owner (the caller's own municipality joins)"""
@@ -137,6 +143,7 @@ class CoOwners(MethodView):
 
 @blp.route("/<need_id>/decisions")
 class Decisions(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(NeedDecisionSchema)
     @blp.doc(requestBody=NeedDecisionSchema.request_body_doc())
     @blp.response(200, CommandResultSchema)

@@ -30,7 +30,7 @@ from service.api.schemas.procurements import (
     ReviewFiledSchema,
     ReviewRulingSchema,
 )
-from service.api.versioning import command_response, expected_version, with_etag
+from service.api.versioning import IF_MATCH, command_response, expected_version, with_etag
 from service.innoledger import Innoledger
 
 blp = Blueprint(
@@ -67,6 +67,7 @@ class ProcurementResource(MethodView):
         body = ProcurementSchema().dump(procurement_representation(procurement, principal))
         return with_etag(jsonify(body), procurement.version, immutable=immutable)
 
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(ProcurementEditSchema)
     @blp.response(200, CommandResultSchema)
     def patch(self, body: dict[str, Any], procurement_id: str) -> Any:
@@ -79,6 +80,7 @@ class ProcurementResource(MethodView):
 
 @blp.route("/<procurement_id>/participants")
 class Participants(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(ParticipantInviteSchema)
     @blp.response(200, CommandResultSchema)
     def post(self, body: dict[str, Any], procurement_id: str) -> Any:
@@ -91,6 +93,7 @@ class Participants(MethodView):
 
 @blp.route("/<procurement_id>/participation")
 class Participation(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(ParticipationDecisionSchema)
     @blp.doc(requestBody=ParticipationDecisionSchema.request_body_doc())
     @blp.response(200, CommandResultSchema)
@@ -104,6 +107,7 @@ class Participation(MethodView):
 
 @blp.route("/<procurement_id>/decisions")
 class Decisions(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(ProcurementDecisionSchema)
     @blp.doc(requestBody=ProcurementDecisionSchema.request_body_doc())
     @blp.response(200, CommandResultSchema)
@@ -122,6 +126,7 @@ def _fact_endpoint(
     """Facts (not decisions) share one shape: a body, If-Match, a use case; 201 with its id."""
 
     class Fact(MethodView):
+        @blp.doc(parameters=[IF_MATCH])
         @blp.arguments(schema)
         @blp.response(201, CommandResultSchema)
         def post(self, body: dict[str, Any], procurement_id: str) -> Any:
@@ -181,6 +186,7 @@ _fact_endpoint(
 
 @blp.route("/<procurement_id>/reviews/<review_id>/ruling")
 class ReviewRuling(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(ReviewRulingSchema)
     @blp.response(200, CommandResultSchema)
     def post(self, body: dict[str, Any], procurement_id: str, review_id: str) -> Any:

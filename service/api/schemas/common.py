@@ -25,10 +25,15 @@ def text(max_length: int = 2000, **kwargs: object) -> fields.String:
 
 
 class MoneyOut(fields.Decimal):
-    """Decimal rendered as a two-decimal string."""
+    """Decimal rendered as a two-decimal string (documented as a string, see openapi.py)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(places=2, as_string=True, **kwargs)  # type: ignore[arg-type]
+
+
+def strict_boolean(**kwargs: object) -> fields.Boolean:
+    """true or false only: marshmallow would also take "yes", "on" and 1."""
+    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)  # type: ignore[arg-type]
 
 
 class CommandResultSchema(Schema):

@@ -70,7 +70,8 @@ class PrioritiseDecisionSchema(DecisionBaseSchema):
     scores = _scores()
     weights = fields.Dict(
         keys=fields.String(validate=validate.OneOf(SCORE_CRITERIA)),
-        values=fields.Decimal(validate=validate.Range(min=0, max=100)),
+        values=fields.Integer(validate=validate.Range(min=0, max=100)),
+        metadata={"description": "Relative weight per criterion; equal weights when left out"},
     )
 
 
@@ -124,7 +125,7 @@ class WorkshopSchema(Schema):
 
 class ScoringSchema(Schema):
     scores = fields.Dict(keys=fields.String(), values=fields.Integer())
-    weights = fields.Dict(keys=fields.String(), values=fields.Decimal(as_string=True))
+    weights = fields.Dict(keys=fields.String(), values=MoneyOut())
     weighted_total = MoneyOut()
     decided_at = fields.DateTime()
 

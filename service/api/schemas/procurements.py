@@ -18,6 +18,7 @@ from service.api.schemas.common import (
     DecisionRecordSchema,
     MoneyOut,
     money,
+    strict_boolean,
     text,
 )
 from service.api.schemas.polymorphic import TypedUnionSchema
@@ -81,7 +82,7 @@ class ParticipationDecisionSchema(TypedUnionSchema):
 
 class ScreenDecisionSchema(DecisionBaseSchema):
     type = _typed("screen")
-    innovation = fields.Boolean(required=True)
+    innovation = strict_boolean(required=True)
     kind = fields.String(validate=validate.OneOf(INNOVATION_KINDS), allow_none=True)
 
 
@@ -113,7 +114,7 @@ class AwardDecisionSchema(DecisionBaseSchema):
     )
     evaluation_summary = text(20000, required=True)
     notification_sent_at = fields.AwareDateTime(required=True)
-    sent_electronically = fields.Boolean(required=True)
+    sent_electronically = strict_boolean(required=True)
 
 
 class CancelDecisionSchema(DecisionBaseSchema):
@@ -192,7 +193,7 @@ class FollowUpSchema(Schema):
 
 class LessonSchema(Schema):
     text = text(10000, required=True)
-    shareable = fields.Boolean(required=True, metadata={"description": "Share with the network"})
+    shareable = strict_boolean(required=True, metadata={"description": "Share with the network"})
 
 
 # Responses
@@ -237,13 +238,19 @@ class ContractOutSchema(Schema):
     signed_on = fields.Date()
 
 
+class RulingOutSchema(Schema):
+    ruled_on = fields.Date()
+    outcome = fields.String()
+    summary = fields.String()
+
+
 class ReviewOutSchema(Schema):
     id = fields.String()
     filed_on = fields.Date()
     court = fields.String()
     applicant = fields.String()
     reference = fields.String()
-    ruling = fields.Dict(allow_none=True)
+    ruling = fields.Nested(RulingOutSchema, allow_none=True)
 
 
 class MarketDialogueOutSchema(MarketDialogueSchema):
