@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -134,17 +134,6 @@ class BaseApplication(Application[UUID]):
             position=position,
             created=created or {},
         )
-
-    def version_as_of(self, aggregate_id: UUID, moment: datetime) -> int | None:
-        """The version the record showed at `moment` (transaction time), from the aggregate's
-        own events only, so the cost does not grow with the store."""
-        found = None
-        for stored in self.recorder.select_events(aggregate_id):
-            event: Any = self.mapper.to_domain_event(stored)
-            if event.timestamp > moment:
-                break
-            found = event.originator_version
-        return found
 
     # Tenant-scoped accessors: the only way to reach an aggregate.
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from service.cli.audit import audit_group
 from service.cli.demo import demo_command
 from service.cli.serve import serve_command
 from service.cli.tokens import token_group
+from service.cli.transfer import export_command, import_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,3 +24,6 @@ def main() -> None:
 main.add_command(serve_command)
 main.add_command(token_group)
 main.add_command(demo_command)
+main.add_command(audit_group)
+main.add_command(export_command)
+main.add_command(import_command)

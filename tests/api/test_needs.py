@@ -627,7 +627,9 @@ def test_a_need_as_of_a_version_and_a_moment(world: World, skurup: Tenant) -> No
     assert second["title"] == "Torra golv" and second["visibility"] == "private"
     response = skurup.auditor.get(path, query={"as_of": first["modified_on"]})
     assert response.status_code == 200
-    assert "immutable" in response.headers["Cache-Control"]
+    # A moment of the last minutes is not settled yet (a writer's clock may lag), so the
+    # answer must not be cached as immutable.
+    assert "immutable" not in response.headers.get("Cache-Control", "")
     assert response.get_json()["version"] == 1
     latest = skurup.auditor.get(path, query={"as_of": now_iso()})
     assert latest.get_json()["version"] == 3 and latest.headers["ETag"] == '"3"'

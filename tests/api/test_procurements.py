@@ -1270,7 +1270,7 @@ def test_a_procurement_as_of_a_version_and_a_moment(world: World, skurup: Tenant
     first = skurup.auditor.read(path, query={"version": 1})
     moment = skurup.auditor.get(path, query={"as_of": first["modified_on"]})
     assert moment.get_json()["version"] == 1
-    assert "immutable" in moment.headers["Cache-Control"]
+    assert "immutable" not in moment.headers.get("Cache-Control", "")  # not settled yet
     assert skurup.dm.read(path, query={"version": 3})["status"] == "planning"
     assert skurup.dm.read(path, query={"version": 4})["status"] == "tendering"
     assert_problem(skurup.viewer.get(path, query={"version": 1}), 403)

@@ -7,15 +7,17 @@ from flask_smorest import Api
 
 def register_blueprints(api: Api) -> None:
     from service.api.resources import (
+        audit,
         municipalities,
         needs,
         ocds,
+        people,
         probes,
         procurements,
         tokens,
     )
 
-    for module in (probes, municipalities, tokens, needs, procurements, ocds):
+    for module in (probes, municipalities, tokens, needs, procurements, ocds, audit, people):
         api.register_blueprint(module.blp)
         for union in getattr(module, "TYPED_UNIONS", ()):
             for kind, schema in union.TYPES.items():

@@ -1,0 +1,168 @@
+"""`innoledger projections`: run, inspect and rebuild the read models.
+
+Attach `projections_group` to the main CLI. Settings come from the environment
+(Settings.from_env()); `create_app_from_settings` builds the application, and a caller may put
+another factory in the click context object under "create_app".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from types import FrameType
+from typing import Any
+
+import click
+
+from projections.base import Projection
+from projections.queries import view_status
+from projections.rebuild import RebuildInProgress, RebuildProgress, rebuild
+from projections.registry import all_projections
+from projections.runner import ProjectionRunner
+from service.innoledger import Innoledger
+from service.settings import Settings
+from service.storage.sql import SqlStore
+
+
+def create_app_from_settings(settings: Settings | None = None) -> Innoledger:
+    return Innoledger(settings or Settings.from_env())
+
+
+def _open_app(ctx: click.Context) -> Innoledger:
+    factory: Callable[[], Innoledger] = create_app_from_settings
+    if isinstance(ctx.obj, dict) and callable(ctx.obj.get("create_app")):
+        factory = ctx.obj["create_app"]
+    return factory()
+
+
+def _chosen(names: tuple[str, ...]) -> list[Projection]:
+    projections = all_projections()
+    known = {p.name: p for p in projections}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown view(s) {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    return [known[name] for name in names] if names else projections
+
+
+@click.group("projections", context_settings={"help_option_names": ["-h", "--help"]})
+def projections_group() -> None:
+    """Read models (network views, decision log, tenant lists): follow, inspect, rebuild."""
+
+
+@projections_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def status_command(ctx: click.Context, as_json: bool) -> None:
+    """Position and lag of every view against the head of the event log."""
+    app = _open_app(ctx)
+    try:
+        statuses = view_status(SqlStore(app.recorder), app.recorder)
+    finally:
+        app.close()
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in statuses], indent=2))
+        return
+    click.echo(f"{'view':<38} {'position':>10} {'head':>10} {'lag':>8}  updated")
+    for s in statuses:
+        label = s.name + (" (rebuild in progress)" if s.rebuilding else "")
+        click.echo(
+            f"{label:<38} {s.position:>10} {s.head:>10} {s.lag:>8}  {s.updated_at or '-'}"
+        )
+
+
+@projections_group.command("rebuild")
+@click.argument("name", required=False)
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 10_000),
+              help="Events per transaction.")
+@click.pass_context
+def rebuild_command(ctx: click.Context, name: str | None, batch_size: int) -> None:
+    """Rebuild NAME (or every view) from the start of the log into new tables, then swap them
+    in atomically. The old tables keep answering until the swap."""
+    projections = _chosen((name,) if name else ())
+    app = _open_app(ctx)
+    try:
+        for projection in projections:
+            last = 0.0
+
+            def show(p: RebuildProgress) -> None:
+                nonlocal last
+                now = time.monotonic()
+                if p.phase == "building" and now - last < 1.0:
+                    return
+                last = now
+                rate = p.events / p.seconds if p.seconds > 0 else 0.0
+                click.echo(
+                    f"{p.name}: {p.phase} at {p.position}/{p.head},"
+                    f" {p.events} events, {rate:,.0f} events/s",
+                    err=True,
+                )
+
+            try:
+                result = rebuild(app, projection, batch_size=batch_size, progress=show)
+            except RebuildInProgress as exc:
+                raise click.ClickException(str(exc)) from None
+            click.echo(
+                f"{result.name}: rebuilt to position {result.position}"
+                f" ({result.events} events in {result.seconds:.1f} s)"
+            )
+    finally:
+        app.close()
+
+
+@projections_group.command("run")
+@click.option("--only", "names", multiple=True, metavar="NAME",
+              help="Follow only this view (repeatable); default: all.")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000),
+              help="Events per transaction.")
+@click.pass_context
+def run_command(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> None:
+    """Follow the event log and keep the views up to date until SIGTERM or Ctrl-C.
+
+    One thread per view. Start as many of these processes as you like: per view, one is
+    active and the others stand by and take over when it dies (an advisory lock on
+    PostgreSQL, a lock file beside the SQLite database).
+    """
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    projections = _chosen(names)
+    app = _open_app(ctx)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        click.echo(f"projections: {signal.Signals(signum).name}, stopping after the current"
+                   " batches", err=True)
+        stop.set()
+
+    previous: dict[int, Any] = {
+        sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    threads = [
+        threading.Thread(
+            target=ProjectionRunner(app, projection, batch_size=batch_size).run_forever,
+            args=(stop,),
+            name=f"projection-{projection.name}",
+            daemon=True,
+        )
+        for projection in projections
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        click.echo(f"projections: following {', '.join(p.name for p in projections)}", err=True)
+        while any(thread.is_alive() for thread in threads) and not stop.is_set():
+            stop.wait(0.5)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        app.close()
