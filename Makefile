@@ -8,7 +8,7 @@ VENV_PY     := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed-stamp
 # Interpreter that creates the venv; empty = python3.11, else python3 (must be >= 3.11).
 PYTHON      ?=
-PYTEST_ARGS ?= -q
+PYTEST_ARGS ?= -q -n 2
 # Lint only the packages that exist (others may not be written yet).
 SRC_DIRS    := $(wildcard domain service projections)
 
