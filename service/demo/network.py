@@ -17,6 +17,10 @@ MUNICIPALITIES = [
 
 ROLES = ("tenant_admin", "officer", "decision_maker", "auditor", "viewer")
 
+# Invented people: their names live in the erasable people directory, never in events.
+FIRST_NAMES = ("Anna", "Erik", "Maria", "Johan", "Karin", "Lars")
+LAST_NAMES = ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson")
+
 AREAS = {
     "Samhällsbyggnad": "Lokaler, mark och stadsplanering",
     "Välfärd och omsorg": "Förskola, LSS och omsorg",

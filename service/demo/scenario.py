@@ -19,6 +19,8 @@ from service.demo.network import (
     AUTHORISED_DECISIONS,
     CHALLENGES,
     DELEGATED_CEILING_SEK,
+    FIRST_NAMES,
+    LAST_NAMES,
     MUNICIPALITIES,
     ROLES,
     SCORES,
@@ -151,6 +153,19 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
                 {"user_id": user, "label": "demo"},
             )["token"]
         result.tokens[slug] = tokens
+        for index, role in enumerate(ROLES):
+            user = admin if role == "tenant_admin" else f"{slug}-{role.replace('_', '-')}"
+            first = FIRST_NAMES[index % len(FIRST_NAMES)]
+            last = LAST_NAMES[(index + len(slug)) % len(LAST_NAMES)]
+            api.call(
+                "PUT",
+                f"/api/v1/people/{user}",
+                admin_token,
+                {
+                    "display_name": f"{first} {last}",
+                    "email": f"{first.lower()}.{last.lower()}@{slug}.example",
+                },
+            )
         api.call(
             "PUT",
             f"/api/v1/municipalities/{slug}/delegation-order",
