@@ -33,13 +33,18 @@ class ProjectedEvent:
 
     @property
     def aggregate_type(self) -> str:
-        """"Need", "Procurement" or "Municipality"."""
+        """The aggregate's class: "Need", "Procurement" or "Municipality"."""
         return self.topic.split(":", 1)[1].split(".", 1)[0]
 
     @property
     def event_type(self) -> str:
         """E.g. "Awarded"."""
         return self.topic.rsplit(".", 1)[1]
+
+    @property
+    def aggregate_id(self) -> str:
+        """The originator id as text, as the views key their rows."""
+        return str(self.originator_id)
 
 
 class Projection(Protocol):
@@ -58,3 +63,14 @@ class Projection(Protocol):
     def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
         """Applies a batch in log order to the tables named `<base><suffix>`."""
         ...
+
+
+class SelectsTopics(Protocol):
+    """Optional: a projection that reads only some topics says which.
+
+    The runner then selects only those from the log and still moves the tracking position over
+    the events in between, so the position means "the log up to here" either way. A projection
+    without `topics` (the ledger) is fed every event.
+    """
+
+    topics: Sequence[str]

@@ -24,6 +24,7 @@ class InnoledgerJSON(DefaultJSONProvider):
 
 def create_app(settings: Settings | None = None) -> Flask:
     from service.api.authentication import register_authentication
+    from service.api.body_limit import register_body_limit
     from service.api.context import Services
     from service.api.observability import configure_json_logging, register_observability
     from service.api.openapi import create_api
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     register_observability(app)  # first: the request id must exist before anything logs
+    register_body_limit(app)
     register_authentication(app)
     create_api(app)
     register_problem_handlers(app)

@@ -195,7 +195,22 @@ def handle_unexpected(error: Exception) -> Response:
     return problem(500, "Internal Server Error", detail="an unexpected error; it has been logged")
 
 
+def handle_invalid_query(error: Exception) -> Response:
+    field = getattr(error, "field", None) or "_"
+    return problem(
+        422, "Invalid input", detail=str(error), kind="invalid-input", errors={field: [str(error)]}
+    )
+
+
+def handle_not_in_view(error: Exception) -> Response:
+    return problem(404, "Not Found", detail=str(error) or "not in this view", kind="not-found")
+
+
 def register_problem_handlers(app: Flask) -> None:
+    from projections.queries import InvalidQuery, NotInView
+
+    app.register_error_handler(InvalidQuery, handle_invalid_query)
+    app.register_error_handler(NotInView, handle_not_in_view)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(ApplicationError, handle_application_error)

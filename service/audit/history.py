@@ -156,6 +156,7 @@ class HistoryReader:
         `decided_from` / `decided_to` (inclusive) keep only decisions taken in that valid-time
         range; without them every event is listed.
         """
+        current = load_current(self.app, principal, kind, object_id)  # 404 before any 403
         require_auditor(principal)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidValue(f"limit: from 1 to {MAX_LIMIT}", field="limit")
@@ -163,7 +164,6 @@ class HistoryReader:
         high = None if decided_to is None else aware_utc(decided_to, field="decided_to")
         filtering = low is not None or high is not None
         after = decode_cursor(cursor)
-        current = load_current(self.app, principal, kind, object_id)
         redact = hides_bids(principal, current)
         aggregate: Any = None if after == 0 else self.app.repository.get(current.id, version=after)
         before = {} if aggregate is None else public_state(aggregate)

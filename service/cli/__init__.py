@@ -6,6 +6,7 @@ import click
 
 from service.cli.audit import audit_group
 from service.cli.demo import demo_command
+from service.cli.projections import projections_group
 from service.cli.serve import serve_command
 from service.cli.tokens import token_group
 from service.cli.transfer import export_command, import_command
@@ -24,6 +25,7 @@ def main() -> None:
 main.add_command(serve_command)
 main.add_command(token_group)
 main.add_command(demo_command)
+main.add_command(projections_group)
 main.add_command(audit_group)
 main.add_command(export_command)
 main.add_command(import_command)

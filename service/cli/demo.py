@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import click
@@ -21,6 +22,8 @@ def demo_command(if_empty: bool, tokens_file: Path | None) -> None:
     from service.demo.scenario import is_store_empty, load_demo
 
     app = create_app()
+    # The demo's own requests would flood the terminal with access lines.
+    logging.getLogger("innoledger.access").setLevel(logging.WARNING)
     try:
         if not is_store_empty(app):
             if if_empty:

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from projections.base import Projection
+from projections.followed import followed_projections
 from projections.queries import view_status
 from projections.rebuild import RebuildInProgress, RebuildProgress, rebuild
 from projections.registry import all_projections
@@ -40,15 +41,22 @@ def _open_app(ctx: click.Context) -> Innoledger:
     return factory()
 
 
-def _chosen(names: tuple[str, ...]) -> list[Projection]:
-    projections = all_projections()
+def _chosen(
+    names: tuple[str, ...], app: Innoledger, *, views_only: bool = False
+) -> list[Projection]:
+    """The named projections; by default all the runner follows (views, ledger, audit index),
+    or only the views (a full rebuild leaves the ledger alone unless it is named)."""
+    projections = followed_projections(app)
     known = {p.name: p for p in projections}
     unknown = [name for name in names if name not in known]
     if unknown:
         raise click.BadParameter(
             f"unknown view(s) {', '.join(unknown)}; known: {', '.join(known)}"
         )
-    return [known[name] for name in names] if names else projections
+    if names:
+        return [known[name] for name in names]
+    views = {p.name for p in all_projections()}
+    return [p for p in projections if p.name in views] if views_only else projections
 
 
 @click.group("projections", context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,9 +93,9 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
 def rebuild_command(ctx: click.Context, name: str | None, batch_size: int) -> None:
     """Rebuild NAME (or every view) from the start of the log into new tables, then swap them
     in atomically. The old tables keep answering until the swap."""
-    projections = _chosen((name,) if name else ())
     app = _open_app(ctx)
     try:
+        projections = _chosen((name,) if name else (), app, views_only=True)
         for projection in projections:
             last = 0.0
 
@@ -132,8 +140,12 @@ def run_command(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    projections = _chosen(names)
     app = _open_app(ctx)
+    try:
+        projections = _chosen(names, app)
+    except click.BadParameter:
+        app.close()
+        raise
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

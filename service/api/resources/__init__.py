@@ -15,9 +15,10 @@ def register_blueprints(api: Api) -> None:
         probes,
         procurements,
         tokens,
+        views,
     )
 
-    for module in (probes, municipalities, tokens, needs, procurements, ocds, audit, people):
+    for module in (probes, municipalities, tokens, needs, procurements, views, ocds, audit, people):
         api.register_blueprint(module.blp)
         for union in getattr(module, "TYPED_UNIONS", ()):
             for kind, schema in union.TYPES.items():

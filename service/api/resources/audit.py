@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.schemas.audit import (
     ConsistencyProofSchema,
@@ -33,6 +33,8 @@ blp = Blueprint(
     description="Audit: history of every need, procurement and municipality; the Merkle ledger "
     "over all events (RFC 9162) with signed tree heads and proofs; the raw event stream.",
 )
+
+
 def _history(kind: str, object_id: str, query: dict[str, Any]) -> dict[str, Any]:
     page = history(services().innoledger, current_principal(), kind, object_id, **query)
     return page.to_json()

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import Response, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields
 
+from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.schemas.common import PageQuerySchema
 from service.ocds import jsonio

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.schemas.audit import PersonSchema, PersonUpdateSchema
 from service.audit.people import PeopleDirectory

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import jsonify
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
+from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.historical import historical_read
 from service.api.representations import procurement_representation

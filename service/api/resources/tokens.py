@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.schemas.municipalities import TokenCreateSchema, TokenIssuedSchema
 from service.errors import Forbidden, NotFound

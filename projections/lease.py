@@ -1,0 +1,203 @@
+"""Who may follow the log for a projection: one active runner per projection and store.
+
+PostgreSQL: a session advisory lock held on a connection of its own. When the holder dies its
+connection closes and the lock goes with it, so a standby takes over within its retry interval;
+TCP keepalives bound that also for a holder whose machine vanished. The same connection LISTENs
+to the event store's channel, so the holder wakes up as soon as events are committed.
+
+SQLite: an exclusive flock on a file beside the database, which the kernel releases when the
+process dies.
+
+The lease is for efficiency, not correctness: every batch commits by compare-and-set on the
+tracking row, so even two appliers at once could not apply an event twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from eventsourcing.persistence import ApplicationRecorder
+
+from projections.db import advisory_key
+
+log = logging.getLogger(__name__)
+
+
+class LeaseLost(RuntimeError):
+    """The lease (or its connection) is gone: stop applying and try to acquire it again."""
+
+
+class Lease(Protocol):
+    def try_acquire(self) -> bool: ...
+
+    def check(self) -> None:
+        """Raises LeaseLost when the lease is no longer held."""
+        ...
+
+    def wait_for_events(self, timeout: float) -> bool:
+        """Sleeps up to `timeout` seconds; True if woken by news of committed events."""
+        ...
+
+    def release(self) -> None: ...
+
+
+def acquire(lease: Lease, stop: threading.Event, retry_s: float) -> bool:
+    """Waits for the lease until `stop` is set; True once held."""
+    while not stop.is_set():
+        try:
+            if lease.try_acquire():
+                return True
+        except Exception:  # the database may be down or restarting: keep trying
+            log.warning("could not try the projection lease; retrying", exc_info=True)
+        stop.wait(retry_s)
+    return False
+
+
+class PostgresLease:
+    def __init__(self, recorder: ApplicationRecorder, key_parts: tuple[str, ...]):
+        datastore = getattr(recorder, "datastore")  # noqa: B009
+        self._conninfo: dict[str, Any] = dict(datastore.pool.kwargs)
+        self._channel: str | None = getattr(recorder, "channel_name", None)
+        self._key = advisory_key("projection-lease", *key_parts)
+        self._conn: Any = None
+
+    def try_acquire(self) -> bool:
+        import psycopg  # only PostgreSQL deployments get here
+        from psycopg import sql
+
+        if self._conn is None:
+            self._conn = psycopg.connect(
+                **self._conninfo,
+                autocommit=True,
+                connect_timeout=5,
+                # Client side: notice a silent server. Server side (below): notice a dead
+                # client and drop its lock within seconds instead of the kernel's two hours.
+                keepalives=1,
+                keepalives_idle=5,
+                keepalives_interval=2,
+                keepalives_count=3,
+            )
+            for setting, value in (
+                ("tcp_keepalives_idle", 5),
+                ("tcp_keepalives_interval", 2),
+                ("tcp_keepalives_count", 3),
+            ):
+                self._conn.execute(
+                    sql.SQL("SET {} = {}").format(sql.Identifier(setting), sql.Literal(value))
+                )
+        try:
+            row = self._conn.execute(
+                "SELECT pg_try_advisory_lock(%s::bigint) AS held", (self._key,)
+            ).fetchone()
+        except Exception:
+            self.release()
+            raise
+        held = bool(row["held"] if isinstance(row, dict) else row[0])
+        if held and self._channel:
+            self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+        return held
+
+    def check(self) -> None:
+        if self._conn is None:
+            raise LeaseLost("no lease connection")
+        try:
+            self._conn.execute("SELECT 1")
+        except Exception as exc:
+            self.release()
+            raise LeaseLost(f"the lease connection failed: {exc}") from exc
+
+    def wait_for_events(self, timeout: float) -> bool:
+        if self._conn is None:
+            raise LeaseLost("no lease connection")
+        try:
+            return any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
+        except Exception as exc:
+            self.release()
+            raise LeaseLost(f"the lease connection failed: {exc}") from exc
+
+    def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+
+class FileLease:
+    def __init__(self, path: Path):
+        self._path = path
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def check(self) -> None:
+        if self._fd is None:
+            raise LeaseLost("the lock file is not held")
+
+    def wait_for_events(self, timeout: float) -> bool:
+        time.sleep(timeout)
+        return False
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the flock
+
+
+class ProcessLease:
+    """For an in-memory SQLite database, which only this process can reach anyway."""
+
+    _held: set[tuple[str, ...]] = set()
+    _guard = threading.Lock()
+
+    def __init__(self, key_parts: tuple[str, ...]):
+        self._key = key_parts
+        self._holding = False
+
+    def try_acquire(self) -> bool:
+        with self._guard:
+            if self._key in self._held:
+                return False
+            self._held.add(self._key)
+            self._holding = True
+            return True
+
+    def check(self) -> None:
+        if not self._holding:
+            raise LeaseLost("not held")
+
+    def wait_for_events(self, timeout: float) -> bool:
+        time.sleep(timeout)
+        return False
+
+    def release(self) -> None:
+        with self._guard:
+            if self._holding:
+                self._held.discard(self._key)
+                self._holding = False
+
+
+def lease_for(recorder: ApplicationRecorder, schema: str, name: str) -> Lease:
+    """The lease guarding `name` on this recorder's database."""
+    datastore = getattr(recorder, "datastore", None)
+    if type(datastore).__module__.endswith("postgres"):
+        return PostgresLease(recorder, (schema, name))
+    db_name = str(getattr(getattr(datastore, "pool", None), "db_name", "") or "")
+    if not db_name or ":memory:" in db_name or "mode=memory" in db_name:
+        return ProcessLease((db_name, name))
+    path = Path(db_name.removeprefix("file:").split("?", 1)[0])
+    return FileLease(path.with_name(f"{path.name}.{name}.lease"))

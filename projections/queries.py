@@ -1,0 +1,833 @@
+"""Reading the views: filters, cursor paging, read-your-writes and lag.
+
+Every list answers a `Page`: the rows, an opaque cursor for the next page (None on the last),
+and the log position the view reflected when it answered. Each page is read by ONE statement that
+joins the view's tracking row, so rows and position come from the same snapshot on PostgreSQL
+(where each statement of a READ COMMITTED transaction has its own) and on SQLite alike, also
+while a rebuild swaps the tables.
+
+Order is stable and collation-free where it matters (log positions, years), and the cursor
+carries the last row's sort key, so paging neither skips nor repeats rows that stay put.
+Text search folds case and spacing the same way on both databases (LIKE over folded text).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder, OperationalError
+
+from domain.decisions import DECISION_TYPES
+from domain.need import NEED_STATES
+from domain.procurement import PROCEDURES, PROCUREMENT_STATES
+from projections import tracking
+from projections.db import table_exists
+from projections.registry import all_projections, projection_named
+from projections.runner import ensure_tables, head_position
+from projections.values import fold, from_json, like_escape, micros, rfc3339
+from projections.views.innovation_share import COUNTS, VALUES
+from projections.views.procurement_portfolio import VALUE_BANDS
+from service.storage.sql import SqlStore
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_SEARCH_TERMS = 10
+Row = dict[str, Any]
+
+
+class InvalidQuery(ValueError):
+    """A filter, limit or cursor the caller got wrong (answer 422)."""
+
+    def __init__(self, message: str, *, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+class NotInView(LookupError):
+    """The object is not in the view (answer 404): absent, private, or not published."""
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+    position: int  # the log position the view reflects
+
+
+# Plumbing
+
+_ready: weakref.WeakKeyDictionary[SqlStore, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _ensure(store: SqlStore, name: str) -> None:
+    """Creates the view's tables on first use, so a web process answers (empty, position 0)
+    before any runner has started."""
+    done = _ready.setdefault(store, set())
+    if name not in done:
+        ensure_tables(store, projection_named(name))
+        done.add(name)
+
+
+def _read(store: SqlStore, statement: str, params: Sequence[Any]) -> list[Row]:
+    attempts = 3
+    for attempt in range(attempts):
+        try:
+            with store.reading() as cursor:
+                return cursor.execute(statement, params).fetchall()
+        except OperationalError:
+            # A deadlock with a rebuild's swap (PostgreSQL picks one side) or a dropped
+            # connection: reading again is always safe.
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidQuery(f"limit: from 1 to {MAX_LIMIT}", field="limit")
+    return limit
+
+
+def encode_cursor(view: str, key: Sequence[Any]) -> str:
+    raw = json.dumps([view, *key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, view: str, types: Sequence[type]) -> list[Any]:
+    if not isinstance(cursor, str) or len(cursor) > 500:
+        raise InvalidQuery("cursor: not a cursor this list gave out", field="cursor")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidQuery("cursor: not a cursor this list gave out", field="cursor") from None
+    if (
+        not isinstance(decoded, list)
+        or len(decoded) != len(types) + 1
+        or decoded[0] != view
+        or not all(
+            isinstance(value, kind) and not isinstance(value, bool)
+            for value, kind in zip(decoded[1:], types, strict=True)
+        )
+    ):
+        raise InvalidQuery("cursor: not a cursor this list gave out", field="cursor")
+    return decoded[1:]
+
+
+class _Where:
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def one_of(self, column: str, values: str | Sequence[str] | None, allowed: Sequence[str],
+               field: str) -> None:
+        if values is None:
+            return
+        chosen = [values] if isinstance(values, str) else list(values)
+        unknown = [value for value in chosen if value not in allowed]
+        if unknown or not chosen:
+            raise InvalidQuery(f"{field}: one or more of {', '.join(allowed)}", field=field)
+        self.add(f"{column} IN ({','.join('?' * len(chosen))})", *chosen)
+
+    def sql(self) -> str:
+        return (" WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
+
+
+def _page(
+    store: SqlStore,
+    view: str,
+    inner: str,
+    params: Sequence[Any],
+    *,
+    order: str,
+    limit: int,
+    key_column: str,
+    key_of: Callable[[Row], list[Any]],
+    shape: Callable[[Row], dict[str, Any]],
+    cursor_tag: str | None = None,
+) -> Page:
+    """Runs `inner` (a SELECT ending in `LIMIT ?`) joined to the view's tracking row.
+    `cursor_tag` names the list in its cursors (default: the view)."""
+    _ensure(store, view)
+    statement = (
+        "SELECT t.position AS view_position, v.* FROM projection_tracking t"
+        f" LEFT JOIN ({inner}) v ON 1 = 1 WHERE t.name = ? ORDER BY {order}"
+    )
+    found = _read(store, statement, [*params, limit + 1, view])
+    position = int(found[0]["view_position"]) if found else 0
+    rows = [row for row in found if row[key_column] is not None]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(cursor_tag or view, key_of(rows[-1])) if more else None
+    return Page([shape(row) for row in rows], next_cursor, position)
+
+
+def _text_terms(q: str | None) -> list[str]:
+    if q is None:
+        return []
+    if not isinstance(q, str) or len(q) > 200:
+        raise InvalidQuery("q: text of at most 200 characters", field="q")
+    terms = fold(q).split()
+    if len(terms) > MAX_SEARCH_TERMS:
+        raise InvalidQuery(f"q: at most {MAX_SEARCH_TERMS} words", field="q")
+    return terms
+
+
+def _instant(value: datetime | None, field: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidQuery(f"{field}: a date-time with an offset (RFC 3339)", field=field)
+    return micros(value)
+
+
+def _seq_cursor(where: _Where, column: str, view: str, cursor: str | None) -> None:
+    """Newest first by log position of the row's first event."""
+    if cursor is not None:
+        (seq,) = decode_cursor(cursor, view, (int,))
+        where.add(f"{column} < ?", seq)
+
+
+# Network needs catalogue
+
+_NEED_SELECT = (
+    "need_id, seq, owner, co_owners, title, problem_statement, innovation_area_id, area_name,"
+    " status, priority_score, affected_end_users, competences, title_words, identified_at,"
+    " shared_at, updated_at"
+)
+
+
+def _network_need(row: Row) -> dict[str, Any]:
+    return {
+        "need_id": row["need_id"],
+        "title": row["title"],
+        "problem_statement": row["problem_statement"],
+        "owner": row["owner"],
+        "co_owners": from_json(row["co_owners"]),
+        "innovation_area": {"id": row["innovation_area_id"], "name": row["area_name"]},
+        "status": row["status"],
+        "priority_score": row["priority_score"],
+        "affected_end_users": from_json(row["affected_end_users"]),
+        "competences": from_json(row["competences"]),
+        "identified_at": rfc3339(row["identified_at"]),
+        "shared_at": rfc3339(row["shared_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+def list_network_needs(
+    store: SqlStore,
+    *,
+    area: str | None = None,
+    innovation_area_id: str | None = None,
+    status: str | Sequence[str] | None = None,
+    owner: str | None = None,
+    municipality: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """Shared needs, newest first. `area` is an innovation area's name (any municipality's,
+    compared case-insensitively); `municipality` matches owners and co-owners; `q` must find
+    every word in the title, problem statement or area name."""
+    where = _Where()
+    if area is not None:
+        where.add("area_key = ?", fold(area))
+    if innovation_area_id is not None:
+        where.add("innovation_area_id = ?", innovation_area_id)
+    where.one_of("status", status, NEED_STATES, "status")
+    if owner is not None:
+        where.add("owner = ?", owner)
+    if municipality is not None:
+        where.add(
+            "(owner = ? OR co_owners LIKE ? ESCAPE '!')",
+            municipality,
+            f'%{like_escape(json.dumps(municipality))}%',
+        )
+    for term in _text_terms(q):
+        where.add("search_text LIKE ? ESCAPE '!'", f"%{like_escape(term)}%")
+    _seq_cursor(where, "seq", "network_needs", cursor)
+    return _page(
+        store,
+        "network_needs",
+        f"SELECT {_NEED_SELECT} FROM network_needs{where.sql()} ORDER BY seq DESC LIMIT ?",
+        where.params,
+        order="v.seq DESC",
+        limit=_limit(limit),
+        key_column="need_id",
+        key_of=lambda row: [row["seq"]],
+        shape=_network_need,
+    )
+
+
+def similar_network_needs(store: SqlStore, need_id: str, *, limit: int = 20) -> Page:
+    """Shared needs of other municipalities like this shared need, most alike first.
+
+    Alike: the same innovation area name (score 1) plus the share of title words in common
+    (Jaccard, 0 to 1). Each row says why under `similarity`. Raises NotInView for a need that
+    is not shared.
+    """
+    limit = _limit(limit)
+    _ensure(store, "network_needs")
+    found = _read(
+        store,
+        "SELECT t.position AS view_position, x.need_id AS subject_id,"
+        " x.area_key AS subject_area, x.title_words AS subject_words,"
+        f" o.area_key AS other_area, {', '.join('o.' + c for c in _NEED_SELECT.split(', '))}"
+        " FROM projection_tracking t"
+        " LEFT JOIN network_needs x ON x.need_id = ?"
+        " LEFT JOIN network_needs o ON o.owner <> x.owner AND (o.area_key = x.area_key"
+        "  OR o.need_id IN (SELECT wo.need_id FROM network_need_words wx"
+        "   JOIN network_need_words wo ON wo.word = wx.word WHERE wx.need_id = x.need_id))"
+        " WHERE t.name = ?",
+        [str(need_id), "network_needs"],
+    )
+    if not found or found[0]["subject_id"] is None:
+        raise NotInView(f"no shared need {need_id}")
+    subject_words = set(from_json(found[0]["subject_words"]))
+    scored = []
+    for row in found:
+        if row["need_id"] is None:
+            continue
+        words = set(from_json(row["title_words"]))
+        common = sorted(subject_words & words)
+        union = subject_words | words
+        jaccard = Decimal(len(common)) / Decimal(len(union)) if union else Decimal(0)
+        same_area = row["other_area"] == found[0]["subject_area"]
+        score = (Decimal(1) if same_area else Decimal(0)) + jaccard
+        scored.append((score, row["seq"], row, same_area, common))
+    scored.sort(key=lambda item: (-item[0], -item[1]))
+    rows = [
+        {
+            **_network_need(row),
+            "similarity": {
+                "score": str(score.quantize(Decimal("0.0001"))),
+                "same_area": same_area,
+                "common_title_words": common,
+            },
+        }
+        for score, _, row, same_area, common in scored[:limit]
+    ]
+    return Page(rows, None, int(found[0]["view_position"]))
+
+
+def network_need_areas(store: SqlStore) -> Page:
+    """Innovation areas with shared needs, side by side across municipalities: for each area
+    name, which municipalities share needs in it and how many. Areas shared by most
+    municipalities come first; those with two or more are where the network can meet."""
+    _ensure(store, "network_needs")
+    found = _read(
+        store,
+        "SELECT t.position AS view_position, v.area_key, v.area_name, v.owner, v.needs"
+        " FROM projection_tracking t LEFT JOIN (SELECT area_key, area_name, owner,"
+        " COUNT(*) AS needs FROM network_needs GROUP BY area_key, area_name, owner) v ON 1 = 1"
+        " WHERE t.name = ?",
+        ["network_needs"],
+    )
+    areas: dict[str, dict[str, Any]] = {}
+    for row in found:
+        if row["area_key"] is None:
+            continue
+        area = areas.setdefault(row["area_key"], {"names": {}, "municipalities": {}})
+        area["names"][row["area_name"]] = area["names"].get(row["area_name"], 0) + row["needs"]
+        by = area["municipalities"]
+        by[row["owner"]] = by.get(row["owner"], 0) + int(row["needs"])
+    rows = []
+    for area in areas.values():
+        name = min(area["names"], key=lambda n: (-area["names"][n], n))
+        municipalities = [
+            {"municipality": slug, "needs": count}
+            for slug, count in sorted(area["municipalities"].items())
+        ]
+        rows.append({
+            "area_name": name,
+            "municipality_count": len(municipalities),
+            "need_count": sum(m["needs"] for m in municipalities),
+            "municipalities": municipalities,
+        })
+    rows.sort(key=lambda r: (-r["municipality_count"], -r["need_count"], r["area_name"]))
+    position = int(found[0]["view_position"]) if found else 0
+    return Page(rows, None, position)
+
+
+# Procurement portfolio
+
+_PORTFOLIO_SELECT = (
+    "procurement_id, seq, lead, title, status, procedure, innovation, innovation_kind,"
+    " value_band, participants, joint, notice_id, tender_deadline, cpv_code, started_at,"
+    " published_at, updated_at"
+)
+
+
+def _portfolio_row(row: Row) -> dict[str, Any]:
+    return {
+        "procurement_id": row["procurement_id"],
+        "title": row["title"],
+        "lead": row["lead"],
+        "participants": from_json(row["participants"]),
+        "joint": bool(row["joint"]),
+        "status": row["status"],
+        "procedure": row["procedure"],
+        "innovation": None if row["innovation"] is None else bool(row["innovation"]),
+        "innovation_kind": row["innovation_kind"],
+        "value_band": row["value_band"],
+        "notice_id": row["notice_id"],
+        "tender_deadline": rfc3339(row["tender_deadline"]),
+        "cpv_code": row["cpv_code"],
+        "started_at": rfc3339(row["started_at"]),
+        "published_at": rfc3339(row["published_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+def list_portfolio(
+    store: SqlStore,
+    *,
+    status: str | Sequence[str] | None = None,
+    procedure: str | Sequence[str] | None = None,
+    innovation: bool | None = None,
+    lead: str | None = None,
+    municipality: str | None = None,
+    joint: bool | None = None,
+    value_band: str | Sequence[str] | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """Published procurements of the whole network, newest first. `municipality` matches the
+    lead and the participants taking part (invited or joined)."""
+    where = _Where()
+    where.one_of("status", status, PROCUREMENT_STATES, "status")
+    where.one_of("procedure", procedure, PROCEDURES, "procedure")
+    where.one_of("value_band", value_band, VALUE_BANDS, "value_band")
+    if innovation is not None:
+        where.add("innovation = ?", int(bool(innovation)))
+    if joint is not None:
+        where.add("joint = ?", int(bool(joint)))
+    if lead is not None:
+        where.add("lead = ?", lead)
+    if municipality is not None:
+        where.add("members LIKE ? ESCAPE '!'", f"% {like_escape(municipality)} %")
+    _seq_cursor(where, "seq", "procurement_portfolio", cursor)
+    return _page(
+        store,
+        "procurement_portfolio",
+        f"SELECT {_PORTFOLIO_SELECT} FROM procurement_portfolio{where.sql()}"
+        " ORDER BY seq DESC LIMIT ?",
+        where.params,
+        order="v.seq DESC",
+        limit=_limit(limit),
+        key_column="procurement_id",
+        key_of=lambda row: [row["seq"]],
+        shape=_portfolio_row,
+    )
+
+
+# Innovation share
+
+_SHARE = Decimal("0.0001")
+
+
+def _ratio(part: Decimal, whole: Decimal) -> str | None:
+    return None if not whole else str((part / whole).quantize(_SHARE))
+
+
+def _share_figures(row: Row, prefix: str = "") -> dict[str, Any]:
+    def figures(stage: str) -> dict[str, Any]:
+        count = int(row[f"{prefix}{stage}_count"])
+        innovation_count = int(row[f"{prefix}{stage}_innovation_count"])
+        value = Decimal(row[f"{prefix}{stage}_value_sek"])
+        innovation_value = Decimal(row[f"{prefix}{stage}_innovation_value_sek"])
+        return {
+            "count": count,
+            "value_sek": row[f"{prefix}{stage}_value_sek"],
+            "innovation_count": innovation_count,
+            "innovation_value_sek": row[f"{prefix}{stage}_innovation_value_sek"],
+            "innovation_share": _ratio(Decimal(innovation_count), Decimal(count)),
+            "innovation_value_share": _ratio(innovation_value, value),
+        }
+
+    return {"started": figures("started"), "contracted": figures("contracted")}
+
+
+def list_innovation_share(
+    store: SqlStore,
+    *,
+    municipality: str | None = None,
+    year: int | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """Per municipality and year (newest year first, then by municipality): procurements
+    started and contracted, how many are innovation procurements and their share, with the
+    network's figures for the same year under `network`."""
+    where = _Where()
+    if municipality is not None:
+        where.add("s.municipality = ?", municipality)
+    if year is not None:
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise InvalidQuery("year: a year", field="year")
+        where.add("s.year = ?", year)
+    if cursor is not None:
+        last_year, last_municipality = decode_cursor(cursor, "innovation_share", (int, str))
+        where.add("(s.year < ? OR (s.year = ? AND s.municipality > ?))",
+                  last_year, last_year, last_municipality)
+    metrics = COUNTS + VALUES
+    network_columns = ", ".join(f"n.{m} AS network_{m}" for m in metrics)
+    return _page(
+        store,
+        "innovation_share",
+        f"SELECT s.*, {network_columns} FROM innovation_share s"
+        f" JOIN innovation_share_network n ON n.year = s.year{where.sql()}"
+        " ORDER BY s.year DESC, s.municipality LIMIT ?",
+        where.params,
+        order="v.year DESC, v.municipality",
+        limit=_limit(limit),
+        key_column="municipality",
+        key_of=lambda row: [row["year"], row["municipality"]],
+        shape=lambda row: {
+            "municipality": row["municipality"],
+            "year": int(row["year"]),
+            **_share_figures(row),
+            "network": _share_figures(row, "network_"),
+        },
+    )
+
+
+def list_network_innovation_share(
+    store: SqlStore,
+    *,
+    year: int | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """The network's totals per year, newest first."""
+    where = _Where()
+    if year is not None:
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise InvalidQuery("year: a year", field="year")
+        where.add("year = ?", year)
+    if cursor is not None:
+        (last_year,) = decode_cursor(cursor, "innovation_share_network", (int,))
+        where.add("year < ?", last_year)
+    return _page(
+        store,
+        "innovation_share",
+        f"SELECT * FROM innovation_share_network{where.sql()} ORDER BY year DESC LIMIT ?",
+        where.params,
+        order="v.year DESC",
+        limit=_limit(limit),
+        key_column="year",
+        key_of=lambda row: [row["year"]],
+        cursor_tag="innovation_share_network",
+        shape=lambda row: {"year": int(row["year"]), **_share_figures(row)},
+    )
+
+
+# Lessons learned
+
+
+def list_lessons(
+    store: SqlStore,
+    *,
+    area: str | None = None,
+    lead: str | None = None,
+    procurement_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """Shareable lessons, newest first; `area` is an innovation area name of the procurement's
+    needs (case-insensitive)."""
+    where = _Where()
+    if area is not None:
+        where.add(
+            "EXISTS (SELECT 1 FROM lessons_procurement_areas a"
+            " WHERE a.procurement_id = l.procurement_id AND a.area_key = ?)",
+            fold(area),
+        )
+    if lead is not None:
+        where.add("p.lead = ?", lead)
+    if procurement_id is not None:
+        where.add("l.procurement_id = ?", procurement_id)
+    _seq_cursor(where, "l.seq", "lessons", cursor)
+    return _page(
+        store,
+        "lessons",
+        "SELECT l.lesson_id, l.seq, l.procurement_id, l.text, l.recorded_at, p.lead, p.title,"
+        " p.published, p.areas FROM lessons l"
+        f" JOIN lessons_procurements p ON p.procurement_id = l.procurement_id{where.sql()}"
+        " ORDER BY l.seq DESC LIMIT ?",
+        where.params,
+        order="v.seq DESC",
+        limit=_limit(limit),
+        key_column="lesson_id",
+        key_of=lambda row: [row["seq"]],
+        shape=lambda row: {
+            "lesson_id": row["lesson_id"],
+            "text": row["text"],
+            "recorded_at": rfc3339(row["recorded_at"]),
+            "procurement": {
+                "id": row["procurement_id"],
+                "title": row["title"] if row["published"] else None,
+                "lead": row["lead"],
+            },
+            "innovation_areas": from_json(row["areas"]),
+        },
+    )
+
+
+# Decision log
+
+
+def _decision(row: Row) -> dict[str, Any]:
+    return {
+        "position": int(row["position"]),
+        "aggregate_type": row["aggregate_type"],
+        "aggregate_id": row["aggregate_id"],
+        "aggregate_version": int(row["aggregate_version"]),
+        "event_type": row["event_type"],
+        "tenant": row["tenant"],
+        "decision_type": row["decision_type"],
+        "decided_by": row["decided_by"],
+        "roles": from_json(row["actor_roles"]),
+        "municipality": row["municipality"],
+        "decided_at": rfc3339(row["decided_at"]),
+        "recorded_at": rfc3339(row["recorded_at"]),
+        "rationale": row["rationale"],
+        "authority": from_json(row["authority"]),
+        "value_sek": row["value_sek"],
+        "details": from_json(row["details"]),
+        "request_id": row["request_id"],
+    }
+
+
+def list_decisions(
+    store: SqlStore,
+    *,
+    scope: str | None,
+    municipality: str | None = None,
+    tenant: str | None = None,
+    decision_type: str | Sequence[str] | None = None,
+    aggregate_type: str | None = None,
+    aggregate_id: str | None = None,
+    decided_from: datetime | None = None,
+    decided_until: datetime | None = None,
+    recorded_from: datetime | None = None,
+    recorded_until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """Decisions in log order, for auditors (the caller checks the auditor role).
+
+    `scope` is required: the auditor's municipality, which limits the log to decisions on that
+    municipality's aggregates and decisions that municipality took; None for a platform
+    auditor, who sees all. `municipality` filters on the deciding municipality, `tenant` on the
+    aggregate's owner. Ranges include `*_from` and exclude `*_until`.
+    """
+    where = _Where()
+    if scope is not None:
+        where.add("(tenant = ? OR municipality = ?)", scope, scope)
+    if municipality is not None:
+        where.add("municipality = ?", municipality)
+    if tenant is not None:
+        where.add("tenant = ?", tenant)
+    where.one_of("decision_type", decision_type, DECISION_TYPES, "decision_type")
+    if aggregate_type is not None:
+        if aggregate_type not in ("Need", "Procurement", "Municipality"):
+            raise InvalidQuery("aggregate_type: Need, Procurement or Municipality",
+                               field="aggregate_type")
+        where.add("aggregate_type = ?", aggregate_type)
+    if aggregate_id is not None:
+        where.add("aggregate_id = ?", str(aggregate_id))
+    for column, operator, value, field in (
+        ("decided_at", ">=", decided_from, "decided_from"),
+        ("decided_at", "<", decided_until, "decided_until"),
+        ("recorded_at", ">=", recorded_from, "recorded_from"),
+        ("recorded_at", "<", recorded_until, "recorded_until"),
+    ):
+        instant = _instant(value, field)
+        if instant is not None:
+            where.add(f"{column} {operator} ?", instant)
+    if cursor is not None:
+        (last,) = decode_cursor(cursor, "decision_log", (int,))
+        where.add("position > ?", last)
+    return _page(
+        store,
+        "decision_log",
+        f"SELECT * FROM decision_log{where.sql()} ORDER BY position LIMIT ?",
+        where.params,
+        order="v.position",
+        limit=_limit(limit),
+        key_column="aggregate_id",
+        key_of=lambda row: [int(row["position"])],
+        shape=_decision,
+    )
+
+
+# Tenant index (GET /needs, GET /procurements)
+
+
+def list_tenant_needs(
+    store: SqlStore,
+    municipality: str,
+    *,
+    status: str | Sequence[str] | None = None,
+    relation: str | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """The needs `municipality` owns or co-owns (`relation`: owner or co_owner), newest first."""
+    where = _Where()
+    where.add("m.municipality = ?", municipality)
+    where.one_of("n.status", status, NEED_STATES, "status")
+    if relation is not None:
+        where.one_of("m.relation", relation, ("owner", "co_owner"), "relation")
+    _seq_cursor(where, "m.seq", "tenant_needs", cursor)
+    return _page(
+        store,
+        "tenant_index",
+        "SELECT n.need_id, m.seq, m.relation, n.owner, n.co_owners, n.title, n.status,"
+        " n.visibility, n.innovation_area_id, n.procurement_id, n.version"
+        " FROM tenant_needs n JOIN tenant_need_members m ON m.id = n.need_id"
+        f"{where.sql()} ORDER BY m.seq DESC LIMIT ?",
+        where.params,
+        order="v.seq DESC",
+        limit=_limit(limit),
+        key_column="need_id",
+        key_of=lambda row: [row["seq"]],
+        cursor_tag="tenant_needs",
+        shape=lambda row: {
+            "need_id": row["need_id"],
+            "title": row["title"],
+            "status": row["status"],
+            "version": int(row["version"]),
+            "relation": row["relation"],
+            "owner": row["owner"],
+            "co_owners": from_json(row["co_owners"]),
+            "visibility": row["visibility"],
+            "innovation_area_id": row["innovation_area_id"],
+            "procurement_id": row["procurement_id"],
+        },
+    )
+
+
+def list_tenant_procurements(
+    store: SqlStore,
+    municipality: str,
+    *,
+    status: str | Sequence[str] | None = None,
+    relation: str | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """The procurements `municipality` leads or was invited to, newest first; `relation`:
+    lead, co_lead or participant; `participation` says invited, joined, declined or
+    withdrawn for the last two."""
+    where = _Where()
+    where.add("m.municipality = ?", municipality)
+    where.one_of("p.status", status, PROCUREMENT_STATES, "status")
+    if relation is not None:
+        where.one_of("m.relation", relation, ("lead", "co_lead", "participant"), "relation")
+    _seq_cursor(where, "m.seq", "tenant_procurements", cursor)
+    return _page(
+        store,
+        "tenant_index",
+        "SELECT p.procurement_id, m.seq, m.relation, m.participation, p.lead, p.title,"
+        " p.status, p.procedure, p.innovation, p.estimated_value_sek, p.participants,"
+        " p.version FROM tenant_procurements p"
+        " JOIN tenant_procurement_members m ON m.id = p.procurement_id"
+        f"{where.sql()} ORDER BY m.seq DESC LIMIT ?",
+        where.params,
+        order="v.seq DESC",
+        limit=_limit(limit),
+        key_column="procurement_id",
+        key_of=lambda row: [row["seq"]],
+        cursor_tag="tenant_procurements",
+        shape=lambda row: {
+            "procurement_id": row["procurement_id"],
+            "title": row["title"],
+            "status": row["status"],
+            "version": int(row["version"]),
+            "relation": row["relation"],
+            "participation": row["participation"],
+            "lead": row["lead"],
+            "participants": from_json(row["participants"]),
+            "procedure": row["procedure"],
+            "innovation": None if row["innovation"] is None else bool(row["innovation"]),
+            "estimated_value_sek": row["estimated_value_sek"],
+        },
+    )
+
+
+# Positions, read-your-writes and lag
+
+
+def view_position(store: SqlStore, name: str) -> int:
+    with store.reading() as cursor:
+        if not table_exists(cursor, tracking.TRACKING.base):
+            return 0
+        return tracking.read_position(cursor, name) or 0
+
+
+def wait_for_position(store: SqlStore, name: str, position: int, timeout_s: float) -> bool:
+    """Waits (at most `timeout_s`) until view `name` reflects the log up to `position` — the
+    position a command answered — and says whether it does."""
+    deadline = time.monotonic() + max(0.0, timeout_s)
+    pause = 0.002
+    while True:
+        if view_position(store, name) >= position:
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(pause, remaining))
+        pause = min(0.05, pause * 2)
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    name: str
+    position: int
+    head: int
+    lag: int  # head minus position: notification ids not yet reflected (an upper bound of
+    # events, since PostgreSQL's ids can have gaps)
+    updated_at: str | None
+    holder: str | None  # host:pid of the runner that committed last
+    rebuilding: bool
+
+
+def view_status(store: SqlStore, recorder: ApplicationRecorder) -> list[ViewStatus]:
+    """Position and lag of every view (and of rebuilds in progress) against the log's head."""
+    head = head_position(recorder)
+    with store.reading() as cursor:
+        rows = tracking.read_all(cursor) if table_exists(cursor, tracking.TRACKING.base) else []
+    known = {row.name: row for row in rows}
+    names = [p.name for p in all_projections()]
+    names += sorted(name for name in known if name not in names)
+    out = []
+    for name in names:
+        row = known.get(name)
+        position = row.position if row else 0
+        out.append(ViewStatus(
+            name=name,
+            position=position,
+            head=head,
+            lag=max(0, head - position),
+            updated_at=row.updated_at if row else None,
+            holder=row.holder if row else None,
+            rebuilding=tracking.REBUILD_MARK in name,
+        ))
+    return out

@@ -1,0 +1,255 @@
+"""Follows the application's notification log and applies it to one projection, exactly once.
+
+Each batch is read and then applied in one transaction that first moves the tracking
+row by compare-and-set (expected position -> new position) and then writes the projection's rows.
+A crash anywhere rolls the whole batch back, and a second applier finds the position moved and
+re-reads it: so every event is applied once, whoever applies it, however often processes die.
+
+Positions are notification ids. PostgreSQL's can have gaps (a rolled-back insert consumes ids),
+so the runner never counts: it asks for "the next events after my position, up to the head". The
+head is safe to move to because the event store inserts under a table lock (eventsourcing's
+PostgreSQL recorder, and SQLite's single writer): once an id is visible, every lower id is either
+visible too or never will be.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+
+from projections import tracking
+from projections.base import ProjectedEvent, Projection
+from projections.db import serialise_ddl, table_exists
+from projections.lease import Lease, LeaseLost, acquire, lease_for
+from service.storage.sql import SqlStore
+
+log = logging.getLogger(__name__)
+
+_ENVELOPE = ("originator_id", "originator_version", "originator_topic")
+_DECODED = ("recorded_at", "audit", "data")
+
+
+class _DecodedOnDemand(ProjectedEvent):
+    """A ProjectedEvent whose state (recorded_at, audit, data) is decoded when first read.
+
+    The envelope (position, topic, ids, version) and the stored form come with the
+    notification, so a projection that needs only those for some events (the tenant index
+    moving a version, the ledger hashing the stored bytes) does not pay for decoding them.
+    """
+
+    _mapper: Mapper[Any]
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for attributes not set yet: the three decoded fields.
+        if name not in _DECODED:
+            raise AttributeError(name)
+        event = self._mapper.to_domain_event(self.notification)
+        # The mapper builds the event around a fresh dict of its state; taking that dict
+        # over (instead of copying it) is safe because the event object is dropped here.
+        data = vars(event)
+        recorded_at = data.pop("timestamp")
+        audit = data.pop("audit", None) or {}
+        for key in _ENVELOPE:
+            data.pop(key, None)
+        self.__dict__.update(recorded_at=recorded_at, audit=audit, data=data)
+        return self.__dict__[name]
+
+
+def decode(mapper: Mapper[Any], notification: Notification) -> ProjectedEvent:
+    """A stored event as projections see it (upcast to the current class version when its
+    state is first read)."""
+    event = object.__new__(_DecodedOnDemand)
+    # Frozen dataclass: fields are set the way its generated __init__ sets them.
+    event.__dict__.update(
+        position=notification.id,
+        topic=notification.topic,
+        originator_id=notification.originator_id,
+        originator_version=notification.originator_version,
+        notification=notification,
+        _mapper=mapper,
+    )
+    return event
+
+
+def head_position(recorder: ApplicationRecorder) -> int:
+    return recorder.max_notification_id() or 0
+
+
+def ensure_tables(store: SqlStore, projection: Projection, *, suffix: str = "",
+                  tracking_name: str | None = None) -> None:
+    """Creates the tracking table, the projection's tables and its tracking row if missing."""
+    with store.transaction() as cursor:
+        serialise_ddl(cursor)
+        tracking.TRACKING.create(cursor)
+        projection.create_tables(cursor, suffix)
+        tracking.ensure_row(cursor, tracking_name or projection.name + suffix)
+
+
+@dataclass(frozen=True)
+class BatchApplied:
+    name: str
+    previous: int
+    position: int
+    events: int
+    head: int
+
+
+class PositionMoved(RuntimeError):
+    """Another applier committed first; re-read the position and go on from there."""
+
+
+class ProjectionRunner:
+    """Applies the log to one projection.
+
+    `suffix` and `tracking_name` let the rebuild fill a second set of tables (`<base><suffix>`)
+    under their own tracking row while this projection's live tables keep being followed.
+    """
+
+    def __init__(
+        self,
+        app: Application[Any],
+        projection: Projection,
+        *,
+        store: SqlStore | None = None,
+        batch_size: int = 500,
+        suffix: str = "",
+        tracking_name: str | None = None,
+        on_batch: Callable[[BatchApplied], None] | None = None,
+        poll_min_s: float = 0.005,
+        poll_max_s: float | None = None,
+        lease_retry_s: float = 0.5,
+    ):
+        if not 1 <= batch_size <= 10_000:
+            raise ValueError("batch_size: from 1 to 10000")
+        self.app = app
+        self.projection = projection
+        self.recorder: ApplicationRecorder = app.recorder
+        self.store = store or SqlStore(self.recorder)
+        self.batch_size = batch_size
+        self.suffix = suffix
+        self.name = tracking_name or projection.name + suffix
+        self.on_batch = on_batch
+        self.topics: Sequence[str] = tuple(getattr(projection, "topics", None) or ())
+        self.poll_min_s = poll_min_s
+        # PostgreSQL wakes the follower by NOTIFY, so its poll is only a safety net.
+        self.poll_max_s = poll_max_s or (1.0 if self.store.is_postgres else 0.1)
+        self.lease_retry_s = lease_retry_s
+        self.holder = f"{socket.gethostname()}:{os.getpid()}"
+        self._ready = False
+        self._position: int | None = None
+
+    # Reading
+
+    def position(self) -> int:
+        """The position this projection's tables reflect (0 before anything was applied)."""
+        with self.store.reading() as cursor:
+            if not table_exists(cursor, tracking.TRACKING.base):
+                return 0
+            return tracking.read_position(cursor, self.name) or 0
+
+    # Applying
+
+    def setup(self) -> None:
+        if not self._ready:
+            ensure_tables(self.store, self.projection, suffix=self.suffix,
+                          tracking_name=self.name)
+            self._ready = True
+
+    def catch_up(self, max_batches: int | None = None) -> int:
+        """Applies what the log holds now (or `max_batches` batches of it); the new position."""
+        self.setup()
+        position = self._current_position()
+        target = head_position(self.recorder)
+        batches = 0
+        while position < target and (max_batches is None or batches < max_batches):
+            notifications = self.recorder.select_notifications(
+                start=position,
+                limit=self.batch_size,
+                stop=target,
+                topics=self.topics,
+                inclusive_of_start=False,
+            )
+            # A short read means nothing else up to `target` concerns this projection.
+            new = notifications[-1].id if len(notifications) == self.batch_size else target
+            events = [decode(self.app.mapper, n) for n in notifications]
+            try:
+                self._commit(position, new, events)
+            except PositionMoved:
+                log.info("%s: another applier moved the position; re-reading it", self.name)
+                self._position = None
+                position = self._current_position()
+                continue
+            if self.on_batch is not None:
+                self.on_batch(BatchApplied(self.name, position, new, len(events), target))
+            position = new
+            batches += 1
+        return position
+
+    def _current_position(self) -> int:
+        if self._position is None:
+            with self.store.reading() as cursor:
+                self._position = tracking.read_position(cursor, self.name) or 0
+        return self._position
+
+    def _commit(self, expected: int, new: int, events: Sequence[ProjectedEvent]) -> None:
+        try:
+            with self.store.transaction() as cursor:
+                if not tracking.advance(cursor, self.name, expected, new, self.holder):
+                    raise PositionMoved(self.name)
+                if events:
+                    self.projection.apply(cursor, events, self.suffix)
+        except BaseException:
+            self._position = None
+            raise
+        self._position = new
+
+    # Following
+
+    def lease(self) -> Lease:
+        return lease_for(self.recorder, self.store.schema, self.name)
+
+    def run_forever(self, stop_event: threading.Event) -> None:
+        """Follows the log until `stop_event` is set, as the one active runner of this
+        projection (others wait as standbys and take over when it dies)."""
+        failures = 0
+        while not stop_event.is_set():
+            lease = self.lease()
+            try:
+                if not acquire(lease, stop_event, self.lease_retry_s):
+                    return
+                log.info("%s: following the log as %s", self.name, self.holder)
+                self._follow(lease, stop_event)
+                failures = 0
+            except LeaseLost as exc:
+                log.warning("%s: lost the lease (%s); waiting to take it again", self.name, exc)
+            except Exception:
+                failures += 1
+                log.exception("%s: applying failed; retrying", self.name)
+                self._position = None
+                stop_event.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
+            finally:
+                lease.release()
+
+    def _follow(self, lease: Lease, stop_event: threading.Event) -> None:
+        self.setup()
+        pause = self.poll_min_s
+        while not stop_event.is_set():
+            lease.check()
+            before = self._current_position()
+            after = self.catch_up(max_batches=1)
+            if after != before:
+                pause = self.poll_min_s
+                continue
+            if lease.wait_for_events(pause):
+                pause = self.poll_min_s
+            else:
+                pause = min(self.poll_max_s, pause * 2)
+

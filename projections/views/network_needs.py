@@ -1,0 +1,222 @@
+"""Network needs catalogue: the needs municipalities share with the network.
+
+Only shared needs are in `network_needs` (and their title words in `network_need_words`); the
+state of needs that are not shared (never, or not any more) waits in `network_needs_unshared`,
+which no query reads, so that sharing later can publish the need whole. Area names come from the
+municipalities' InnovationAreaAdded events, kept in `network_need_areas`.
+
+Similar needs: two shared needs of different municipalities are similar when their innovation
+areas have the same name (compared case- and space-insensitively) or their titles share a
+significant word. Areas are the work model's own grouping (Skurup/Ystad's nine challenges recur
+across municipalities under the same names), so the same area name is the strong signal; each
+municipality names its own areas, though, so title words catch the same challenge filed under
+different names. Both are exact on both databases, unlike fuzzy text matching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from projections.base import ProjectedEvent
+from projections.db import Table
+from projections.rows import Row, RowBuffer, SplitRows, delete_keys, write_rows
+from projections.topics import (
+    MUNICIPALITY_AREA_ADDED,
+    NEED_CO_OWNER_JOINED,
+    NEED_EDITED,
+    NEED_IDENTIFIED,
+    NEED_PRIORITISED,
+    NEED_SHARED,
+    NEED_STATUS_AFTER,
+    NEED_UNSHARED,
+)
+from projections.values import fold, micros, sek, title_words
+from projections.views.common import View
+from service.storage.sql import Cursor
+
+NEED_COLUMNS = (
+    "need_id", "seq", "owner", "co_owners", "title", "problem_statement", "innovation_area_id",
+    "area_name", "area_key", "status", "priority_score", "affected_end_users", "competences",
+    "title_words", "search_text", "identified_at", "shared_at", "updated_at",
+)  # fmt: skip
+NEED_JSON = ("co_owners", "affected_end_users", "competences", "title_words")
+_NEED_DDL = (
+    "need_id TEXT PRIMARY KEY,"
+    " seq BIGINT NOT NULL,"
+    " owner TEXT NOT NULL,"
+    " co_owners TEXT NOT NULL,"
+    " title TEXT NOT NULL,"
+    " problem_statement TEXT NOT NULL,"
+    " innovation_area_id TEXT NOT NULL,"
+    " area_name TEXT NOT NULL,"
+    " area_key TEXT NOT NULL,"
+    " status TEXT NOT NULL,"
+    " priority_score TEXT,"
+    " affected_end_users TEXT NOT NULL,"
+    " competences TEXT NOT NULL,"
+    " title_words TEXT NOT NULL,"
+    " search_text TEXT NOT NULL,"
+    " identified_at BIGINT NOT NULL,"
+    " shared_at BIGINT,"
+    " updated_at BIGINT NOT NULL"
+)
+AREA_COLUMNS = ("area_id", "municipality", "name", "area_key")
+
+NEEDS = Table(
+    "network_needs",
+    _NEED_DDL,
+    (("seq", "seq"), ("area", "area_key, seq"), ("owner", "owner, seq"), ("status", "status, seq")),
+)
+UNSHARED = Table("network_needs_unshared", _NEED_DDL)
+WORDS = Table(
+    "network_need_words",
+    "need_id TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY (need_id, word)",
+    (("word", "word, need_id"),),
+)
+AREAS = Table(
+    "network_need_areas",
+    "area_id TEXT PRIMARY KEY, municipality TEXT NOT NULL, name TEXT NOT NULL,"
+    " area_key TEXT NOT NULL",
+)
+
+
+class NetworkNeeds(View):
+    name = "network_needs"
+    tables: ClassVar[tuple[Table, ...]] = (NEEDS, UNSHARED, WORDS, AREAS)
+    topics: ClassVar[tuple[str, ...]] = (
+        MUNICIPALITY_AREA_ADDED,
+        NEED_EDITED,
+        NEED_SHARED,
+        NEED_UNSHARED,
+        NEED_CO_OWNER_JOINED,
+        *NEED_STATUS_AFTER,  # Identified and every decision or fact that moves the status
+    )
+
+    def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
+        batch = _Batch(cursor, suffix, events)
+        for event in events:
+            batch.apply(event)
+        batch.flush()
+
+
+class _Batch:
+    def __init__(self, cursor: Cursor, suffix: str, events: Sequence[ProjectedEvent]):
+        self.cursor = cursor
+        self.suffix = suffix
+        self.needs = SplitRows(
+            RowBuffer(cursor, NEEDS.base + suffix, "need_id", NEED_COLUMNS,
+                      json_columns=NEED_JSON),
+            RowBuffer(cursor, UNSHARED.base + suffix, "need_id", NEED_COLUMNS,
+                      json_columns=NEED_JSON),
+            is_listed=lambda row: row["shared_at"] is not None,
+        )
+        self.areas = RowBuffer(cursor, AREAS.base + suffix, "area_id", AREA_COLUMNS)
+        self.needs.load(e.aggregate_id for e in events if e.aggregate_type == "Need")
+        self.areas.load(
+            e.data["innovation_area_id"] if e.topic == NEED_IDENTIFIED
+            else e.data["changes"]["innovation_area_id"]
+            for e in events
+            if e.topic == NEED_IDENTIFIED
+            or (e.topic == NEED_EDITED and "innovation_area_id" in e.data["changes"])
+        )
+        # The title words each touched need has in network_need_words now (None: not listed).
+        self.listed_words: dict[str, list[str] | None] = {}
+
+    def need(self, need_id: str) -> Row:
+        row = self.needs.get(need_id)
+        if row is None:
+            raise LookupError(f"network_needs: event for unknown need {need_id}")
+        if need_id not in self.listed_words:
+            listed = self.needs.was_listed[need_id]
+            self.listed_words[need_id] = list(row["title_words"]) if listed else None
+        return row
+
+    def area(self, area_id: str) -> Row:
+        area = self.areas.get(area_id)
+        if area is None:
+            # A need names an area its owner added, so this cannot happen with a sound log;
+            # if it does, show the need without an area name rather than stop the view.
+            return {"area_id": area_id, "name": "", "area_key": ""}
+        return area
+
+    def apply(self, event: ProjectedEvent) -> None:
+        data = event.data
+        if event.topic == MUNICIPALITY_AREA_ADDED:
+            self.areas.put({
+                "area_id": data["area_id"],
+                "municipality": event.audit["tenant"],
+                "name": data["name"],
+                "area_key": fold(data["name"]),
+            })
+            return
+        need_id = event.aggregate_id
+        if event.topic == NEED_IDENTIFIED:
+            area = self.area(data["innovation_area_id"])
+            self.needs.add({
+                "need_id": need_id,
+                "seq": event.position,
+                "owner": data["owner"],
+                "co_owners": [],
+                "title": data["title"],
+                "problem_statement": data["problem_statement"],
+                "innovation_area_id": data["innovation_area_id"],
+                "area_name": area["name"],
+                "area_key": area["area_key"],
+                "status": "identified",
+                "priority_score": None,
+                "affected_end_users": list(data["affected_end_users"]),
+                "competences": list(data["competences"]),
+                "title_words": title_words(data["title"]),
+                "search_text": "",
+                "identified_at": micros(event.recorded_at),
+                "shared_at": None,
+                "updated_at": micros(event.recorded_at),
+            })
+            self.listed_words[need_id] = None
+            return
+        row = self.need(need_id)
+        row["updated_at"] = micros(event.recorded_at)
+        if event.topic == NEED_EDITED:
+            self._edit(row, data["changes"])
+        elif event.topic == NEED_SHARED:
+            row["shared_at"] = micros(event.recorded_at)
+        elif event.topic == NEED_UNSHARED:
+            row["shared_at"] = None
+        elif event.topic == NEED_CO_OWNER_JOINED:
+            row["co_owners"] = [*row["co_owners"], data["municipality"]]
+        else:
+            row["status"] = NEED_STATUS_AFTER[event.topic]
+            if event.topic == NEED_PRIORITISED:
+                row["priority_score"] = sek(data["weighted_total"])
+
+    def _edit(self, row: Row, changes: dict[str, Any]) -> None:
+        for field in ("title", "problem_statement", "affected_end_users", "competences"):
+            if field in changes:
+                row[field] = changes[field]
+        if "title" in changes:
+            row["title_words"] = title_words(changes["title"])
+        if "innovation_area_id" in changes:
+            area = self.area(changes["innovation_area_id"])
+            row["innovation_area_id"] = area["area_id"]
+            row["area_name"] = area["name"]
+            row["area_key"] = area["area_key"]
+
+    def flush(self) -> None:
+        words_out: list[str] = []
+        words_in: list[tuple[str, str]] = []
+        for need_id, row in self.needs.touched().items():
+            row["search_text"] = fold(
+                "\n".join((row["title"], row["problem_statement"], row["area_name"]))
+            )
+            listed = self.listed_words[need_id]
+            wanted = row["title_words"] if row["shared_at"] is not None else None
+            if wanted != listed:
+                if listed:
+                    words_out.append(need_id)
+                words_in.extend((need_id, word) for word in wanted or ())
+        self.needs.flush()
+        self.areas.flush()
+        words = WORDS.base + self.suffix
+        delete_keys(self.cursor, words, ("need_id",), words_out)
+        write_rows(self.cursor, words, ("need_id", "word"), words_in)

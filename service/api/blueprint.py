@@ -1,0 +1,34 @@
+"""The blueprint every resource uses: its request parser refuses hostile bodies with a 400
+instead of letting them reach the handlers (or crash the JSON decoder)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import flask
+import flask_smorest
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
+
+
+class HostileBodySafeParser(FlaskParser):
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        try:
+            data = core.parse_json(req.get_data(cache=True))
+            # Lone surrogates ("\ud800") decode as JSON but are not text: refuse them here,
+            # not when the event is stored.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (json.JSONDecodeError, UnicodeError):
+            abort(400, messages={"json": ["Invalid JSON body: not well-formed UTF-8 JSON."]})
+        except RecursionError:
+            abort(400, messages={"json": ["Invalid JSON body: nested too deeply."]})
+        except ValueError:  # e.g. an integer of thousands of digits
+            abort(400, messages={"json": ["Invalid JSON body: a number is out of range."]})
+        return data
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = HostileBodySafeParser()

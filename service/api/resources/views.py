@@ -1,0 +1,161 @@
+"""Read models: own lists (GET /needs, GET /procurements), the network's shared views, and the
+auditors' decision log. Each answer carries the log position it reflects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask.views import MethodView
+
+from projections import queries
+from projections.queries import Page
+from service.api.blueprint import Blueprint
+from service.api.context import current_principal, services
+from service.api.schemas.views import (
+    DecisionLogQuerySchema,
+    InnovationShareQuerySchema,
+    LessonsQuerySchema,
+    NetworkNeedsQuerySchema,
+    NetworkProcurementsQuerySchema,
+    TenantNeedsQuerySchema,
+    TenantProcurementsQuerySchema,
+    ViewPageSchema,
+    ViewQuerySchema,
+)
+from service.api.views import page_response, reach_position, split_view_query
+from service.errors import Forbidden
+from service.principal import Principal
+
+blp = Blueprint(
+    "views",
+    __name__,
+    url_prefix="/api/v1",
+    description="Read models built from the event log: your own needs and procurements, the "
+    "network's shared needs, procurement portfolio, innovation share and lessons, and the "
+    "decision log for auditors. Pass `position` from a command's answer to read your write.",
+)
+
+
+def _view_page(view: str, read: Callable[..., Page], query: dict[str, Any], **fixed: Any) -> Any:
+    """Waits for the asked position, reads one page of the view, answers with its position."""
+    position, filters = split_view_query(query)
+    reach_position(view, position)
+    return page_response(read(services().sql, **fixed, **filters))
+
+
+def _whose(principal: Principal, query: dict[str, Any]) -> str:
+    asked = query.pop("municipality", None)
+    if principal.municipality is not None:
+        if asked not in (None, principal.municipality):
+            raise Forbidden("you list your own municipality's work; see /network for others'")
+        return principal.municipality
+    if principal.is_platform_auditor and asked is not None:
+        return str(asked)
+    raise Forbidden("platform auditors name the municipality; others list their own")
+
+
+@blp.route("/needs")
+class OwnNeeds(MethodView):
+    @blp.arguments(TenantNeedsQuerySchema, location="query")
+    @blp.response(200, ViewPageSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Needs your municipality owns or co-owns"""
+        municipality = _whose(current_principal(), query)
+        return _view_page(
+            "tenant_index", queries.list_tenant_needs, query, municipality=municipality
+        )
+
+
+@blp.route("/procurements")
+class OwnProcurements(MethodView):
+    @blp.arguments(TenantProcurementsQuerySchema, location="query")
+    @blp.response(200, ViewPageSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Procurements your municipality leads or was invited to"""
+        municipality = _whose(current_principal(), query)
+        return _view_page(
+            "tenant_index", queries.list_tenant_procurements, query, municipality=municipality
+        )
+
+
+@blp.route("/network/needs")
+class NetworkNeeds(MethodView):
+    @blp.arguments(NetworkNeedsQuerySchema, location="query")
+    @blp.response(200, ViewPageSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Shared needs of the whole network, by area and status, with text search"""
+        current_principal()
+        return _view_page("network_needs", queries.list_network_needs, query)
+
+
+@blp.route("/network/needs/<need_id>/similar")
+class SimilarNeeds(MethodView):
+    @blp.arguments(ViewQuerySchema, location="query")
+    @blp.response(200, ViewPageSchema)
+    def get(self, query: dict[str, Any], need_id: str) -> Any:
+        """Shared needs of other municipalities like this one: where the network can meet"""
+        current_principal()
+        position, filters = split_view_query(query)
+        reach_position("network_needs", position)
+        page = queries.similar_network_needs(services().sql, need_id, limit=filters["limit"])
+        return page_response(page)
+
+
+@blp.route("/network/need-areas")
+class NeedAreas(MethodView):
+    @blp.arguments(ViewQuerySchema, location="query")
+    @blp.response(200, ViewPageSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Innovation areas side by side: which municipalities share needs in each"""
+        current_principal()
+        position, _ = split_view_query(query)
+        reach_position("network_needs", position)
+        return page_response(queries.network_need_areas(services().sql))
+
+
+@blp.route("/network/procurements")
+class Portfolio(MethodView):
+    @blp.arguments(NetworkProcurementsQuerySchema, location="query")
+    @blp.response(200, ViewPageSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Published procurements network-wide: lead, participants, phase, procedure,
+        innovation flag, value band (never bids)"""
+        current_principal()
+        return _view_page("procurement_portfolio", queries.list_portfolio, query)
+
+
+@blp.route("/network/innovation-share")
+class InnovationShare(MethodView):
+    @blp.arguments(InnovationShareQuerySchema, location="query")
+    @blp.response(200, ViewPageSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Innovation share per municipality and year, with the network's figures beside it"""
+        current_principal()
+        return _view_page("innovation_share", queries.list_innovation_share, query)
+
+
+@blp.route("/network/lessons")
+class Lessons(MethodView):
+    @blp.arguments(LessonsQuerySchema, location="query")
+    @blp.response(200, ViewPageSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Lessons learned that lead municipalities shared with the network"""
+        current_principal()
+        return _view_page("lessons", queries.list_lessons, query)
+
+
+@blp.route("/audit/decisions")
+class DecisionLog(MethodView):
+    @blp.arguments(DecisionLogQuerySchema, location="query")
+    @blp.response(200, ViewPageSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Every decision: who, role, municipality, decided_at (valid time), recorded_at
+        (transaction time), rationale, authority (auditors only)"""
+        principal = current_principal()
+        if not principal.has_role("auditor"):
+            raise Forbidden("the decision log is for auditors")
+        query["decision_type"] = query.pop("type", None)
+        return _view_page(
+            "decision_log", queries.list_decisions, query, scope=principal.municipality
+        )

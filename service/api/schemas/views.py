@@ -1,0 +1,93 @@
+"""Query parameters and answers of the read models (network views, tenant lists, decision log)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from domain.decisions import DECISION_TYPES
+from domain.need import NEED_STATES
+from domain.procurement import PROCEDURES, PROCUREMENT_STATES
+
+SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$")
+
+
+class ViewQuerySchema(Schema):
+    cursor = fields.String(validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    position = fields.Integer(
+        validate=validate.Range(min=0, max=2**62),
+        metadata={
+            "description": "Read your writes: wait (bounded) until the view reflects "
+            "this log position, e.g. the `position` a command answered"
+        },
+    )
+
+
+class TenantNeedsQuerySchema(ViewQuerySchema):
+    status = fields.String(validate=validate.OneOf(NEED_STATES))
+    relation = fields.String(validate=validate.OneOf(["owner", "co_owner"]))
+    municipality = fields.String(
+        validate=SLUG, metadata={"description": "Platform auditors only: whose needs"}
+    )
+
+
+class TenantProcurementsQuerySchema(ViewQuerySchema):
+    status = fields.String(validate=validate.OneOf(PROCUREMENT_STATES))
+    relation = fields.String(validate=validate.OneOf(["lead", "co_lead", "participant"]))
+    municipality = fields.String(
+        validate=SLUG, metadata={"description": "Platform auditors only: whose procurements"}
+    )
+
+
+class NetworkNeedsQuerySchema(ViewQuerySchema):
+    area = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Innovation area name, any municipality's (case-insensitive)"},
+    )
+    innovation_area_id = fields.String(validate=validate.Length(max=64))
+    status = fields.String(validate=validate.OneOf(NEED_STATES))
+    owner = fields.String(validate=SLUG)
+    municipality = fields.String(validate=SLUG, metadata={"description": "Owner or co-owner"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Text search: every word must occur"},
+    )
+
+
+class NetworkProcurementsQuerySchema(ViewQuerySchema):
+    status = fields.String(validate=validate.OneOf(PROCUREMENT_STATES))
+    procedure = fields.String(validate=validate.OneOf(PROCEDURES))
+    innovation = fields.Boolean(truthy={"true"}, falsy={"false"})
+    lead = fields.String(validate=SLUG)
+    municipality = fields.String(validate=SLUG, metadata={"description": "Lead or participant"})
+    joint = fields.Boolean(truthy={"true"}, falsy={"false"})
+    value_band = fields.String(validate=validate.Length(max=64))
+
+
+class InnovationShareQuerySchema(ViewQuerySchema):
+    municipality = fields.String(validate=SLUG)
+    year = fields.Integer(validate=validate.Range(min=1900, max=2200))
+
+
+class LessonsQuerySchema(ViewQuerySchema):
+    area = fields.String(validate=validate.Length(min=1, max=200))
+    lead = fields.String(validate=SLUG)
+    procurement_id = fields.String(validate=validate.Length(max=64))
+
+
+class DecisionLogQuerySchema(ViewQuerySchema):
+    municipality = fields.String(validate=SLUG, metadata={"description": "Deciding municipality"})
+    tenant = fields.String(validate=SLUG, metadata={"description": "Owner of the aggregate"})
+    type = fields.String(validate=validate.OneOf(DECISION_TYPES))
+    aggregate_type = fields.String(validate=validate.OneOf(["Need", "Procurement"]))
+    aggregate_id = fields.String(validate=validate.Length(max=64))
+    decided_from = fields.AwareDateTime(metadata={"description": "Valid time, inclusive"})
+    decided_until = fields.AwareDateTime(metadata={"description": "Valid time, exclusive"})
+    recorded_from = fields.AwareDateTime(metadata={"description": "Transaction time, inclusive"})
+    recorded_until = fields.AwareDateTime(metadata={"description": "Transaction time, exclusive"})
+
+
+class ViewPageSchema(Schema):
+    items = fields.List(fields.Dict())
+    next_cursor = fields.String(allow_none=True)
+    position = fields.Integer(metadata={"description": "The log position the view reflects"})

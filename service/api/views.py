@@ -1,0 +1,48 @@
+"""Serving read models: read-your-writes by position, and pages with the position they reflect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from werkzeug.exceptions import ServiceUnavailable
+
+from domain.errors import InvalidValue
+from projections.queries import Page, view_position, wait_for_position
+from projections.registry import projection_named
+from projections.runner import ProjectionRunner, head_position
+from service.api.context import services
+
+# A runner normally keeps the views within milliseconds of the log; past this wait the web
+# process applies the missing events itself (exactly once: the tracking row arbitrates).
+RUNNER_GRACE_S = 0.25
+CATCH_UP_BATCHES = 20
+
+
+def reach_position(view: str, position: int | None) -> None:
+    if position is None:
+        return
+    svc = services()
+    if wait_for_position(svc.sql, view, position, RUNNER_GRACE_S):
+        return
+    if position > head_position(svc.innoledger.recorder):
+        raise InvalidValue("position: the log has not reached that position", field="position")
+    ProjectionRunner(svc.innoledger, projection_named(view), store=svc.sql).catch_up(
+        max_batches=CATCH_UP_BATCHES
+    )
+    if view_position(svc.sql, view) < position:
+        raise ServiceUnavailable(f"the {view} view is catching up; try again shortly")
+
+
+def page_response(page: Page) -> Any:
+    response = jsonify(
+        {"items": page.rows, "next_cursor": page.next_cursor, "position": page.position}
+    )
+    response.headers["Innoledger-Position"] = str(page.position)
+    return response
+
+
+def split_view_query(query: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:
+    """The `position` to wait for, and the rest: the view's own filters and paging."""
+    rest = dict(query)
+    return rest.pop("position", None), rest
