@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import current_app, jsonify
 from werkzeug.exceptions import ServiceUnavailable
 
 from domain.errors import InvalidValue
@@ -27,11 +27,20 @@ def reach_position(view: str, position: int | None) -> None:
         return
     if position > head_position(svc.innoledger.recorder):
         raise InvalidValue("position: the log has not reached that position", field="position")
-    ProjectionRunner(svc.innoledger, projection_named(view), store=svc.sql).catch_up(
-        max_batches=CATCH_UP_BATCHES
-    )
+    _runner(view).catch_up(max_batches=CATCH_UP_BATCHES)
     if view_position(svc.sql, view) < position:
         raise ServiceUnavailable(f"the {view} view is catching up; try again shortly")
+
+
+def _runner(view: str) -> ProjectionRunner:
+    """One runner per view and process: it remembers that its tables exist."""
+    runners: dict[str, ProjectionRunner] = current_app.extensions.setdefault(
+        "innoledger.view_runners", {}
+    )
+    if view not in runners:
+        svc = services()
+        runners[view] = ProjectionRunner(svc.innoledger, projection_named(view), store=svc.sql)
+    return runners[view]
 
 
 def page_response(page: Page) -> Any:
