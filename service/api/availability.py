@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from eventsourcing.persistence import InterfaceError, OperationalError
 
 
 def is_database_unavailable(error: BaseException) -> bool:
-    if isinstance(error, (OperationalError, InterfaceError)):
+    if isinstance(error, (OperationalError, InterfaceError, sqlite3.OperationalError)):
         return True
     try:
         import psycopg

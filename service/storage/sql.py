@@ -36,10 +36,29 @@ class SqlStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
+        if not self.is_postgres:
+            with self._immediate_sqlite_transaction() as cursor:
+                yield cursor
+            return
         with self._datastore.transaction(commit=True) as cursor:
             if self._set_schema:
                 cursor.execute(self._set_schema)
             yield Cursor(cursor, self)
+
+    @contextmanager
+    def _immediate_sqlite_transaction(self) -> Iterator[Cursor]:
+        """SQLite: take the write lock up front (BEGIN IMMEDIATE). A deferred transaction that
+        reads first cannot upgrade to a writer once another process has written in between:
+        it fails at once with "database is locked" instead of waiting its turn."""
+        with self._datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield Cursor(cursor, self)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
 
     @contextmanager
     def reading(self) -> Iterator[Cursor]:
