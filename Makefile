@@ -43,8 +43,10 @@ $(STAMP): pyproject.toml | $(VENV_PY)
 	$(VENV_PY) -m pip install -e '.[dev]'
 	@touch $@
 
+# Tests marked `exclusive` stop the shared test PostgreSQL, so they run alone, after the others.
 test: $(STAMP)
-	@scripts/with-test-postgres $(VENV)/bin/pytest $(PYTEST_ARGS) || { \
+	@scripts/with-test-postgres bash -c '$(VENV)/bin/pytest $(PYTEST_ARGS) -m "not exclusive" \
+	    && $(VENV)/bin/pytest -q -m exclusive' || { \
 	    rc=$$?; \
 	    if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) - treated as a failure" >&2; fi; \
 	    exit $$rc; }

@@ -217,6 +217,8 @@ def test_sqlite_service_killed_under_load_restarts_on_the_same_file(
         check_views_equal_rebuild(app)
 
 
+# It stops the shared test cluster, so it runs alone, after the parallel run (see Makefile).
+@pytest.mark.exclusive
 def test_postgres_restart_under_load_answers_503_and_resumes_by_itself(
     postgres_settings: Settings,
     servers: Callable[..., Gunicorn],

@@ -22,6 +22,30 @@ class ReadinessSchema(Schema):
     checks = fields.Dict()
 
 
+PROBE_CONNECT_TIMEOUT_S = 2
+
+
+def _check_reachable(svc: Any) -> None:
+    """A probe must answer within seconds: the library's reads retry for most of a minute and
+    the pool may be busy, so PostgreSQL is asked over a connection of the probe's own."""
+    if svc.settings.database == "postgres":
+        import psycopg
+
+        pg = svc.settings.postgres
+        with psycopg.connect(
+            host=pg.host,
+            port=pg.port,
+            user=pg.user,
+            password=pg.password,
+            dbname=pg.dbname,
+            connect_timeout=PROBE_CONNECT_TIMEOUT_S,
+        ) as connection:
+            connection.execute("SELECT 1")
+        return
+    with svc.sql.reading() as cursor:
+        cursor.execute("SELECT 1")
+
+
 @blp.route("/livez")
 class Live(MethodView):
     @blp.doc(security=[])
@@ -41,10 +65,7 @@ class Ready(MethodView):
         svc = services()
         checks: dict[str, Any] = {}
         try:
-            # Plain SQL: the library's own reads retry for most of a minute, and a probe
-            # must answer within seconds.
-            with svc.sql.reading() as cursor:
-                cursor.execute("SELECT 1")
+            _check_reachable(svc)
             head = svc.innoledger.recorder.max_notification_id()
         except Exception as error:  # any failure to reach the store means "not ready"
             body = {
