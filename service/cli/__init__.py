@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from service.cli.audit import audit_group
+from service.cli.bench import bench_command
 from service.cli.demo import demo_command
 from service.cli.projections import projections_group
 from service.cli.serve import serve_command
@@ -29,3 +30,4 @@ main.add_command(projections_group)
 main.add_command(audit_group)
 main.add_command(export_command)
 main.add_command(import_command)
+main.add_command(bench_command)

@@ -1,0 +1,364 @@
+"""Load in processes of its own: a minimal HTTP/1.1 keep-alive client and a parallel runner.
+
+`run_parallel(tasks)` starts one spawned process per task; each sets itself up (connects, opens
+its application), waits at a barrier so all start together, runs for its warm-up and measured
+window, and reports a `Tally`. The HTTP client writes requests as bytes to a raw socket and reads
+`Content-Length` (or chunked) responses, so the client's own cost per request stays small next to
+the server's: on a 2-core machine client and server share the CPUs.
+
+Closed loop (`rate=None`): every client sends its next request as soon as the last one answered;
+the completed requests per second over the window is the maximum rate. Open loop (`rate`): each
+client sends on a fixed schedule and latency is measured from the *scheduled* moment, so a slow
+answer also counts against the requests queued behind it (no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import queue as queue_module
+import socket
+import time
+import traceback
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Tally:
+    """What one process measured in its window."""
+
+    count: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)  # seconds, measured window only
+    statuses: Counter[int] = field(default_factory=Counter)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def merge(self, other: Tally) -> None:
+        self.count += other.count
+        self.errors += other.errors
+        self.seconds = max(self.seconds, other.seconds)
+        self.latencies.extend(other.latencies)
+        self.statuses.update(other.statuses)
+        for key, value in other.info.items():
+            self.info.setdefault(key, value)
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float | None:
+        if not self.latencies:
+            return None
+        ordered = sorted(self.latencies)
+        index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+        return ordered[index]
+
+
+@dataclass(frozen=True)
+class Window:
+    warmup_s: float
+    measure_s: float
+
+
+class Task:
+    """A unit of load run in its own process: `setup()` there, then `run(start, window)`."""
+
+    def setup(self) -> Any:
+        return None
+
+    def run(self, state: Any, start: float, window: Window) -> Tally:
+        raise NotImplementedError
+
+
+def _entry(task: Task, window: Window, barrier: Any, results: Any) -> None:
+    try:
+        state = task.setup()
+        barrier.wait(timeout=300)
+        start = time.perf_counter()
+        results.put(("ok", task.run(state, start, window)))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            barrier.abort()
+        results.put(("error", traceback.format_exc()))
+
+
+class LoadFailed(RuntimeError):
+    pass
+
+
+PRELOAD = ["bench.loadgen", "bench.commands", "bench.crud", "bench.ledger"]
+
+
+def _context() -> Any:
+    """Fresh processes, forked from a server process that has the benchmark's modules imported
+    (never from the parent, which holds connections and threads); spawn where there is no
+    fork server."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def run_parallel(tasks: Sequence[Task], window: Window, *, timeout_s: float = 600) -> Tally:
+    """Runs every task in its own process at the same moment; the merged tally."""
+    context = _context()
+    results = context.Queue()
+    barrier = context.Barrier(len(tasks))
+    processes = [
+        context.Process(target=_entry, args=(task, window, barrier, results), daemon=True)
+        for task in tasks
+    ]
+    for process in processes:
+        process.start()
+    total = Tally()
+    failures: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        reported = 0
+        while reported < len(processes):
+            try:
+                kind, payload = results.get(timeout=0.5)
+            except queue_module.Empty:
+                if time.monotonic() > deadline:
+                    failures.append("a load process did not report in time")
+                    break
+                if sum(p.is_alive() for p in processes) < len(processes) - reported:
+                    # One died without reporting (killed, or crashed before it could).
+                    time.sleep(0.5)
+                    if results.empty():
+                        failures.append("a load process died without reporting")
+                        break
+                continue
+            reported += 1
+            if kind == "ok":
+                total.merge(payload)
+            else:
+                failures.append(payload)
+    finally:
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
+    if failures:
+        raise LoadFailed(failures[0])
+    return total
+
+
+# HTTP
+
+
+class HttpConnection:
+    """One keep-alive connection; `call()` sends a request and reads the whole response."""
+
+    def __init__(self, host: str, port: int, timeout_s: float = 30.0):
+        self.host = host
+        self.port = port
+        self.timeout_s = timeout_s
+        self._sock: socket.socket | None = None
+        self._buffer = b""
+
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection((self.host, self.port), timeout=self.timeout_s)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = sock
+        self._buffer = b""
+        return sock
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def request_bytes(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None = None
+    ) -> bytes:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if body is not None or method in ("POST", "PUT", "PATCH", "DELETE"):
+            lines.append(f"Content-Length: {len(body or b'')}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+
+    def call(self, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+        for attempt in (1, 2):
+            sock = self._sock or self._connect()
+            try:
+                sock.sendall(raw)
+                return self._response(sock)
+            except (ConnectionError, BrokenPipeError):
+                # The server closed an idle keep-alive connection: once more on a new one.
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _fill(self, sock: socket.socket) -> None:
+        chunk = sock.recv(262144)
+        if not chunk:
+            raise ConnectionError("connection closed by the server")
+        self._buffer += chunk
+
+    def _response(self, sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+        while (end := self._buffer.find(b"\r\n\r\n")) < 0:
+            self._fill(sock)
+        head = self._buffer[:end].decode("latin-1").split("\r\n")
+        self._buffer = self._buffer[end + 4 :]
+        status = int(head[0].split(" ", 2)[1])
+        headers: dict[str, str] = {}
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = self._chunked(sock)
+        else:
+            length = int(headers.get("content-length", "0"))
+            while len(self._buffer) < length:
+                self._fill(sock)
+            body, self._buffer = self._buffer[:length], self._buffer[length:]
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, headers, body
+
+    def _chunked(self, sock: socket.socket) -> bytes:
+        parts = []
+        while True:
+            while (end := self._buffer.find(b"\r\n")) < 0:
+                self._fill(sock)
+            size = int(self._buffer[:end].split(b";")[0], 16)
+            self._buffer = self._buffer[end + 2 :]
+            while len(self._buffer) < size + 2:
+                self._fill(sock)
+            parts.append(self._buffer[:size])
+            self._buffer = self._buffer[size + 2 :]
+            if size == 0:
+                return b"".join(parts)
+
+
+def pace(
+    start: float, window: Window, rate: float | None, offset: float
+) -> Iterator[tuple[float, bool]]:
+    """Yields (scheduled moment, in window) until the window ends; closed loop: scheduled = now."""
+    begin = start + window.warmup_s
+    end = begin + window.measure_s
+    if rate is None:
+        while (now := time.perf_counter()) < end:
+            yield now, now >= begin
+        return
+    interval = 1.0 / rate
+    moment = start + offset * interval
+    while moment < end:
+        delay = moment - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        yield moment, moment >= begin
+        moment += interval
+
+
+@dataclass
+class GetTask(Task):
+    """Repeats one GET."""
+
+    host: str
+    port: int
+    path: str
+    headers: dict[str, str]
+    rate: float | None = None  # per process; None = closed loop
+    offset: float = 0.0  # share of an interval this process is shifted by (open loop)
+
+    def setup(self) -> Any:
+        conn = HttpConnection(self.host, self.port)
+        raw = conn.request_bytes("GET", self.path, self.headers)
+        status, _, _ = conn.call(raw)  # connect and warm this connection
+        if status != 200:
+            raise LoadFailed(f"GET {self.path} answered {status}")
+        return conn, raw
+
+    def run(self, state: Any, start: float, window: Window) -> Tally:
+        conn, raw = state
+        tally = Tally(seconds=window.measure_s)
+        for scheduled, counted in pace(start, window, self.rate, self.offset):
+            status, headers, _ = conn.call(raw)
+            done = time.perf_counter()
+            if counted:
+                tally.count += 1
+                tally.latencies.append(done - scheduled)
+                tally.statuses[status] += 1
+                if status != 200:
+                    tally.errors += 1
+                if "x-bench-shim" in headers:
+                    tally.info["shim"] = headers["x-bench-shim"]
+        conn.close()
+        return tally
+
+
+@dataclass
+class CommandTask(Task):
+    """The command mix on one need this process owns: add a SWOT item, remove it, edit the title
+    — each with If-Match of the version the previous answer gave."""
+
+    host: str
+    port: int
+    token: str
+    need_id: str
+
+    def setup(self) -> Any:
+        conn = HttpConnection(self.host, self.port)
+        path = f"/api/v1/needs/{self.need_id}"
+        status, _, payload = conn.call(
+            conn.request_bytes("GET", path, {"Authorization": f"Bearer {self.token}"})
+        )
+        if status != 200:
+            raise LoadFailed(f"GET {path} answered {status}")
+        state = json.loads(payload)
+        return conn, int(state["version"]), str(state["title"])
+
+    def run(self, state: Any, start: float, window: Window) -> Tally:
+        conn, version, current = state
+        tally = Tally(seconds=window.measure_s)
+        base = f"/api/v1/needs/{self.need_id}"
+        auth = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        step, item = 0, ""
+        for scheduled, counted in pace(start, window, None, 0.0):
+            headers = {**auth, "If-Match": f'"{version}"'}
+            if step == 0:
+                body = json.dumps({"quadrant": "strength", "text": "Engagerade medarbetare"})
+                raw = conn.request_bytes("POST", f"{base}/swot", headers, body.encode())
+            elif step == 1:
+                raw = conn.request_bytes("DELETE", f"{base}/swot/{item}", headers)
+            else:
+                title = "Titel A" if current != "Titel A" else "Titel B"
+                body = json.dumps({"title": title}, ensure_ascii=False)
+                raw = conn.request_bytes("PATCH", base, headers, body.encode())
+            status, _, payload = conn.call(raw)
+            done = time.perf_counter()
+            if counted:
+                tally.count += 1
+                tally.latencies.append(done - scheduled)
+                tally.statuses[status] += 1
+            if status in (200, 201):
+                answer = json.loads(payload)
+                version = int(answer["version"])
+                if step == 0:
+                    item = answer["created"]["item_id"]
+                elif step == 2:
+                    current = title
+                step = (step + 1) % 3
+                continue
+            if counted:
+                tally.errors += 1
+            # Out of step (should not happen: the need is ours alone): re-read and start over.
+            status, _, payload = conn.call(
+                conn.request_bytes("GET", base, {"Authorization": auth["Authorization"]})
+            )
+            if status != 200:
+                raise LoadFailed(f"GET {base} answered {status} after a failed command")
+            state_now = json.loads(payload)
+            version, current, step = int(state_now["version"]), state_now["title"], 0
+        conn.close()
+        return tally

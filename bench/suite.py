@@ -1,0 +1,236 @@
+"""Runs the chosen measures on each database and reports them: one table, and docs/benchmarks.md.
+
+The results section of the Markdown file sits between two markers; a run replaces only what is
+between them, so the hand-written notes around it (analysis, profiles) survive re-runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.context import Config, Context
+from bench.results import Measure, machine, render_markdown, render_text
+from bench.stores import Database, databases, workdir
+
+BEGIN = "<!-- bench:results:begin -->"
+END = "<!-- bench:results:end -->"
+TITLES = {
+    "commands": "command over HTTP vs bare get–mutate–save",
+    "reads": "network-view read vs bare Flask JSON",
+    "rebuild": "projection rebuild vs read+decode",
+    "audit": "history and as-of reads, long aggregate",
+    "ledger": "ledger: save overhead, verify",
+    "crud": "CRUD alternative (SQLAlchemy + Continuum)",
+}
+
+
+@dataclass
+class Report:
+    config: Config
+    measures: list[Measure] = field(default_factory=list)
+    machine: dict[str, str] = field(default_factory=dict)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def table(self) -> str:
+        return render_text(self.measures)
+
+    @property
+    def missed(self) -> list[Measure]:
+        return [m for m in self.measures if m.met is False]
+
+
+def _failed(ctx: Context, group: str, exc: BaseException, report: Report) -> None:
+    text = "".join(traceback.format_exception(exc))
+    report.errors.append(f"{ctx.db} {group}: {text}")
+    ctx.say(f"{group} FAILED:\n{text}")
+    last = (str(exc).strip().splitlines() or [""])[-1]
+    ctx.add(
+        Measure(
+            group=group,
+            key=f"{group}.error",
+            database=ctx.db,
+            name=TITLES[group],
+            target="",
+            note=f"error: {type(exc).__name__}: {last[:70]}",
+        )
+    )
+
+
+def _run_database(ctx: Context, report: Report) -> None:
+    only = ctx.config.only
+    from bench import audit, commands, crud, ledger, reads, rebuild
+
+    web_groups = [g for g in ("reads", "commands") if g in only]
+    if web_groups:
+        from bench.web import web_session
+
+        try:
+            with web_session(ctx) as web:
+                for name in web_groups:
+                    try:
+                        (reads if name == "reads" else commands).measure(ctx, web)
+                    except Exception as exc:
+                        _failed(ctx, name, exc, report)
+        except Exception as exc:
+            for name in web_groups:
+                _failed(ctx, name, exc, report)
+    for group, module in (
+        ("rebuild", rebuild),
+        ("audit", audit),
+        ("ledger", ledger),
+        ("crud", crud),
+    ):
+        if group in only:
+            try:
+                module.measure(ctx)
+            except Exception as exc:
+                _failed(ctx, group, exc, report)
+
+
+def run(config: Config) -> Report:
+    report = Report(config)
+    started = time.perf_counter()
+    load_at_start = os.getloadavg()
+    postgres_version: str | None = None
+    with workdir() as scratch:
+        for database in databases(config.databases, scratch):
+            ctx = Context(config, database)
+            if not database.available:
+                ctx.say(database.reason)
+                for group in config.only:
+                    ctx.add(
+                        Measure(
+                            group=group,
+                            key=f"{group}.unavailable",
+                            database=database.name,
+                            name=TITLES[group],
+                            note=database.reason,
+                        )
+                    )
+                report.measures.extend(ctx.measures)
+                continue
+            try:
+                if database.name == "postgres":
+                    postgres_version = database.server_version()
+                _run_database(ctx, report)
+            finally:
+                report.measures.extend(ctx.measures)
+                _close(database)
+    report.machine = machine(postgres_version)
+    report.machine["load_average"] = (
+        f"{load_at_start[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end (1 min)"
+    )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _close(database: Database) -> None:
+    try:
+        database.close()
+    except Exception as exc:
+        print(f"bench: cleanup of {database.name} failed: {exc}", file=sys.stderr)
+
+
+# Markdown
+
+
+def _details(measures: list[Measure]) -> str:
+    lines = []
+    for m in measures:
+        if m.details:
+            shown = json.dumps(m.details, ensure_ascii=False, default=_round)
+            lines.append(f"- `{m.database}` **{m.name.strip()}**: `{shown}`")
+    return "\n".join(lines)
+
+
+def _round(value: Any) -> Any:
+    return str(value)
+
+
+def results_markdown(report: Report, command: str) -> str:
+    config = report.config
+    m = report.machine
+    packages = ", ".join(
+        f"{name} {m[name]}"
+        for name in (
+            "eventsourcing",
+            "flask",
+            "flask-smorest",
+            "gunicorn",
+            "psycopg",
+            "psycopg-pool",
+            "sqlalchemy",
+            "sqlalchemy-continuum",
+        )
+        if name in m
+    )
+    missed = report.missed
+    lines = [
+        BEGIN,
+        f"Run `{command}` on {report.started:%Y-%m-%d %H:%M} UTC, {report.seconds / 60:.1f} min"
+        f"{' (smoke: tiny sizes, numbers meaningless)' if config.smoke else ''}.",
+        "",
+        f"- **Machine**: {m.get('nproc')} CPUs (`nproc`), {m.get('cpu')}, {m.get('memory')} RAM,"
+        f" {m.get('os')}",
+        f"- **Software**: {m.get('python')}, SQLite {m.get('sqlite')}, PostgreSQL"
+        f" {m.get('postgresql')}; {packages}",
+        f"- **psycopg** implementation: {m.get('psycopg_impl')}; **variants**: {m.get('variants')};"
+        f" load average: {m.get('load_average')}",
+        f"- **Sizes** (small, medium, large events): {config.sizes}; load window"
+        f" {config.warmup_s:g} s warm-up + {config.measure_s:g} s measured; {config.clients}"
+        f" load processes; gunicorn {config.workers} workers × {config.threads} threads"
+        " (gthread, the project's gunicorn.conf.py)",
+        "",
+        render_markdown(report.measures),
+        "",
+        f"Targets missed: {len(missed)}"
+        + (
+            ""
+            if not missed
+            else " — " + "; ".join(f"{x.name.strip()} ({x.database})" for x in missed)
+        ),
+        "",
+        "<details><summary>Details per measure</summary>",
+        "",
+        _details(report.measures),
+        "",
+        "</details>",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+TEMPLATE = """# Benchmarks
+
+The benchmark suite (`bench/`, run by `innoledger bench` or `make bench`) measures every quality
+target of spec §8 against a baseline measured in the same run, on SQLite and on PostgreSQL, and
+reports ratios. See `bench/__init__.py` and each measure's module docstring for exactly what is
+timed.
+
+## Results
+
+{results}
+"""
+
+
+def write_markdown(report: Report, path: Path, command: str) -> None:
+    section = results_markdown(report, command)
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if BEGIN in text and END in text:
+            head, rest = text.split(BEGIN, 1)
+            _, tail = rest.split(END, 1)
+            path.write_text(head + section + tail, encoding="utf-8")
+            return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(TEMPLATE.format(results=section), encoding="utf-8")

@@ -1,0 +1,183 @@
+"""`innoledger bench`: the benchmark suite of spec §8 (see bench/ and docs/benchmarks.md).
+
+Every quality target is measured against its baseline in the same run, on SQLite and on
+PostgreSQL, and printed as one table (measure, ours, baseline, ratio, target, met). A full run
+takes half an hour or so on two cores and writes docs/benchmarks.md; `--smoke` runs every measure
+at tiny sizes in seconds (what CI runs, so the suite cannot rot).
+
+PostgreSQL: the throwaway cluster of scripts/with-test-postgres when INNOLEDGER_TEST_POSTGRES_*
+is set; else POSTGRES_* as the service reads them (a fresh schema per store, dropped after);
+else, unless --no-postgres-cluster, the command re-runs itself under scripts/with-test-postgres.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+WRAPPED = "INNOLEDGER_BENCH_IN_CLUSTER"
+GROUP_NAMES = ("commands", "reads", "rebuild", "audit", "ledger", "crud")
+
+
+def _import_bench() -> None:
+    """`bench` ships with the source tree; from a checkout it may not be installed yet."""
+    try:
+        import bench  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(PROJECT_ROOT))
+
+
+def _groups(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return GROUP_NAMES
+    chosen = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    unknown = [g for g in chosen if g not in GROUP_NAMES]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown {', '.join(unknown)}; choose from {', '.join(GROUP_NAMES)}",
+            param_hint="--only",
+        )
+    return chosen
+
+
+def _argv(params: dict[str, object]) -> list[str]:
+    argv: list[str] = []
+    for name, value in params.items():
+        option = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            if name == "postgres_cluster":
+                continue
+            if value:
+                argv.append(option)
+        elif value is not None:
+            argv += [option, str(value)]
+    return argv
+
+
+def _in_cluster(params: dict[str, object]) -> None:
+    """Re-runs this command under scripts/with-test-postgres (a throwaway PostgreSQL)."""
+    script = PROJECT_ROOT / "scripts" / "with-test-postgres"
+    argv = [str(script), sys.executable, "-m", "service.cli.bench", *_argv(params)]
+    click.echo("bench: no PostgreSQL configured; starting a throwaway cluster", err=True)
+    os.environ[WRAPPED] = "1"
+    os.execv(str(script), argv)
+
+
+@click.command("bench")
+@click.option(
+    "--smoke", is_flag=True, help="Tiny sizes and short windows: every measure in seconds."
+)
+@click.option(
+    "--database",
+    type=click.Choice(["sqlite", "postgres", "both"]),
+    default="both",
+    show_default=True,
+    help="Which store(s) to measure.",
+)
+@click.option(
+    "--sizes",
+    help="small,medium,large store sizes in events [10k,100k,1M; smoke: 400,800,1600]. "
+    "small: history baseline, long aggregate, web store; medium: first rebuild size, verify; "
+    "large: second rebuild size, history, the CRUD as-of store.",
+)
+@click.option("--only", help=f"Comma-separated groups: {', '.join(GROUP_NAMES)} [all].")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Markdown report to write (its results section) [docs/benchmarks.md; none with --smoke]."
+    " '-' writes none.",
+)
+@click.option("--duration", type=float, help="Measured seconds per load phase [6; smoke 0.4].")
+@click.option("--warmup", type=float, help="Warm-up seconds per load phase [2; smoke 0.1].")
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 20),
+    help="Alternations of ours and its baseline for the rate measures; the median counts"
+    " [3; smoke 1].",
+)
+@click.option("--clients", type=click.IntRange(1, 64), help="HTTP load processes [4; smoke 2].")
+@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers [2].")
+@click.option("--strict", is_flag=True, help="Exit 1 when a target is missed.")
+@click.option(
+    "--postgres-cluster/--no-postgres-cluster",
+    default=True,
+    show_default=True,
+    help="Without a configured PostgreSQL, start a throwaway one (scripts/with-test-postgres).",
+)
+def bench_command(
+    smoke: bool,
+    database: str,
+    sizes: str | None,
+    only: str | None,
+    output: Path | None,
+    duration: float | None,
+    warmup: float | None,
+    rounds: int | None,
+    clients: int | None,
+    workers: int | None,
+    strict: bool,
+    postgres_cluster: bool,
+) -> None:
+    """Measure every quality target of spec §8 against its baseline; print one table."""
+    _import_bench()
+    from bench.context import Config, Sizes
+    from bench.stores import postgres_configured
+    from bench.suite import run, write_markdown
+
+    params = click.get_current_context().params
+    names = ["sqlite", "postgres"] if database == "both" else [database]
+    script = PROJECT_ROOT / "scripts" / "with-test-postgres"
+    if (
+        "postgres" in names
+        and postgres_cluster
+        and not postgres_configured()
+        and not os.environ.get(WRAPPED)
+        and script.exists()
+    ):
+        _in_cluster(params)
+    overrides: dict[str, Any] = {}
+    if sizes:
+        try:
+            overrides["sizes"] = Sizes.parse(sizes)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--sizes") from None
+    for name, value in (
+        ("measure_s", duration),
+        ("warmup_s", warmup),
+        ("rounds", rounds),
+        ("clients", clients),
+        ("workers", workers),
+    ):
+        if value is not None:
+            overrides[name] = value
+    overrides["only"] = _groups(only)
+    config = Config.for_smoke(names, **overrides) if smoke else Config(names, **overrides)
+    command = "innoledger bench " + shlex.join(_argv(params))
+    click.echo(f"bench: {command.strip()} — sizes {config.sizes}", err=True)
+    report = run(config)
+    click.echo()
+    click.echo(report.table())
+    click.echo()
+    click.echo(
+        f"{len(report.missed)} target(s) missed; {len(report.errors)} error(s);"
+        f" {report.seconds / 60:.1f} min"
+    )
+    target = output if output is not None else (None if smoke else Path("docs/benchmarks.md"))
+    if target is not None and str(target) != "-":
+        path = target if target.is_absolute() else PROJECT_ROOT / target
+        write_markdown(report, path, command.strip())
+        click.echo(f"wrote {path}")
+    if report.errors:
+        sys.exit(2)
+    if strict and report.missed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    bench_command()
