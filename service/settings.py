@@ -17,7 +17,7 @@ class PostgresSettings:
     dbname: str = "innoledger"
     schema: str = ""
     pool_size: int = 5
-    connect_timeout: int = 5
+    connect_timeout: int = 3
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     if settings.database == "postgres":
         pg = settings.postgres
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "service.storage.postgres_fail_fast:FailFastPostgresFactory",
             "POSTGRES_HOST": pg.host,
             "POSTGRES_PORT": str(pg.port),
             "POSTGRES_USER": pg.user,

@@ -1,0 +1,48 @@
+"""PostgreSQL recorders that give up within seconds while the database is away.
+
+The library retries each read and write ten times, each waiting for a connection, so a request
+could hang for most of a minute during an outage. The web tier should instead answer 503 with
+Retry-After at once and let the client retry; two attempts still ride out a dropped connection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
+from eventsourcing.utils import retry
+
+ATTEMPTS = 2
+
+
+def _with_fewer_retries(cls: type[Any]) -> type[Any]:
+    for name in dir(cls):
+        if name.startswith("__"):
+            continue
+        method = getattr(cls, name)
+        inner = getattr(method, "__wrapped__", None)
+        if inner is None or not getattr(method, "__module__", "").startswith("eventsourcing"):
+            continue
+        retried = retry((InterfaceError, OperationalError), max_attempts=ATTEMPTS, wait=0.2)
+        setattr(cls, name, retried(inner))
+    return cls
+
+
+@_with_fewer_retries
+class FailFastAggregateRecorder(PostgresAggregateRecorder):
+    pass
+
+
+@_with_fewer_retries
+class FailFastApplicationRecorder(PostgresApplicationRecorder):
+    pass
+
+
+class FailFastPostgresFactory(PostgresFactory):
+    aggregate_recorder_class = FailFastAggregateRecorder
+    application_recorder_class = FailFastApplicationRecorder
