@@ -15,14 +15,13 @@ strongest baseline). Ratio = our commands per second / the baseline's; the targe
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from bench.context import Context
 from bench.loadgen import CommandTask, Tally, Task, Window, pace, run_parallel
-from bench.results import HIGHER, Measure
+from bench.results import HIGHER, Measure, median_pair
 from bench.web import WebSession
 from domain.audit import Actor
 from service.settings import Settings
@@ -103,8 +102,15 @@ def http_rate(ctx: Context, web: WebSession) -> Tally:
 
 
 def measure(ctx: Context, web: WebSession) -> None:
+    from bench import crud
+
     config = ctx.config
     counts = config.process_counts(len(web.library_needs))
+    with_crud = "crud" in config.only and crud.installed()
+    if with_crud:
+        crud_url, crud_needs = crud.prepare_commands(ctx)
+        crud_counts = config.process_counts(len(crud_needs))
+        crud_pairs: list[tuple[float, float]] = []
     ratios: list[float] = []
     https: list[Tally] = []
     libraries: list[Tally] = []
@@ -116,8 +122,16 @@ def measure(ctx: Context, web: WebSession) -> None:
         https.append(http)
         libraries.append(library)
         ratios.append(http.rate / library.rate if library.rate else math.nan)
-    ours = statistics.median(t.rate for t in https)
-    base = statistics.median(t.rate for t in libraries)
+        if with_crud:
+            theirs = crud.command_rate(ctx, crud_url, crud_needs, crud_counts)
+            crud_counts = [theirs.info["processes"]]
+            crud_pairs.append((http.rate, theirs.rate))
+    if with_crud:
+        ctx.shared["crud.command_pairs"] = crud_pairs
+        ctx.shared["crud.processes"] = crud_counts[0]
+    ours, base, ratio = median_pair(
+        [(h.rate, b.rate) for h, b in zip(https, libraries, strict=True)]
+    )
     ctx.shared["commands.http_rate"] = ours
     ctx.shared["commands.library_rate"] = base
     merged = Tally()
@@ -132,7 +146,7 @@ def measure(ctx: Context, web: WebSession) -> None:
         unit="cmd/s",
         ours=ours,
         baseline=base,
-        ratio=statistics.median(ratios),
+        ratio=ratio,
         target=f"≥ {TARGET}",
         note="" if not merged.errors else f"{merged.errors} errors",
         details={

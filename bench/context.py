@@ -71,10 +71,10 @@ class Config:
     only: tuple[str, ...] = GROUPS
     smoke: bool = False
     warmup_s: float = 2.0
-    measure_s: float = 6.0
+    measure_s: float = 5.0
     # Ours and its baseline are measured alternately this many times; the median counts, so
     # a slow moment of a shared machine hits both sides alike.
-    rounds: int = 3
+    rounds: int = 5
     clients: int = 4  # HTTP load processes
     workers: int = 2  # gunicorn workers, and processes of the in-process baselines
     threads: int = 4  # gunicorn threads per worker

@@ -91,7 +91,11 @@ class LoadFailed(RuntimeError):
     pass
 
 
-PRELOAD = ["bench.loadgen", "bench.commands", "bench.crud", "bench.ledger"]
+PRELOAD = [
+    "bench.loadgen", "bench.commands", "bench.crud", "bench.ledger", "bench.rebuild",
+    "service.innoledger", "projections.rebuild", "projections.registry",
+    "projections.bench_rebuild",
+]  # fmt: skip
 
 
 def _context() -> Any:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.context import Context
 from bench.loadgen import GetTask, HttpConnection, Tally, run_parallel
-from bench.results import HIGHER, Measure
+from bench.results import HIGHER, Measure, median_pair
 from bench.servers import gunicorn
 from bench.web import BARE_APP, WebSession
 from bench.wsgi import BARE_PATH, NETWORK_NEEDS
@@ -84,8 +84,9 @@ def measure(ctx: Context, web: WebSession) -> None:
                     f"reads: round {round_ + 1}: network view ({rows} rows a page)"
                     f" {ours_runs[-1].rate:,.0f} req/s, bare {base_runs[-1].rate:,.0f} req/s"
                 )
-            ours_rate = statistics.median(t.rate for t in ours_runs)
-            base_rate = statistics.median(t.rate for t in base_runs)
+            ours_rate, base_rate, ratio = median_pair(
+                [(o.rate, b.rate) for o, b in zip(ours_runs, base_runs, strict=True)]
+            )
             ours_half: list[Tally] = []
             base_half: list[Tally] = []
             for round_ in range(ctx.config.rounds):
@@ -106,7 +107,7 @@ def measure(ctx: Context, web: WebSession) -> None:
         unit="req/s",
         ours=ours_rate,
         baseline=base_rate,
-        ratio=statistics.median(ratios),
+        ratio=ratio,
         target=f"≥ {TARGET}",
         details={
             "rows_per_page": rows,

@@ -18,16 +18,16 @@ medium size the pair is measured `rounds` times, alternately, and the median pai
 from __future__ import annotations
 
 import json
-import os
 import resource
-import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from bench.context import Context, size_label
+from bench.loadgen import Tally, Task, Window, run_parallel
 from bench.results import HIGHER, LOWER, Measure
-from bench.stores import PROJECT_ROOT, Store, settings_from_json, settings_to_json
+from bench.stores import Store, settings_from_json, settings_to_json
 
 TARGET = 0.5
 RSS_TARGET_MB = 50.0
@@ -83,26 +83,23 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         app.close()
 
 
+@dataclass
+class ChildTask(Task):
+    """One mode on one store, in a process of its own (forked from the load generator's server
+    process, which has the service imported: its peak RSS is this measure's alone)."""
+
+    spec: dict[str, Any]
+
+    def run(self, state: Any, start: float, window: Window) -> Tally:
+        tally = Tally()
+        tally.info.update(child(self.spec))
+        return tally
+
+
 def run_child(mode: str, store: Store) -> dict[str, Any]:
     spec = {"mode": mode, "settings": settings_to_json(store.settings)}
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(
-            p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p
-        ),
-    }
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.rebuild"],
-        input=json.dumps(spec),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"rebuild child ({mode}) failed:\n{completed.stderr[-3000:]}")
-    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+    tally = run_parallel([ChildTask(spec)], Window(0.0, 0.0), timeout_s=4 * 3600)
+    return dict(tally.info)
 
 
 def measure(ctx: Context) -> None:

@@ -207,3 +207,11 @@ def machine(postgres_version: str | None = None) -> dict[str, str]:
     for package in PACKAGES:
         info[package] = _version(package)
     return info
+
+
+def median_pair(pairs: Sequence[tuple[float, float]]) -> tuple[float, float, float]:
+    """(ours, baseline, ours / baseline) of the round whose ratio is the median, so that the
+    table's columns agree with its ratio; for an even count the lower middle one."""
+    ranked = sorted(pairs, key=lambda p: p[0] / p[1] if p[1] else math.inf)
+    ours, base = ranked[(len(ranked) - 1) // 2]
+    return ours, base, (ours / base if base else math.nan)

@@ -382,11 +382,21 @@ def generate_network(path: Path, events: int, var_dir: Path, progress: Progress 
         app.close()
 
 
+def _remove_abandoned_runs() -> None:
+    """Scratch directories of runs whose process is gone (killed before it could clean up)."""
+    for path in CACHE_DIR.glob("run-*-*"):
+        pid = path.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(path, ignore_errors=True)
+
+
 @contextmanager
 def workdir() -> Iterator[Path]:
     """A scratch directory for the run's stores (SQLite copies, keys), removed afterwards."""
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE_DIR))
+    if Path("/proc").is_dir():
+        _remove_abandoned_runs()
+    path = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=CACHE_DIR))
     try:
         yield path
     finally:

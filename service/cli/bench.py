@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,8 @@ def _argv(params: dict[str, object]) -> list[str]:
 def _in_cluster(params: dict[str, object]) -> None:
     """Re-runs this command under scripts/with-test-postgres (a throwaway PostgreSQL)."""
     script = PROJECT_ROOT / "scripts" / "with-test-postgres"
-    argv = [str(script), sys.executable, "-m", "service.cli.bench", *_argv(params)]
+    run = "import sys; from service.cli.bench import bench_command; sys.exit(bench_command())"
+    argv = [str(script), sys.executable, "-c", run, *_argv(params)]
     click.echo("bench: no PostgreSQL configured; starting a throwaway cluster", err=True)
     os.environ[WRAPPED] = "1"
     os.execv(str(script), argv)
@@ -93,13 +95,13 @@ def _in_cluster(params: dict[str, object]) -> None:
     help="Markdown report to write (its results section) [docs/benchmarks.md; none with --smoke]."
     " '-' writes none.",
 )
-@click.option("--duration", type=float, help="Measured seconds per load phase [6; smoke 0.4].")
+@click.option("--duration", type=float, help="Measured seconds per load phase [5; smoke 0.4].")
 @click.option("--warmup", type=float, help="Warm-up seconds per load phase [2; smoke 0.1].")
 @click.option(
     "--rounds",
     type=click.IntRange(1, 20),
     help="Alternations of ours and its baseline for the rate measures; the median counts"
-    " [3; smoke 1].",
+    " [5; smoke 1].",
 )
 @click.option("--clients", type=click.IntRange(1, 64), help="HTTP load processes [4; smoke 2].")
 @click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers [2].")
@@ -126,6 +128,8 @@ def bench_command(
 ) -> None:
     """Measure every quality target of spec §8 against its baseline; print one table."""
     _import_bench()
+    # SIGTERM ends the run through its finally blocks: servers stopped, stores dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     from bench.context import Config, Sizes
     from bench.stores import postgres_configured
     from bench.suite import run, write_markdown
