@@ -17,6 +17,8 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 
+from service.storage.postgres_schema_lock import SerialisedTableCreation
+
 ATTEMPTS = 2
 
 
@@ -34,12 +36,12 @@ def _with_fewer_retries(cls: type[Any]) -> type[Any]:
 
 
 @_with_fewer_retries
-class FailFastAggregateRecorder(PostgresAggregateRecorder):
+class FailFastAggregateRecorder(SerialisedTableCreation, PostgresAggregateRecorder):
     pass
 
 
 @_with_fewer_retries
-class FailFastApplicationRecorder(PostgresApplicationRecorder):
+class FailFastApplicationRecorder(SerialisedTableCreation, PostgresApplicationRecorder):
     pass
 
 
