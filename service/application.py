@@ -8,13 +8,15 @@ an absent one; nothing outside this package loads aggregates by id.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
@@ -25,6 +27,7 @@ from domain.procurement import Procurement
 from service.access_policy import can_see_need, can_see_procurement
 from service.errors import ConcurrentUpdate, Forbidden, NotFound, VersionMismatch
 from service.principal import Principal
+from service.repository import with_plain_replay
 from service.settings import Settings
 from service.storage.eventstore_env import eventsourcing_env
 
@@ -76,6 +79,13 @@ def to_uuid(value: str | UUID) -> UUID:
         raise NotFound(f"no object with id {value!r}") from None
 
 
+# The municipalities loaded while one request is served: authentication reads the caller's live
+# roles from its municipality and most use cases load it again; one request sees one state of it.
+_loaded_in_request: ContextVar[dict[str, Municipality] | None] = ContextVar(
+    "innoledger_loaded_in_request", default=None
+)
+
+
 class BaseApplication(Application[UUID]):
     name = "Innoledger"
 
@@ -90,6 +100,9 @@ class BaseApplication(Application[UUID]):
         env = eventsourcing_env(settings)
         env["IS_SNAPSHOTTING_ENABLED"] = "y"
         super().__init__(env=env)
+
+    def construct_repository(self) -> Repository[UUID]:
+        return with_plain_replay(super().construct_repository())
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -137,8 +150,22 @@ class BaseApplication(Application[UUID]):
 
     # Tenant-scoped accessors: the only way to reach an aggregate.
 
+    @contextmanager
+    def request_scope(self) -> Iterator[None]:
+        """Within it, the caller's municipality is loaded once (see `_loaded_in_request`)."""
+        token = _loaded_in_request.set({})
+        try:
+            yield
+        finally:
+            _loaded_in_request.reset(token)
+
     def _municipality_by_slug(self, slug: str) -> Municipality:
-        return self._load(municipality_id(slug), Municipality)
+        loaded = _loaded_in_request.get()
+        if loaded is None:
+            return self._load(municipality_id(slug), Municipality)
+        if slug not in loaded:
+            loaded[slug] = self._load(municipality_id(slug), Municipality)
+        return loaded[slug]
 
     def _own_municipality(self, principal: Principal) -> Municipality:
         if principal.municipality is None:

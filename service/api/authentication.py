@@ -52,5 +52,20 @@ def authenticate_request():
     return None
 
 
+def _open_request_scope() -> None:
+    scope = services().innoledger.request_scope()
+    scope.__enter__()
+    g.request_scope = scope
+
+
+def _close_request_scope(_error: BaseException | None) -> None:
+    scope = g.pop("request_scope", None)
+    if scope is not None:
+        scope.__exit__(None, None, None)
+
+
 def register_authentication(app: Flask) -> None:
+    # The municipality loaded here for the live roles serves the use case too.
+    app.before_request(_open_request_scope)
+    app.teardown_request(_close_request_scope)
     app.before_request(authenticate_request)
