@@ -40,8 +40,9 @@ VERIFY_TARGET = 0.5
 @dataclass
 class LedgerFollower(Task):
     """The ledger's projection runner following the log while the saves run, as it does in
-    production: a batch (up to 500 events) whenever there is something new, else a short pause
-    (the runner's own minimum poll interval)."""
+    production: a batch (up to 500 events) whenever there is something new, then the ledger's
+    minimum interval between batches once caught up; else a short pause (the runner's minimum
+    poll interval)."""
 
     settings: Settings
 
@@ -56,7 +57,6 @@ class LedgerFollower(Task):
         return app, runner
 
     def run(self, state: Any, start: float, window: Window) -> Tally:
-        from bench.variants import ledger_min_interval_s
         from projections.runner import head_position
 
         app, runner = state
@@ -64,12 +64,12 @@ class LedgerFollower(Task):
         before = runner.position()
         position = before
         pause = runner.poll_min_s
-        interval = ledger_min_interval_s()
+        interval = runner.min_batch_interval_s
         while time.perf_counter() < end:
             moved = runner.catch_up(max_batches=1)
             if moved != position:
                 pause = runner.poll_min_s  # as the runner follows: again at once
-                if interval:
+                if interval and moved >= runner.last_head:
                     time.sleep(interval)
             else:
                 time.sleep(pause)

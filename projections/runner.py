@@ -126,6 +126,7 @@ class ProjectionRunner:
         poll_min_s: float = 0.005,
         poll_max_s: float | None = None,
         lease_retry_s: float = 0.5,
+        min_batch_interval_s: float | None = None,
     ):
         if not 1 <= batch_size <= 10_000:
             raise ValueError("batch_size: from 1 to 10000")
@@ -142,6 +143,15 @@ class ProjectionRunner:
         # PostgreSQL wakes the follower by NOTIFY, so its poll is only a safety net.
         self.poll_max_s = poll_max_s or (1.0 if self.store.is_postgres else 0.1)
         self.lease_retry_s = lease_retry_s
+        # A projection whose every batch is costly whatever its size (the ledger signs a tree
+        # head and commits once per batch) asks to wait this long after catching up, so a busy
+        # log reaches it in larger batches instead of one transaction per save.
+        self.min_batch_interval_s = (
+            min_batch_interval_s
+            if min_batch_interval_s is not None
+            else float(getattr(projection, "min_batch_interval_s", 0.0))
+        )
+        self.last_head = 0
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self._ready = False
         self._position: int | None = None
@@ -168,6 +178,7 @@ class ProjectionRunner:
         self.setup()
         position = self._current_position()
         target = head_position(self.recorder)
+        self.last_head = target
         batches = 0
         while position < target and (max_batches is None or batches < max_batches):
             notifications = self.recorder.select_notifications(
@@ -247,6 +258,8 @@ class ProjectionRunner:
             after = self.catch_up(max_batches=1)
             if after != before:
                 pause = self.poll_min_s
+                if after >= self.last_head and self.min_batch_interval_s:
+                    stop_event.wait(self.min_batch_interval_s)
                 continue
             if lease.wait_for_events(pause):
                 pause = self.poll_min_s

@@ -1,0 +1,72 @@
+"""A projection's minimum interval between batches: larger batches when caught up with a busy
+log, never a brake on catching up."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from projections.bench_rebuild import NetworkGenerator
+from projections.runner import BatchApplied, ProjectionRunner, head_position
+from projections.views.network_needs import NetworkNeeds
+from service.innoledger import Innoledger
+from service.storage.sql import SqlStore
+from tests.projections.scenario import Scenario
+
+
+def _follow(runner: ProjectionRunner) -> tuple[threading.Event, threading.Thread]:
+    stop = threading.Event()
+    follower = threading.Thread(target=runner.run_forever, args=(stop,))
+    follower.start()
+    return stop, follower
+
+
+def _wait_until(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_events_saved_while_the_runner_waits_arrive_in_one_batch(app: Innoledger, store: SqlStore):
+    s = Scenario(app)
+    batches: list[BatchApplied] = []
+    runner = ProjectionRunner(app, NetworkNeeds(), store=store, on_batch=batches.append,
+                              min_batch_interval_s=1.5)
+    stop, follower = _follow(runner)
+    try:
+        assert _wait_until(lambda: runner.position() == head_position(app.recorder))
+        applied_before = len(batches)
+        for n in range(5):
+            s.need(s.ystad, f"Behov {n}", shared=True)
+        assert _wait_until(lambda: runner.position() == head_position(app.recorder))
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+    assert len(batches) - applied_before == 1
+
+
+def test_a_runner_behind_the_log_does_not_wait_between_batches(app: Innoledger, store: SqlStore):
+    NetworkGenerator(app, seed=3).fill(400, municipalities=3)
+    runner = ProjectionRunner(app, NetworkNeeds(), store=store, batch_size=50,
+                              min_batch_interval_s=30.0)
+    started = time.monotonic()
+    stop, follower = _follow(runner)
+    try:
+        # Eight batches or more: waiting 30 s after each would take minutes.
+        assert _wait_until(lambda: runner.position() == head_position(app.recorder), 25.0)
+    finally:
+        stop.set()
+        follower.join(timeout=40)
+    assert time.monotonic() - started < 25.0
+
+
+def test_the_ledger_asks_for_an_interval_and_the_views_do_not(app: Innoledger):
+    from projections.registry import all_projections
+    from service.ledger.projection import LedgerProjection
+
+    assert ProjectionRunner(app, LedgerProjection.for_app(app)).min_batch_interval_s > 0
+    for projection in all_projections():
+        assert ProjectionRunner(app, projection).min_batch_interval_s == 0
