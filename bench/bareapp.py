@@ -32,8 +32,7 @@ class BareApplication(Application[UUID]):
         }
         env = eventsourcing_env(settings)
         env["IS_SNAPSHOTTING_ENABLED"] = "y"
-        # The service created the tables; creating them again from processes starting at the
-        # same moment races on PostgreSQL ("tuple concurrently updated").
+        # The service created the tables; the baseline does no schema work of its own.
         env["CREATE_TABLE"] = "n"
         super().__init__(env=env)
 
