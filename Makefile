@@ -9,8 +9,8 @@ STAMP       := $(VENV)/.installed-stamp
 # Interpreter that creates the venv; empty = python3.11, else python3 (must be >= 3.11).
 PYTHON      ?=
 PYTEST_ARGS ?= -q -n 2
-# Lint only the packages that exist (others may not be written yet).
-SRC_DIRS    := $(wildcard domain service projections)
+# The packages ruff and mypy check.
+SRC_DIRS    := $(wildcard domain service projections bench)
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
