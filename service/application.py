@@ -99,6 +99,13 @@ class BaseApplication(Application[UUID]):
         }
         env = eventsourcing_env(settings)
         env["IS_SNAPSHOTTING_ENABLED"] = "y"
+        if settings.aggregate_cache_size > 0:
+            # The library brings a cached aggregate up to date with the events stored since
+            # (another process may have saved them) and hands out a copy, so a command that
+            # fails halfway never leaves a changed aggregate behind.
+            env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
+            env["AGGREGATE_CACHE_FASTFORWARD"] = "y"
+            env["DEEPCOPY_FROM_AGGREGATE_CACHE"] = "y"
         super().__init__(env=env)
 
     def construct_repository(self) -> Repository[UUID]:

@@ -27,6 +27,8 @@ class Settings:
     sqlite_path: Path | None = None
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
     snapshot_interval: int = 50
+    # Aggregates kept per process, brought up to date from the store at every load.
+    aggregate_cache_size: int = 500
     max_body_bytes: int = 1_000_000
     ocid_prefix: str = "ocds-innoledger"
     ledger_key_path: Path | None = None
@@ -55,6 +57,7 @@ class Settings:
                 pool_size=int(env.get("POSTGRES_POOL_SIZE", "5")),
             ),
             snapshot_interval=int(env.get("INNOLEDGER_SNAPSHOT_INTERVAL", "50")),
+            aggregate_cache_size=int(env.get("INNOLEDGER_AGGREGATE_CACHE_SIZE", "500")),
             max_body_bytes=int(env.get("INNOLEDGER_MAX_BODY_BYTES", "1000000")),
             ocid_prefix=env.get("INNOLEDGER_OCID_PREFIX", "ocds-innoledger"),
             ledger_key_path=Path(env["INNOLEDGER_LEDGER_KEY"])
