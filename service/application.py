@@ -16,9 +16,14 @@ from datetime import date
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, Repository
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from domain.audit import acting_as
 from domain.municipality import Municipality, municipality_id
@@ -27,7 +32,7 @@ from domain.procurement import Procurement
 from service.access_policy import can_see_need, can_see_procurement
 from service.errors import ConcurrentUpdate, Forbidden, NotFound, VersionMismatch
 from service.principal import Principal
-from service.repository import with_plain_replay
+from service.repository import replay, with_plain_replay
 from service.settings import Settings
 from service.storage.eventstore_env import eventsourcing_env
 
@@ -88,6 +93,7 @@ _loaded_in_request: ContextVar[dict[str, Municipality] | None] = ContextVar(
 
 class BaseApplication(Application[UUID]):
     name = "Innoledger"
+    snapshotting_projectors = {Need: replay, Procurement: replay, Municipality: replay}
 
     def __init__(self, settings: Settings):
         settings.validate()
@@ -116,6 +122,22 @@ class BaseApplication(Application[UUID]):
         transcoder.register(DateAsISO())
 
     # Loading and saving
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        # The library sorts what it is given with runtime-checkable Protocol checks, about
+        # 0.1 ms each on Python 3.11 and three per saved aggregate; all we save are aggregates.
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            else:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
 
     def _load(
         self, aggregate_id: UUID, kind: type[A], version: int | None = None, *,
