@@ -1,5 +1,6 @@
 """gunicorn settings: threaded workers, no preload (each worker opens its own pool after fork),
-JSON access lines with the request id, metrics shared across workers."""
+metrics shared across workers. Each request is logged once, by the app (JSON, with request id,
+user, status and duration); GUNICORN_ACCESS_LOG=- adds gunicorn's own JSON access line."""
 
 import os
 import tempfile
@@ -18,7 +19,7 @@ limit_request_fields = 100
 # Two instances on one host must not collide on the control socket.
 control_socket_disable = True
 
-accesslog = "-"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = (
     '{"time":"%(t)s","logger":"gunicorn.access","request_id":"%({x-request-id}o)s",'
     '"method":"%(m)s","path":"%(U)s","status":%(s)s,"bytes":"%(B)s","duration_us":%(D)s}'
