@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +26,11 @@ class SqlStore:
         self._set_schema = (
             None if schema == "public" else f'SET LOCAL search_path TO "{schema}", public'
         )
+        self._set_session_schema = (
+            None if schema == "public" else f'SET search_path TO "{schema}", public'
+        )
+        # Pooled connections this store has set the search path on (each only once).
+        self._session_schema_set: weakref.WeakSet[Any] = weakref.WeakSet()
         self.schema = schema
 
     @property
@@ -62,10 +68,19 @@ class SqlStore:
 
     @contextmanager
     def reading(self) -> Iterator[Cursor]:
-        with self._datastore.transaction(commit=False) as cursor:
-            if self._set_schema:
-                cursor.execute(self._set_schema)
-            yield Cursor(cursor, self)
+        if not self.is_postgres:
+            with self._datastore.transaction(commit=False) as cursor:
+                yield Cursor(cursor, self)
+            return
+        # The pool's connections are in autocommit mode. Under READ COMMITTED each statement
+        # takes its own snapshot even inside a transaction, so a read-only BEGIN … ROLLBACK
+        # would add two round trips and no consistency.
+        with self._datastore.get_connection() as connection:
+            if self._set_session_schema and connection not in self._session_schema_set:
+                # Every user of this pool works in this one schema.
+                connection.execute(self._set_session_schema)
+                self._session_schema_set.add(connection)
+            yield Cursor(connection.cursor(), self)
 
     def execute_script(self, statements: Sequence[str]) -> None:
         with self.transaction() as cursor:

@@ -3,7 +3,7 @@ read-your-writes by position and the visibility rules of the spec."""
 
 from __future__ import annotations
 
-from conftest import (
+from tests.api.conftest import (
     PROCURE_AT,
     Tenant,
     World,
