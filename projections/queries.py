@@ -1,10 +1,13 @@
 """Reading the views: filters, cursor paging, read-your-writes and lag.
 
 Every list answers a `Page`: the rows, an opaque cursor for the next page (None on the last),
-and the log position the view reflected when it answered. Each page is read by ONE statement that
-joins the view's tracking row, so rows and position come from the same snapshot on PostgreSQL
-(where each statement of a READ COMMITTED transaction has its own) and on SQLite alike, also
-while a rebuild swaps the tables.
+and the log position the view reflected when it answered. A view that stores its rows' API form
+(the network needs catalogue) answers the stored texts instead, decoded only if someone asks for
+the rows, so that serving a page need not touch the rows one by one.
+
+Each page is read by ONE statement that joins the view's tracking row, so rows and position
+come from the same snapshot on PostgreSQL (where each statement of a READ COMMITTED transaction
+has its own) and on SQLite alike, also while a rebuild swaps the tables.
 
 Order is stable and collation-free where it matters (log positions, years), and the cursor
 carries the last row's sort key, so paging neither skips nor repeats rows that stay put.
@@ -35,6 +38,7 @@ from projections.registry import all_projections, projection_named
 from projections.runner import ensure_tables, head_position
 from projections.values import fold, from_json, like_escape, micros, rfc3339
 from projections.views.innovation_share import COUNTS, VALUES
+from projections.views.network_needs import render
 from projections.views.procurement_portfolio import VALUE_BANDS
 from service.storage.sql import SqlStore
 
@@ -56,11 +60,39 @@ class NotInView(LookupError):
     """The object is not in the view (answer 404): absent, private, or not published."""
 
 
-@dataclass(frozen=True)
 class Page:
-    rows: list[dict[str, Any]]
-    next_cursor: str | None
-    position: int  # the log position the view reflects
+    """A page of a view: its rows, the cursor of the next page and the position it reflects.
+
+    Made either of rows or of `texts`, the rows' API form as JSON text (see
+    `projections.views.network_needs`); `rows` then decodes the texts when first asked for.
+    """
+
+    __slots__ = ("_rows", "next_cursor", "position", "texts")
+
+    def __init__(
+        self,
+        rows: list[Row] | None,
+        next_cursor: str | None,
+        position: int,  # the log position the view reflects
+        *,
+        texts: list[str] | None = None,
+    ):
+        if (rows is None) == (texts is None):
+            raise ValueError("a page is made of rows or of texts")
+        self._rows = rows
+        self.texts = texts
+        self.next_cursor = next_cursor
+        self.position = position
+
+    @property
+    def rows(self) -> list[Row]:
+        if self._rows is None:
+            self._rows = [json.loads(text) for text in self.texts or ()]
+        return self._rows
+
+    def __repr__(self) -> str:
+        count = len(self.texts if self.texts is not None else self.rows)
+        return f"<Page of {count} at {self.position}, next {self.next_cursor!r}>"
 
 
 # Plumbing
@@ -157,10 +189,12 @@ def _page(
     limit: int,
     key_column: str,
     key_of: Callable[[Row], list[Any]],
-    shape: Callable[[Row], dict[str, Any]],
+    shape: Callable[[Row], dict[str, Any]] | None = None,
+    text_column: str | None = None,
     cursor_tag: str | None = None,
 ) -> Page:
     """Runs `inner` (a SELECT ending in `LIMIT ?`) joined to the view's tracking row.
+    Each row is answered as `shape` makes it, or as the API text stored in `text_column`.
     `cursor_tag` names the list in its cursors (default: the view)."""
     _ensure(store, view)
     statement = (
@@ -173,6 +207,10 @@ def _page(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(cursor_tag or view, key_of(rows[-1])) if more else None
+    if text_column is not None:
+        return Page(None, next_cursor, position, texts=[row[text_column] for row in rows])
+    if shape is None:
+        raise TypeError("_page: shape or text_column")
     return Page([shape(row) for row in rows], next_cursor, position)
 
 
@@ -202,31 +240,7 @@ def _seq_cursor(where: _Where, column: str, view: str, cursor: str | None) -> No
         where.add(f"{column} < ?", seq)
 
 
-# Network needs catalogue
-
-_NEED_SELECT = (
-    "need_id, seq, owner, co_owners, title, problem_statement, innovation_area_id, area_name,"
-    " status, priority_score, affected_end_users, competences, title_words, identified_at,"
-    " shared_at, updated_at"
-)
-
-
-def _network_need(row: Row) -> dict[str, Any]:
-    return {
-        "need_id": row["need_id"],
-        "title": row["title"],
-        "problem_statement": row["problem_statement"],
-        "owner": row["owner"],
-        "co_owners": from_json(row["co_owners"]),
-        "innovation_area": {"id": row["innovation_area_id"], "name": row["area_name"]},
-        "status": row["status"],
-        "priority_score": row["priority_score"],
-        "affected_end_users": from_json(row["affected_end_users"]),
-        "competences": from_json(row["competences"]),
-        "identified_at": rfc3339(row["identified_at"]),
-        "shared_at": rfc3339(row["shared_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
+# Network needs catalogue (rows answer their stored API form, `network_needs.api`)
 
 
 def list_network_needs(
@@ -264,13 +278,13 @@ def list_network_needs(
     return _page(
         store,
         "network_needs",
-        f"SELECT {_NEED_SELECT} FROM network_needs{where.sql()} ORDER BY seq DESC LIMIT ?",
+        f"SELECT need_id, seq, api FROM network_needs{where.sql()} ORDER BY seq DESC LIMIT ?",
         where.params,
         order="v.seq DESC",
         limit=_limit(limit),
         key_column="need_id",
         key_of=lambda row: [row["seq"]],
-        shape=_network_need,
+        text_column="api",
     )
 
 
@@ -287,7 +301,7 @@ def similar_network_needs(store: SqlStore, need_id: str, *, limit: int = 20) -> 
         store,
         "SELECT t.position AS view_position, x.need_id AS subject_id,"
         " x.area_key AS subject_area, x.title_words AS subject_words,"
-        f" o.area_key AS other_area, {', '.join('o.' + c for c in _NEED_SELECT.split(', '))}"
+        " o.area_key AS other_area, o.need_id, o.seq, o.title_words, o.api"
         " FROM projection_tracking t"
         " LEFT JOIN network_needs x ON x.need_id = ?"
         " LEFT JOIN network_needs o ON o.owner <> x.owner AND (o.area_key = x.area_key"
@@ -311,18 +325,17 @@ def similar_network_needs(store: SqlStore, need_id: str, *, limit: int = 20) -> 
         score = (Decimal(1) if same_area else Decimal(0)) + jaccard
         scored.append((score, row["seq"], row, same_area, common))
     scored.sort(key=lambda item: (-item[0], -item[1]))
-    rows = [
-        {
-            **_network_need(row),
-            "similarity": {
-                "score": str(score.quantize(Decimal("0.0001"))),
-                "same_area": same_area,
-                "common_title_words": common,
-            },
-        }
+    # Each row's stored form with `similarity` added as its last member, as
+    # {**row, "similarity": ...} would serialise.
+    texts = [
+        row["api"][:-1] + ',"similarity":' + render({
+            "score": str(score.quantize(Decimal("0.0001"))),
+            "same_area": same_area,
+            "common_title_words": common,
+        }) + "}"
         for score, _, row, same_area, common in scored[:limit]
     ]
-    return Page(rows, None, int(found[0]["view_position"]))
+    return Page(None, None, int(found[0]["view_position"]), texts=texts)
 
 
 def network_need_areas(store: SqlStore) -> Page:

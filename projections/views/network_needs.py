@@ -11,15 +11,21 @@ significant word. Areas are the work model's own grouping (Skurup/Ystad's nine c
 across municipalities under the same names), so the same area name is the strong signal; each
 municipality names its own areas, though, so title words catch the same challenge filed under
 different names. Both are exact on both databases, unlike fuzzy text matching.
+
+Each need's row also holds its API form, rendered when the row is written (`api`, JSON text):
+a page of the catalogue is its rows' texts joined, so serving one decodes, formats and encodes
+nothing per row. Stores made before that column existed get it from their own rows the first
+time the tables are ensured (see `_add_api_column`), without replaying the log.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from projections.base import ProjectedEvent
-from projections.db import Table
+from projections.db import POSTGRES, Table, dialect, table_exists
 from projections.rows import Row, RowBuffer, SplitRows, delete_keys, write_rows
 from projections.topics import (
     MUNICIPALITY_AREA_ADDED,
@@ -31,14 +37,14 @@ from projections.topics import (
     NEED_STATUS_AFTER,
     NEED_UNSHARED,
 )
-from projections.values import fold, micros, sek, title_words
+from projections.values import fold, from_json, micros, rfc3339, sek, title_words
 from projections.views.common import View
 from service.storage.sql import Cursor
 
 NEED_COLUMNS = (
     "need_id", "seq", "owner", "co_owners", "title", "problem_statement", "innovation_area_id",
     "area_name", "area_key", "status", "priority_score", "affected_end_users", "competences",
-    "title_words", "search_text", "identified_at", "shared_at", "updated_at",
+    "title_words", "search_text", "identified_at", "shared_at", "updated_at", "api",
 )  # fmt: skip
 NEED_JSON = ("co_owners", "affected_end_users", "competences", "title_words")
 _NEED_DDL = (
@@ -59,7 +65,8 @@ _NEED_DDL = (
     " search_text TEXT NOT NULL,"
     " identified_at BIGINT NOT NULL,"
     " shared_at BIGINT,"
-    " updated_at BIGINT NOT NULL"
+    " updated_at BIGINT NOT NULL,"
+    " api TEXT NOT NULL"
 )
 AREA_COLUMNS = ("area_id", "municipality", "name", "area_key")
 
@@ -81,6 +88,35 @@ AREAS = Table(
 )
 
 
+# The API's own JSON settings (insertion order, no spaces, text as is), so that the stored
+# text is byte for byte what serialising `api_form(row)` in a response would give.
+_API_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def api_form(row: Row) -> dict[str, Any]:
+    """A catalogue entry as the API answers it, from a row with its JSON columns decoded."""
+    return {
+        "need_id": row["need_id"],
+        "title": row["title"],
+        "problem_statement": row["problem_statement"],
+        "owner": row["owner"],
+        "co_owners": row["co_owners"],
+        "innovation_area": {"id": row["innovation_area_id"], "name": row["area_name"]},
+        "status": row["status"],
+        "priority_score": row["priority_score"],
+        "affected_end_users": row["affected_end_users"],
+        "competences": row["competences"],
+        "identified_at": rfc3339(row["identified_at"]),
+        "shared_at": rfc3339(row["shared_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+def render(value: Any) -> str:
+    """JSON text as the API writes it."""
+    return _API_JSON.encode(value)
+
+
 class NetworkNeeds(View):
     name = "network_needs"
     tables: ClassVar[tuple[Table, ...]] = (NEEDS, UNSHARED, WORDS, AREAS)
@@ -92,6 +128,11 @@ class NetworkNeeds(View):
         NEED_CO_OWNER_JOINED,
         *NEED_STATUS_AFTER,  # Identified and every decision or fact that moves the status
     )
+
+    def create_tables(self, cursor: Cursor, suffix: str = "") -> None:
+        for table in (NEEDS, UNSHARED):
+            _add_api_column(cursor, table, suffix)
+        super().create_tables(cursor, suffix)
 
     def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
         batch = _Batch(cursor, suffix, events)
@@ -209,6 +250,7 @@ class _Batch:
             row["search_text"] = fold(
                 "\n".join((row["title"], row["problem_statement"], row["area_name"]))
             )
+            row["api"] = render(api_form(row))
             listed = self.listed_words[need_id]
             wanted = row["title_words"] if row["shared_at"] is not None else None
             if wanted != listed:
@@ -220,3 +262,37 @@ class _Batch:
         words = WORDS.base + self.suffix
         delete_keys(self.cursor, words, ("need_id",), words_out)
         write_rows(self.cursor, words, ("need_id", "word"), words_in)
+
+
+def _columns(cursor: Cursor, name: str) -> set[str]:
+    if dialect(cursor) == POSTGRES:
+        rows = cursor.execute(
+            "SELECT column_name AS name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (name,),
+        ).fetchall()
+    else:
+        rows = cursor.execute("SELECT name FROM pragma_table_info(?)", (name,)).fetchall()
+    return {row["name"] for row in rows}
+
+
+def _add_api_column(cursor: Cursor, table: Table, suffix: str) -> None:
+    """Gives a table of the layout before `api` existed that column, filled from its own rows.
+
+    Every other column is kept as it is, so the tables still reflect their tracking position
+    and the view goes on answering at once, instead of starting again from an empty catalogue
+    at position 0. The table is made anew rather than altered: it then has exactly the layout
+    (and NOT NULL) of a table created today on both databases, and a process still running the
+    code of before fails on writing a row without `api` rather than leave a stale one behind.
+    """
+    name = table.base + suffix
+    if not table_exists(cursor, name) or "api" in _columns(cursor, name):
+        return
+    kept = [column for column in NEED_COLUMNS if column != "api"]
+    rows = cursor.execute(f"SELECT {', '.join(kept)} FROM {name}").fetchall()
+    cursor.execute(f"DROP TABLE {name}")  # with its indexes, whose names create() reuses
+    table.create(cursor, suffix)
+    for row in rows:
+        decoded = {c: from_json(row[c]) if c in NEED_JSON else row[c] for c in kept}
+        row["api"] = render(api_form(decoded))
+    write_rows(cursor, name, NEED_COLUMNS, [tuple(row[c] for c in NEED_COLUMNS) for row in rows])

@@ -91,3 +91,55 @@ class ViewPageSchema(Schema):
     items = fields.List(fields.Dict())
     next_cursor = fields.String(allow_none=True)
     position = fields.Integer(metadata={"description": "The log position the view reflects"})
+
+
+# The network needs catalogue's entries. The view answers them as stored (see
+# projections.views.network_needs.api_form), not through these schemas: they document the
+# answer, and the contract tests hold every answer to them.
+
+
+class InnovationAreaRefSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class NetworkNeedSchema(Schema):
+    need_id = fields.String(required=True)
+    title = fields.String(required=True)
+    problem_statement = fields.String(required=True)
+    owner = fields.String(required=True, metadata={"description": "Owning municipality"})
+    co_owners = fields.List(fields.String(), required=True)
+    innovation_area = fields.Nested(InnovationAreaRefSchema, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(NEED_STATES))
+    priority_score = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Weighted total of the last prioritisation, e.g. \"4.00\""},
+    )
+    affected_end_users = fields.List(fields.String(), required=True)
+    competences = fields.List(fields.String(), required=True)
+    identified_at = fields.DateTime(required=True)
+    shared_at = fields.DateTime(required=True, allow_none=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class SimilaritySchema(Schema):
+    score = fields.String(
+        required=True,
+        metadata={"description": "1 for the same area name, plus the share of title words "
+                  "in common (0 to 1), four decimals"},
+    )
+    same_area = fields.Boolean(required=True)
+    common_title_words = fields.List(fields.String(), required=True)
+
+
+class SimilarNeedSchema(NetworkNeedSchema):
+    similarity = fields.Nested(SimilaritySchema, required=True)
+
+
+class NetworkNeedsPageSchema(ViewPageSchema):
+    items = fields.List(fields.Nested(NetworkNeedSchema))
+
+
+class SimilarNeedsPageSchema(ViewPageSchema):
+    items = fields.List(fields.Nested(SimilarNeedSchema))
