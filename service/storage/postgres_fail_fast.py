@@ -17,6 +17,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 
+from service.storage.postgres_idle_ping import ping_only_idle_connections
 from service.storage.postgres_schema_lock import SerialisedTableCreation
 
 ATTEMPTS = 2
@@ -48,3 +49,8 @@ class FailFastApplicationRecorder(SerialisedTableCreation, PostgresApplicationRe
 class FailFastPostgresFactory(PostgresFactory):
     aggregate_recorder_class = FailFastAggregateRecorder
     application_recorder_class = FailFastApplicationRecorder
+
+    def __init__(self, env: Any):
+        super().__init__(env)
+        if self.datastore.pre_ping:
+            ping_only_idle_connections(self.datastore.pool)
