@@ -154,10 +154,11 @@ def test_killed_projection_runner_is_replaced_and_views_equal_a_rebuild(
 ) -> None:
     demo = build_demo(rel_settings)
     server = servers(rel_settings, workers=2, threads=4)
-    # Small batches, so that a kill usually lands while a batch is being applied.
+    # Small batches, so that a kill usually lands while a batch is being applied; clients busy
+    # for at least five seconds, so that three kills land while they write.
     active = [runners(rel_settings, batch_size=3), runners(rel_settings, batch_size=3)]
     started = start_clients(
-        plans(server, hot_targets(demo), requests=40, pause_s=0.02, max_attempts=1), tmp_path
+        plans(server, hot_targets(demo), requests=100, pause_s=0.05, max_attempts=1), tmp_path
     )
     kills = 0
     rng = random.Random(3)
