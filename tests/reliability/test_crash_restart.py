@@ -48,6 +48,9 @@ from tests.reliability.server import Gunicorn, PostgresCluster, ProjectionRunner
 from tests.reliability.workload import hot_targets, plans
 
 RETRYING = {"max_attempts": 400, "retry_for_s": 40, "pause_s": 0.01}
+# Clients of the tests that stop the service or the database 1.5 s into the load: enough
+# requests that they are still writing then, however fast the service answers.
+RETRYING_LONG = {**RETRYING, "requests": 200}
 
 
 def final_statuses_are_answers(done: list[dict[str, Any]]) -> None:
@@ -192,7 +195,7 @@ def test_sqlite_service_killed_under_load_restarts_on_the_same_file(
 ) -> None:
     demo = build_demo(sqlite_settings)
     server = servers(sqlite_settings, workers=2, threads=4)
-    started = start_clients(plans(server, hot_targets(demo), **RETRYING), tmp_path)
+    started = start_clients(plans(server, hot_targets(demo), **RETRYING_LONG), tmp_path)
     time.sleep(1.5)
     assert not clients_done(started)
     master = server.pid
@@ -237,7 +240,7 @@ def test_postgres_restart_under_load_answers_503_and_resumes_by_itself(
     server = servers(postgres_settings, workers=2, threads=4)
     runner = runners(postgres_settings, batch_size=20)
     workers_before = server.worker_pids()
-    started = start_clients(plans(server, hot_targets(demo), **RETRYING), tmp_path)
+    started = start_clients(plans(server, hot_targets(demo), **RETRYING_LONG), tmp_path)
     officer = demo.token("ystad", "officer")
     need = f"{server.api}/needs/{demo.private_need}"
     probes = [
