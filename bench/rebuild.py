@@ -7,12 +7,13 @@ child process of its own so that its peak RSS (`ru_maxrss`) is its own:
 * baseline — read + decode: every notification selected in batches of 1 000 and decoded by the
   application's mapper (`projections.bench_rebuild.read_and_decode`), the least a rebuild does;
 * ours — `projections.rebuild.rebuild()` of each of the six views, one after the other (new
-  tables filled from position 0, then swapped in).
+  tables filled from position 0, then swapped in), and then `rebuild_many()` of all six in one
+  pass over the log (what `innoledger projections rebuild` without a name does).
 
 Rates are events in the log per second. The row with the target is the slowest view (each
-view's rebuild must keep up); all six one after the other is shown for information. Memory: the
-peak RSS (VmHWM) of each child, and its growth from the medium to the large store. At the
-medium size the pair is measured `rounds` times, alternately, and the median pair counts.
+view's rebuild must keep up); all six in one pass is shown for information. Memory: the peak RSS
+(VmHWM) of each child, and its growth from the medium to the large store. At the medium size the
+pair is measured `rounds` times, alternately, and the median pair counts.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             count, seconds = read_and_decode(app, BATCH_SIZE)
             result.update(events=count, seconds=seconds)
         else:
-            from projections.rebuild import rebuild
+            from projections.rebuild import rebuild, rebuild_many
             from projections.registry import all_projections
 
             views: dict[str, float] = {}
@@ -76,7 +77,9 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
                 started = time.perf_counter()
                 rebuild(app, projection, batch_size=BATCH_SIZE)
                 views[projection.name] = time.perf_counter() - started
-            result.update(views=views, seconds=sum(views.values()))
+            started = time.perf_counter()
+            rebuild_many(app, all_projections(), batch_size=BATCH_SIZE)
+            result.update(views=views, seconds=time.perf_counter() - started)
         result["peak_rss_mb"] = _peak_rss_mb()
         return result
     finally:
@@ -116,7 +119,7 @@ def measure(ctx: Context) -> None:
         for _ in range(repeats):
             ctx.say(f"rebuild {label}: read + decode ({store.events:,} events)")
             reads.append(run_child("read", store))
-            ctx.say(f"rebuild {label}: rebuild of the six views")
+            ctx.say(f"rebuild {label}: rebuild of each view, then of all six in one pass")
             builds.append(run_child("rebuild", store))
         head = reads[0]["head"]
         pairs = sorted(
@@ -155,11 +158,15 @@ def measure(ctx: Context) -> None:
                 group="rebuild",
                 key=f"rebuild.{label}.all_views",
                 database=ctx.db,
-                name=f"  rebuild {label}: all six views, one after another",
+                name=f"  rebuild {label}: all six views in one pass",
                 unit="ev/s",
                 ours=all_rate,
                 baseline=read_rate,
                 ratio=all_rate / read_rate,
+                details={
+                    "one_pass_seconds": built["seconds"],
+                    "one_after_another_seconds": sum(built["views"].values()),
+                },
             )
         )
         ctx.add(

@@ -22,7 +22,7 @@ import click
 from projections.base import Projection
 from projections.followed import followed_projections
 from projections.queries import view_status
-from projections.rebuild import RebuildInProgress, RebuildProgress, rebuild
+from projections.rebuild import RebuildInProgress, RebuildProgress, rebuild, rebuild_many
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from service.innoledger import Innoledger
@@ -91,31 +91,34 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
               help="Events per transaction.")
 @click.pass_context
 def rebuild_command(ctx: click.Context, name: str | None, batch_size: int) -> None:
-    """Rebuild NAME (or every view) from the start of the log into new tables, then swap them
-    in atomically. The old tables keep answering until the swap."""
+    """Rebuild NAME (or every view, in one pass over the log) from the start of the log into
+    new tables, then swap each in atomically. The old tables keep answering until the swap."""
     app = _open_app(ctx)
     try:
         projections = _chosen((name,) if name else (), app, views_only=True)
-        for projection in projections:
-            last = 0.0
+        last: dict[str, float] = {}
 
-            def show(p: RebuildProgress) -> None:
-                nonlocal last
-                now = time.monotonic()
-                if p.phase == "building" and now - last < 1.0:
-                    return
-                last = now
-                rate = p.events / p.seconds if p.seconds > 0 else 0.0
-                click.echo(
-                    f"{p.name}: {p.phase} at {p.position}/{p.head},"
-                    f" {p.events} events, {rate:,.0f} events/s",
-                    err=True,
-                )
+        def show(p: RebuildProgress) -> None:
+            now = time.monotonic()
+            if p.phase == "building" and now - last.get(p.name, 0.0) < 1.0:
+                return
+            last[p.name] = now
+            rate = p.events / p.seconds if p.seconds > 0 else 0.0
+            click.echo(
+                f"{p.name}: {p.phase} at {p.position}/{p.head},"
+                f" {p.events} events, {rate:,.0f} events/s",
+                err=True,
+            )
 
-            try:
-                result = rebuild(app, projection, batch_size=batch_size, progress=show)
-            except RebuildInProgress as exc:
-                raise click.ClickException(str(exc)) from None
+        try:
+            if name:
+                results = [rebuild(app, projections[0], batch_size=batch_size, progress=show)]
+            else:
+                # All views in one pass over the log: it reads and decodes each event once.
+                results = rebuild_many(app, projections, batch_size=batch_size, progress=show)
+        except RebuildInProgress as exc:
+            raise click.ClickException(str(exc)) from None
+        for result in results:
             click.echo(
                 f"{result.name}: rebuilt to position {result.position}"
                 f" ({result.events} events in {result.seconds:.1f} s)"
