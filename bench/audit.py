@@ -9,8 +9,9 @@ large store's median / the small store's.
 
 Long aggregate: a need with `small` + 49 events (so 49 are replayed after the last snapshot: the
 worst case of the snapshot interval of 50) saved 50 events per save in a fresh store; ours is
-`repository.get()` (snapshot + the events after it), the baseline the same load replaying every
-event without the snapshot store. The target bounds ours (≤ 5 ms); the ratio is ours / replay.
+`repository.get()` (snapshot + the events after it) with the aggregate cache off, the baseline
+the same load replaying every event without the snapshot store. The target bounds ours (≤ 5 ms);
+the ratio is ours / replay. A load answered by the aggregate cache is in the details.
 """
 
 from __future__ import annotations
@@ -125,18 +126,27 @@ def long_aggregate(store: Store, events: int) -> tuple[Any, UUID]:
 
 
 def measure_long(ctx: Context) -> None:
+    import dataclasses
+
     from eventsourcing.application import Repository
+
+    from service.innoledger import Innoledger
 
     events = ctx.config.sizes.small + SNAPSHOT_TAIL
     store = ctx.database.fresh("long-aggregate")
     ctx.say(f"audit: a need with {events:,} events")
     app, need_id = long_aggregate(store, events)
+    # The measure is a load from the store (snapshot + the events after it): the service's
+    # aggregate cache would otherwise answer from memory. The cached load is shown beside it.
+    cold = Innoledger(dataclasses.replace(store.settings, aggregate_cache_size=0))
     try:
         replay = Repository(event_store=app.events)  # no snapshot store: replays every event
-        assert app.repository.get(need_id).version == events
-        loads = [_timed(lambda: app.repository.get(need_id)) for _ in range(10 + 50)][10:]
+        assert cold.repository.get(need_id).version == events
+        loads = [_timed(lambda: cold.repository.get(need_id)) for _ in range(10 + 50)][10:]
+        cached = [_timed(lambda: app.repository.get(need_id)) for _ in range(10 + 50)][10:]
         replays = [_timed(lambda: replay.get(need_id)) for _ in range(1 + ctx.config.repeats)][1:]
     finally:
+        cold.close()
         app.close()
     ours_ms = statistics.median(loads) * 1000
     base_ms = statistics.median(replays) * 1000
@@ -150,7 +160,11 @@ def measure_long(ctx: Context) -> None:
         baseline=base_ms,
         ratio=ours_ms / base_ms,
         target=f"≤ {TARGET_LOAD_MS:g} ms",
-        details={"events": events, "snapshot_interval": 50},
+        details={
+            "events": events,
+            "snapshot_interval": 50,
+            "from_the_aggregate_cache_ms": statistics.median(cached) * 1000,
+        },
     )
     row.judge(ours_ms, LOWER, TARGET_LOAD_MS)
     ctx.add(row)
