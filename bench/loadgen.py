@@ -21,6 +21,7 @@ import queue as queue_module
 import socket
 import time
 import traceback
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -65,14 +66,15 @@ class Window:
     measure_s: float
 
 
-class Task:
+class Task(ABC):
     """A unit of load run in its own process: `setup()` there, then `run(start, window)`."""
 
     def setup(self) -> Any:
         return None
 
+    @abstractmethod
     def run(self, state: Any, start: float, window: Window) -> Tally:
-        raise NotImplementedError
+        """Runs the load from `start` for the window; what it did."""
 
 
 def _entry(task: Task, window: Window, barrier: Any, results: Any) -> None:

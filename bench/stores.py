@@ -19,6 +19,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -83,7 +84,7 @@ class Store:
             self._drop = None
 
 
-class Database:
+class Database(ABC):
     name = ""
 
     def __init__(self, workdir: Path):
@@ -96,17 +97,21 @@ class Database:
         path = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.workdir))
         return path
 
+    @abstractmethod
     def fresh(self, label: str) -> Store:
-        raise NotImplementedError
+        """An empty store of its own."""
 
+    @abstractmethod
     def copy_of(self, cache_file: Path, label: str, progress: Progress = _quiet) -> Store:
-        raise NotImplementedError
+        """A store holding the events of a cached generated network."""
 
+    @abstractmethod
     def server_version(self) -> str:
-        raise NotImplementedError
+        """The database software and version, for the report."""
 
+    @abstractmethod
     def sqlalchemy_url(self, store: Store) -> str:
-        raise NotImplementedError
+        """The URL the CRUD comparison connects to this store with."""
 
     def close(self) -> None:
         for store in reversed(self._stores):

@@ -5,6 +5,7 @@ Events keep user ids only; names and e-mails live in the erasable people directo
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -73,8 +74,9 @@ class AuditedAggregate(Aggregate):
         pass
 
     @property
+    @abstractmethod
     def tenant(self) -> str:
-        raise NotImplementedError
+        """The municipality whose record this aggregate is (every aggregate class names it)."""
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         kwargs["audit"] = audit_metadata(self.tenant)
