@@ -48,9 +48,9 @@ from tests.reliability.server import Gunicorn, PostgresCluster, ProjectionRunner
 from tests.reliability.workload import hot_targets, plans
 
 RETRYING = {"max_attempts": 400, "retry_for_s": 40, "pause_s": 0.01}
-# Clients of the tests that stop the service or the database 1.5 s into the load: enough
-# requests that they are still writing then, however fast the service answers.
-RETRYING_LONG = {**RETRYING, "requests": 200}
+# Clients of the tests that kill workers or stop the service or the database during the load:
+# enough requests that they are still writing then, however fast the service answers.
+RETRYING_LONG = {**RETRYING, "requests": 300}
 
 
 def final_statuses_are_answers(done: list[dict[str, Any]]) -> None:
@@ -116,7 +116,7 @@ def test_killed_workers_lose_nothing_and_the_service_heals(
 ) -> None:
     demo = build_demo(rel_settings)
     server = servers(rel_settings, workers=2, threads=4)
-    started = start_clients(plans(server, hot_targets(demo), **RETRYING), tmp_path)
+    started = start_clients(plans(server, hot_targets(demo), **RETRYING_LONG), tmp_path)
     rng = random.Random(7)
     killed: list[int] = []
     time.sleep(0.8)
