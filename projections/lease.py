@@ -67,6 +67,7 @@ class PostgresLease:
         self._channel: str | None = getattr(recorder, "channel_name", None)
         self._key = advisory_key("projection-lease", *key_parts)
         self._conn: Any = None
+        self._held = False
 
     def try_acquire(self) -> bool:
         import psycopg  # only PostgreSQL deployments get here
@@ -100,6 +101,7 @@ class PostgresLease:
             self.release()
             raise
         held = bool(row["held"] if isinstance(row, dict) else row[0])
+        self._held = held
         if held and self._channel:
             self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
         return held
@@ -124,8 +126,13 @@ class PostgresLease:
 
     def release(self) -> None:
         conn, self._conn = self._conn, None
+        held, self._held = self._held, False
         if conn is not None:
             with contextlib.suppress(Exception):
+                # Closing alone frees the lock only once the server has ended the session, a
+                # moment later: the next holder must not be refused meanwhile.
+                if held:
+                    conn.execute("SELECT pg_advisory_unlock(%s::bigint)", (self._key,))
                 conn.close()
 
 

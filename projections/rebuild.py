@@ -30,10 +30,8 @@ from projections.base import ProjectedEvent, Projection
 from projections.db import POSTGRES, dialect, serialise_ddl, table_exists
 from projections.lease import Lease, lease_for
 from projections.log import head_on, select_on
-from projections.runner import PositionMoved, decode, head_position
+from projections.runner import PositionMoved, decode, head_position, read_batch
 from service.storage.sql import Cursor, SqlStore
-
-_LEASE_GRACE_S = 0.5
 
 
 class RebuildInProgress(RuntimeError):
@@ -155,15 +153,9 @@ def _acquire_leases(app: Application[Any], store: SqlStore, names: Sequence[str]
     try:
         for name in names:
             lease = lease_for(app.recorder, store.schema, f"rebuild:{name}")
-            # PostgreSQL frees a lease let go by closing its connection only once the server
-            # has ended that session, a moment later: without a second look, a rebuild started
-            # right after another of the same view would be refused.
-            deadline = time.monotonic() + _LEASE_GRACE_S
-            while not lease.try_acquire():
-                if time.monotonic() >= deadline:
-                    lease.release()
-                    raise RebuildInProgress(f"{name} is being rebuilt by another process")
-                time.sleep(0.05)
+            if not lease.try_acquire():
+                lease.release()
+                raise RebuildInProgress(f"{name} is being rebuilt by another process")
             held.append(lease)
     except BaseException:
         for lease in held:
@@ -238,20 +230,10 @@ class _OnePass:
 
     def catch_up(self) -> int:
         """Applies what the log holds now to every view; the new position."""
-        recorder = self.app.recorder
         position = self.position
-        target = head_position(recorder)
+        target = head_position(self.app.recorder)
         while position < target:
-            notifications = recorder.select_notifications(
-                start=position,
-                limit=self.batch_size,
-                stop=target,
-                topics=self.topics,
-                inclusive_of_start=False,
-            )
-            # A short read means nothing else up to `target` concerns these views.
-            new = notifications[-1].id if len(notifications) == self.batch_size else target
-            events = [decode(self.app.mapper, n) for n in notifications]
+            new, events = read_batch(self.app, position, target, self.batch_size, self.topics)
             fed = [(build, build.select(events)) for build in self.builds]
             with self.store.transaction() as cursor:
                 for build in self.builds:

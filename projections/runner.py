@@ -79,6 +79,19 @@ def decode(mapper: Mapper[Any], notification: Notification) -> ProjectedEvent:
     return event
 
 
+def read_batch(
+    app: Application[Any], position: int, target: int, batch_size: int, topics: Sequence[str]
+) -> tuple[int, list[ProjectedEvent]]:
+    """The events after `position` up to `target` (at most `batch_size`, of `topics` if any),
+    decoded, and the position they bring a reader to."""
+    notifications = app.recorder.select_notifications(
+        start=position, limit=batch_size, stop=target, topics=topics, inclusive_of_start=False
+    )
+    # A short read means nothing else up to `target` concerns this reader.
+    new = notifications[-1].id if len(notifications) == batch_size else target
+    return new, [decode(app.mapper, n) for n in notifications]
+
+
 def head_position(recorder: ApplicationRecorder) -> int:
     return recorder.max_notification_id() or 0
 
@@ -181,16 +194,7 @@ class ProjectionRunner:
         self.last_head = target
         batches = 0
         while position < target and (max_batches is None or batches < max_batches):
-            notifications = self.recorder.select_notifications(
-                start=position,
-                limit=self.batch_size,
-                stop=target,
-                topics=self.topics,
-                inclusive_of_start=False,
-            )
-            # A short read means nothing else up to `target` concerns this projection.
-            new = notifications[-1].id if len(notifications) == self.batch_size else target
-            events = [decode(self.app.mapper, n) for n in notifications]
+            new, events = read_batch(self.app, position, target, self.batch_size, self.topics)
             try:
                 self._commit(position, new, events)
             except PositionMoved:

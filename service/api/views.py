@@ -44,9 +44,23 @@ def _runner(view: str) -> ProjectionRunner:
 
 
 def page_response(page: Page) -> Any:
-    response = jsonify(
-        {"items": page.rows, "next_cursor": page.next_cursor, "position": page.position}
-    )
+    """A page of a view with the position it reflects. A page of stored API texts is joined
+    into the body `jsonify` would give, without decoding and encoding its rows again."""
+    provider = current_app.json
+    compact = getattr(provider, "compact", None)
+    if page.texts is None or compact is False or (compact is None and current_app.debug):
+        # Rows decoded, and indented as in debug mode.
+        response = jsonify(
+            {"items": page.rows, "next_cursor": page.next_cursor, "position": page.position}
+        )
+    else:
+        body = "".join((
+            '{"items":[', ",".join(page.texts), '],"next_cursor":',
+            provider.dumps(page.next_cursor), ',"position":', str(page.position), "}\n",
+        ))
+        response = current_app.response_class(
+            body, mimetype=getattr(provider, "mimetype", "application/json")
+        )
     response.headers["Innoledger-Position"] = str(page.position)
     return response
 

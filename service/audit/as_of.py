@@ -40,6 +40,7 @@ from service.audit.state import state_document
 from service.errors import NotFound
 from service.ledger.eventlog import EventLog, PositionedEvent
 from service.principal import Principal
+from service.repository import replay
 from service.storage.sql import Cursor, SqlStore
 
 SETTLE_TIME = timedelta(minutes=5)
@@ -169,11 +170,10 @@ class _Reader:
         missing = [v for v in range(first, version + 1) if v not in self.rows]
         if missing:
             self.fetch(gt=missing[0] - 1, lte=missing[-1])
-        # A plain loop: the library's projector checks a runtime protocol on every event, a
-        # cost of the same order as the rest of the read, and every event here can mutate.
-        aggregate = None if snapshot is None else snapshot.mutate(None)
-        for v in range(first, version + 1):
-            aggregate = self.event(v).mutate(aggregate)
+        aggregate = replay(
+            None if snapshot is None else snapshot.mutate(None),
+            (self.event(v) for v in range(first, version + 1)),
+        )
         if aggregate is None or aggregate.version != version:
             raise NotFound(f"version {version} of {self.aggregate_id} is missing from the store")
         return aggregate

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app
 from flask.views import MethodView
 
 from projections import queries
@@ -44,25 +43,7 @@ def _view_page(view: str, read: Callable[..., Page], query: dict[str, Any], **fi
     """Waits for the asked position, reads one page of the view, answers with its position."""
     position, filters = split_view_query(query)
     reach_position(view, position)
-    return _respond(read(services().sql, **fixed, **filters))
-
-
-def _respond(page: Page) -> Any:
-    """The page as `page_response` answers it; a page of stored API texts is joined into the
-    same body without decoding and encoding its rows again."""
-    provider = current_app.json
-    compact = getattr(provider, "compact", None)
-    if page.texts is None or compact is False or (compact is None and current_app.debug):
-        return page_response(page)  # rows decoded, and indented as in debug mode
-    body = "".join((
-        '{"items":[', ",".join(page.texts), '],"next_cursor":', provider.dumps(page.next_cursor),
-        ',"position":', str(page.position), "}\n",
-    ))
-    response: Response = current_app.response_class(
-        body, mimetype=getattr(provider, "mimetype", "application/json")
-    )
-    response.headers["Innoledger-Position"] = str(page.position)
-    return response
+    return page_response(read(services().sql, **fixed, **filters))
 
 
 def _whose(principal: Principal, query: dict[str, Any]) -> str:
@@ -120,7 +101,7 @@ class SimilarNeeds(MethodView):
         position, filters = split_view_query(query)
         reach_position("network_needs", position)
         page = queries.similar_network_needs(services().sql, need_id, limit=filters["limit"])
-        return _respond(page)
+        return page_response(page)
 
 
 @blp.route("/network/need-areas")
@@ -132,7 +113,7 @@ class NeedAreas(MethodView):
         current_principal()
         position, _ = split_view_query(query)
         reach_position("network_needs", position)
-        return _respond(queries.network_need_areas(services().sql))
+        return page_response(queries.network_need_areas(services().sql))
 
 
 @blp.route("/network/procurements")
