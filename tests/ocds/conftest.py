@@ -1,8 +1,8 @@
 """Fixtures of the OCDS export tests: the demo network, and checks against the official schemas.
 
-The packages are validated with the official OCDS 1.1.5 schemas and codelists from the shared
-folder beside the repository (`../shared/ocds-1.1.5`, or `INNOLEDGER_OCDS_DIR`), never fetched:
-the package schemas' `$ref`s to the release schema's canonical URL resolve to the local files.
+The packages are validated with the official OCDS 1.1.5 schemas and codelists the repository
+ships (`service/ocds/schema/`), never fetched: the package schemas' `$ref`s to the release
+schema's canonical URL resolve to the local files.
 What is validated is the wire form (`jsonio` text read back), not the Python objects.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -46,14 +45,8 @@ API = "/api/v1"
 
 
 def ocds_dir() -> Path:
-    configured = os.environ.get("INNOLEDGER_OCDS_DIR")
-    directory = Path(configured) if configured else REPO.parent / "shared" / "ocds-1.1.5"
-    if not (directory / "release-schema.json").is_file():
-        message = f"the official OCDS 1.1.5 schemas are not in {directory}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return directory
+    """The repository's copy of the official schemas and codelists (see its NOTICE.md)."""
+    return REPO / "service" / "ocds" / "schema"
 
 
 # Validation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -18,7 +19,7 @@ from service.ocds import jsonio
 from service.ocds.service import published_release_packages, record_package, release_package
 from tests.ocds.conftest import (
     PLATFORM_AUDITOR,
-    REPO,
+    SCHEMA_BASE,
     Network,
     assert_codelists,
     assert_release_package,
@@ -33,13 +34,25 @@ LEADS = {"floors": "skurup", "sharing": "ystad", "ai": "ystad"}
 ORG_NUMBERS = {m["slug"]: m["organisation_number"] for m in MUNICIPALITIES}
 
 
-def test_the_shipped_release_schema_is_the_official_one() -> None:
-    shipped = REPO / "service" / "ocds" / "schema"
-    assert (shipped / "release-schema.json").read_bytes() == (
-        ocds_dir() / "release-schema.json"
-    ).read_bytes()
+def test_the_shipped_schemas_and_codelists_are_the_official_unmodified_ones() -> None:
+    shipped = ocds_dir()
+    listed = {}
+    for line in (shipped / "SHA256SUMS").read_text("utf-8").splitlines():
+        digest, name = line.split(maxsplit=1)
+        listed[name] = digest
+    present = {
+        path.relative_to(shipped).as_posix()
+        for path in shipped.rglob("*")
+        if path.suffix in {".json", ".csv"}
+    }
+    assert present == set(listed), "every vendored file is listed in SHA256SUMS, and only those"
+    for name, digest in listed.items():
+        assert hashlib.sha256((shipped / name).read_bytes()).hexdigest() == digest, name
+    # The official release schema names its own version; the package schemas point at it.
+    release = json.loads((shipped / "release-schema.json").read_text("utf-8"))
+    assert release["id"] == SCHEMA_BASE + "release-schema.json"
     assert "Apache" in (shipped / "NOTICE.md").read_text("utf-8")
-    assert (shipped / "LICENSE-Apache-2.0.txt").is_file()
+    assert "Apache License" in (shipped / "LICENSE-Apache-2.0.txt").read_text("utf-8")
 
 
 @pytest.mark.parametrize("pilot", ["floors", "sharing", "ai"])
