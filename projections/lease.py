@@ -74,17 +74,17 @@ class PostgresLease:
         from psycopg import sql
 
         if self._conn is None:
-            self._conn = psycopg.connect(
+            params = {
                 **self._conninfo,
-                autocommit=True,
-                connect_timeout=5,
+                "connect_timeout": 5,
                 # Client side: notice a silent server. Server side (below): notice a dead
                 # client and drop its lock within seconds instead of the kernel's two hours.
-                keepalives=1,
-                keepalives_idle=5,
-                keepalives_interval=2,
-                keepalives_count=3,
-            )
+                "keepalives": 1,
+                "keepalives_idle": 5,
+                "keepalives_interval": 2,
+                "keepalives_count": 3,
+            }
+            self._conn = psycopg.connect(**params, autocommit=True)
             for setting, value in (
                 ("tcp_keepalives_idle", 5),
                 ("tcp_keepalives_interval", 2),

@@ -10,6 +10,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class PostgresSettings:
+    # One host, or several separated by commas (a primary and its standbys, tried in order:
+    # libpq's multi-host connection string), all on `port`.
     host: str = "127.0.0.1"
     port: int = 5432
     user: str = "innoledger"
@@ -18,6 +20,22 @@ class PostgresSettings:
     schema: str = ""
     pool_size: int = 5
     connect_timeout: int = 3
+    # libpq's target_session_attrs: every connection the service opens must accept writes, so
+    # with several hosts it lands on the primary (a standby, or an old primary that came back
+    # read-only, is skipped) and after a failover on the promoted standby.
+    target_session_attrs: str = "read-write"
+
+    def libpq_params(self) -> dict[str, str | int]:
+        """Connection parameters of one connection of our own (beside the library's pool)."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.dbname,
+            "connect_timeout": self.connect_timeout,
+            "target_session_attrs": self.target_session_attrs,
+        }
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,7 @@ class Settings:
                 dbname=env.get("POSTGRES_DBNAME", "innoledger"),
                 schema=env.get("POSTGRES_SCHEMA", ""),
                 pool_size=int(env.get("POSTGRES_POOL_SIZE", "5")),
+                target_session_attrs=env.get("POSTGRES_TARGET_SESSION_ATTRS", "read-write"),
             ),
             snapshot_interval=int(env.get("INNOLEDGER_SNAPSHOT_INTERVAL", "50")),
             aggregate_cache_size=int(env.get("INNOLEDGER_AGGREGATE_CACHE_SIZE", "500")),

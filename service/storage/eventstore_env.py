@@ -17,6 +17,8 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_DBNAME": pg.dbname,
             "POSTGRES_POOL_SIZE": str(pg.pool_size),
             "POSTGRES_CONNECT_TIMEOUT": str(pg.connect_timeout),
+            # Not a setting of the library: FailFastPostgresFactory puts it on its connections.
+            "POSTGRES_TARGET_SESSION_ATTRS": pg.target_session_attrs,
             "POSTGRES_PRE_PING": "y",
             "POSTGRES_LOCK_TIMEOUT": "5",
         }

@@ -52,5 +52,12 @@ class FailFastPostgresFactory(PostgresFactory):
 
     def __init__(self, env: Any):
         super().__init__(env)
+        # libpq's own options the library does not pass: with several hosts (a primary and a
+        # standby) each connection goes to the one that accepts writes, and gives up on a host
+        # that does not answer after connect_timeout seconds, then tries the next.
+        libpq = self.datastore.pool.kwargs
+        assert isinstance(libpq, dict)  # the library builds its pool with a dict
+        libpq["target_session_attrs"] = self.env.get("POSTGRES_TARGET_SESSION_ATTRS") or "any"
+        libpq["connect_timeout"] = self.env.get(self.POSTGRES_CONNECT_TIMEOUT) or "5"
         if self.datastore.pre_ping:
             ping_only_idle_connections(self.datastore.pool)

@@ -32,14 +32,8 @@ def _check_reachable(svc: Any) -> None:
         import psycopg
 
         pg = svc.settings.postgres
-        with psycopg.connect(
-            host=pg.host,
-            port=pg.port,
-            user=pg.user,
-            password=pg.password,
-            dbname=pg.dbname,
-            connect_timeout=PROBE_CONNECT_TIMEOUT_S,
-        ) as connection:
+        params = {**pg.libpq_params(), "connect_timeout": PROBE_CONNECT_TIMEOUT_S}
+        with psycopg.connect(**params) as connection:
             connection.execute("SELECT 1")
         return
     with svc.sql.reading() as cursor:
