@@ -39,6 +39,52 @@ class PostgresSettings:
 
 
 @dataclass(frozen=True)
+class OidcProviderSettings:
+    """One municipality's own OpenID Connect provider for the web app's sign-in."""
+
+    municipality: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    # The claim naming the member: its value is the user id the municipality granted roles to.
+    user_claim: str = "sub"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    # Signs session cookies; every worker must share it. Unset: one kept in var_dir.
+    secret_key: str | None = None
+    # The demo's sign-in (pick a demo person): only where the demo network is loaded.
+    demo_sign_in: bool = False
+    idle_timeout_minutes: int = 30
+    # A session ends this long after sign-in, however active.
+    session_max_hours: int = 10
+    oidc_providers: tuple[OidcProviderSettings, ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> WebSettings:
+        providers = []
+        for slug in filter(None, (s.strip() for s in env.get("INNOLEDGER_OIDC", "").split(","))):
+            prefix = f"INNOLEDGER_OIDC_{slug.upper().replace('-', '_')}_"
+            providers.append(
+                OidcProviderSettings(
+                    municipality=slug,
+                    issuer=env[prefix + "ISSUER"],
+                    client_id=env[prefix + "CLIENT_ID"],
+                    client_secret=env.get(prefix + "CLIENT_SECRET", ""),
+                    user_claim=env.get(prefix + "USER_CLAIM", "sub"),
+                )
+            )
+        return cls(
+            secret_key=env.get("INNOLEDGER_SECRET_KEY") or None,
+            demo_sign_in=env.get("INNOLEDGER_DEMO_SIGN_IN", "").lower() in ("1", "true", "yes"),
+            idle_timeout_minutes=int(env.get("INNOLEDGER_IDLE_TIMEOUT_MINUTES", "30")),
+            session_max_hours=int(env.get("INNOLEDGER_SESSION_MAX_HOURS", "10")),
+            oidc_providers=tuple(providers),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database: str = "sqlite"  # "sqlite" (embedded default) or "postgres"
     var_dir: Path = Path("var")
@@ -51,6 +97,7 @@ class Settings:
     ocid_prefix: str = "ocds-innoledger"
     ledger_key_path: Path | None = None
     testing: bool = False
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def sqlite_file(self) -> Path:
@@ -82,6 +129,7 @@ class Settings:
             ledger_key_path=Path(env["INNOLEDGER_LEDGER_KEY"])
             if env.get("INNOLEDGER_LEDGER_KEY")
             else None,
+            web=WebSettings.from_env(env),
         )
 
     def validate(self) -> None:

@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from service.auth.tokens import TokenStore
     from service.innoledger import Innoledger
     from service.storage.sql import SqlStore
+    from service.web import register_web
 
     settings = settings or Settings.from_env()
     settings.validate()
@@ -57,4 +58,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_authentication(app)
     create_api(app)
     register_problem_handlers(app)
+    register_web(app, settings)
     return app

@@ -1,0 +1,56 @@
+"""The pages, one module per area of work, all on the `web` blueprint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import DomainError
+from service.errors import ApplicationError
+from service.web.refusals import explain
+
+WEB_ROOT = Path(__file__).resolve().parent.parent
+bp = Blueprint(
+    "web",
+    __name__,
+    template_folder=str(WEB_ROOT / "templates"),
+    static_folder=str(WEB_ROOT / "static"),
+    static_url_path="/assets",
+)
+
+
+def _refused(error: Exception) -> Any:
+    refusal = explain(error)
+    return render_template("error.html", refusal=refusal), refusal.status
+
+
+bp.register_error_handler(DomainError, _refused)
+bp.register_error_handler(ApplicationError, _refused)
+
+
+def _wants_page() -> bool:
+    if request.path.startswith("/api/") or request.path in ("/livez", "/readyz", "/metrics"):
+        return False
+    # Browsers ask for HTML; API clients and bare requests get problem+json as before.
+    accept = request.accept_mimetypes
+    return accept.provided and accept.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def register_pages(app: Flask) -> None:
+    from service.api.problems import handle_http_exception
+    from service.web.pages import chrome, demo, home, needs
+
+    del demo, home, needs  # imported for the routes they add to bp
+    app.register_blueprint(bp)
+    chrome.register(app)
+
+    def http_error(error: HTTPException) -> Response | tuple[str, int]:
+        if not _wants_page():
+            return handle_http_exception(error)
+        status = error.code or 500
+        return render_template("http_error.html", status=status, error=error), status
+
+    app.register_error_handler(HTTPException, http_error)

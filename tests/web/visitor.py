@@ -1,0 +1,55 @@
+"""A `Visitor` is one browser on the pages through Flask's test client: its own cookies, and
+forms posted with the CSRF token its session holds, unless a test leaves it out on purpose."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+NEED_LINK = re.compile(r'href="/behov/([0-9a-f-]{36})"')
+
+
+class Visitor:
+    def __init__(self, client: FlaskClient):
+        self.client = client
+
+    def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.client.get(path, headers=HTML, **kwargs)
+
+    def csrf(self) -> str:
+        with self.client.session_transaction() as session:
+            token = session.get("csrf_token")
+        if token is None:  # a page sets it when it first renders a form
+            self.get("/logga-in")
+            with self.client.session_transaction() as session:
+                token = session["csrf_token"]
+        return str(token)
+
+    def post(
+        self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True
+    ) -> TestResponse:
+        form = dict(data or {})
+        if csrf:
+            form.setdefault("csrf_token", self.csrf())
+        return self.client.post(path, data=form, headers=HTML)
+
+    def sign_in_as(self, user_id: str) -> TestResponse:
+        response = self.post("/logga-in/demo", {"user_id": user_id})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def text(self, path: str) -> str:
+        response = self.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.get_data(as_text=True)
+
+
+def signed_in(app: Flask, user_id: str) -> Visitor:
+    visitor = Visitor(app.test_client())
+    visitor.sign_in_as(user_id)
+    return visitor
