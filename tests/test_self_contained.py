@@ -30,6 +30,8 @@ SKIPPED_DIRS = {
     ".venv",
     "var",
     "node_modules",
+    # Third-party assets committed as published (minified bundles), not the project's code.
+    "vendor",
     "build",
     "dist",
     "__pycache__",

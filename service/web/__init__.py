@@ -27,7 +27,6 @@ def register_web(app: Flask, settings: Settings) -> None:
         SEND_FILE_MAX_AGE_DEFAULT=86400,
     )
     i18n.register(app)
-    app.before_request(security.check_csrf)
     signin.register(app)
     app.after_request(security.add_security_headers)
     app.jinja_env.globals["csrf_token"] = security.csrf_token

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from domain.errors import DomainError
 from service.errors import ApplicationError
 from service.web.refusals import explain
+from service.web.security import check_csrf
 
 WEB_ROOT = Path(__file__).resolve().parent.parent
 bp = Blueprint(
@@ -27,6 +28,9 @@ def _refused(error: Exception) -> Any:
     return render_template("error.html", refusal=refusal), refusal.status
 
 
+# Only the pages' own routes: a request no page answers (the API, an unknown path, a wrong
+# method) is refused by routing first, as before.
+bp.before_request(check_csrf)
 bp.register_error_handler(DomainError, _refused)
 bp.register_error_handler(ApplicationError, _refused)
 
