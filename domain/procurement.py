@@ -42,9 +42,13 @@ PROCEDURES = (
     "innovation_partnership",
     "direct_award",
     "pre_commercial",
+    "call_off",
 )
 # Procedures that need no published notice: the lead goes straight from planning to award.
-WITHOUT_NOTICE = ("direct_award", "negotiated_without_notice")
+WITHOUT_NOTICE = ("direct_award", "negotiated_without_notice", "call_off")
+# No standstill (avtalsspärr) before signing: a direct award, and a call-off (avrop) from a
+# framework agreement without renewed competition (LOU 20 kap. 1 §).
+WITHOUT_STANDSTILL = ("direct_award", "call_off")
 INNOVATION_KINDS = (
     "functional_requirements",
     "innovation_partnership",
@@ -66,12 +70,24 @@ def _org_number(value: object, *, field: str) -> str:
         raise InvalidValue(f"{field}: {exc}", field=field) from None
 
 
-def _cpv(value: object) -> str | None:
+def _cpv(value: object, *, field: str = "cpv_code") -> str | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str) or not CPV_PATTERN.match(value):
-        raise InvalidValue("cpv_code: CPV code like 48000000-8", field="cpv_code")
+        raise InvalidValue(f"{field}: CPV code like 48000000-8", field=field)
     return value
+
+
+def _cpv_codes(values: object) -> list[str]:
+    """The main CPV code first, then the additional ones; each once."""
+    if values is None:
+        return []
+    if not isinstance(values, (list, tuple)) or len(values) > 20:
+        raise InvalidValue("cpv_codes: a list of at most 20 CPV codes", field="cpv_codes")
+    codes = [_cpv(value, field=f"cpv_codes[{i}]") for i, value in enumerate(values)]
+    if None in codes or len(set(codes)) != len(codes):
+        raise InvalidValue("cpv_codes: each code once, none empty", field="cpv_codes")
+    return [code for code in codes if code is not None]
 
 
 class Procurement(AuditedAggregate):
@@ -245,6 +261,106 @@ class Procurement(AuditedAggregate):
         for field, value in changes.items():
             setattr(self, field, value)
 
+    # Ordinary purchasing: any procurement registered in one step, needs optional
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        lead: str,
+        title: str,
+        description: str | None,
+        estimated_value_sek: object,
+        cpv_codes: object,
+        need_ids: list[str],
+        case_number: str | None,
+        procurement_decision: DecisionRecord,
+        register_reference: str | None = None,
+        procurement_id: uuid.UUID | None = None,
+    ) -> Procurement:
+        """A procurement of the municipality's ordinary purchasing, with its procurement
+        decision (anskaffningsbeslut) taken at `procurement_decision.decided_at`.
+
+        The needs work is optional here: `need_ids` may be empty. Screening and procedure follow
+        as the lead's own decisions (see the use case, which records them in the same save).
+        """
+        if len(set(need_ids)) != len(need_ids):
+            raise InvalidValue("need_ids: a need is named twice", field="need_ids")
+        codes = _cpv_codes(cpv_codes)
+        # Constructed as the library's call would, but with the given id when there is one.
+        procurement: Procurement = cls._create(
+            cls.Created,
+            id=procurement_id or uuid.uuid4(),
+            lead=lead,
+            title=required_text(title, field="title", max_length=200),
+            description=optional_text(description, field="description", max_length=20000),
+            estimated_value_sek=parse_sek(estimated_value_sek, field="estimated_value_sek"),
+            need_ids=[str(need_id) for need_id in need_ids],
+            case_number=optional_text(case_number, field="case_number", max_length=64),
+            cpv_code=codes[0] if codes else None,
+        )
+        procurement.record_procurement_decision(
+            procurement_decision,
+            additional_cpv_codes=codes[1:],
+            register_reference=register_reference,
+        )
+        return procurement
+
+    def record_procurement_decision(
+        self,
+        decision: DecisionRecord,
+        *,
+        additional_cpv_codes: list[str] | None = None,
+        register_reference: str | None = None,
+    ) -> None:
+        """The procurement decision (anskaffningsbeslut) of a procurement registered without a
+        need's decision: its `decided_at` is the year the procurement counts as started in."""
+        self._require_lead_decision(decision, "decide_to_procure")
+        self._require_status(PLANNING, action="record the procurement decision of")
+        if self.procurement_decision is not None:
+            raise RuleViolation(
+                "the procurement decision is recorded already", rule="already_decided"
+            )
+        self._procurement_decided(
+            decision=decision.as_event_data(),
+            additional_cpv_codes=list(additional_cpv_codes or []),
+            register_reference=optional_text(
+                register_reference, field="register_reference", max_length=100
+            ),
+        )
+
+    @event("ProcurementDecided", topic="innoledger:Procurement.ProcurementDecided")
+    def _procurement_decided(
+        self,
+        decision: dict[str, Any],
+        additional_cpv_codes: list[str],
+        register_reference: str | None,
+    ) -> None:
+        self.registered = {
+            "decision": decision,
+            "additional_cpv_codes": list(additional_cpv_codes),
+            "register_reference": register_reference,
+        }
+        self.decisions.append(decision)
+
+    @property
+    def procurement_decision(self) -> dict[str, Any] | None:
+        """The anskaffningsbeslut recorded on the procurement itself (registered ones only;
+        a procurement started for needs has its decisions on the needs)."""
+        registered = getattr(self, "registered", None)
+        return None if registered is None else registered["decision"]
+
+    @property
+    def register_reference(self) -> str | None:
+        registered = getattr(self, "registered", None)
+        return None if registered is None else registered["register_reference"]
+
+    @property
+    def cpv_codes(self) -> list[str]:
+        registered = getattr(self, "registered", None)
+        extra = [] if registered is None else registered["additional_cpv_codes"]
+        return ([self.cpv_code] if self.cpv_code else []) + list(extra)
+
     # Joint procurement
 
     def invite_participant(self, *, municipality: str, role: str) -> None:
@@ -317,7 +433,12 @@ class Procurement(AuditedAggregate):
         self.decisions.append(decision)
 
     def choose_procedure(
-        self, decision: DecisionRecord, *, procedure: str, exemption_rationale: str | None = None
+        self,
+        decision: DecisionRecord,
+        *,
+        procedure: str,
+        exemption_rationale: str | None = None,
+        framework_agreement: str | None = None,
     ) -> None:
         self._require_lead_decision(decision, "choose_procedure")
         self._require_status(PLANNING, action="choose the procedure of")
@@ -335,11 +456,21 @@ class Procurement(AuditedAggregate):
                 "exemption_rationale: only for pre-commercial procurement (outside LOU)",
                 field="exemption_rationale",
             )
+        if procedure == "call_off":
+            framework_agreement = required_text(
+                framework_agreement, field="framework_agreement", max_length=200
+            )
+        elif framework_agreement is not None:
+            raise InvalidValue(
+                "framework_agreement: only for a call-off (avrop) from a framework agreement",
+                field="framework_agreement",
+            )
         self._procedure_chosen(
             decision=decision.as_event_data(),
             procedure=procedure,
             exemption_rationale=exemption_rationale,
             above_threshold=self.estimated_value_sek >= eu_threshold_on(on),
+            framework_agreement=framework_agreement,
         )
 
     @staticmethod
@@ -359,10 +490,12 @@ class Procurement(AuditedAggregate):
         procedure: str,
         exemption_rationale: str | None,
         above_threshold: bool,
+        framework_agreement: str | None = None,  # absent from events stored before call-offs
     ) -> None:
         self.procedure = procedure
         self.exemption_rationale = exemption_rationale
         self.above_threshold = above_threshold
+        self.framework_agreement = framework_agreement
         self.decisions.append(decision)
 
     def publish(
@@ -547,6 +680,7 @@ class Procurement(AuditedAggregate):
             self._require_below_direct_award_limit(
                 self.estimated_value_sek, stockholm_date(decision.decided_at)
             )
+        if self.procedure in WITHOUT_STANDSTILL:
             last_day = None
             signing_from = stockholm_date(notified)
         else:

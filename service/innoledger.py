@@ -5,7 +5,8 @@ from __future__ import annotations
 from service.use_cases.municipalities import MunicipalityUseCases
 from service.use_cases.needs import NeedUseCases
 from service.use_cases.procurements import ProcurementUseCases
+from service.use_cases.purchasing import PurchasingUseCases
 
 
-class Innoledger(MunicipalityUseCases, NeedUseCases, ProcurementUseCases):
+class Innoledger(MunicipalityUseCases, NeedUseCases, ProcurementUseCases, PurchasingUseCases):
     """Constructed once per process, after fork: it opens the store's connection pool."""

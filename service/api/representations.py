@@ -32,6 +32,10 @@ def procurement_representation(procurement: Procurement, principal: Principal) -
     body.update(_common(procurement))
     body["under_review"] = procurement.under_review
     body["innovation"] = procurement.innovation
+    body["cpv_codes"] = procurement.cpv_codes
+    body["procurement_decision"] = procurement.procurement_decision
+    body["register_reference"] = procurement.register_reference
+    body["framework_agreement"] = getattr(procurement, "framework_agreement", None)
     if can_see_bids(principal, procurement):
         body["bid_count"] = len(procurement.bids)
     else:

@@ -64,6 +64,9 @@ PROCUREMENT_METHODS: dict[str, tuple[str, str]] = {
     "negotiated_without_notice": ("limited", "Förhandlat förfarande utan föregående annonsering"),
     "direct_award": ("direct", "Direktupphandling"),
     "pre_commercial": ("selective", "Förkommersiell upphandling (utanför LOU, FoU-undantaget)"),
+    # The competition took place when the framework agreement was procured; the call-off
+    # itself goes to the supplier(s) the agreement names.
+    "call_off": ("limited", "Avrop från ramavtal"),
 }
 INNOVATION_KINDS = {
     "functional_requirements": "funktionskrav",

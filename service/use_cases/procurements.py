@@ -180,6 +180,7 @@ class ProcurementUseCases(DecisionAuthorisation):
                 record,
                 procedure=decision.get("procedure", ""),
                 exemption_rationale=decision.get("exemption_rationale"),
+                framework_agreement=decision.get("framework_agreement"),
             )
         elif kind == "publish":
             procurement.publish(

@@ -26,6 +26,7 @@ from service.api.schemas.procurements import (
     ProcurementCreateSchema,
     ProcurementDecisionSchema,
     ProcurementEditSchema,
+    ProcurementRegistrationSchema,
     ProcurementSchema,
     ReviewFiledSchema,
     ReviewRulingSchema,
@@ -51,6 +52,19 @@ class Procurements(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Start a procurement for needs with a procurement decision (officer of the lead)"""
         result = services().innoledger.start_procurement(current_principal(), **body)
+        return command_response(result, status=201)
+
+
+@blp.route("/register")
+class ProcurementRegistration(MethodView):
+    @blp.arguments(ProcurementRegistrationSchema)
+    @blp.response(201, CommandResultSchema)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Register any procurement in one step: ordinary purchasing, direct awards and call-offs
+        included; procurement decision, innovation screening and procedure; needs optional
+        (officer or decision maker of the lead, under the delegation order or a board decision)
+        """
+        result = services().innoledger.register_procurement(current_principal(), **body)
         return command_response(result, status=201)
 
 

@@ -14,6 +14,7 @@ from domain.procurement import (
 )
 from service.api.schemas.common import (
     UUID_PATTERN,
+    AuthoritySchema,
     DecisionBaseSchema,
     DecisionRecordSchema,
     MoneyOut,
@@ -40,6 +41,79 @@ class ProcurementCreateSchema(Schema):
         validate=validate.Length(max=64), allow_none=True, metadata={"description": "Diarienummer"}
     )
     cpv_code = fields.String(validate=CPV, allow_none=True)
+
+
+class RegistrationDecisionSchema(Schema):
+    rationale = text(10000, required=True, metadata={"description": "Why procure"})
+    authority = fields.Nested(AuthoritySchema, required=True)
+    decided_at = fields.AwareDateTime(
+        required=True,
+        metadata={
+            "description": "Valid time: when the procurement decision (anskaffningsbeslut) was "
+            "taken; its Stockholm calendar year is the year the procurement counts as started"
+        },
+    )
+
+
+class ScreeningInSchema(Schema):
+    innovation = strict_boolean(required=True)
+    kind = fields.String(validate=validate.OneOf(INNOVATION_KINDS), allow_none=True)
+    rationale = text(10000, required=True)
+
+
+class RegisteredContractSchema(Schema):
+    supplier = fields.Nested(lambda: SupplierSchema(), required=True)
+    contract_value_sek = money(required=True)
+    signed_on = fields.Date(
+        required=True,
+        metadata={"description": "Signing day; its year is the year the contract counts in"},
+    )
+    rationale = fields.String(validate=validate.Length(min=1, max=10000), allow_none=True)
+
+
+class ProcurementRegistrationSchema(Schema):
+    title = text(200, required=True)
+    description = fields.String(validate=validate.Length(max=20000), allow_none=True)
+    estimated_value_sek = money(required=True)
+    cpv_codes = fields.List(
+        fields.String(validate=CPV),
+        validate=validate.Length(max=20),
+        metadata={"description": "Main CPV code first, then additional ones"},
+    )
+    need_ids = fields.List(
+        fields.String(validate=validate.Regexp(UUID_PATTERN)),
+        validate=validate.Length(max=50),
+        metadata={"description": "Optional: needs (each with a procurement decision) it meets"},
+    )
+    case_number = fields.String(
+        validate=validate.Length(max=64), allow_none=True, metadata={"description": "Diarienummer"}
+    )
+    procedure = fields.String(required=True, validate=validate.OneOf(PROCEDURES))
+    framework_agreement = fields.String(
+        validate=validate.Length(min=1, max=200),
+        allow_none=True,
+        metadata={"description": "Call-offs (avrop): the framework agreement called off"},
+    )
+    exemption_rationale = fields.String(validate=validate.Length(min=1, max=10000), allow_none=True)
+    decision = fields.Nested(RegistrationDecisionSchema, required=True)
+    screening = fields.Nested(
+        ScreeningInSchema,
+        required=True,
+        metadata={"description": "Innovation screening: required for every procurement"},
+    )
+    contract = fields.Nested(
+        RegisteredContractSchema,
+        allow_none=True,
+        metadata={"description": "Direct awards and call-offs already signed (no standstill)"},
+    )
+    register_reference = fields.String(
+        validate=validate.Length(min=1, max=100),
+        allow_none=True,
+        metadata={
+            "description": "The line's id in the municipality's purchasing register; "
+            "registering the same reference again answers 409"
+        },
+    )
 
 
 class ProcurementEditSchema(Schema):
@@ -93,6 +167,11 @@ class ChooseProcedureDecisionSchema(DecisionBaseSchema):
         validate=validate.Length(min=1, max=10000),
         allow_none=True,
         metadata={"description": "Pre-commercial procurement: why the R&D exemption applies"},
+    )
+    framework_agreement = fields.String(
+        validate=validate.Length(min=1, max=200),
+        allow_none=True,
+        metadata={"description": "Call-offs (avrop): the framework agreement called off"},
     )
 
 
@@ -279,7 +358,15 @@ class ProcurementSchema(Schema):
     description = fields.String()
     estimated_value_sek = MoneyOut()
     cpv_code = fields.String(allow_none=True)
+    cpv_codes = fields.List(fields.String())
     case_number = fields.String(allow_none=True)
+    procurement_decision = fields.Nested(
+        DecisionRecordSchema,
+        allow_none=True,
+        metadata={"description": "Anskaffningsbeslut of a registered procurement"},
+    )
+    register_reference = fields.String(allow_none=True)
+    framework_agreement = fields.String(allow_none=True)
     status = fields.String()
     screening = fields.Nested(ScreeningSchema, allow_none=True)
     innovation = fields.Boolean(allow_none=True)
