@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
+
+from service.settings import Settings
 
 from tests.api.conftest import (
     PROCURE_AT,
@@ -17,6 +20,12 @@ from tests.api.conftest import (
 )
 
 REGISTER = "procurements/register"
+
+
+@pytest.fixture
+def app(make_app: Any, store_settings: Settings) -> Flask:
+    """Every case on SQLite and on PostgreSQL."""
+    return make_app(store_settings)
 
 
 @pytest.fixture
