@@ -8,7 +8,6 @@ import pytest
 from flask import Flask
 
 from service.settings import Settings
-
 from tests.api.conftest import (
     PROCURE_AT,
     Tenant,
