@@ -43,8 +43,14 @@ $(STAMP): pyproject.toml | $(VENV_PY)
 	$(VENV_PY) -m pip install -e '.[dev]'
 	@touch $@
 
+# The web app's sign-in tests run a real OpenID provider on Node.js (tests/oidc, from its lockfile).
+OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund
+	@touch $@
+
 # Tests marked `exclusive` stop the shared test PostgreSQL, so they run alone, after the others.
-test: $(STAMP)
+test: $(STAMP) $(OIDC_PROVIDER)
 	@scripts/with-test-postgres bash -c '$(VENV)/bin/pytest $(PYTEST_ARGS) -m "not exclusive" \
 	    && $(VENV)/bin/pytest -q -m exclusive' || { \
 	    rc=$$?; \

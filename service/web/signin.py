@@ -49,7 +49,7 @@ def end_session(reason: str | None = None) -> None:
         session["ended"] = reason
 
 
-def _live_roles(municipality: str, user_id: str) -> tuple[str, ...]:
+def live_roles(municipality: str, user_id: str) -> tuple[str, ...]:
     try:
         return tuple(services().innoledger.roles_in(municipality, user_id))
     except NotFound:
@@ -71,7 +71,7 @@ def load_principal() -> None:
     if now - int(user.get("since", 0)) > web.session_max_hours * 3600:
         end_session("expired")
         return
-    roles = _live_roles(user["municipality"], user["id"])
+    roles = live_roles(user["municipality"], user["id"])
     if not roles:
         end_session("no_role")
         return

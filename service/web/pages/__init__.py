@@ -45,11 +45,12 @@ def _wants_page() -> bool:
 
 def register_pages(app: Flask) -> None:
     from service.api.problems import handle_http_exception
-    from service.web.pages import chrome, demo, home, needs
+    from service.web.pages import chrome, demo, home, needs, oidc
 
     del demo, home, needs  # imported for the routes they add to bp
     app.register_blueprint(bp)
     chrome.register(app)
+    oidc.register(app)
 
     def http_error(error: HTTPException) -> Response | tuple[str, int]:
         if not _wants_page():
