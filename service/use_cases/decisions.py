@@ -31,3 +31,11 @@ class DecisionAuthorisation(BaseApplication):
             decided_at=decision["decided_at"],
             value_sek=value_sek,
         )
+
+    def authority_for(
+        self, principal: Principal, decision: dict[str, Any], *, value_sek: Decimal | None = None
+    ) -> DecisionRecord:
+        """The authority a decision would rest on, checked exactly as when it is taken, without
+        taking it: the delegation rule it relies on, or the refusal saying why none does. For
+        forms that show the rule before the decision is submitted."""
+        return self._authorise(principal, decision, value_sek=value_sek)

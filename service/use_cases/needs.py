@@ -167,5 +167,15 @@ class NeedUseCases(DecisionAuthorisation):
             need.mark_realised(record, procurement)
         return self._commit(need)
 
+    def authority_for_need_decision(
+        self, principal: Principal, need_id: str, *, decision: dict[str, Any]
+    ) -> Any:
+        """What `decide_on_need` would check the decision's authority against, without
+        deciding (see `authority_for`)."""
+        need = self._need_for(principal, need_id)
+        if principal.municipality != need.owner:
+            raise Forbidden(f"only {need.owner}, the owner, decides on this need")
+        return self.authority_for(principal, decision)
+
     def need(self, principal: Principal, need_id: str, *, version: int | None = None) -> Need:
         return self._need_for(principal, need_id, version=version)

@@ -358,6 +358,24 @@ class ProcurementUseCases(DecisionAuthorisation):
         lesson_id = procurement.record_lesson(text=text, shareable=shareable)
         return self._commit(procurement, created={"lesson_id": lesson_id})
 
+    def authority_for_procurement_decision(
+        self, principal: Principal, procurement_id: str, *, decision: dict[str, Any]
+    ) -> Any:
+        """What `decide_on_procurement` or `decide_participation` would check the decision's
+        authority against, with the value it commits, without deciding."""
+        procurement = self._procurement_for(principal, procurement_id)
+        kind = decision.get("type")
+        if kind in PARTICIPATION_DECISIONS:
+            return self.authority_for(
+                principal, decision, value_sek=procurement.estimated_value_sek
+            )
+        if principal.municipality != procurement.lead:
+            raise Forbidden(f"only {procurement.lead}, the lead, takes this decision")
+        value = procurement.decision_value(str(kind))
+        if kind == "sign_contract":
+            value = parse_sek(decision.get("contract_value_sek"), field="contract_value_sek")
+        return self.authority_for(principal, decision, value_sek=value)
+
     def procurement(
         self, principal: Principal, procurement_id: str, *, version: int | None = None
     ) -> Procurement:

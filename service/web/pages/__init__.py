@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from service.errors import ApplicationError
 from service.web.refusals import explain
 from service.web.security import check_csrf
 
+log = logging.getLogger("innoledger.web")
 WEB_ROOT = Path(__file__).resolve().parent.parent
 bp = Blueprint(
     "web",
@@ -35,6 +37,21 @@ bp.register_error_handler(DomainError, _refused)
 bp.register_error_handler(ApplicationError, _refused)
 
 
+def _failed(error: Exception) -> Any:
+    if isinstance(error, HTTPException):
+        return http_error(error)
+    from service.api.availability import is_database_unavailable
+
+    if is_database_unavailable(error):
+        log.warning("database unavailable: %s", error)
+        return render_template("http_error.html", status=503, error=error), 503
+    log.exception("unhandled error on a page")
+    return render_template("http_error.html", status=500, error=error), 500
+
+
+bp.register_error_handler(Exception, _failed)
+
+
 def _wants_page() -> bool:
     if request.path.startswith("/api/") or request.path in ("/livez", "/readyz", "/metrics"):
         return False
@@ -43,19 +60,22 @@ def _wants_page() -> bool:
     return accept.provided and accept.best_match(["application/json", "text/html"]) == "text/html"
 
 
-def register_pages(app: Flask) -> None:
+def http_error(error: HTTPException) -> Response | tuple[str, int]:
+    """A page for browsers; problem+json, as before, for everyone else."""
     from service.api.problems import handle_http_exception
-    from service.web.pages import chrome, demo, home, needs, oidc
 
-    del demo, home, needs  # imported for the routes they add to bp
+    if not _wants_page():
+        return handle_http_exception(error)
+    status = error.code or 500
+    return render_template("http_error.html", status=status, error=error), status
+
+
+def register_pages(app: Flask) -> None:
+    from service.web.pages import chrome, decisions, demo, home, needs, oidc, procurements
+
+    del decisions, demo, home, needs, procurements  # imported for the routes they add to bp
     app.register_blueprint(bp)
     chrome.register(app)
     oidc.register(app)
-
-    def http_error(error: HTTPException) -> Response | tuple[str, int]:
-        if not _wants_page():
-            return handle_http_exception(error)
-        status = error.code or 500
-        return render_template("http_error.html", status=status, error=error), status
 
     app.register_error_handler(HTTPException, http_error)

@@ -152,6 +152,12 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["municipality_name"] = municipality_name
     app.jinja_env.filters["role_name"] = role_name
     app.jinja_env.filters["municipality_name"] = municipality_name
+    app.jinja_env.filters["municipality_option"] = lambda slug: (slug, municipality_name(slug))
+    app.jinja_env.filters["decision_option"] = lambda kind: (kind, decision_name(kind))
+    app.jinja_env.filters["need_option"] = lambda need_id, titles: (
+        need_id,
+        titles.get(need_id) or need_id,
+    )
     app.jinja_env.globals["decision_name"] = decision_name
     app.jinja_env.globals["event_name"] = event_name
     app.jinja_env.globals["authority_text"] = authority_text
