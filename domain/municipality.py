@@ -14,6 +14,7 @@ from domain.audit import Actor, AuditedAggregate
 from domain.decisions import AUTHORITY_BOARD, AuthorityClaim, DecisionRecord
 from domain.errors import AuthorityMissing, InvalidValue, NotParticipant, RuleViolation
 from domain.rules.delegation import find_authorising_rule, order_in_force, parse_rules
+from domain.values.dates import parse_date
 from domain.values.org_number import InvalidOrganisationNumber, OrganisationNumber
 from domain.values.text import required_text
 from domain.values.timestamps import not_in_future, stockholm_date
@@ -164,8 +165,7 @@ class Municipality(AuditedAggregate):
     # Delegation order
 
     def adopt_delegation_order(self, *, effective_from: date, rules: object) -> int:
-        if not isinstance(effective_from, date) or isinstance(effective_from, datetime):
-            raise InvalidValue("effective_from: must be a date", field="effective_from")
+        effective_from = parse_date(effective_from, field="effective_from")
         parsed = parse_rules(rules)
         version = len(self.delegation_orders) + 1
         self._delegation_order_adopted(

@@ -12,6 +12,7 @@ from eventsourcing.domain import event
 from domain.audit import Actor, AuditedAggregate
 from domain.decisions import DecisionRecord
 from domain.errors import InvalidValue, NotParticipant, RuleViolation, WrongState
+from domain.values.dates import parse_date
 from domain.values.text import optional_text, required_text, text_list
 
 if TYPE_CHECKING:
@@ -222,8 +223,7 @@ class Need(AuditedAggregate):
         notes: str | None = None,
     ) -> str:
         self._require_status(*OPEN_FOR_ANALYSIS, action="record workshops for")
-        if not isinstance(held_on, date):
-            raise InvalidValue("held_on: a date", field="held_on")
+        held_on = parse_date(held_on, field="held_on")
         if (
             isinstance(participant_count, bool)
             or not isinstance(participant_count, int)

@@ -15,6 +15,7 @@ from domain.decisions import DecisionRecord
 from domain.errors import InvalidValue, NotParticipant, RuleViolation, WrongState
 from domain.rules.standstill import earliest_signing_day, standstill_last_day
 from domain.rules.thresholds import direct_award_limit_on, eu_threshold_on
+from domain.values.dates import parse_date
 from domain.values.money import parse_sek
 from domain.values.org_number import InvalidOrganisationNumber, OrganisationNumber
 from domain.values.text import optional_text, required_text
@@ -540,8 +541,7 @@ class Procurement(AuditedAggregate):
         self._require_status(PLANNING, TENDERING, action="record market dialogue for")
         if kind not in MARKET_DIALOGUE_KINDS:
             raise InvalidValue(f"kind: one of {', '.join(MARKET_DIALOGUE_KINDS)}", field="kind")
-        if not isinstance(held_on, date):
-            raise InvalidValue("held_on: a date", field="held_on")
+        held_on = parse_date(held_on, field="held_on")
         if (
             isinstance(supplier_count, bool)
             or not isinstance(supplier_count, int)
@@ -743,8 +743,7 @@ class Procurement(AuditedAggregate):
                 " ruled on",
                 rule="under_review",
             )
-        if not isinstance(signed_on, date) or isinstance(signed_on, datetime):
-            raise InvalidValue("signed_on: a date", field="signed_on")
+        signed_on = parse_date(signed_on, field="signed_on")
         if signed_on > stockholm_date(utc_now()):
             raise InvalidValue("signed_on: cannot lie in the future", field="signed_on")
         if signed_on < self.award["earliest_signing_day"]:
@@ -787,8 +786,7 @@ class Procurement(AuditedAggregate):
 
     def file_review(self, *, filed_on: date, court: str, applicant: str, reference: str) -> str:
         self._require_status(TENDERING, EVALUATION, AWARDED, action="file a review against")
-        if not isinstance(filed_on, date):
-            raise InvalidValue("filed_on: a date", field="filed_on")
+        filed_on = parse_date(filed_on, field="filed_on")
         review_id = str(uuid.uuid4())
         self._review_filed(
             review_id=review_id,
@@ -822,7 +820,8 @@ class Procurement(AuditedAggregate):
             raise RuleViolation("the review is ruled on already", rule="already_ruled")
         if outcome not in REVIEW_OUTCOMES:
             raise InvalidValue(f"outcome: one of {', '.join(REVIEW_OUTCOMES)}", field="outcome")
-        if not isinstance(ruled_on, date) or ruled_on < review["filed_on"]:
+        ruled_on = parse_date(ruled_on, field="ruled_on")
+        if ruled_on < review["filed_on"]:
             raise InvalidValue("ruled_on: a date on or after filing", field="ruled_on")
         self._review_ruled(
             review_id=str(review_id),
@@ -845,8 +844,7 @@ class Procurement(AuditedAggregate):
 
     def record_milestone(self, *, title: str, reached_on: date, note: str | None = None) -> str:
         self._require_status(CONTRACTED, IMPLEMENTING, action="record milestones for")
-        if not isinstance(reached_on, date):
-            raise InvalidValue("reached_on: a date", field="reached_on")
+        reached_on = parse_date(reached_on, field="reached_on")
         milestone_id = str(uuid.uuid4())
         self._milestone_recorded(
             milestone_id=milestone_id,
@@ -873,8 +871,7 @@ class Procurement(AuditedAggregate):
             raise InvalidValue(
                 "need_id: this procurement does not address that need", field="need_id"
             )
-        if not isinstance(followed_up_on, date):
-            raise InvalidValue("followed_up_on: a date", field="followed_up_on")
+        followed_up_on = parse_date(followed_up_on, field="followed_up_on")
         follow_up_id = str(uuid.uuid4())
         self._followed_up(
             follow_up_id=follow_up_id,

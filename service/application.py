@@ -140,7 +140,11 @@ class BaseApplication(Application[UUID]):
         return recordings
 
     def _load(
-        self, aggregate_id: UUID, kind: type[A], version: int | None = None, *,
+        self,
+        aggregate_id: UUID,
+        kind: type[A],
+        version: int | None = None,
+        *,
         read_only: bool = False,
     ) -> A:
         """`read_only` hands out the cached instance itself instead of a copy (a third of a

@@ -23,7 +23,11 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
 
 class PlainReplayRepository(Repository[UUID]):
     def get(
-        self, aggregate_id: UUID, *, version: int | None = None, projector_func: Any = replay,
+        self,
+        aggregate_id: UUID,
+        *,
+        version: int | None = None,
+        projector_func: Any = replay,
         **kwargs: Any,
     ) -> Any:
         return super().get(aggregate_id, version=version, projector_func=projector_func, **kwargs)

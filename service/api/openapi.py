@@ -11,6 +11,7 @@ from flask_smorest.utils import prepare_response
 
 from service.api.problems import PROBLEM_MEDIA_TYPE, ProblemSchema
 from service.api.schemas.common import MoneyOut
+from service.api.schemas.values import MoneyField
 
 API_DESCRIPTION = """\
 Innoledger carries the work model for innovation procurement of small and medium-sized Swedish
@@ -64,5 +65,6 @@ def create_api(app: Flask) -> InnoledgerApi:
     api = InnoledgerApi(app)
     # Money leaves as a decimal string (spec §9), so the document must say string, not number.
     api.register_field(MoneyOut, "string", "decimal")
+    api.register_field(MoneyField, "string", None)
     register_blueprints(api)
     return api

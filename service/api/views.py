@@ -54,10 +54,17 @@ def page_response(page: Page) -> Any:
             {"items": page.rows, "next_cursor": page.next_cursor, "position": page.position}
         )
     else:
-        body = "".join((
-            '{"items":[', ",".join(page.texts), '],"next_cursor":',
-            provider.dumps(page.next_cursor), ',"position":', str(page.position), "}\n",
-        ))
+        body = "".join(
+            (
+                '{"items":[',
+                ",".join(page.texts),
+                '],"next_cursor":',
+                provider.dumps(page.next_cursor),
+                ',"position":',
+                str(page.position),
+                "}\n",
+            )
+        )
         response = current_app.response_class(
             body, mimetype=getattr(provider, "mimetype", "application/json")
         )

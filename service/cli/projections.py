@@ -50,9 +50,7 @@ def _chosen(
     known = {p.name: p for p in projections}
     unknown = [name for name in names if name not in known]
     if unknown:
-        raise click.BadParameter(
-            f"unknown view(s) {', '.join(unknown)}; known: {', '.join(known)}"
-        )
+        raise click.BadParameter(f"unknown view(s) {', '.join(unknown)}; known: {', '.join(known)}")
     if names:
         return [known[name] for name in names]
     views = {p.name for p in all_projections()}
@@ -80,15 +78,18 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"{'view':<38} {'position':>10} {'head':>10} {'lag':>8}  updated")
     for s in statuses:
         label = s.name + (" (rebuild in progress)" if s.rebuilding else "")
-        click.echo(
-            f"{label:<38} {s.position:>10} {s.head:>10} {s.lag:>8}  {s.updated_at or '-'}"
-        )
+        click.echo(f"{label:<38} {s.position:>10} {s.head:>10} {s.lag:>8}  {s.updated_at or '-'}")
 
 
 @projections_group.command("rebuild")
 @click.argument("name", required=False)
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 10_000),
-              help="Events per transaction.")
+@click.option(
+    "--batch-size",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Events per transaction.",
+)
 @click.pass_context
 def rebuild_command(ctx: click.Context, name: str | None, batch_size: int) -> None:
     """Rebuild NAME (or every view, in one pass over the log) from the start of the log into
@@ -128,10 +129,20 @@ def rebuild_command(ctx: click.Context, name: str | None, batch_size: int) -> No
 
 
 @projections_group.command("run")
-@click.option("--only", "names", multiple=True, metavar="NAME",
-              help="Follow only this view (repeatable); default: all.")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000),
-              help="Events per transaction.")
+@click.option(
+    "--only",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="Follow only this view (repeatable); default: all.",
+)
+@click.option(
+    "--batch-size",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Events per transaction.",
+)
 @click.pass_context
 def run_command(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> None:
     """Follow the event log and keep the views up to date until SIGTERM or Ctrl-C.
@@ -141,8 +152,9 @@ def run_command(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> 
     PostgreSQL, a lock file beside the SQLite database).
     """
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
     app = _open_app(ctx)
     try:
         projections = _chosen(names, app)
@@ -152,8 +164,10 @@ def run_command(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> 
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        click.echo(f"projections: {signal.Signals(signum).name}, stopping after the current"
-                   " batches", err=True)
+        click.echo(
+            f"projections: {signal.Signals(signum).name}, stopping after the current batches",
+            err=True,
+        )
         stop.set()
 
     previous: dict[int, Any] = {

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from service.api.schemas.values import QueryDateTimeField
+
 
 class HistoryQuerySchema(Schema):
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    decided_from = fields.AwareDateTime(metadata={"description": "Valid time: decided at or after"})
-    decided_to = fields.AwareDateTime(metadata={"description": "Valid time: decided before"})
+    decided_from = QueryDateTimeField(metadata={"description": "Valid time: decided at or after"})
+    decided_to = QueryDateTimeField(metadata={"description": "Valid time: decided before"})
 
 
 class HistoryEntrySchema(Schema):

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-MONEY_PATTERN = r"^\d{1,13}(\.\d{1,2})?$"
+from domain.values.money import MONEY_PATTERN as _MONEY_PATTERN
+from service.api.schemas.values import DateTimeField, MoneyField, QueryDateTimeField
+
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+# Re-exported for schemas that document money: the one definition lives with the value object.
+MONEY_PATTERN = _MONEY_PATTERN
 
 
-def money(**kwargs: object) -> fields.String:
+def money(**kwargs: object) -> MoneyField:
     """SEK as a string with at most two decimals; never a float (spec §9)."""
-    return fields.String(
-        validate=validate.Regexp(MONEY_PATTERN, error='SEK as a string like "700000.00"'),
-        metadata={
-            "description": "SEK, a decimal string with at most two decimals",
-            "example": "1500000.00",
-        },
-        **kwargs,  # type: ignore[arg-type]
-    )
+    return MoneyField(**kwargs)
 
 
 def text(max_length: int = 2000, **kwargs: object) -> fields.String:
@@ -68,7 +65,7 @@ class DecisionBaseSchema(Schema):
     type = fields.String(required=True)
     rationale = text(10000, required=True)
     authority = fields.Nested(AuthoritySchema, required=True)
-    decided_at = fields.AwareDateTime(
+    decided_at = DateTimeField(
         required=True,
         metadata={"description": "Valid time: when the decision was taken (RFC 3339)"},
     )
@@ -92,7 +89,7 @@ class VersionQuerySchema(Schema):
         validate=validate.Range(min=1, max=10**9),
         metadata={"description": "State as of this version (auditors)"},
     )
-    as_of = fields.AwareDateTime(
+    as_of = QueryDateTimeField(
         metadata={"description": "State as of this moment, transaction time (auditors)"}
     )
 

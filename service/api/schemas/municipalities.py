@@ -7,7 +7,8 @@ from marshmallow import Schema, fields, validate
 from domain.decisions import DECISION_TYPES
 from domain.municipality import SWEDISH_COUNTIES, TENANT_ROLES
 from domain.rules.delegation import DELEGABLE_ROLES
-from service.api.schemas.common import MONEY_PATTERN, MoneyOut, text
+from service.api.schemas.common import MoneyOut, money, text
+from service.api.schemas.values import DateField
 
 
 class MunicipalityCreateSchema(Schema):
@@ -34,15 +35,14 @@ class DelegationRuleSchema(Schema):
     rule_id = text(64, required=True)
     decision_type = fields.String(required=True, validate=validate.OneOf(DECISION_TYPES))
     role = fields.String(required=True, validate=validate.OneOf(DELEGABLE_ROLES))
-    max_value_sek = fields.String(
-        validate=validate.Regexp(MONEY_PATTERN),
+    max_value_sek = money(
         allow_none=True,
         metadata={"description": "Value ceiling in SEK; none means no ceiling"},
     )
 
 
 class DelegationOrderSchema(Schema):
-    effective_from = fields.Date(required=True)
+    effective_from = DateField(required=True)
     rules = fields.List(
         fields.Nested(DelegationRuleSchema), required=True, validate=validate.Length(min=1, max=500)
     )

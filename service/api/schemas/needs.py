@@ -13,6 +13,7 @@ from service.api.schemas.common import (
     text,
 )
 from service.api.schemas.polymorphic import TypedUnionSchema
+from service.api.schemas.values import DateField
 
 short_list = fields.List(text(200), validate=validate.Length(max=50))
 
@@ -43,7 +44,7 @@ class SwotItemCreateSchema(Schema):
 
 
 class WorkshopCreateSchema(Schema):
-    held_on = fields.Date(required=True)
+    held_on = DateField(required=True)
     competences_present = fields.List(
         text(200), validate=validate.Length(max=50), load_default=list
     )

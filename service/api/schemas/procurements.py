@@ -23,6 +23,7 @@ from service.api.schemas.common import (
     text,
 )
 from service.api.schemas.polymorphic import TypedUnionSchema
+from service.api.schemas.values import DateField, DateTimeField
 
 ORG_NUMBER = validate.Regexp(r"^\d{6}-?\d{4}$", error="organisationsnummer NNNNNN-NNNN")
 CPV = validate.Regexp(r"^\d{8}-\d$", error="CPV code like 48000000-8")
@@ -178,7 +179,7 @@ class ChooseProcedureDecisionSchema(DecisionBaseSchema):
 class PublishDecisionSchema(DecisionBaseSchema):
     type = _typed("publish")
     notice_id = text(100, required=True, metadata={"description": "Id in the notice database"})
-    tender_deadline = fields.AwareDateTime(required=True)
+    tender_deadline = DateTimeField(required=True)
 
 
 class SupplierSchema(Schema):
@@ -192,7 +193,7 @@ class AwardDecisionSchema(DecisionBaseSchema):
         fields.Nested(SupplierSchema), required=True, validate=validate.Length(min=1, max=50)
     )
     evaluation_summary = text(20000, required=True)
-    notification_sent_at = fields.AwareDateTime(required=True)
+    notification_sent_at = DateTimeField(required=True)
     sent_electronically = strict_boolean(required=True)
 
 
@@ -204,7 +205,7 @@ class SignContractDecisionSchema(DecisionBaseSchema):
     type = _typed("sign_contract")
     supplier_org_number = fields.String(required=True, validate=ORG_NUMBER)
     contract_value_sek = money(required=True)
-    signed_on = fields.Date(required=True)
+    signed_on = DateField(required=True)
 
 
 class CloseDecisionSchema(DecisionBaseSchema):
@@ -227,7 +228,7 @@ class ProcurementDecisionSchema(TypedUnionSchema):
 
 class MarketDialogueSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(MARKET_DIALOGUE_KINDS))
-    held_on = fields.Date(required=True)
+    held_on = DateField(required=True)
     supplier_count = fields.Integer(required=True, validate=validate.Range(min=0, max=100000))
     summary = text(10000, required=True)
 
@@ -235,37 +236,35 @@ class MarketDialogueSchema(Schema):
 class BidSchema(Schema):
     tenderer_org_number = fields.String(required=True, validate=ORG_NUMBER)
     tenderer_name = text(200, required=True)
-    received_at = fields.AwareDateTime(required=True)
+    received_at = DateTimeField(required=True)
 
 
 class EvaluationStartSchema(Schema):
-    at = fields.AwareDateTime(
-        metadata={"description": "When the bids were opened; now if left out"}
-    )
+    at = DateTimeField(metadata={"description": "When the bids were opened; now if left out"})
 
 
 class ReviewFiledSchema(Schema):
-    filed_on = fields.Date(required=True)
+    filed_on = DateField(required=True)
     court = text(200, required=True, metadata={"example": "Förvaltningsrätten i Malmö"})
     applicant = text(200, required=True)
     reference = text(100, required=True, metadata={"description": "Målnummer"})
 
 
 class ReviewRulingSchema(Schema):
-    ruled_on = fields.Date(required=True)
+    ruled_on = DateField(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(REVIEW_OUTCOMES))
     summary = text(10000, required=True)
 
 
 class MilestoneSchema(Schema):
     title = text(200, required=True)
-    reached_on = fields.Date(required=True)
+    reached_on = DateField(required=True)
     note = fields.String(validate=validate.Length(max=10000), allow_none=True)
 
 
 class FollowUpSchema(Schema):
     need_id = fields.String(required=True, validate=validate.Regexp(UUID_PATTERN))
-    followed_up_on = fields.Date(required=True)
+    followed_up_on = DateField(required=True)
     effect = text(10000, required=True, metadata={"description": "Effect on the need"})
     measurement = text(2000, required=True, metadata={"description": "What was measured"})
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from domain.decisions import DECISION_TYPES
 from domain.need import NEED_STATES
 from domain.procurement import PROCEDURES, PROCUREMENT_STATES
+from service.api.schemas.values import QueryDateTimeField
 
 SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$")
 
@@ -81,10 +82,10 @@ class DecisionLogQuerySchema(ViewQuerySchema):
     type = fields.String(validate=validate.OneOf(DECISION_TYPES))
     aggregate_type = fields.String(validate=validate.OneOf(["Need", "Procurement"]))
     aggregate_id = fields.String(validate=validate.Length(max=64))
-    decided_from = fields.AwareDateTime(metadata={"description": "Valid time, inclusive"})
-    decided_until = fields.AwareDateTime(metadata={"description": "Valid time, exclusive"})
-    recorded_from = fields.AwareDateTime(metadata={"description": "Transaction time, inclusive"})
-    recorded_until = fields.AwareDateTime(metadata={"description": "Transaction time, exclusive"})
+    decided_from = QueryDateTimeField(metadata={"description": "Valid time, inclusive"})
+    decided_until = QueryDateTimeField(metadata={"description": "Valid time, exclusive"})
+    recorded_from = QueryDateTimeField(metadata={"description": "Transaction time, inclusive"})
+    recorded_until = QueryDateTimeField(metadata={"description": "Transaction time, exclusive"})
 
 
 class ViewPageSchema(Schema):
@@ -114,7 +115,7 @@ class NetworkNeedSchema(Schema):
     priority_score = fields.String(
         required=True,
         allow_none=True,
-        metadata={"description": "Weighted total of the last prioritisation, e.g. \"4.00\""},
+        metadata={"description": 'Weighted total of the last prioritisation, e.g. "4.00"'},
     )
     affected_end_users = fields.List(fields.String(), required=True)
     competences = fields.List(fields.String(), required=True)
@@ -126,8 +127,10 @@ class NetworkNeedSchema(Schema):
 class SimilaritySchema(Schema):
     score = fields.String(
         required=True,
-        metadata={"description": "1 for the same area name, plus the share of title words "
-                  "in common (0 to 1), four decimals"},
+        metadata={
+            "description": "1 for the same area name, plus the share of title words "
+            "in common (0 to 1), four decimals"
+        },
     )
     same_area = fields.Boolean(required=True)
     common_title_words = fields.List(fields.String(), required=True)
