@@ -41,17 +41,30 @@ def _assert_same_answer(answer: TestResponse, usual: TestResponse) -> None:
 
 @pytest.fixture
 def network(world: World, ystad: Tenant, skurup: Tenant) -> dict[str, Any]:
-    tricky = world.need(ystad, "prioritised", shared=True,
-                        title='Golv "utan" halka \\ för\tförskolan ✓ \u2028 <b>&amp;</b>')
+    tricky = world.need(
+        ystad,
+        "prioritised",
+        shared=True,
+        title='Golv "utan" halka \\ för\tförskolan ✓ \u2028 <b>&amp;</b>',
+    )
     plain = world.need(ystad, "identified", shared=True, title="Rena golv i simhallen")
     theirs = world.need(skurup, "identified", shared=True, title="Torra golv i skolan")
     private = world.need(skurup, "identified", title="Privat behov om golv")
     skurup.officer.ok("POST", f"needs/{tricky}/co-owners", 200)
     # Prioritised again: a priority score and a later updated_at on a co-owned need.
-    position = ystad.dm.ok("POST", f"needs/{tricky}/decisions", 200,
-                           json=decision("prioritise", PRIORITISED_AT, scores=SCORES))["position"]
-    return {"tricky": tricky, "plain": plain, "theirs": theirs, "private": private,
-            "position": position}
+    position = ystad.dm.ok(
+        "POST",
+        f"needs/{tricky}/decisions",
+        200,
+        json=decision("prioritise", PRIORITISED_AT, scores=SCORES),
+    )["position"]
+    return {
+        "tricky": tricky,
+        "plain": plain,
+        "theirs": theirs,
+        "private": private,
+        "position": position,
+    }
 
 
 def test_pages_are_what_serialising_the_rows_gives(
@@ -59,27 +72,34 @@ def test_pages_are_what_serialising_the_rows_gives(
 ) -> None:
     position = network["position"]
     first = skurup.viewer.get("network/needs", query={"position": position, "limit": 2})
-    _assert_same_answer(first, _serialised_the_usual_way(app, queries.list_network_needs,
-                                                         limit=2))
+    _assert_same_answer(first, _serialised_the_usual_way(app, queries.list_network_needs, limit=2))
     body = first.get_json()
     assert [row["need_id"] for row in body["items"]] == [network["theirs"], network["plain"]]
     assert body["next_cursor"] is not None and body["position"] >= position
 
     cursor = body["next_cursor"]
     rest = skurup.viewer.get("network/needs", query={"cursor": cursor, "limit": 2})
-    _assert_same_answer(rest, _serialised_the_usual_way(
-        app, queries.list_network_needs, cursor=cursor, limit=2))
+    _assert_same_answer(
+        rest, _serialised_the_usual_way(app, queries.list_network_needs, cursor=cursor, limit=2)
+    )
     [row] = rest.get_json()["items"]
     assert row["need_id"] == network["tricky"] and rest.get_json()["next_cursor"] is None
     assert row["co_owners"] == ["skurup"] and row["priority_score"] == "4.00"
     assert row["title"] == 'Golv "utan" halka \\ för\tförskolan ✓ \u2028 <b>&amp;</b>'
     assert "✓" in rest.get_data(as_text=True)  # text as it is, not \u-escaped
 
-    for filters in ({"q": "golv"}, {"municipality": "skurup"}, {"owner": "ystad"},
-                    {"status": "prioritised"}, {"area": "LÄRPROCESS för ai"}, {"q": "saknas"}):
+    for filters in (
+        {"q": "golv"},
+        {"municipality": "skurup"},
+        {"owner": "ystad"},
+        {"status": "prioritised"},
+        {"area": "LÄRPROCESS för ai"},
+        {"q": "saknas"},
+    ):
         answer = ystad.viewer.get("network/needs", query=filters)
-        _assert_same_answer(answer, _serialised_the_usual_way(
-            app, queries.list_network_needs, **filters))
+        _assert_same_answer(
+            answer, _serialised_the_usual_way(app, queries.list_network_needs, **filters)
+        )
         assert network["private"] not in answer.get_data(as_text=True)
 
 
@@ -87,10 +107,12 @@ def test_similar_needs_are_what_serialising_the_rows_gives(
     app: Flask, ystad: Tenant, skurup: Tenant, network: dict[str, Any]
 ) -> None:
     for subject in (network["tricky"], network["theirs"]):
-        answer = skurup.viewer.get(f"network/needs/{subject}/similar",
-                                   query={"position": network["position"]})
-        _assert_same_answer(answer, _serialised_the_usual_way(
-            app, queries.similar_network_needs, subject, limit=50))
+        answer = skurup.viewer.get(
+            f"network/needs/{subject}/similar", query={"position": network["position"]}
+        )
+        _assert_same_answer(
+            answer, _serialised_the_usual_way(app, queries.similar_network_needs, subject, limit=50)
+        )
         assert answer.get_json()["items"]
     private = ystad.viewer.get(f"network/needs/{network['private']}/similar")
     assert private.status_code == 404
@@ -118,8 +140,9 @@ def test_the_document_describes_every_member_of_the_answer(
 
     need = item_schema("/api/v1/network/needs")
     items = skurup.viewer.read("network/needs", query={"position": network["position"]})["items"]
-    assert items and all(set(item) == set(need["properties"]) == set(need["required"])
-                         for item in items)
+    assert items and all(
+        set(item) == set(need["properties"]) == set(need["required"]) for item in items
+    )
     similar = item_schema("/api/v1/network/needs/{need_id}/similar")
     items = skurup.viewer.read(f"network/needs/{network['tricky']}/similar")["items"]
     assert items and all(set(item) == set(similar["properties"]) for item in items)
