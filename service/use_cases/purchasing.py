@@ -11,12 +11,13 @@ contract (award and signing on the signing day: no standstill applies to either)
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from domain.errors import InvalidValue, RuleViolation
 from domain.need import PROCUREMENT_DECIDED, Need
 from domain.procurement import WITHOUT_STANDSTILL, Procurement
+from domain.values.dates import parse_date
 from domain.values.money import parse_sek
 from domain.values.text import optional_text, required_text
 from domain.values.timestamps import STOCKHOLM
@@ -220,9 +221,7 @@ class PurchasingUseCases(DecisionAuthorisation):
                 " (avtalsspärr): register it, then record the award and the contract",
                 rule="contract_needs_award",
             )
-        signed_on = contract.get("signed_on")
-        if not isinstance(signed_on, date) or isinstance(signed_on, datetime):
-            raise InvalidValue("contract.signed_on: a date", field="contract.signed_on")
+        signed_on = parse_date(contract.get("signed_on"), field="contract.signed_on")
         supplier = contract.get("supplier")
         if not isinstance(supplier, dict):
             raise InvalidValue("contract.supplier: an object", field="contract.supplier")

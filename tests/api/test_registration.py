@@ -99,8 +99,11 @@ def test_register_a_call_off_from_a_framework_agreement(ystad: Tenant):
             procedure="call_off",
             framework_agreement="Adda ramavtal IT-konsulttjänster 2019",
             estimated_value_sek="3500000.00",
-            screening={"innovation": True, "kind": "functional_requirements",
-                       "rationale": "Funktionskrav i avropet"},
+            screening={
+                "innovation": True,
+                "kind": "functional_requirements",
+                "rationale": "Funktionskrav i avropet",
+            },
             contract={
                 "supplier": {"org_number": "556677-8899", "name": "Konsult AB"},
                 "contract_value_sek": "3400000.00",
@@ -116,7 +119,9 @@ def test_register_a_call_off_from_a_framework_agreement(ystad: Tenant):
 
 def test_an_open_procedure_is_registered_in_planning_and_goes_on(ystad: Tenant):
     created = ystad.officer.ok(
-        "POST", REGISTER, 201,
+        "POST",
+        REGISTER,
+        201,
         json=registration(procedure="open", estimated_value_sek="4000000.00", cpv_codes=[]),
     )
     procurement = ystad.viewer.read(f"procurements/{created['id']}")
@@ -124,11 +129,17 @@ def test_an_open_procedure_is_registered_in_planning_and_goes_on(ystad: Tenant):
     assert procurement["above_threshold"] is True
     assert procurement["cpv_codes"] == []
     # An open procedure cannot be registered with its contract: a standstill applies.
-    refused = ystad.officer.post(REGISTER, json=registration(
-        procedure="open",
-        contract={"supplier": {"org_number": "556677-8899", "name": "X AB"},
-                  "contract_value_sek": "1.00", "signed_on": "2019-03-01"},
-    ))
+    refused = ystad.officer.post(
+        REGISTER,
+        json=registration(
+            procedure="open",
+            contract={
+                "supplier": {"org_number": "556677-8899", "name": "X AB"},
+                "contract_value_sek": "1.00",
+                "signed_on": "2019-03-01",
+            },
+        ),
+    )
     assert_problem(refused, 409, rule="contract_needs_award")
 
 
@@ -161,26 +172,39 @@ def test_authority_is_checked_like_any_decision(world: World):
     refused = tenant.officer.post(REGISTER, json=registration())
     assert refused.status_code in (403, 409), refused.get_data(as_text=True)
     recorded = board("decide_to_procure", "2019-02-04T10:00:00+01:00")
-    body = registration(decision={k: recorded[k] for k in ("rationale", "authority",
-                                                           "decided_at")})
+    body = registration(decision={k: recorded[k] for k in ("rationale", "authority", "decided_at")})
     created = tenant.officer.ok("POST", REGISTER, 201, json=body)
     procurement = tenant.viewer.read(f"procurements/{created['id']}")
     assert procurement["procurement_decision"]["authority"]["kind"] == "board"
     # The viewer cannot register.
     assert tenant.viewer.post(REGISTER, json=registration()).status_code == 403
     # A ceiling below the value refuses it under delegation.
-    capped = world.tenant("trelleborg", rules=[
-        rule("T-1", "decide_to_procure", "decision_maker", "100000.00"),
-        rule("T-2", "screen"), rule("T-3", "choose_procedure"),
-    ])
+    capped = world.tenant(
+        "trelleborg",
+        rules=[
+            rule("T-1", "decide_to_procure", "decision_maker", "100000.00"),
+            rule("T-2", "screen"),
+            rule("T-3", "choose_procedure"),
+        ],
+    )
     assert capped.dm.post(REGISTER, json=registration()).status_code in (403, 409)
 
 
 @pytest.mark.parametrize("linked", [True])
 def test_needs_are_optional_links(world: World, ystad: Tenant, linked: bool):
     need = world.need(ystad, "procurement_decided")
-    created = ystad.officer.ok("POST", REGISTER, 201, json=registration(
-        need_ids=[need], decision={"rationale": "Behovet möts", "authority": {"kind": "delegation"},
-                                   "decided_at": PROCURE_AT}))
+    created = ystad.officer.ok(
+        "POST",
+        REGISTER,
+        201,
+        json=registration(
+            need_ids=[need],
+            decision={
+                "rationale": "Behovet möts",
+                "authority": {"kind": "delegation"},
+                "decided_at": PROCURE_AT,
+            },
+        ),
+    )
     assert ystad.viewer.read(f"needs/{need}")["status"] == "in_procurement"
     assert ystad.viewer.read(f"procurements/{created['id']}")["need_ids"] == [need]

@@ -17,7 +17,6 @@ from domain.values.timestamps import (
     EARLIEST_MOMENT,
     LATEST_MOMENT,
     STOCKHOLM,
-    Timestamp,
     parse_timestamp,
     stockholm_date,
 )
@@ -95,7 +94,7 @@ def test_a_date_is_read_from_its_rfc_3339_text() -> None:
      datetime(2025, 4, 18, 10, tzinfo=UTC), datetime(2025, 4, 18)],
 )  # fmt: skip
 def test_a_date_given_a_date_time_is_refused_naming_the_field(value: object) -> None:
-    with pytest.raises(InvalidValue, match="not a date-time|date alone") as refusal:
+    with pytest.raises(InvalidValue, match=r"not a date-time|date alone") as refusal:
         parse_date(value, field="signed_on")
     assert refusal.value.field == "signed_on"
 
@@ -112,7 +111,7 @@ def test_a_date_given_a_date_time_is_refused_naming_the_field(value: object) -> 
         20250418,
         None,
         "２０２５-04-18",
-    ],  # fmt: skip
+    ],
 )
 def test_what_is_not_a_calendar_day_is_refused(value: object) -> None:
     with pytest.raises(InvalidValue) as refusal:

@@ -33,8 +33,11 @@ def test_busy_connections_are_not_pinged(app: Innoledger, monkeypatch: pytest.Mo
     store = SqlStore(app.recorder)
     pings: list[object] = []
     ping = ConnectionPool.check_connection
-    monkeypatch.setattr(ConnectionPool, "check_connection",
-                        staticmethod(lambda conn: (pings.append(conn), ping(conn))[1]))
+    monkeypatch.setattr(
+        ConnectionPool,
+        "check_connection",
+        staticmethod(lambda conn: (pings.append(conn), ping(conn))[1]),
+    )
     pool_size = app.settings.postgres.pool_size
     for _ in range(pool_size * 5):
         _backend_pid(store)
@@ -51,8 +54,11 @@ def test_a_connection_idle_for_a_while_is_pinged_again(
         _backend_pid(store)
     pings: list[object] = []
     ping = ConnectionPool.check_connection
-    monkeypatch.setattr(ConnectionPool, "check_connection",
-                        staticmethod(lambda conn: (pings.append(conn), ping(conn))[1]))
+    monkeypatch.setattr(
+        ConnectionPool,
+        "check_connection",
+        staticmethod(lambda conn: (pings.append(conn), ping(conn))[1]),
+    )
     _backend_pid(store)
     assert pings == []
     time.sleep(IDLE_BEFORE_PING_S + 0.1)

@@ -43,8 +43,9 @@ class Lingering:
 def main() -> None:
     batch_size = int(sys.argv[1])
     app = Innoledger(Settings.from_env())
-    runners = [ProjectionRunner(app, Lingering(p), batch_size=batch_size)
-               for p in all_projections()]
+    runners = [
+        ProjectionRunner(app, Lingering(p), batch_size=batch_size) for p in all_projections()
+    ]
     for runner in runners:
         runner.setup()
     print("ready", flush=True)

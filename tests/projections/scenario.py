@@ -52,8 +52,15 @@ class Scenario:
 
     # Needs
 
-    def need(self, tenant: Tenant, title: str, *, statement: str | None = None,
-             shared: bool = False, swot: bool = False) -> str:
+    def need(
+        self,
+        tenant: Tenant,
+        title: str,
+        *,
+        statement: str | None = None,
+        shared: bool = False,
+        swot: bool = False,
+    ) -> str:
         need_id = self.app.identify_need(
             tenant.officer,
             title=title,
@@ -64,22 +71,28 @@ class Scenario:
         ).aggregate_id
         if swot:
             for quadrant, text in SWOT_TEXTS.items():
-                self.app.add_swot_item(tenant.officer, need_id, quadrant=quadrant, text=text,
-                                       expected_version=self.version(need_id))
+                self.app.add_swot_item(
+                    tenant.officer,
+                    need_id,
+                    quadrant=quadrant,
+                    text=text,
+                    expected_version=self.version(need_id),
+                )
         if shared:
             self.share(tenant, need_id)
         return need_id
 
     def share(self, tenant: Tenant, need_id: str) -> CommandResult:
-        return self.app.share_need(tenant.officer, need_id,
-                                   expected_version=self.version(need_id))
+        return self.app.share_need(tenant.officer, need_id, expected_version=self.version(need_id))
 
     def decide_need(self, tenant: Tenant, need_id: str, kind: str, **extra: Any) -> CommandResult:
         at = PROCURE_AT if kind in ("decide_to_procure", "mark_realised") else PRIORITISED_AT
         if kind == "mark_realised":
             at = CLOSE_AT
         return self.app.decide_on_need(
-            tenant.decision_maker, need_id, decision=decision(kind, at, **extra),
+            tenant.decision_maker,
+            need_id,
+            decision=decision(kind, at, **extra),
             expected_version=self.version(need_id),
         )
 
@@ -92,37 +105,65 @@ class Scenario:
     def join(self, tenant: Tenant, need_id: str) -> CommandResult:
         """`tenant` joins another municipality's shared need as co-owner (before procuring
         for it)."""
-        return self.app.join_need_as_co_owner(tenant.officer, need_id,
-                                              expected_version=self.version(need_id))
+        return self.app.join_need_as_co_owner(
+            tenant.officer, need_id, expected_version=self.version(need_id)
+        )
 
     # Procurements
 
-    def procurement(self, tenant: Tenant, need_ids: list[str], *, title: str = "AI-stöd",
-                    value: str = ESTIMATED_VALUE) -> str:
+    def procurement(
+        self,
+        tenant: Tenant,
+        need_ids: list[str],
+        *,
+        title: str = "AI-stöd",
+        value: str = ESTIMATED_VALUE,
+    ) -> str:
         return self.app.start_procurement(
-            tenant.officer, title=title, description="Innovationsupphandling.",
-            estimated_value_sek=value, need_ids=need_ids, case_number="KS 2018/1",
+            tenant.officer,
+            title=title,
+            description="Innovationsupphandling.",
+            estimated_value_sek=value,
+            need_ids=need_ids,
+            case_number="KS 2018/1",
             cpv_code="48000000-8",
         ).aggregate_id
 
-    def decide(self, tenant: Tenant, procurement_id: str, decision_type: str, at: Any,
-               **extra: Any) -> CommandResult:
+    def decide(
+        self, tenant: Tenant, procurement_id: str, decision_type: str, at: Any, **extra: Any
+    ) -> CommandResult:
         # "kind" is also the innovation kind of a screening: keep it out of the builder's way.
         screening_kind = extra.pop("kind", None)
         body = decision(decision_type, at, **extra)
         if decision_type == "screen":
             body["kind"] = screening_kind
         return self.app.decide_on_procurement(
-            tenant.decision_maker, procurement_id, decision=body,
+            tenant.decision_maker,
+            procurement_id,
+            decision=body,
             expected_version=self.version(procurement_id),
         )
 
     def screen(self, tenant: Tenant, procurement_id: str, *, innovation: bool = True) -> None:
-        self.decide(tenant, procurement_id, "screen", SCREEN_AT, innovation=innovation,
-                    kind="functional_requirements" if innovation else None)
+        self.decide(
+            tenant,
+            procurement_id,
+            "screen",
+            SCREEN_AT,
+            innovation=innovation,
+            kind="functional_requirements" if innovation else None,
+        )
 
-    def walk(self, tenant: Tenant, procurement_id: str, to: str, *, procedure: str = "open",
-             innovation: bool = True, screened: bool = False) -> None:
+    def walk(
+        self,
+        tenant: Tenant,
+        procurement_id: str,
+        to: str,
+        *,
+        procedure: str = "open",
+        innovation: bool = True,
+        screened: bool = False,
+    ) -> None:
         """Walks a planning procurement along the main path to `to`."""
         without_notice = procedure in ("direct_award", "negotiated_without_notice")
         if not screened:
@@ -136,28 +177,59 @@ class Scenario:
     def step(self, tenant: Tenant, procurement_id: str, to: str) -> None:
         """One step along the main path, to `to`, from the status before it."""
         if to == "tendering":
-            self.decide(tenant, procurement_id, "publish", PUBLISH_AT,
-                        notice_id="TED-2018/S-123456", tender_deadline=TENDER_DEADLINE)
+            self.decide(
+                tenant,
+                procurement_id,
+                "publish",
+                PUBLISH_AT,
+                notice_id="TED-2018/S-123456",
+                tender_deadline=TENDER_DEADLINE,
+            )
         elif to == "evaluation":
             for bidder in (SUPPLIER_A, SUPPLIER_B):
-                self.app.record_bid(tenant.officer, procurement_id,
-                                    tenderer_org_number=bidder["org_number"],
-                                    tenderer_name=bidder["name"], received_at=BID_AT,
-                                    expected_version=self.version(procurement_id))
-            self.app.start_evaluation(tenant.officer, procurement_id, at=EVALUATION_AT,
-                                      expected_version=self.version(procurement_id))
+                self.app.record_bid(
+                    tenant.officer,
+                    procurement_id,
+                    tenderer_org_number=bidder["org_number"],
+                    tenderer_name=bidder["name"],
+                    received_at=BID_AT,
+                    expected_version=self.version(procurement_id),
+                )
+            self.app.start_evaluation(
+                tenant.officer,
+                procurement_id,
+                at=EVALUATION_AT,
+                expected_version=self.version(procurement_id),
+            )
         elif to == "awarded":
-            self.decide(tenant, procurement_id, "award", AWARD_AT, suppliers=[SUPPLIER_A],
-                        evaluation_summary="Bäst.", notification_sent_at=NOTIFIED_AT,
-                        sent_electronically=True)
+            self.decide(
+                tenant,
+                procurement_id,
+                "award",
+                AWARD_AT,
+                suppliers=[SUPPLIER_A],
+                evaluation_summary="Bäst.",
+                notification_sent_at=NOTIFIED_AT,
+                sent_electronically=True,
+            )
         elif to == "contracted":
-            self.decide(tenant, procurement_id, "sign_contract", SIGN_AT,
-                        supplier_org_number=SUPPLIER_A["org_number"],
-                        contract_value_sek=CONTRACT_VALUE, signed_on=SIGN_ON)
+            self.decide(
+                tenant,
+                procurement_id,
+                "sign_contract",
+                SIGN_AT,
+                supplier_org_number=SUPPLIER_A["org_number"],
+                contract_value_sek=CONTRACT_VALUE,
+                signed_on=SIGN_ON,
+            )
         elif to == "implementing":
-            self.app.record_milestone(tenant.officer, procurement_id, title="Pilot",
-                                      reached_on=MILESTONE_ON,
-                                      expected_version=self.version(procurement_id))
+            self.app.record_milestone(
+                tenant.officer,
+                procurement_id,
+                title="Pilot",
+                reached_on=MILESTONE_ON,
+                expected_version=self.version(procurement_id),
+            )
         elif to == "closed":
             self.decide(tenant, procurement_id, "close", CLOSE_AT, outcome="completed")
         else:

@@ -33,8 +33,9 @@ def _wait_until(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-un
 def test_events_saved_while_the_runner_waits_arrive_in_one_batch(app: Innoledger, store: SqlStore):
     s = Scenario(app)
     batches: list[BatchApplied] = []
-    runner = ProjectionRunner(app, NetworkNeeds(), store=store, on_batch=batches.append,
-                              min_batch_interval_s=4.0)
+    runner = ProjectionRunner(
+        app, NetworkNeeds(), store=store, on_batch=batches.append, min_batch_interval_s=4.0
+    )
     stop, follower = _follow(runner)
     try:
         assert _wait_until(lambda: runner.position() == head_position(app.recorder))
@@ -51,8 +52,9 @@ def test_events_saved_while_the_runner_waits_arrive_in_one_batch(app: Innoledger
 
 def test_a_runner_behind_the_log_does_not_wait_between_batches(app: Innoledger, store: SqlStore):
     NetworkGenerator(app, seed=3).fill(400, municipalities=3)
-    runner = ProjectionRunner(app, NetworkNeeds(), store=store, batch_size=50,
-                              min_batch_interval_s=30.0)
+    runner = ProjectionRunner(
+        app, NetworkNeeds(), store=store, batch_size=50, min_batch_interval_s=30.0
+    )
     started = time.monotonic()
     stop, follower = _follow(runner)
     try:

@@ -35,8 +35,12 @@ _COLUMNS_BEFORE = [
     "title_words", "search_text", "identified_at", "shared_at", "updated_at",
 ]  # fmt: skip
 _INDEXES_BEFORE = {
-    "network_needs": (("seq", "seq"), ("area", "area_key, seq"), ("owner", "owner, seq"),
-                      ("status", "status, seq")),
+    "network_needs": (
+        ("seq", "seq"),
+        ("area", "area_key, seq"),
+        ("owner", "owner, seq"),
+        ("status", "status, seq"),
+    ),
     "network_needs_unshared": (),
 }
 
@@ -62,8 +66,13 @@ def _shaped_from_columns(row: dict[str, Any]) -> dict[str, Any]:
 
 def _network(app: Innoledger) -> Scenario:
     s = Scenario(app)
-    tricky = s.need(s.ystad, 'Lärprocess "AI" \\ för\tskolan ✓ \u2028 <b>&amp;</b>',
-                    statement="Rad ett\nrad två, 100 % och ünïcödé", shared=True, swot=True)
+    tricky = s.need(
+        s.ystad,
+        'Lärprocess "AI" \\ för\tskolan ✓ \u2028 <b>&amp;</b>',
+        statement="Rad ett\nrad två, 100 % och ünïcödé",
+        shared=True,
+        swot=True,
+    )
     s.join(s.skurup, tricky)
     s.decide_need(s.ystad, tricky, "prioritise", scores=SCORES)
     s.need(s.skurup, "Digitala verktyg i klassrummet", shared=True)
@@ -189,16 +198,40 @@ def test_a_store_of_the_layout_before_gets_the_column_from_its_own_rows(
         }
 
     # Code of before, still running somewhere, cannot leave a row without its API form.
-    old_row = ["n-1", 1, "ystad", "[]", "t", "p", "a", "n", "k", "identified", None, "[]", "[]",
-               "[]", "", 1, 1, 1]
-    insert = (f"INSERT INTO network_needs ({', '.join(_COLUMNS_BEFORE)})"
-              f" VALUES ({', '.join('?' * len(_COLUMNS_BEFORE))})")
+    old_row = [
+        "n-1",
+        1,
+        "ystad",
+        "[]",
+        "t",
+        "p",
+        "a",
+        "n",
+        "k",
+        "identified",
+        None,
+        "[]",
+        "[]",
+        "[]",
+        "",
+        1,
+        1,
+        1,
+    ]
+    insert = (
+        f"INSERT INTO network_needs ({', '.join(_COLUMNS_BEFORE)})"
+        f" VALUES ({', '.join('?' * len(_COLUMNS_BEFORE))})"
+    )
     with pytest.raises((IntegrityError, sqlite3.IntegrityError)), store.transaction() as cursor:
         cursor.execute(insert, old_row)
 
     # The view goes on from its position, and equals a rebuild from the log.
-    app.edit_need(s.ystad.officer, subject, changes={"title": "AI-stöd för lärare"},
-                  expected_version=s.version(subject))
+    app.edit_need(
+        s.ystad.officer,
+        subject,
+        changes={"title": "AI-stöd för lärare"},
+        expected_version=s.version(subject),
+    )
     sync(app)
     assert queries.list_network_needs(upgraded).rows[-1]["title"] == "AI-stöd för lärare"
     followed = dump(store, NetworkNeeds())

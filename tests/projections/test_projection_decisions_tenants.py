@@ -37,25 +37,47 @@ def test_every_decision_type_is_logged_with_who_when_why_and_authority(
     s.decide_need(s.ystad, parked, "reject", reason="duplicate")
     need = s.decided_need(s.ystad, "Lärprocess")  # prioritise, decide_to_procure
     procurement = s.procurement(s.ystad, [need])
-    app.invite_participant(s.ystad.officer, procurement, municipality="skurup",
-                           role="participant", expected_version=s.version(procurement))
-    app.decide_participation(s.skurup.decision_maker, procurement,
-                             decision=decision("join", PROCEDURE_AT),
-                             expected_version=s.version(procurement))
-    app.decide_participation(s.skurup.decision_maker, procurement,
-                             decision=decision("withdraw", PROCEDURE_AT),
-                             expected_version=s.version(procurement))
+    app.invite_participant(
+        s.ystad.officer,
+        procurement,
+        municipality="skurup",
+        role="participant",
+        expected_version=s.version(procurement),
+    )
+    app.decide_participation(
+        s.skurup.decision_maker,
+        procurement,
+        decision=decision("join", PROCEDURE_AT),
+        expected_version=s.version(procurement),
+    )
+    app.decide_participation(
+        s.skurup.decision_maker,
+        procurement,
+        decision=decision("withdraw", PROCEDURE_AT),
+        expected_version=s.version(procurement),
+    )
     s.walk(s.ystad, procurement, "closed")  # screen ... sign_contract, close
     s.decide_need(s.ystad, need, "mark_realised")
     other = s.procurement(s.ystad, [s.decided_need(s.ystad, "Annat")])
-    app.invite_participant(s.ystad.officer, other, municipality="trelleborg",
-                           role="participant", expected_version=s.version(other))
-    app.decide_participation(s.trelleborg.decision_maker, other,
-                             decision=decision("decline", PROCEDURE_AT),
-                             expected_version=s.version(other))
-    app.decide_on_procurement(s.ystad.decision_maker, other,
-                              decision=board_decision("cancel", AWARD_AT),
-                              expected_version=s.version(other))
+    app.invite_participant(
+        s.ystad.officer,
+        other,
+        municipality="trelleborg",
+        role="participant",
+        expected_version=s.version(other),
+    )
+    app.decide_participation(
+        s.trelleborg.decision_maker,
+        other,
+        decision=decision("decline", PROCEDURE_AT),
+        expected_version=s.version(other),
+    )
+    app.decide_on_procurement(
+        s.ystad.decision_maker,
+        other,
+        decision=board_decision("cancel", AWARD_AT),
+        expected_version=s.version(other),
+    )
     sync(app)
 
     rows = all_decisions(store, scope=None)
@@ -63,8 +85,9 @@ def test_every_decision_type_is_logged_with_who_when_why_and_authority(
     positions = [r["position"] for r in rows]
     assert positions == sorted(positions) and len(set(positions)) == len(positions)
 
-    [prioritise] = [r for r in rows if r["decision_type"] == "prioritise"
-                    and r["aggregate_id"] == need]
+    [prioritise] = [
+        r for r in rows if r["decision_type"] == "prioritise" and r["aggregate_id"] == need
+    ]
     assert prioritise["aggregate_type"] == "Need" and prioritise["event_type"] == "Prioritised"
     assert prioritise["decided_by"] == "ystad-decision-maker"
     assert prioritise["roles"] == ["decision_maker"]
@@ -78,8 +101,11 @@ def test_every_decision_type_is_logged_with_who_when_why_and_authority(
     assert prioritise["details"]["weighted_total"] == "4.00"
 
     [cancel] = [r for r in rows if r["decision_type"] == "cancel"]
-    assert cancel["authority"] == {"kind": "board", "body": "Kommunstyrelsen",
-                                   "minutes_reference": "Kommunstyrelsen 2018-03-14 § 45"}
+    assert cancel["authority"] == {
+        "kind": "board",
+        "body": "Kommunstyrelsen",
+        "minutes_reference": "Kommunstyrelsen 2018-03-14 § 45",
+    }
     assert cancel["value_sek"] == "1500000.00"
     [signed] = [r for r in rows if r["decision_type"] == "sign_contract"]
     assert signed["details"]["contract_value_sek"] == "1450000.00"
@@ -90,11 +116,19 @@ def test_decision_log_scopes_and_filters(app: Innoledger, store: SqlStore):
     s = Scenario(app)
     need = s.decided_need(s.ystad, "Lärprocess")
     procurement = s.procurement(s.ystad, [need])
-    app.invite_participant(s.ystad.officer, procurement, municipality="skurup",
-                           role="participant", expected_version=s.version(procurement))
-    joined = app.decide_participation(s.skurup.decision_maker, procurement,
-                                      decision=decision("join", PROCEDURE_AT),
-                                      expected_version=s.version(procurement))
+    app.invite_participant(
+        s.ystad.officer,
+        procurement,
+        municipality="skurup",
+        role="participant",
+        expected_version=s.version(procurement),
+    )
+    joined = app.decide_participation(
+        s.skurup.decision_maker,
+        procurement,
+        decision=decision("join", PROCEDURE_AT),
+        expected_version=s.version(procurement),
+    )
     s.decided_need(s.skurup, "Skurups eget")
     s.decided_need(s.trelleborg, "Trelleborgs eget")
     sync(app)
@@ -104,23 +138,36 @@ def test_decision_log_scopes_and_filters(app: Innoledger, store: SqlStore):
     # Skurup's auditor: Skurup's own needs, and Skurup's decision on Ystad's procurement.
     skurup = all_decisions(store, scope="skurup")
     assert {(r["tenant"], r["municipality"]) for r in skurup} == {
-        ("skurup", "skurup"), ("ystad", "skurup")
+        ("skurup", "skurup"),
+        ("ystad", "skurup"),
     }
     # Ystad's auditor: everything on Ystad's aggregates, including Skurup's join.
     ystad = all_decisions(store, scope="ystad")
     assert {(r["tenant"], r["municipality"]) for r in ystad} == {
-        ("ystad", "ystad"), ("ystad", "skurup")
+        ("ystad", "ystad"),
+        ("ystad", "skurup"),
     }
     assert all(r["tenant"] != "trelleborg" for r in ystad + skurup)
-    assert [r["decision_type"] for r in all_decisions(store, scope=None, municipality="skurup",
-                                                       tenant="ystad")] == ["join"]
+    assert [
+        r["decision_type"]
+        for r in all_decisions(store, scope=None, municipality="skurup", tenant="ystad")
+    ] == ["join"]
     assert len(all_decisions(store, scope=None, decision_type=["prioritise"])) == 3
     assert len(all_decisions(store, scope=None, aggregate_type="Procurement")) == 1
     assert len(all_decisions(store, scope=None, aggregate_id=need)) == 2
 
     # Valid time: decided from 2018-03-14 10:00 (prioritise) until the procurement decisions.
-    assert len(all_decisions(store, scope=None, decided_from=PRIORITISED_AT,
-                             decided_until=PRIORITISED_AT + timedelta(seconds=1))) == 3
+    assert (
+        len(
+            all_decisions(
+                store,
+                scope=None,
+                decided_from=PRIORITISED_AT,
+                decided_until=PRIORITISED_AT + timedelta(seconds=1),
+            )
+        )
+        == 3
+    )
     assert len(all_decisions(store, scope=None, decided_from=PROCEDURE_AT)) == 1
     # Transaction time: everything was recorded just now, the join last of Ystad's.
     [join] = [r for r in everything if r["decision_type"] == "join"]
@@ -136,9 +183,7 @@ def test_decision_log_scopes_and_filters(app: Innoledger, store: SqlStore):
         queries.list_decisions(store, scope=None, decision_type="vote")
 
 
-def test_tenant_index_lists_own_and_co_owned_needs_with_versions(
-    app: Innoledger, store: SqlStore
-):
+def test_tenant_index_lists_own_and_co_owned_needs_with_versions(app: Innoledger, store: SqlStore):
     s = Scenario(app)
     own = s.need(s.ystad, "Eget behov", swot=True)
     shared = s.need(s.skurup, "Skurups delade", shared=True)
@@ -146,23 +191,28 @@ def test_tenant_index_lists_own_and_co_owned_needs_with_versions(
     sync(app)
     [row] = queries.list_tenant_needs(store, "ystad").rows
     assert (row["need_id"], row["title"], row["status"], row["version"], row["relation"]) == (
-        own, "Eget behov", "identified", s.version(own), "owner"
+        own,
+        "Eget behov",
+        "identified",
+        s.version(own),
+        "owner",
     )
     assert row["visibility"] == "private"
 
     app.join_need_as_co_owner(s.ystad.officer, shared, expected_version=s.version(shared))
-    app.edit_need(s.ystad.officer, own, changes={"title": "Eget, omdöpt"},
-                  expected_version=s.version(own))
+    app.edit_need(
+        s.ystad.officer, own, changes={"title": "Eget, omdöpt"}, expected_version=s.version(own)
+    )
     s.decide_need(s.ystad, own, "prioritise", scores=SCORES)
     sync(app)
     rows = queries.list_tenant_needs(store, "ystad").rows
-    assert [(r["need_id"], r["relation"]) for r in rows] == [(shared, "co_owner"),
-                                                             (own, "owner")]
+    assert [(r["need_id"], r["relation"]) for r in rows] == [(shared, "co_owner"), (own, "owner")]
     assert rows[1]["title"] == "Eget, omdöpt" and rows[1]["status"] == "prioritised"
     assert rows[1]["version"] == s.version(own)
     assert rows[0]["version"] == s.version(shared) and rows[0]["co_owners"] == ["ystad"]
-    assert [r["need_id"] for r in queries.list_tenant_needs(store, "ystad",
-                                                            relation="owner").rows] == [own]
+    assert [
+        r["need_id"] for r in queries.list_tenant_needs(store, "ystad", relation="owner").rows
+    ] == [own]
     assert queries.list_tenant_needs(store, "ystad", status="rejected").rows == []
     assert [r["need_id"] for r in queries.list_tenant_needs(store, "skurup").rows] == [shared]
 
@@ -176,21 +226,32 @@ def test_tenant_index_lists_led_and_joined_procurements_with_versions(
     sync(app)
     [row] = queries.list_tenant_procurements(store, "ystad").rows
     assert (row["procurement_id"], row["status"], row["version"], row["relation"]) == (
-        procurement, "planning", s.version(procurement), "lead"
+        procurement,
+        "planning",
+        s.version(procurement),
+        "lead",
     )
     assert queries.list_tenant_procurements(store, "skurup").rows == []
     # The need moved to in_procurement in the same transaction.
     [need_row] = queries.list_tenant_needs(store, "ystad").rows
     assert need_row["status"] == "in_procurement" and need_row["procurement_id"] == procurement
 
-    app.invite_participant(s.ystad.officer, procurement, municipality="skurup",
-                           role="co_lead", expected_version=s.version(procurement))
+    app.invite_participant(
+        s.ystad.officer,
+        procurement,
+        municipality="skurup",
+        role="co_lead",
+        expected_version=s.version(procurement),
+    )
     sync(app)
     [row] = queries.list_tenant_procurements(store, "skurup").rows
     assert (row["relation"], row["participation"]) == ("co_lead", "invited")
-    app.decide_participation(s.skurup.decision_maker, procurement,
-                             decision=decision("decline", PROCEDURE_AT),
-                             expected_version=s.version(procurement))
+    app.decide_participation(
+        s.skurup.decision_maker,
+        procurement,
+        decision=decision("decline", PROCEDURE_AT),
+        expected_version=s.version(procurement),
+    )
     s.walk(s.ystad, procurement, "awarded")
     sync(app)
     [row] = queries.list_tenant_procurements(store, "skurup").rows

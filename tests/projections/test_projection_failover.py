@@ -15,8 +15,11 @@ from service.storage.sql import SqlStore
 from tests.projections.processes import start
 from tests.projections.scenario import Scenario
 
-RUN = ("-c", "from service.cli.projections import projections_group as g; "
-       "g(['run', '--only', 'decision_log', '--batch-size', '50'])")
+RUN = (
+    "-c",
+    "from service.cli.projections import projections_group as g; "
+    "g(['run', '--only', 'decision_log', '--batch-size', '50'])",
+)
 
 
 def holder_pid(store: SqlStore) -> int | None:
@@ -28,8 +31,7 @@ def holder_pid(store: SqlStore) -> int | None:
 
 
 def caught_up(app: Innoledger, store: SqlStore, timeout: float = 20) -> bool:
-    return queries.wait_for_position(store, "decision_log", head_position(app.recorder),
-                                     timeout)
+    return queries.wait_for_position(store, "decision_log", head_position(app.recorder), timeout)
 
 
 def test_only_one_follower_applies_and_a_standby_takes_over(

@@ -18,8 +18,7 @@ def titles(page: queries.Page) -> list[str]:
 
 def test_catalogue_follows_every_change_of_a_shared_need(app: Innoledger, store: SqlStore):
     s = Scenario(app)
-    need = s.need(s.ystad, "Lärprocess för AI i skolan", statement="Lärare saknar stöd.",
-                  swot=True)
+    need = s.need(s.ystad, "Lärprocess för AI i skolan", statement="Lärare saknar stöd.", swot=True)
     sync(app)
     assert queries.list_network_needs(store).rows == []  # private: not in the catalogue
 
@@ -36,8 +35,12 @@ def test_catalogue_follows_every_change_of_a_shared_need(app: Innoledger, store:
     assert row["problem_statement"] == "Lärare saknar stöd."
     assert row["shared_at"] is not None and row["priority_score"] is None
 
-    app.edit_need(s.ystad.officer, need, changes={"title": "AI-stöd för lärare"},
-                  expected_version=s.version(need))
+    app.edit_need(
+        s.ystad.officer,
+        need,
+        changes={"title": "AI-stöd för lärare"},
+        expected_version=s.version(need),
+    )
     sync(app)
     assert titles(queries.list_network_needs(store)) == ["AI-stöd för lärare"]
     assert titles(queries.list_network_needs(store, q="skolan")) == []
@@ -75,9 +78,7 @@ def test_catalogue_follows_every_change_of_a_shared_need(app: Innoledger, store:
     assert queries.list_network_needs(store).rows[0]["status"] == "procurement_decided"
 
 
-def test_unshared_need_disappears_and_private_needs_never_show(
-    app: Innoledger, store: SqlStore
-):
+def test_unshared_need_disappears_and_private_needs_never_show(app: Innoledger, store: SqlStore):
     s = Scenario(app)
     private = s.need(s.ystad, "Hemlig lärprocess", statement="Hemligt problem")
     shared = s.need(s.ystad, "Delad lärprocess", shared=True)
@@ -118,8 +119,7 @@ def test_similar_needs_of_other_municipalities(app: Innoledger, store: SqlStore)
     page = queries.similar_network_needs(store, ystad)
     assert [row["need_id"] for row in page.rows] == [same_area, same_words]
     first, second = page.rows
-    assert first["similarity"] == {"score": "1.0000", "same_area": True,
-                                   "common_title_words": []}
+    assert first["similarity"] == {"score": "1.0000", "same_area": True, "common_title_words": []}
     assert second["similarity"]["same_area"] is False
     assert second["similarity"]["common_title_words"] == ["lärprocess"]
 
@@ -128,8 +128,10 @@ def test_similar_needs_of_other_municipalities(app: Innoledger, store: SqlStore)
         "area_name": "Lärprocess för AI",
         "municipality_count": 2,
         "need_count": 3,
-        "municipalities": [{"municipality": "skurup", "needs": 1},
-                           {"municipality": "ystad", "needs": 2}],
+        "municipalities": [
+            {"municipality": "skurup", "needs": 1},
+            {"municipality": "ystad", "needs": 2},
+        ],
     }
     assert areas[1]["area_name"] == "Rena och torra golv"
     # Side by side: one area across municipalities.

@@ -30,18 +30,31 @@ def test_a_procurement_enters_the_portfolio_when_published(app: Innoledger, stor
     s = Scenario(app)
     need = s.decided_need(s.ystad, "Lärprocess för AI")
     procurement = s.procurement(s.ystad, [need], title="AI-stöd för lärande")
-    app.invite_participant(s.ystad.officer, procurement, municipality="skurup",
-                           role="co_lead", expected_version=s.version(procurement))
-    app.invite_participant(s.ystad.officer, procurement, municipality="trelleborg",
-                           role="participant", expected_version=s.version(procurement))
+    app.invite_participant(
+        s.ystad.officer,
+        procurement,
+        municipality="skurup",
+        role="co_lead",
+        expected_version=s.version(procurement),
+    )
+    app.invite_participant(
+        s.ystad.officer,
+        procurement,
+        municipality="trelleborg",
+        role="participant",
+        expected_version=s.version(procurement),
+    )
     s.screen(s.ystad, procurement, innovation=True)
     s.decide(s.ystad, procurement, "choose_procedure", PROCEDURE_AT, procedure="open")
     sync(app)
     assert queries.list_portfolio(store).rows == []  # planning: not published yet
 
-    app.decide_participation(s.skurup.decision_maker, procurement,
-                             decision=decision("join", PROCEDURE_AT),
-                             expected_version=s.version(procurement))
+    app.decide_participation(
+        s.skurup.decision_maker,
+        procurement,
+        decision=decision("join", PROCEDURE_AT),
+        expected_version=s.version(procurement),
+    )
     s.step(s.ystad, procurement, "tendering")
     sync(app)
     row = only(store)
@@ -61,9 +74,12 @@ def test_a_procurement_enters_the_portfolio_when_published(app: Innoledger, stor
     ]
     assert row["published_at"] is not None
 
-    app.decide_participation(s.trelleborg.decision_maker, procurement,
-                             decision=decision("decline", AWARD_AT),
-                             expected_version=s.version(procurement))
+    app.decide_participation(
+        s.trelleborg.decision_maker,
+        procurement,
+        decision=decision("decline", AWARD_AT),
+        expected_version=s.version(procurement),
+    )
     sync(app)
     assert only(store)["participants"][1]["status"] == "declined"
     assert only(store, municipality="skurup")["procurement_id"] == procurement
@@ -89,12 +105,24 @@ def test_direct_award_is_published_by_the_award_and_unpublished_by_an_upheld_rev
     assert row["value_band"] == "below_direct_award_limit"
     assert row["innovation"] is False and row["joint"] is False
 
-    review = app.file_review(s.ystad.officer, procurement, filed_on=date(2018, 12, 27),
-                             court="Förvaltningsrätten i Malmö", applicant="Konkurrent AB",
-                             reference="Mål 1234-18", expected_version=s.version(procurement))
-    app.rule_on_review(s.ystad.officer, procurement, review_id=review.created["review_id"],
-                       ruled_on=date(2019, 1, 20), outcome="upheld", summary="Rättelse.",
-                       expected_version=s.version(procurement))
+    review = app.file_review(
+        s.ystad.officer,
+        procurement,
+        filed_on=date(2018, 12, 27),
+        court="Förvaltningsrätten i Malmö",
+        applicant="Konkurrent AB",
+        reference="Mål 1234-18",
+        expected_version=s.version(procurement),
+    )
+    app.rule_on_review(
+        s.ystad.officer,
+        procurement,
+        review_id=review.created["review_id"],
+        ruled_on=date(2019, 1, 20),
+        outcome="upheld",
+        summary="Rättelse.",
+        expected_version=s.version(procurement),
+    )
     sync(app)
     assert queries.list_portfolio(store).rows == []  # the award is void: not published
 
@@ -102,16 +130,21 @@ def test_direct_award_is_published_by_the_award_and_unpublished_by_an_upheld_rev
 def test_value_bands_cancellation_and_edits(app: Innoledger, store: SqlStore):
     s = Scenario(app)
     big = s.procurement(s.ystad, [s.decided_need(s.ystad, "Stor")], value="1000")
-    app.edit_procurement(s.ystad.officer, big,
-                         changes={"estimated_value_sek": "3000000", "title": "Stort"},
-                         expected_version=s.version(big))
+    app.edit_procurement(
+        s.ystad.officer,
+        big,
+        changes={"estimated_value_sek": "3000000", "title": "Stort"},
+        expected_version=s.version(big),
+    )
     s.walk(s.ystad, big, "tendering")
     sync(app)
     row = only(store)
     assert (row["title"], row["value_band"]) == ("Stort", "eu_threshold_or_above")
     app.decide_on_procurement(
-        s.ystad.decision_maker, big,
-        decision=board_decision("cancel", AWARD_AT), expected_version=s.version(big),
+        s.ystad.decision_maker,
+        big,
+        decision=board_decision("cancel", AWARD_AT),
+        expected_version=s.version(big),
     )
     sync(app)
     assert only(store)["status"] == "cancelled"  # it was published; it stays, cancelled
@@ -125,8 +158,12 @@ def test_no_view_holds_a_bid_or_a_tenderer(app: Innoledger, store: SqlStore):
     procurement = s.procurement(s.ystad, [s.decided_need(s.ystad, "Lärprocess", shared=True)])
     s.walk(s.ystad, procurement, "evaluation")  # two bids received, no award yet
     sync(app)
-    secrets = (SUPPLIER_B["org_number"], SUPPLIER_B["name"], SUPPLIER_A["org_number"],
-               SUPPLIER_A["name"])
+    secrets = (
+        SUPPLIER_B["org_number"],
+        SUPPLIER_B["name"],
+        SUPPLIER_A["org_number"],
+        SUPPLIER_A["name"],
+    )
     with store.reading() as cursor:
         for projection in all_projections():
             for table in projection.table_names():

@@ -39,8 +39,14 @@ def test_rebuild_gives_the_incremental_state_and_includes_late_events(
     def write_late_event() -> None:
         late.append(s.need(s.ystad, "Skrivet under ombyggnaden", shared=True))
 
-    result = rebuild(app, NetworkNeeds(), store=store, batch_size=100,
-                     progress=progress.append, before_swap=write_late_event)
+    result = rebuild(
+        app,
+        NetworkNeeds(),
+        store=store,
+        batch_size=100,
+        progress=progress.append,
+        before_swap=write_late_event,
+    )
     assert result.position == head_position(app.recorder)
     phases = [p.phase for p in progress]
     assert phases[0] == "cleaning" and phases[-2:] == ["swapping", "done"]
@@ -164,8 +170,9 @@ def test_rebuild_while_the_follower_applies_new_events(app: Innoledger, store: S
     generator.fill(600, municipalities=4)
     stop = threading.Event()
     followers = [
-        threading.Thread(target=ProjectionRunner(app, p, store=store, batch_size=50).run_forever,
-                         args=(stop,))
+        threading.Thread(
+            target=ProjectionRunner(app, p, store=store, batch_size=50).run_forever, args=(stop,)
+        )
         for p in all_projections()
     ]
     writing = threading.Event()

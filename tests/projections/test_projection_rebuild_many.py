@@ -43,9 +43,7 @@ def _rebuild_tables(store: SqlStore) -> list[str]:
                 " WHERE schemaname = current_schema()"
             ).fetchall()
         else:
-            rows = cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'"
-            ).fetchall()
+            rows = cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
     return sorted(row["name"] for row in rows if tracking.REBUILD_MARK in row["name"])
 
 
@@ -139,11 +137,18 @@ def test_one_pass_gives_the_rows_of_one_view_at_a_time_and_of_following_the_log(
     # and one with a single topic only that topic.
     everything, shared = Seen("rb_test_everything"), Seen("rb_test_shared", (NEED_SHARED,))
     progress: list[RebuildProgress] = []
-    results = rebuild_many(app, [*all_projections(), everything, shared], store=store,
-                           batch_size=150, progress=progress.append)
+    results = rebuild_many(
+        app,
+        [*all_projections(), everything, shared],
+        store=store,
+        batch_size=150,
+        progress=progress.append,
+    )
 
     assert [r.name for r in results] == [
-        *(p.name for p in all_projections()), everything.name, shared.name
+        *(p.name for p in all_projections()),
+        everything.name,
+        shared.name,
     ]
     assert {r.position for r in results} == {head}
     assert dump_all(store) == followed
@@ -169,7 +174,8 @@ def test_one_pass_gives_the_rows_of_one_view_at_a_time_and_of_following_the_log(
     # the log do.
     declared = {
         table.base: sorted(ix for ix, _ in table.indexes)
-        for projection in all_projections() for table in getattr(projection, "tables")  # noqa: B009
+        for projection in all_projections()
+        for table in getattr(projection, "tables")  # noqa: B009
     }
     assert any(declared.values())
     assert {base: _indexes(store, base) for base in declared} == declared
@@ -201,8 +207,14 @@ def test_events_written_during_the_pass_and_before_the_swaps_are_in_the_views(
     def write_before_the_swaps() -> None:
         late.append(s.need(s.ystad, "Skrivet under ombyggnaden", shared=True))
 
-    results = rebuild_many(app, all_projections(), store=store, batch_size=100,
-                           progress=write_during_the_pass, before_swap=write_before_the_swaps)
+    results = rebuild_many(
+        app,
+        all_projections(),
+        store=store,
+        batch_size=100,
+        progress=write_during_the_pass,
+        before_swap=write_before_the_swaps,
+    )
     head = head_position(app.recorder)
     assert head > started + 60
     assert {r.position for r in results} == {head}
@@ -282,8 +294,7 @@ def test_one_views_rebuild_in_progress_stops_the_pass_before_it_touches_anything
     try:
         with pytest.raises(RebuildInProgress, match="decision_log"):
             rebuild_many(app, all_projections(), store=store)
-        assert _tracking(store) == {p.name: head_position(app.recorder)
-                                    for p in all_projections()}
+        assert _tracking(store) == {p.name: head_position(app.recorder) for p in all_projections()}
         # The views' leases taken before the refusal were let go.
         rebuild(app, NetworkNeeds(), store=store)
     finally:
@@ -321,6 +332,6 @@ def test_the_command_line_rebuilds_all_views_in_one_pass(
         assert f"{projection.name}: swapping at" in result.output
     assert dump_all(store) == before
     with store.reading() as cursor:
-        assert all(table_exists(cursor, base)
-                   for p in all_projections() for base in p.table_names())
-
+        assert all(
+            table_exists(cursor, base) for p in all_projections() for base in p.table_names()
+        )

@@ -28,8 +28,9 @@ from tests.projections.scenario import Scenario
 def test_every_topic_the_views_read_is_a_domain_topic():
     import service.innoledger  # noqa: F401  (registers the aggregates' topics)
 
-    named = {value for name, value in vars(topics).items() if name.isupper()
-             and isinstance(value, str)}
+    named = {
+        value for name, value in vars(topics).items() if name.isupper() and isinstance(value, str)
+    }
     for projection in all_projections():
         named.update(projection.topics)  # type: ignore[attr-defined]
     for topic in named:
@@ -40,7 +41,8 @@ def test_decoded_event_has_envelope_and_data_apart(app: Innoledger):
     s = Scenario(app)
     need = s.need(s.ystad, "Lärprocess", shared=True)
     [notification] = [
-        n for n in app.recorder.select_notifications(start=1, limit=100)
+        n
+        for n in app.recorder.select_notifications(start=1, limit=100)
         if n.topic == topics.NEED_SHARED
     ]
     event = decode(app.mapper, notification)
@@ -56,8 +58,9 @@ def test_decoded_event_has_envelope_and_data_apart(app: Innoledger):
     assert event.data == {}
     assert "data" in vars(event)
     assert event.notification is notification
-    created = decode(app.mapper, app.recorder.select_notifications(start=notification.id - 1,
-                                                                   limit=1)[0])
+    created = decode(
+        app.mapper, app.recorder.select_notifications(start=notification.id - 1, limit=1)[0]
+    )
     assert "originator_topic" not in created.data and "timestamp" not in created.data
 
 

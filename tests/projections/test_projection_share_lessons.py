@@ -13,11 +13,22 @@ from tests.projections.conftest import sync
 from tests.projections.scenario import Scenario
 
 
-def figures(count: int, value: str, innovation_count: int, innovation_value: str,
-            share: str | None, value_share: str | None) -> dict[str, object]:
-    return {"count": count, "value_sek": value, "innovation_count": innovation_count,
-            "innovation_value_sek": innovation_value, "innovation_share": share,
-            "innovation_value_share": value_share}
+def figures(
+    count: int,
+    value: str,
+    innovation_count: int,
+    innovation_value: str,
+    share: str | None,
+    value_share: str | None,
+) -> dict[str, object]:
+    return {
+        "count": count,
+        "value_sek": value,
+        "innovation_count": innovation_count,
+        "innovation_value_sek": innovation_value,
+        "innovation_share": share,
+        "innovation_value_share": value_share,
+    }
 
 
 NONE = figures(0, "0.00", 0, "0.00", None, None)
@@ -35,19 +46,24 @@ def test_innovation_share_per_municipality_and_year(app: Innoledger, store: SqlS
     other = s.procurement(s.skurup, [s.decided_need(s.skurup, "Fyra")], value="200000")
     sync(app)
     page = queries.list_innovation_share(store)
-    assert [(r["municipality"], r["year"]) for r in page.rows] == [("skurup", year),
-                                                                    ("ystad", year)]
+    assert [(r["municipality"], r["year"]) for r in page.rows] == [
+        ("skurup", year),
+        ("ystad", year),
+    ]
     ystad = page.rows[1]
     assert ystad["started"] == figures(3, "4500000.00", 0, "0.00", "0.0000", "0.0000")
     assert ystad["contracted"] == NONE
-    assert ystad["network"]["started"] == figures(4, "4700000.00", 0, "0.00", "0.0000",
-                                                  "0.0000")
+    assert ystad["network"]["started"] == figures(4, "4700000.00", 0, "0.00", "0.0000", "0.0000")
 
     s.screen(s.ystad, first, innovation=True)
     s.screen(s.ystad, joint, innovation=True)
     s.screen(s.ystad, second, innovation=False)
-    app.edit_procurement(s.ystad.officer, first, changes={"estimated_value_sek": "1500000"},
-                         expected_version=s.version(first))
+    app.edit_procurement(
+        s.ystad.officer,
+        first,
+        changes={"estimated_value_sek": "1500000"},
+        expected_version=s.version(first),
+    )
     sync(app)
     [ystad] = queries.list_innovation_share(store, municipality="ystad").rows
     assert ystad["started"] == figures(3, "5000000.00", 2, "2000000.00", "0.6667", "0.4000")
@@ -57,12 +73,12 @@ def test_innovation_share_per_municipality_and_year(app: Innoledger, store: SqlS
     s.walk(s.ystad, first, "contracted", screened=True)  # contract value 1 450 000
     s.screen(s.skurup, other, innovation=True)
     sync(app)
-    ystad, = queries.list_innovation_share(store, municipality="ystad", year=year).rows
+    (ystad,) = queries.list_innovation_share(store, municipality="ystad", year=year).rows
     assert ystad["started"] == figures(3, "5000000.00", 1, "1500000.00", "0.3333", "0.3000")
-    assert ystad["contracted"] == figures(1, "1450000.00", 1, "1450000.00", "1.0000",
-                                          "1.0000")
-    assert ystad["network"]["started"] == figures(4, "5200000.00", 2, "1700000.00", "0.5000",
-                                                  "0.3269")
+    assert ystad["contracted"] == figures(1, "1450000.00", 1, "1450000.00", "1.0000", "1.0000")
+    assert ystad["network"]["started"] == figures(
+        4, "5200000.00", 2, "1700000.00", "0.5000", "0.3269"
+    )
     [network] = queries.list_network_innovation_share(store).rows
     assert network["year"] == year and network["started"] == ystad["network"]["started"]
     assert queries.list_innovation_share(store, year=year - 1).rows == []
@@ -79,18 +95,32 @@ def test_shareable_lessons_with_procurement_lead_and_areas(app: Innoledger, stor
     golv_need = s.decided_need(s.trelleborg, "Torra golv", shared=True)
     s.join(s.ystad, golv_need)
     procurement = s.procurement(s.ystad, [ystad_need, golv_need], title="Gemensam")
-    app.record_lesson(s.ystad.officer, procurement, text="Börja med behoven.", shareable=True,
-                      expected_version=s.version(procurement))
-    app.record_lesson(s.ystad.officer, procurement, text="Internt: budgeten sprack.",
-                      shareable=False, expected_version=s.version(procurement))
+    app.record_lesson(
+        s.ystad.officer,
+        procurement,
+        text="Börja med behoven.",
+        shareable=True,
+        expected_version=s.version(procurement),
+    )
+    app.record_lesson(
+        s.ystad.officer,
+        procurement,
+        text="Internt: budgeten sprack.",
+        shareable=False,
+        expected_version=s.version(procurement),
+    )
     sync(app)
     [lesson] = queries.list_lessons(store).rows
     assert lesson["text"] == "Börja med behoven."
     assert lesson["procurement"] == {"id": procurement, "title": None, "lead": "ystad"}
     assert lesson["innovation_areas"] == ["Lärprocess för AI", "Rena och torra golv"]
 
-    app.edit_procurement(s.ystad.officer, procurement, changes={"title": "Gemensam AI"},
-                         expected_version=s.version(procurement))
+    app.edit_procurement(
+        s.ystad.officer,
+        procurement,
+        changes={"title": "Gemensam AI"},
+        expected_version=s.version(procurement),
+    )
     s.walk(s.ystad, procurement, "tendering")
     sync(app)
     [lesson] = queries.list_lessons(store, area="rena och TORRA golv").rows
@@ -100,8 +130,13 @@ def test_shareable_lessons_with_procurement_lead_and_areas(app: Innoledger, stor
     assert queries.list_lessons(store, lead="skurup").rows == []
 
     other = s.procurement(s.skurup, [s.decided_need(s.skurup, "AI")])
-    app.record_lesson(s.skurup.officer, other, text="Marknadsdialog tidigt.", shareable=True,
-                      expected_version=s.version(other))
+    app.record_lesson(
+        s.skurup.officer,
+        other,
+        text="Marknadsdialog tidigt.",
+        shareable=True,
+        expected_version=s.version(other),
+    )
     s.decide(s.skurup, other, "cancel", PROCEDURE_AT)
     sync(app)
     page = queries.list_lessons(store, limit=1)

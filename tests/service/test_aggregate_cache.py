@@ -27,14 +27,20 @@ def test_a_change_saved_by_another_process_is_seen_at_the_next_load(two_processe
     tenant = setup_tenant(first)
     need_id = identify_need(first, tenant)
     assert second.need(tenant.officer, need_id).version == 1  # now cached in `second`
-    first.add_swot_item(tenant.officer, need_id, quadrant="strength", text="Engagerade lärare",
-                        expected_version=1)
+    first.add_swot_item(
+        tenant.officer, need_id, quadrant="strength", text="Engagerade lärare", expected_version=1
+    )
     need = second.need(tenant.officer, need_id)
     assert need.version == 2
     assert [item["text"] for item in need.swot] == ["Engagerade lärare"]
     # The roles a request authenticates with come from the cached municipality too.
-    first.revoke_role(tenant.team.admin, tenant.slug, user_id=tenant.team.user("officer"),
-                      role="officer", expected_version=first.require_registered("ystad").version)
+    first.revoke_role(
+        tenant.team.admin,
+        tenant.slug,
+        user_id=tenant.team.user("officer"),
+        role="officer",
+        expected_version=first.require_registered("ystad").version,
+    )
     assert "officer" not in second.roles_in(tenant.slug, tenant.team.user("officer"))
 
 
@@ -50,8 +56,9 @@ def test_a_change_whose_save_failed_is_not_left_in_the_cache(two_processes, monk
 
     monkeypatch.setattr(app.events, "put", clash)
     with pytest.raises(ConcurrentUpdate):
-        app.add_swot_item(tenant.officer, need_id, quadrant="strength", text="Aldrig sparad",
-                          expected_version=1)
+        app.add_swot_item(
+            tenant.officer, need_id, quadrant="strength", text="Aldrig sparad", expected_version=1
+        )
     monkeypatch.setattr(app.events, "put", original_put)
     need = app.need(tenant.officer, need_id)
     assert need.version == 1 and need.swot == []

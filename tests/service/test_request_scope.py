@@ -47,8 +47,9 @@ def test_a_role_revoked_in_one_request_is_gone_in_the_next(app: Innoledger):
         version = app.require_registered("ystad").version
         assert "officer" in app.roles_in("ystad", officer)
     with app.request_scope():
-        app.revoke_role(tenant.team.admin, "ystad", user_id=officer, role="officer",
-                        expected_version=version)
+        app.revoke_role(
+            tenant.team.admin, "ystad", user_id=officer, role="officer", expected_version=version
+        )
     with app.request_scope():
         assert "officer" not in app.roles_in("ystad", officer)
     assert "officer" not in app.roles_in("ystad", officer)

@@ -47,7 +47,7 @@ class ProcurementCreateSchema(Schema):
 class RegistrationDecisionSchema(Schema):
     rationale = text(10000, required=True, metadata={"description": "Why procure"})
     authority = fields.Nested(AuthoritySchema, required=True)
-    decided_at = fields.AwareDateTime(
+    decided_at = DateTimeField(
         required=True,
         metadata={
             "description": "Valid time: when the procurement decision (anskaffningsbeslut) was "
@@ -65,7 +65,7 @@ class ScreeningInSchema(Schema):
 class RegisteredContractSchema(Schema):
     supplier = fields.Nested(lambda: SupplierSchema(), required=True)
     contract_value_sek = money(required=True)
-    signed_on = fields.Date(
+    signed_on = DateField(
         required=True,
         metadata={"description": "Signing day; its year is the year the contract counts in"},
     )
