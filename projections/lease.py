@@ -2,8 +2,9 @@
 
 PostgreSQL: a session advisory lock held on a connection of its own. When the holder dies its
 connection closes and the lock goes with it, so a standby takes over within its retry interval;
-TCP keepalives bound that also for a holder whose machine vanished. The same connection LISTENs
-to the event store's channel, so the holder wakes up as soon as events are committed.
+TCP keepalives and a TCP user timeout bound that also for a holder whose machine vanished or
+fell off the network. The same connection LISTENs to the event store's channel, so the holder
+wakes up as soon as events are committed.
 
 SQLite: an exclusive flock on a file beside the database, which the kernel releases when the
 process dies.
@@ -28,6 +29,10 @@ from eventsourcing.persistence import ApplicationRecorder
 from projections.db import advisory_key
 
 log = logging.getLogger(__name__)
+
+# A holder whose host fell off the network (no FIN, no RST) loses its lease this long after the
+# server last heard from it, whether the connection was idle (keepalives) or not.
+TCP_USER_TIMEOUT_MS = 10_000
 
 
 class LeaseLost(RuntimeError):
@@ -83,12 +88,17 @@ class PostgresLease:
                 "keepalives_idle": 5,
                 "keepalives_interval": 2,
                 "keepalives_count": 3,
+                # Keepalives are sent only on an idle connection; a NOTIFY or an answer the
+                # peer never acknowledges would be retransmitted for a quarter of an hour
+                # instead. The user timeout bounds that (milliseconds).
+                "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
             }
             self._conn = psycopg.connect(**params, autocommit=True)
             for setting, value in (
                 ("tcp_keepalives_idle", 5),
                 ("tcp_keepalives_interval", 2),
                 ("tcp_keepalives_count", 3),
+                ("tcp_user_timeout", TCP_USER_TIMEOUT_MS),
             ):
                 self._conn.execute(
                     sql.SQL("SET {} = {}").format(sql.Identifier(setting), sql.Literal(value))
