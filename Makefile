@@ -14,11 +14,12 @@ SRC_DIRS    := $(wildcard domain service projections bench)
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install test run bench lint clean
+.PHONY: help venv install test test-hosts run bench lint clean
 
 help:
 	@echo "make install   create $(VENV) (python3.11) and pip install -e '.[dev]' (only when pyproject.toml changed)"
 	@echo "make test      run pytest against a throwaway PostgreSQL (PYTEST_ARGS='$(PYTEST_ARGS)')"
+	@echo "make test-hosts  (root) app hosts, PostgreSQL primary and standby in network namespaces, faults under load"
 	@echo "make run       start the API locally (scripts/run-local)"
 	@echo "make bench     run the benchmarks (innoledger bench)"
 	@echo "make lint      ruff check + mypy over $(or $(SRC_DIRS),domain service projections)"
@@ -51,11 +52,16 @@ $(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
 
 # Tests marked `exclusive` stop the shared test PostgreSQL, so they run alone, after the others.
 test: $(STAMP) $(OIDC_PROVIDER)
-	@scripts/with-test-postgres bash -c '$(VENV)/bin/pytest $(PYTEST_ARGS) -m "not exclusive" \
+	@scripts/with-test-postgres bash -c '$(VENV)/bin/pytest $(PYTEST_ARGS) -m "not exclusive and not hosts" \
 	    && $(VENV)/bin/pytest -q -m exclusive' || { \
 	    rc=$$?; \
 	    if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) - treated as a failure" >&2; fi; \
 	    exit $$rc; }
+
+# Several hosts (tests/hosts): builds its own network namespaces and PostgreSQL pair, so it needs
+# root and no test cluster; it fails (never skips) when it cannot build them.
+test-hosts: $(STAMP)
+	$(VENV)/bin/pytest -q -m hosts tests/hosts
 
 run: $(STAMP)
 	scripts/run-local

@@ -11,9 +11,16 @@ again as it was, with the same If-Match and marker: if the first attempt was sav
 gets a 412 and the marker is in the store once; if it was not, the retry may succeed. A broken
 attempt is never counted as acknowledged.
 
+Given several service addresses ("apis", e.g. two app hosts behind no load balancer), a client
+starts on one (by its number) and moves to the next whenever a connection fails or times out,
+as a client of a load balancer whose health check dropped a host would. Every attempt records
+when its answer came (`at`, the machine's monotonic clock, the same in every process), so a
+test can tell how long after a fault the first command was acknowledged again.
+
 The plan (JSON on stdin)::
 
     {"api": "http://127.0.0.1:PORT/api/v1", "client": 0, "requests": 60, "seed": 1,
+     "apis": ["http://HOST-A:PORT/api/v1", "http://HOST-B:PORT/api/v1"],  (instead of "api")
      "targets": [{"kind": "need"|"procurement", "id": "...", "token": "..."}],
      "timeout_s": 20, "max_attempts": 8, "retry_for_s": 30, "refresh_share": 0.3,
      "pause_s": 0.0, "deadline_s": 90}
@@ -67,7 +74,14 @@ def command_for(target: dict[str, Any], marker: str, rng: random.Random) -> tupl
 
 
 def run(plan: dict[str, Any]) -> dict[str, Any]:
-    api = plan["api"].rstrip("/")
+    apis = [url.rstrip("/") for url in (plan.get("apis") or [plan["api"]])]
+    current = {"index": int(plan["client"]) % len(apis)}
+
+    def api() -> str:
+        return apis[current["index"]]
+
+    def fail_over() -> None:
+        current["index"] = (current["index"] + 1) % len(apis)
     rng = random.Random(plan.get("seed", 0))
     timeout = float(plan.get("timeout_s", 20))
     max_attempts = int(plan.get("max_attempts", 8))
@@ -86,18 +100,21 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
         return {"Authorization": f"Bearer {token}", "X-Request-ID": f"load-{client}", **extra}
 
     def read_version(target: dict[str, Any]) -> None:
-        path = f"{api}/{target['kind']}s/{target['id']}"
+        path = f"{target['kind']}s/{target['id']}"
         give_up = time.monotonic() + retry_for
         for _ in range(max_attempts):
             if time.monotonic() > give_up:
                 return
             reads["sent"] += 1
             try:
-                response = session.get(path, headers=headers(target["token"]), timeout=timeout)
+                response = session.get(
+                    f"{api()}/{path}", headers=headers(target["token"]), timeout=timeout
+                )
             except requests.RequestException as exc:
                 key = type(exc).__name__
                 reads["statuses"][key] = reads["statuses"].get(key, 0) + 1
                 session.close()
+                fail_over()
                 time.sleep(0.2)
                 continue
             key = str(response.status_code)
@@ -135,18 +152,22 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
             try:
                 response = session.request(
                     method,
-                    f"{api}/{path}",
+                    f"{api()}/{path}",
                     json=body,
                     headers=headers(target["token"], **{"If-Match": f'"{version}"'}),
                     timeout=timeout,
                 )
             except requests.Timeout:
-                record["attempts"].append({"error": "timeout", "s": time.monotonic() - started})
+                record["attempts"].append(
+                    {"error": "timeout", "s": time.monotonic() - started, "at": time.monotonic()}
+                )
                 session.close()
+                fail_over()
                 continue
             except requests.RequestException as exc:
-                record["attempts"].append({"error": type(exc).__name__})
+                record["attempts"].append({"error": type(exc).__name__, "at": time.monotonic()})
                 session.close()  # the connection may be half dead: open a new one
+                fail_over()
                 time.sleep(backoff)
                 backoff = min(0.5, backoff * 2)
                 continue
@@ -154,6 +175,8 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
                 "status": response.status_code,
                 "s": round(time.monotonic() - started, 3),
                 "content_type": response.headers.get("Content-Type", ""),
+                "at": time.monotonic(),
+                "api": api(),
             }
             if response.status_code == 503:
                 answer["retry_after"] = response.headers.get("Retry-After")

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
                 "POSTGRES_DBNAME": pg.dbname,
                 "POSTGRES_SCHEMA": pg.schema,
                 "POSTGRES_POOL_SIZE": str(pg.pool_size),
+                "POSTGRES_TARGET_SESSION_ATTRS": pg.target_session_attrs,
             }
         )
     env.update(extra)
@@ -112,8 +113,16 @@ class Gunicorn:
         threads: int = 4,
         timeout_s: int = 30,
         name: str = "gunicorn",
+        host: str = LOOPBACK,
+        prefix: Sequence[str] = (),
+        env: dict[str, str] | None = None,
     ):
+        """`host` is the address to bind; `prefix` runs the command elsewhere (e.g. on another
+        network host: `ip netns exec NAME ...`); `env` adds to its environment."""
         self.settings = settings
+        self.host = host
+        self.prefix = list(prefix)
+        self.extra_env = dict(env or {})
         self.workers = workers
         self.threads = threads
         self.timeout_s = timeout_s
@@ -125,7 +134,7 @@ class Gunicorn:
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def api(self) -> str:
@@ -146,14 +155,16 @@ class Gunicorn:
                 WEB_CONCURRENCY=str(self.workers),
                 GUNICORN_THREADS=str(self.threads),
                 LOG_LEVEL="info",
+                **self.extra_env,
             )
             argv = [
+                *self.prefix,
                 str(BIN / "gunicorn"),
                 "--config",
                 str(ROOT / "gunicorn.conf.py"),
                 "--no-control-socket",
                 "--bind",
-                f"{LOOPBACK}:{self.port}",
+                f"{self.host}:{self.port}",
                 "--workers",
                 str(self.workers),
                 "--threads",
@@ -255,9 +266,18 @@ class ProjectionRunnerProcess:
     """`innoledger projections run` as its own process (SIGTERM stops it after its batches)."""
 
     def __init__(
-        self, settings: Settings, log_dir: Path, *, batch_size: int = 50, name: str = "runner"
+        self,
+        settings: Settings,
+        log_dir: Path,
+        *,
+        batch_size: int = 50,
+        name: str = "runner",
+        prefix: Sequence[str] = (),
+        env: dict[str, str] | None = None,
     ):
         self.settings = settings
+        self.prefix = list(prefix)
+        self.extra_env = dict(env or {})
         self.batch_size = batch_size
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -267,6 +287,7 @@ class ProjectionRunnerProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
+                *self.prefix,
                 sys.executable,
                 "-m",
                 "tests.reliability.projections_cli",
@@ -275,7 +296,7 @@ class ProjectionRunnerProcess:
                 str(self.batch_size),
             ],
             cwd=ROOT,
-            env=settings_env(self.settings),
+            env=settings_env(self.settings, **self.extra_env),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -284,6 +305,18 @@ class ProjectionRunnerProcess:
         log.close()
         self.starts += 1
         return self
+
+    def wait_following(self, timeout_s: float = READY_TIMEOUT_S) -> ProjectionRunnerProcess:
+        """Waits until the process has opened the store and started its runners (a test that
+        takes the database away must not do so while the process is still starting)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if "projections: following" in self.log_text():
+                return self
+            if not self.alive():
+                raise AssertionError(f"the runner exited:\n{self.log_text()[-3000:]}")
+            time.sleep(0.1)
+        raise AssertionError(f"the runner did not start in {timeout_s} s")
 
     def kill(self) -> None:
         assert self.process is not None

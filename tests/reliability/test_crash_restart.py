@@ -238,7 +238,7 @@ def test_postgres_restart_under_load_answers_503_and_resumes_by_itself(
         )
     demo = build_demo(postgres_settings)
     server = servers(postgres_settings, workers=2, threads=4)
-    runner = runners(postgres_settings, batch_size=20)
+    runner = runners(postgres_settings, batch_size=20).wait_following()
     workers_before = server.worker_pids()
     started = start_clients(plans(server, hot_targets(demo), **RETRYING_LONG), tmp_path)
     officer = demo.token("ystad", "officer")
