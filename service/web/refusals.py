@@ -95,7 +95,8 @@ def explain(error: Exception) -> Refusal:
     if isinstance(error, Forbidden):
         return Refusal(403, str(text or RULE_TEXTS["role_missing"]), detail, None, rule)
     if isinstance(error, NotFound):
-        return Refusal(404, _("There is no such object, or it is not yours to see."), detail)
+        message = str(text) if text else _("There is no such object, or it is not yours to see.")
+        return Refusal(404, message, detail, None, rule)
     if isinstance(error, ApplicationError):
         return Refusal(409, str(text or RULE_TEXTS["rule_violation"]), detail, None, rule)
     raise error

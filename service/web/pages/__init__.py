@@ -71,9 +71,18 @@ def http_error(error: HTTPException) -> Response | tuple[str, int]:
 
 
 def register_pages(app: Flask) -> None:
-    from service.web.pages import chrome, decisions, demo, home, needs, oidc, procurements
+    from service.web.pages import (
+        audit,
+        chrome,
+        decisions,
+        demo,
+        home,
+        needs,
+        oidc,
+        procurements,
+    )
 
-    del decisions, demo, home, needs, procurements  # imported for the routes they add to bp
+    del audit, decisions, demo, home, needs, procurements  # their routes are on bp
     app.register_blueprint(bp)
     chrome.register(app)
     oidc.register(app)

@@ -153,6 +153,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["role_name"] = role_name
     app.jinja_env.filters["municipality_name"] = municipality_name
     app.jinja_env.filters["municipality_option"] = lambda slug: (slug, municipality_name(slug))
+    app.jinja_env.filters["tojson_text"] = lambda value: __import__("json").dumps(
+        value, ensure_ascii=False, default=str
+    )
     app.jinja_env.filters["decision_option"] = lambda kind: (kind, decision_name(kind))
     app.jinja_env.filters["need_option"] = lambda need_id, titles: (
         need_id,
