@@ -13,6 +13,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from domain.errors import InvalidValue
+from domain.values.dates import parse_date
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -49,9 +50,10 @@ def version() -> int:
 
 
 def day(name: str) -> date:
+    """The domain's one date value (as every entry point reads dates), refused in words."""
     try:
-        return date.fromisoformat(text(name))
-    except ValueError:
+        return parse_date(text(name), field=name)
+    except InvalidValue:
         raise UnreadableValue(_("Enter a date as YYYY-MM-DD."), field=name) from None
 
 
