@@ -13,6 +13,7 @@ from eventsourcing.domain import event
 from domain.audit import AuditedAggregate
 from domain.decisions import DecisionRecord
 from domain.errors import InvalidValue, NotParticipant, RuleViolation, WrongState
+from domain.innovation_share import value_share_percent as value_share_percent_of
 from domain.rules.standstill import earliest_signing_day, standstill_last_day
 from domain.rules.thresholds import direct_award_limit_on, eu_threshold_on
 from domain.values.dates import parse_date
@@ -380,8 +381,13 @@ class Procurement(AuditedAggregate):
         self.participants = [p for p in self.participants if p["municipality"] != municipality]
         self.participants.append({"municipality": municipality, "role": role, "status": "invited"})
 
-    def decide_participation(self, decision: DecisionRecord) -> None:
-        """Join, decline or withdraw: each participant decides for itself, never the lead."""
+    def decide_participation(
+        self, decision: DecisionRecord, *, value_share_percent: object = None
+    ) -> None:
+        """Join, decline or withdraw: each participant decides for itself, never the lead.
+
+        A municipality that joins may state its own share of the value (in percent), which is
+        what the innovation share credits it with."""
         participant = self.participant(decision.municipality)
         if participant is None:
             raise NotParticipant(f"{decision.municipality} is not invited to this procurement")
@@ -395,7 +401,26 @@ class Procurement(AuditedAggregate):
             self._require_status(PLANNING, TENDERING, EVALUATION, action="withdraw from")
         else:
             raise InvalidValue("type: join, decline or withdraw", field="type")
-        self._participation_decided(decision=decision.as_event_data())
+        data = decision.as_event_data()
+        if value_share_percent is not None:
+            if decision.type != "join":
+                raise InvalidValue(
+                    "value_share_percent: only when joining", field="value_share_percent"
+                )
+            share = value_share_percent_of(value_share_percent)
+            stated = sum(
+                (p.get("value_share_percent") or Decimal(0) for p in self.participants
+                 if p["status"] == "joined"),
+                Decimal(0),
+            )
+            if stated + share > 100:
+                raise RuleViolation(
+                    f"the joined participants' shares of the value would add up to"
+                    f" {stated + share} %, above 100 %",
+                    rule="value_shares_above_whole",
+                )
+            data["value_share_percent"] = share
+        self._participation_decided(decision=data)
 
     @event("ParticipationDecided", topic="innoledger:Procurement.ParticipationDecided")
     def _participation_decided(self, decision: dict[str, Any]) -> None:
@@ -405,6 +430,8 @@ class Procurement(AuditedAggregate):
         for participant in self.participants:
             if participant["municipality"] == decision["municipality"]:
                 participant["status"] = status
+                if "value_share_percent" in decision:
+                    participant["value_share_percent"] = decision["value_share_percent"]
         self.decisions.append(decision)
 
     # Planning decisions

@@ -30,14 +30,15 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, OperationalError
 
 from domain.decisions import DECISION_TYPES
+from domain.innovation_share import COUNTS, METRICS, NETWORK, add_credits
 from domain.need import NEED_STATES
 from domain.procurement import PROCEDURES, PROCUREMENT_STATES
 from projections import tracking
 from projections.db import table_exists
 from projections.registry import all_projections, projection_named
 from projections.runner import ensure_tables, head_position
-from projections.values import fold, from_json, like_escape, micros, rfc3339
-from projections.views.innovation_share import COUNTS, VALUES
+from projections.values import fold, from_json, like_escape, micros, rfc3339, sek
+from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from projections.views.network_needs import render
 from projections.views.procurement_portfolio import VALUE_BANDS
 from service.storage.sql import SqlStore
@@ -486,31 +487,30 @@ def list_innovation_share(
 ) -> Page:
     """Per municipality and year (newest year first, then by municipality): procurements
     started and contracted, how many are innovation procurements and their share, with the
-    network's figures for the same year under `network`."""
+    network's figures for the same year under `network` (valid time: see
+    domain.innovation_share)."""
     where = _Where()
     if municipality is not None:
         where.add("s.municipality = ?", municipality)
     if year is not None:
-        if isinstance(year, bool) or not isinstance(year, int):
-            raise InvalidQuery("year: a year", field="year")
-        where.add("s.year = ?", year)
+        where.add("s.year = ?", _year(year))
     if cursor is not None:
         last_year, last_municipality = decode_cursor(cursor, "innovation_share", (int, str))
         where.add("(s.year < ? OR (s.year = ? AND s.municipality > ?))",
                   last_year, last_year, last_municipality)
-    metrics = COUNTS + VALUES
-    network_columns = ", ".join(f"n.{m} AS network_{m}" for m in metrics)
+    network_columns = ", ".join(f"n.{m} AS network_{m}" for m in METRICS)
     return _page(
         store,
-        "innovation_share",
-        f"SELECT s.*, {network_columns} FROM innovation_share s"
-        f" JOIN innovation_share_network n ON n.year = s.year{where.sql()}"
+        SHARE_VIEW,
+        f"SELECT s.*, {network_columns} FROM share_by_municipality s"
+        f" JOIN share_network n ON n.year = s.year{where.sql()}"
         " ORDER BY s.year DESC, s.municipality LIMIT ?",
         where.params,
         order="v.year DESC, v.municipality",
         limit=_limit(limit),
         key_column="municipality",
         key_of=lambda row: [row["year"], row["municipality"]],
+        cursor_tag="innovation_share",
         shape=lambda row: {
             "municipality": row["municipality"],
             "year": int(row["year"]),
@@ -518,6 +518,12 @@ def list_innovation_share(
             "network": _share_figures(row, "network_"),
         },
     )
+
+
+def _year(year: object) -> int:
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise InvalidQuery("year: a year", field="year")
+    return year
 
 
 def list_network_innovation_share(
@@ -530,16 +536,14 @@ def list_network_innovation_share(
     """The network's totals per year, newest first."""
     where = _Where()
     if year is not None:
-        if isinstance(year, bool) or not isinstance(year, int):
-            raise InvalidQuery("year: a year", field="year")
-        where.add("year = ?", year)
+        where.add("year = ?", _year(year))
     if cursor is not None:
         (last_year,) = decode_cursor(cursor, "innovation_share_network", (int,))
         where.add("year < ?", last_year)
     return _page(
         store,
-        "innovation_share",
-        f"SELECT * FROM innovation_share_network{where.sql()} ORDER BY year DESC LIMIT ?",
+        SHARE_VIEW,
+        f"SELECT * FROM share_network{where.sql()} ORDER BY year DESC LIMIT ?",
         where.params,
         order="v.year DESC",
         limit=_limit(limit),
@@ -548,6 +552,68 @@ def list_network_innovation_share(
         cursor_tag="innovation_share_network",
         shape=lambda row: {"year": int(row["year"]), **_share_figures(row)},
     )
+
+
+def innovation_share_as_of(
+    store: SqlStore,
+    as_of: datetime,
+    *,
+    municipality: str | None = None,
+    year: int | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """The same figures as the record showed them at `as_of` (transaction time): the changes
+    recorded up to that moment, added up. Pages like list_innovation_share."""
+    moment = _instant(as_of, "as_of")
+    _ensure(store, SHARE_VIEW)
+    where = _Where()
+    where.add("recorded_at <= ?", moment)
+    if year is not None:
+        where.add("year = ?", _year(year))
+    found = _read(
+        store,
+        "SELECT t.position AS view_position, c.* FROM projection_tracking t"
+        f" LEFT JOIN (SELECT * FROM share_changes{where.sql()}) c ON 1 = 1"
+        " WHERE t.name = ?",
+        [*where.params, SHARE_VIEW],
+    )
+    position = int(found[0]["view_position"]) if found else 0
+    totals: dict[tuple[str, int], dict[str, Any]] = {}
+    for row in found:
+        if row["municipality"] is None:
+            continue
+        add_credits(totals, {(row["municipality"], int(row["year"])): {
+            metric: int(row[metric]) if metric in COUNTS else Decimal(row[metric])
+            for metric in METRICS
+        }})
+    keys = sorted((k for k, row in totals.items() if k[0] != NETWORK and any(row.values())),
+                  key=lambda k: (-k[1], k[0]))
+    if municipality is not None:
+        keys = [k for k in keys if k[0] == municipality]
+    if cursor is not None:
+        last_year, last_municipality = decode_cursor(cursor, "innovation_share", (int, str))
+        keys = [k for k in keys
+                if k[1] < last_year or (k[1] == last_year and k[0] > last_municipality)]
+    page, more = keys[: _limit(limit)], len(keys) > limit
+
+    def flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        return {f"{prefix}{m}": values.get(m, 0) if m in COUNTS else sek(values.get(m, 0))
+                for m in METRICS}
+
+    rows = [
+        {
+            "municipality": name,
+            "year": year_,
+            **_share_figures({**flat(totals[(name, year_)]),
+                              **flat(totals.get((NETWORK, year_), {}), "network_")}),
+            "network": _share_figures(flat(totals.get((NETWORK, year_), {}), "network_"),
+                                      "network_"),
+        }
+        for name, year_ in page
+    ]
+    next_cursor = encode_cursor("innovation_share", [page[-1][1], page[-1][0]]) if more else None
+    return Page(rows, next_cursor, position)
 
 
 # Lessons learned

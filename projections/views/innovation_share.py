@@ -1,90 +1,109 @@
-"""Innovation share: per municipality and year, procurements started and contracted (count and
-value), how many of them are innovation procurements, and the network's totals beside them.
+"""Innovation share in valid time: per municipality and year, procurements started and
+contracted (count and value), how many are innovation procurements, and the network's totals.
 
-* Year: the Stockholm calendar year of the event's timestamp (Procurement.Started for
-  "started", Procurement.ContractSigned for "contracted").
-* Value: the current estimated value for started procurements (edits while planning count),
-  the contract value for contracted ones; SEK as Decimal strings, summed in Python, never in SQL
-  (SQLite would sum text as floats).
-* Innovation: the latest screening decision (every procurement is screened; one not screened
-  yet counts as not innovation).
-* Joint procurements count once, for the lead: the lead runs the procurement and takes its
-  decisions, and counting participants too would count the same procurement several times in
-  the network total.
+The definition is `domain.innovation_share` (and docs/innovation-share.md): started in the
+Stockholm year of the procurement decision, contracted in the year of the signing day, joint
+procurements credited to the lead and each participant that joined (its own share of the value
+where it stated one), the network counting each procurement once.
 
-Each procurement's contribution is kept in `innovation_share_procurements`; an event recomputes
-it and moves the year rows by the difference, so edits and re-screenings are never counted twice.
+Each procurement's facts are kept in `share_procurements`; an event recomputes its credits and
+moves the year rows by the difference, so edits, re-screenings and joins are never counted twice.
+The needs' decisions to procure are kept in `share_need_decisions`, so a procurement started
+for needs is dated by its needs' decisions without reading another view.
+
+Every difference is also written to `share_changes` with the moment its event was recorded
+(transaction time): adding up the changes recorded up to a moment gives the figures the record
+showed then ("what the board saw on that date"), by the same definition.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from domain.innovation_share import (
+    COUNTS,
+    METRICS,
+    NETWORK,
+    VALUES,
+    Credits,
+    ShareFacts,
+    add_credits,
+    credits,
+)
 from projections.base import ProjectedEvent
 from projections.db import Table
-from projections.rows import Row, RowBuffer
+from projections.rows import Row, RowBuffer, write_rows
 from projections.topics import (
+    NEED_PROCUREMENT_DECIDED,
     PROCUREMENT_CONTRACT_SIGNED,
+    PROCUREMENT_DECIDED,
     PROCUREMENT_EDITED,
+    PROCUREMENT_PARTICIPATION_DECIDED,
     PROCUREMENT_SCREENED,
     PROCUREMENT_STARTED,
 )
-from projections.values import sek, stockholm_year
+from projections.values import from_micros, micros, sek, stockholm_year
 from projections.views.common import View
 from service.storage.sql import Cursor
 
-COUNTS = ("started_count", "started_innovation_count", "contracted_count",
-          "contracted_innovation_count")
-VALUES = ("started_value_sek", "started_innovation_value_sek", "contracted_value_sek",
-          "contracted_innovation_value_sek")
-METRICS = COUNTS + VALUES
+VIEW_NAME = "innovation_share_valid_time"
 _METRICS_DDL = ", ".join(
     [f"{name} BIGINT NOT NULL" for name in COUNTS] + [f"{name} TEXT NOT NULL" for name in VALUES]
 )
-PROCUREMENT_COLUMNS = ("procurement_id", "lead", "started_year", "estimated_value_sek",
-                       "innovation", "contracted_year", "contract_value_sek")
+PROCUREMENT_COLUMNS = ("procurement_id", "lead", "need_ids", "started_year", "own_decision",
+                       "estimated_value_sek", "innovation", "contracted_year",
+                       "contract_value_sek", "partners")  # fmt: skip
+PROCUREMENT_JSON = ("need_ids", "partners")
 
 BY_MUNICIPALITY = Table(
-    "innovation_share",
+    "share_by_municipality",
     f"municipality TEXT NOT NULL, year INTEGER NOT NULL, {_METRICS_DDL},"
     " PRIMARY KEY (municipality, year)",
     (("year", "year, municipality"),),
 )
-NETWORK = Table("innovation_share_network", f"year INTEGER PRIMARY KEY, {_METRICS_DDL}")
+NETWORK_TABLE = Table("share_network", f"year INTEGER PRIMARY KEY, {_METRICS_DDL}")
 PROCUREMENTS = Table(
-    "innovation_share_procurements",
-    "procurement_id TEXT PRIMARY KEY, lead TEXT NOT NULL, started_year INTEGER NOT NULL,"
+    "share_procurements",
+    "procurement_id TEXT PRIMARY KEY, lead TEXT NOT NULL, need_ids TEXT NOT NULL,"
+    " started_year INTEGER, own_decision INTEGER NOT NULL,"
     " estimated_value_sek TEXT NOT NULL, innovation INTEGER NOT NULL,"
-    " contracted_year INTEGER, contract_value_sek TEXT",
+    " contracted_year INTEGER, contract_value_sek TEXT, partners TEXT NOT NULL",
+)
+NEED_DECISIONS = Table(
+    "share_need_decisions", "need_id TEXT PRIMARY KEY, decided_at BIGINT NOT NULL"
+)
+CHANGES = Table(
+    "share_changes",
+    f"position BIGINT NOT NULL, municipality TEXT NOT NULL, year INTEGER NOT NULL,"
+    f" recorded_at BIGINT NOT NULL, {_METRICS_DDL}, PRIMARY KEY (position, municipality, year)",
+    (("recorded", "recorded_at"),),
 )
 
-Contribution = dict[tuple[str, int], dict[str, Any]]
+
+def facts_of(row: Row | None) -> ShareFacts | None:
+    if row is None or row["started_year"] is None:
+        return None
+    return ShareFacts(
+        lead=row["lead"],
+        started_year=int(row["started_year"]),
+        estimated_value_sek=Decimal(row["estimated_value_sek"]),
+        innovation=bool(row["innovation"]),
+        contracted_year=None if row["contracted_year"] is None else int(row["contracted_year"]),
+        contract_value_sek=None
+        if row["contract_value_sek"] is None
+        else Decimal(row["contract_value_sek"]),
+        partners=tuple(
+            (name, None if share is None else Decimal(share)) for name, share in row["partners"]
+        ),
+    )
 
 
-def contribution(procurement: Row | None) -> Contribution:
-    """What one procurement adds to the year rows, keyed by (municipality, year)."""
-    if procurement is None:
-        return {}
-    lead = procurement["lead"]
-    innovation = bool(procurement["innovation"])
-    out: Contribution = defaultdict(dict)
-    started = out[(lead, procurement["started_year"])]
-    value = Decimal(procurement["estimated_value_sek"])
-    started.update(started_count=1, started_value_sek=value)
-    if innovation:
-        started.update(started_innovation_count=1, started_innovation_value_sek=value)
-    if procurement["contracted_year"] is not None:
-        contracted = out[(lead, procurement["contracted_year"])]
-        amount = Decimal(procurement["contract_value_sek"])
-        contracted.update(contracted_count=1, contracted_value_sek=amount)
-        if innovation:
-            contracted.update(
-                contracted_innovation_count=1, contracted_innovation_value_sek=amount
-            )
-    return dict(out)
+def _credits(row: Row | None) -> Credits:
+    facts = facts_of(row)
+    return {} if facts is None else credits(facts)
 
 
 def empty_metrics() -> dict[str, Any]:
@@ -100,39 +119,65 @@ def add_metrics(row: Row, change: dict[str, Any]) -> None:
 
 
 class InnovationShare(View):
-    name = "innovation_share"
-    tables: ClassVar[tuple[Table, ...]] = (BY_MUNICIPALITY, NETWORK, PROCUREMENTS)
+    name = VIEW_NAME
+    tables: ClassVar[tuple[Table, ...]] = (
+        BY_MUNICIPALITY, NETWORK_TABLE, PROCUREMENTS, NEED_DECISIONS, CHANGES
+    )  # fmt: skip
     topics: ClassVar[tuple[str, ...]] = (
+        NEED_PROCUREMENT_DECIDED,
         PROCUREMENT_STARTED,
+        PROCUREMENT_DECIDED,
         PROCUREMENT_EDITED,
         PROCUREMENT_SCREENED,
+        PROCUREMENT_PARTICIPATION_DECIDED,
         PROCUREMENT_CONTRACT_SIGNED,
     )
 
     def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
         procurements = RowBuffer(cursor, PROCUREMENTS.base + suffix, "procurement_id",
-                                 PROCUREMENT_COLUMNS)
-        procurements.load(event.aggregate_id for event in events)
-        before: dict[str, Contribution] = {}
+                                 PROCUREMENT_COLUMNS, json_columns=PROCUREMENT_JSON)
+        decisions = RowBuffer(cursor, NEED_DECISIONS.base + suffix, "need_id",
+                              ("need_id", "decided_at"))
+        procurement_events = [e for e in events if e.topic != NEED_PROCUREMENT_DECIDED]
+        procurements.load(e.aggregate_id for e in procurement_events)
+        decisions.load(
+            need_id
+            for e in procurement_events
+            if e.topic == PROCUREMENT_STARTED
+            for need_id in e.data["need_ids"]
+        )
+        net: Credits = {}
+        changes: list[tuple[Any, ...]] = []
         for event in events:
-            procurement_id = event.aggregate_id
-            if procurement_id not in before:
-                before[procurement_id] = contribution(procurements.get(procurement_id))
-            row = procurements.get(procurement_id)
-            changed = _apply(row, event)
-            if changed is not None:
-                procurements.put(changed)
-        net: Contribution = defaultdict(dict)
-        for procurement_id, old in before.items():
-            for sign, part in ((-1, old), (1, contribution(procurements.get(procurement_id)))):
-                for key, change in part.items():
-                    for metric, amount in change.items():
-                        net[key][metric] = net[key].get(metric, 0) + sign * amount
+            if event.topic == NEED_PROCUREMENT_DECIDED:
+                decided_at = micros(event.data["decision"]["decided_at"])
+                decisions.put({"need_id": event.aggregate_id, "decided_at": decided_at})
+                continue
+            row = procurements.get(event.aggregate_id)
+            changed = _apply(row, event, decisions)
+            if changed is None:
+                continue
+            difference: Credits = {}
+            add_credits(difference, _credits(row), -1)
+            add_credits(difference, _credits(changed))
+            procurements.put(changed)
+            for (municipality, year), change in sorted(difference.items()):
+                change = {metric: amount for metric, amount in change.items() if amount}
+                if not change:
+                    continue
+                add_credits(net, {(municipality, year): change})
+                changes.append(
+                    (event.position, municipality, year, micros(event.recorded_at),
+                     *(_column(metric, change.get(metric, 0)) for metric in METRICS))
+                )
+        write_rows(cursor, CHANGES.base + suffix,
+                   ("position", "municipality", "year", "recorded_at", *METRICS), changes)
         self._move_totals(cursor, suffix, net)
         procurements.flush()
+        decisions.flush()
 
     @staticmethod
-    def _move_totals(cursor: Cursor, suffix: str, net: Contribution) -> None:
+    def _move_totals(cursor: Cursor, suffix: str, net: Credits) -> None:
         changes = {
             key: {metric: amount for metric, amount in change.items() if amount}
             for key, change in net.items()
@@ -142,44 +187,85 @@ class InnovationShare(View):
             return
         by_municipality = RowBuffer(cursor, BY_MUNICIPALITY.base + suffix,
                                     ("municipality", "year"), ("municipality", "year", *METRICS))
-        network = RowBuffer(cursor, NETWORK.base + suffix, "year", ("year", *METRICS))
-        by_municipality.load(changes)
-        network.load({year for _, year in changes})
+        network = RowBuffer(cursor, NETWORK_TABLE.base + suffix, "year", ("year", *METRICS))
+        by_municipality.load(key for key in changes if key[0] != NETWORK)
+        network.load(year for municipality, year in changes if municipality == NETWORK)
         for (municipality, year), change in changes.items():
-            row = by_municipality.get((municipality, year)) or {
-                "municipality": municipality, "year": year, **empty_metrics()
-            }
+            if municipality == NETWORK:
+                buffer, key = network, year
+                row = network.get(year) or {"year": year, **empty_metrics()}
+            else:
+                buffer, key = by_municipality, (municipality, year)
+                row = by_municipality.get(key) or {
+                    "municipality": municipality, "year": year, **empty_metrics()
+                }
             add_metrics(row, change)
-            by_municipality.put(row)
-            total = network.get(year) or {"year": year, **empty_metrics()}
-            add_metrics(total, change)
-            network.put(total)
+            # A year left with nothing in it (a procurement moved to another year) goes.
+            if any(Decimal(row[metric]) for metric in METRICS):
+                buffer.put(row)
+            else:
+                buffer.delete(key)
         by_municipality.flush()
         network.flush()
 
 
-def _apply(row: Row | None, event: ProjectedEvent) -> Row | None:
+def _column(metric: str, amount: Any) -> Any:
+    return int(amount) if metric in COUNTS else sek(amount)
+
+
+def _apply(row: Row | None, event: ProjectedEvent, decisions: RowBuffer) -> Row | None:
     data = event.data
     if event.topic == PROCUREMENT_STARTED:
+        decided = [
+            found["decided_at"]
+            for need_id in data["need_ids"]
+            if (found := decisions.get(need_id)) is not None
+        ]
+        # Started in the year of its needs' (latest) decision to procure. A registered
+        # procurement's own decision follows in the same transaction: until then it counts
+        # nowhere.
+        if decided:
+            started_year: int | None = stockholm_year(from_micros(max(decided)))
+        elif data["need_ids"]:
+            started_year = stockholm_year(event.recorded_at)  # needs decided before any view
+        else:
+            started_year = None
         return {
             "procurement_id": event.aggregate_id,
             "lead": data["lead"],
-            "started_year": stockholm_year(event.recorded_at),
+            "need_ids": list(data["need_ids"]),
+            "started_year": started_year,
+            "own_decision": 0,
             "estimated_value_sek": sek(data["estimated_value_sek"]),
             "innovation": 0,
             "contracted_year": None,
             "contract_value_sek": None,
+            "partners": [],
         }
     if row is None:
-        raise LookupError(f"innovation_share: unknown procurement {event.originator_id}")
+        raise LookupError(f"{VIEW_NAME}: unknown procurement {event.originator_id}")
+    if event.topic == PROCUREMENT_DECIDED:
+        decided_at: datetime = data["decision"]["decided_at"]
+        return {**row, "started_year": stockholm_year(decided_at), "own_decision": 1}
     if event.topic == PROCUREMENT_EDITED:
         if "estimated_value_sek" not in data["changes"]:
             return None
         return {**row, "estimated_value_sek": sek(data["changes"]["estimated_value_sek"])}
     if event.topic == PROCUREMENT_SCREENED:
         return {**row, "innovation": int(bool(data["innovation"]))}
+    if event.topic == PROCUREMENT_PARTICIPATION_DECIDED:
+        decision = data["decision"]
+        others = [p for p in row["partners"] if p[0] != decision["municipality"]]
+        if decision["type"] == "join":
+            share = decision.get("value_share_percent")
+            return {**row, "partners": [*others, [decision["municipality"],
+                                                  None if share is None else sek(share)]]}
+        if decision["type"] == "withdraw":
+            return {**row, "partners": others}
+        return None
+    signed_on: date = data["signed_on"]
     return {
         **row,
-        "contracted_year": stockholm_year(event.recorded_at),
+        "contracted_year": signed_on.year,
         "contract_value_sek": sek(data["contract_value_sek"]),
     }

@@ -144,7 +144,9 @@ class ProcurementUseCases(DecisionAuthorisation):
         procurement = self._procurement_for(principal, procurement_id)
         self._check_version(procurement, expected_version)
         record = self._authorise(principal, decision, value_sek=procurement.estimated_value_sek)
-        procurement.decide_participation(record)
+        procurement.decide_participation(
+            record, value_share_percent=decision.get("value_share_percent")
+        )
         return self._commit(procurement)
 
     @command

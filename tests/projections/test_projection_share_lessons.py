@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from typing import Any
 
-from domain.values.timestamps import STOCKHOLM
 from projections import queries
 from service.innoledger import Innoledger
 from service.storage.sql import SqlStore
-from tests.builders import PROCEDURE_AT
+from tests.builders import PROCEDURE_AT, decision
 from tests.projections.conftest import sync
 from tests.projections.scenario import Scenario
 
@@ -34,22 +35,31 @@ def figures(
 NONE = figures(0, "0.00", 0, "0.00", None, None)
 
 
+def join(s: Scenario, tenant: Any, procurement_id: str, share: str | None = None) -> None:
+    body = decision("join", PROCEDURE_AT)
+    if share is not None:
+        body["value_share_percent"] = share
+    s.app.decide_participation(tenant.decision_maker, procurement_id, decision=body,
+                               expected_version=s.version(procurement_id))
+
+
 def test_innovation_share_per_municipality_and_year(app: Innoledger, store: SqlStore):
+    """Valid time: started in the year of the needs' decision to procure (2018), contracted in
+    the year of the signing day (2019), joint procurements credited to the participants."""
     s = Scenario(app)
-    year = datetime.now(UTC).astimezone(STOCKHOLM).year  # events are recorded now
     first = s.procurement(s.ystad, [s.decided_need(s.ystad, "Ett")], value="1000000")
     second = s.procurement(s.ystad, [s.decided_need(s.ystad, "Två")], value="3000000")
     joint_need = s.decided_need(s.skurup, "Tre", shared=True)
     s.join(s.ystad, joint_need)
-    # Ystad leads a joint procurement of a Skurup need: it counts for Ystad only.
+    # Ystad leads a procurement of a Skurup need: Skurup is invited, not yet taking part.
     joint = s.procurement(s.ystad, [joint_need], value="500000")
     other = s.procurement(s.skurup, [s.decided_need(s.skurup, "Fyra")], value="200000")
     sync(app)
+    before_screening = datetime.now(UTC)
+    time.sleep(0.01)
     page = queries.list_innovation_share(store)
-    assert [(r["municipality"], r["year"]) for r in page.rows] == [
-        ("skurup", year),
-        ("ystad", year),
-    ]
+    assert [(r["municipality"], r["year"]) for r in page.rows] == [("skurup", 2018),
+                                                                    ("ystad", 2018)]
     ystad = page.rows[1]
     assert ystad["started"] == figures(3, "4500000.00", 0, "0.00", "0.0000", "0.0000")
     assert ystad["contracted"] == NONE
@@ -68,25 +78,41 @@ def test_innovation_share_per_municipality_and_year(app: Innoledger, store: SqlS
     [ystad] = queries.list_innovation_share(store, municipality="ystad").rows
     assert ystad["started"] == figures(3, "5000000.00", 2, "2000000.00", "0.6667", "0.4000")
 
-    # A re-screening moves the procurement out of the innovation count, not twice into it.
-    s.screen(s.ystad, joint, innovation=False)
-    s.walk(s.ystad, first, "contracted", screened=True)  # contract value 1 450 000
+    # Skurup joins with its own 40 % of the value: credited with the procurement and 200 000.
+    join(s, s.skurup, joint, "40")
+    s.walk(s.ystad, first, "contracted", screened=True)  # contract value 1 450 000 on 2019-01-03
     s.screen(s.skurup, other, innovation=True)
     sync(app)
-    (ystad,) = queries.list_innovation_share(store, municipality="ystad", year=year).rows
-    assert ystad["started"] == figures(3, "5000000.00", 1, "1500000.00", "0.3333", "0.3000")
-    assert ystad["contracted"] == figures(1, "1450000.00", 1, "1450000.00", "1.0000", "1.0000")
-    assert ystad["network"]["started"] == figures(
-        4, "5200000.00", 2, "1700000.00", "0.5000", "0.3269"
-    )
-    [network] = queries.list_network_innovation_share(store).rows
-    assert network["year"] == year and network["started"] == ystad["network"]["started"]
-    assert queries.list_innovation_share(store, year=year - 1).rows == []
+    rows = {(r["municipality"], r["year"]): r for r in queries.list_innovation_share(store).rows}
+    assert set(rows) == {("ystad", 2019), ("ystad", 2018), ("skurup", 2018)}
+    assert rows["ystad", 2018]["started"] == figures(3, "4800000.00", 2, "1800000.00", "0.6667",
+                                                     "0.3750")
+    assert rows["skurup", 2018]["started"] == figures(2, "400000.00", 2, "400000.00", "1.0000",
+                                                      "1.0000")
+    assert rows["ystad", 2018]["network"]["started"] == figures(
+        4, "5200000.00", 3, "2200000.00", "0.7500", "0.4231")
+    assert rows["ystad", 2019]["started"] == figures(0, "0.00", 0, "0.00", None, None)
+    assert rows["ystad", 2019]["contracted"] == figures(1, "1450000.00", 1, "1450000.00",
+                                                        "1.0000", "1.0000")
+    network = {r["year"]: r for r in queries.list_network_innovation_share(store).rows}
+    assert network[2018]["started"] == rows["ystad", 2018]["network"]["started"]
+    assert network[2019]["contracted"] == rows["ystad", 2019]["contracted"]
+    assert queries.list_innovation_share(store, year=2017).rows == []
 
-    paged = queries.list_innovation_share(store, limit=1)
-    assert paged.rows[0]["municipality"] == "skurup" and paged.next_cursor
-    rest = queries.list_innovation_share(store, limit=1, cursor=paged.next_cursor)
+    paged = queries.list_innovation_share(store, limit=2)
+    assert [r["year"] for r in paged.rows] == [2019, 2018] and paged.next_cursor
+    rest = queries.list_innovation_share(store, limit=2, cursor=paged.next_cursor)
     assert rest.rows[0]["municipality"] == "ystad" and rest.next_cursor is None
+
+    # Transaction time: what the record showed before the screenings.
+    then = queries.innovation_share_as_of(store, before_screening)
+    assert [(r["municipality"], r["year"]) for r in then.rows] == [("skurup", 2018),
+                                                                    ("ystad", 2018)]
+    assert then.rows[1]["started"] == figures(3, "4500000.00", 0, "0.00", "0.0000", "0.0000")
+    assert then.rows[1]["network"]["started"]["count"] == 4
+    now = queries.innovation_share_as_of(store, datetime.now(UTC))
+    assert now.rows == queries.list_innovation_share(store).rows
+    assert queries.innovation_share_as_of(store, datetime(2018, 1, 1, tzinfo=UTC)).rows == []
 
 
 def test_shareable_lessons_with_procurement_lead_and_areas(app: Innoledger, store: SqlStore):

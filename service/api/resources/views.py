@@ -10,6 +10,7 @@ from flask.views import MethodView
 
 from projections import queries
 from projections.queries import Page
+from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.schemas.views import (
@@ -132,9 +133,19 @@ class InnovationShare(MethodView):
     @blp.arguments(InnovationShareQuerySchema, location="query")
     @blp.response(200, ViewPageSchema)
     def get(self, query: dict[str, Any]) -> Any:
-        """Innovation share per municipality and year, with the network's figures beside it"""
-        current_principal()
-        return _view_page("innovation_share", queries.list_innovation_share, query)
+        """Innovation share per municipality and year (valid time: the year of the procurement
+        decision and of the signing, Europe/Stockholm), joint procurements credited to each
+        participant, with the network's figures beside it; `as_of` (auditors) answers with the
+        figures the record showed at that moment"""
+        principal = current_principal()
+        as_of = query.pop("as_of", None)
+        if as_of is None:
+            return _view_page(SHARE_VIEW, queries.list_innovation_share, query)
+        if not principal.has_role("auditor"):
+            raise Forbidden("the share as of a past moment is for auditors")
+        position, filters = split_view_query(query)
+        reach_position(SHARE_VIEW, position)
+        return page_response(queries.innovation_share_as_of(services().sql, as_of, **filters))
 
 
 @blp.route("/network/lessons")

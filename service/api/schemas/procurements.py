@@ -136,6 +136,15 @@ def _typed(kind: str) -> fields.String:
 
 class JoinDecisionSchema(DecisionBaseSchema):
     type = _typed("join")
+    value_share_percent = fields.String(
+        validate=validate.Regexp(r"^\d{1,3}(\.\d{1,2})?$", error='a percentage like "20.00"'),
+        allow_none=True,
+        metadata={
+            "description": "The joining municipality's own share of the value, in percent, "
+            "where known: what the innovation share credits it with",
+            "example": "20.00",
+        },
+    )
 
 
 class DeclineDecisionSchema(DecisionBaseSchema):
@@ -281,6 +290,7 @@ class ParticipantSchema(Schema):
     municipality = fields.String()
     role = fields.String()
     status = fields.String()
+    value_share_percent = fields.Decimal(places=2, as_string=True, allow_none=True)
 
 
 class ScreeningSchema(Schema):

@@ -67,7 +67,17 @@ class NetworkProcurementsQuerySchema(ViewQuerySchema):
 
 class InnovationShareQuerySchema(ViewQuerySchema):
     municipality = fields.String(validate=SLUG)
-    year = fields.Integer(validate=validate.Range(min=1900, max=2200))
+    year = fields.Integer(
+        validate=validate.Range(min=1900, max=2200),
+        metadata={"description": "Year of the procurement decision or of the signing "
+                  "(valid time, Europe/Stockholm)"},
+    )
+    as_of = fields.AwareDateTime(
+        metadata={
+            "description": "Auditors: the figures as the record showed them at this moment "
+            "(transaction time), e.g. what the board saw on the day of its annual report"
+        }
+    )
 
 
 class LessonsQuerySchema(ViewQuerySchema):
