@@ -191,6 +191,7 @@ class InnovationShare(View):
         by_municipality.load(key for key in changes if key[0] != NETWORK)
         network.load(year for municipality, year in changes if municipality == NETWORK)
         for (municipality, year), change in changes.items():
+            key: Any
             if municipality == NETWORK:
                 buffer, key = network, year
                 row = network.get(year) or {"year": year, **empty_metrics()}
