@@ -78,11 +78,12 @@ def register_pages(app: Flask) -> None:
         demo,
         home,
         needs,
+        network,
         oidc,
         procurements,
     )
 
-    del audit, decisions, demo, home, needs, procurements  # their routes are on bp
+    del audit, decisions, demo, home, needs, network, procurements  # their routes are on bp
     app.register_blueprint(bp)
     chrome.register(app)
     oidc.register(app)

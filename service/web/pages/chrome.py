@@ -156,6 +156,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["tojson_text"] = lambda value: __import__("json").dumps(
         value, ensure_ascii=False, default=str
     )
+    app.jinja_env.filters["year_option"] = lambda year: (year, year)
     app.jinja_env.filters["decision_option"] = lambda kind: (kind, decision_name(kind))
     app.jinja_env.filters["need_option"] = lambda need_id, titles: (
         need_id,

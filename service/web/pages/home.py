@@ -16,7 +16,13 @@ def home() -> Any:
     principal = g.get("web_principal")
     if principal is None:
         return redirect(url_for("web.sign_in"))
-    return redirect(url_for("web.needs"))
+    if principal.has_role("officer", "tenant_admin", "viewer"):
+        return redirect(url_for("web.needs"))
+    if principal.has_role("decision_maker"):
+        return redirect(url_for("web.waiting_decisions"))
+    if principal.has_role("auditor"):
+        return redirect(url_for("web.decision_log"))
+    return redirect(url_for("web.network_needs"))
 
 
 @bp.get("/logga-in")

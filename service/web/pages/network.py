@@ -1,0 +1,85 @@
+"""The network's shared views for everyone signed in: the needs catalogue with text search and
+similar needs side by side (where municipalities can meet), and the innovation share per
+municipality and year as charts with the data table beside them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import render_template, request
+
+from projections import queries
+from service.api.context import services
+from service.web.pages import bp
+from service.web.pages.needs import NEED_STATES
+from service.web.reads import fresh
+from service.web.signin import signed_in
+
+
+@bp.get("/natverket/behov")
+@signed_in
+def network_needs() -> Any:
+    fresh("network_needs")
+    q = request.args.get("q", "").strip() or None
+    page = queries.list_network_needs(services().sql, q=q, limit=100)
+    similar_to = request.args.get("lika")
+    similar = None
+    chosen = None
+    if similar_to:
+        chosen = next((row for row in page.rows if row["need_id"] == similar_to), None)
+        if chosen is None:
+            everything = queries.list_network_needs(services().sql, limit=200).rows
+            chosen = next((row for row in everything if row["need_id"] == similar_to), None)
+        if chosen is not None:
+            similar = queries.similar_network_needs(services().sql, similar_to, limit=10).rows
+    return render_template(
+        "network/needs.html",
+        rows=page.rows,
+        q=q or "",
+        states=NEED_STATES,
+        chosen=chosen,
+        similar=similar,
+    )
+
+
+def _percent(share: str | None) -> int | None:
+    if share is None:
+        return None
+    return max(0, min(100, int((Decimal(share) * 100).to_integral_value())))
+
+
+@bp.get("/natverket/innovationsandel")
+@signed_in
+def innovation_share() -> Any:
+    fresh("innovation_share")
+    rows = queries.list_innovation_share(services().sql, limit=200).rows
+    years = sorted({row["year"] for row in rows}, reverse=True)
+    raw_year = request.args.get("ar", "")
+    year = (
+        int(raw_year)
+        if raw_year.isdigit() and int(raw_year) in years
+        else (years[0] if years else None)
+    )
+    shown = [row for row in rows if row["year"] == year]
+    for row in shown:
+        row["started_percent"] = _percent(row["started"]["innovation_share"])
+        row["contracted_percent"] = _percent(row["contracted"]["innovation_share"])
+        target = row.get("target")
+        row["target_percent"] = (
+            _percent(target.get("innovation_share"))
+            if isinstance(target, dict)
+            else _percent(target)
+            if isinstance(target, str)
+            else None
+        )
+    network = shown[0]["network"] if shown else None
+    return render_template(
+        "network/innovation_share.html",
+        rows=shown,
+        years=years,
+        year=year,
+        network=network,
+        network_started=_percent(network["started"]["innovation_share"]) if network else None,
+        network_contracted=_percent(network["contracted"]["innovation_share"]) if network else None,
+    )
