@@ -29,12 +29,6 @@ def _table(cursor: Cursor, recorder: ApplicationRecorder) -> tuple[str, str]:
     return table, "rowid"
 
 
-def head_on(cursor: Cursor, recorder: ApplicationRecorder) -> int:
-    table, id_column = _table(cursor, recorder)
-    row = cursor.execute(f"SELECT MAX({id_column}) AS head FROM {table}").fetchone()
-    return int(row["head"] or 0) if row else 0
-
-
 def select_on(
     cursor: Cursor,
     recorder: ApplicationRecorder,

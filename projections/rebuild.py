@@ -29,9 +29,14 @@ from projections import tracking
 from projections.base import ProjectedEvent, Projection
 from projections.db import POSTGRES, dialect, serialise_ddl, table_exists
 from projections.lease import Lease, lease_for
-from projections.log import head_on, select_on
-from projections.runner import PositionMoved, decode, head_position, read_batch
+from projections.log import select_on
+from projections.runner import PositionMoved, decode, events_table, head_position, read_batch
+from service.storage.log_head import LogHead
 from service.storage.sql import Cursor, SqlStore
+
+# How long a rebuild waits for saves in flight before it reads up to the log's head; what they
+# hold back is applied by the next pass or by the runner after the swap.
+SAFE_HEAD_WAIT_S = 5.0
 
 
 class RebuildInProgress(RuntimeError):
@@ -208,6 +213,7 @@ class _OnePass:
         self.topics = tuple(sorted(builds[0].topics or ())) if len(builds) == 1 else ()
         self.holder = f"rebuild@{socket.gethostname()}:{os.getpid()}"
         self.position = 0
+        self.log_head = LogHead(store, events_table(app.recorder))
         with store.transaction() as cursor:
             serialise_ddl(cursor)
             tracking.TRACKING.create(cursor)
@@ -231,7 +237,7 @@ class _OnePass:
     def catch_up(self) -> int:
         """Applies what the log holds now to every view; the new position."""
         position = self.position
-        target = head_position(self.app.recorder)
+        target = self.log_head.safe(wait_s=SAFE_HEAD_WAIT_S)
         while position < target:
             new, events = read_batch(self.app, position, target, self.batch_size, self.topics)
             fed = [(build, build.select(events)) for build in self.builds]
@@ -278,7 +284,8 @@ def _swap(
         tracking.ensure_row(cursor, name)
         tracking.lock_row(cursor, name)
         position = tracking.read_position(cursor, rebuild_name) or 0
-        head = head_on(cursor, app.recorder)
+        # The writers in flight hold the safe head back for as long as their save lasts.
+        head = LogHead(store, events_table(app.recorder)).safe(cursor, wait_s=SAFE_HEAD_WAIT_S)
         topics = tuple(getattr(projection, "topics", None) or ())
         while position < head:
             notifications = select_on(cursor, app.recorder, after=position, upto=head,

@@ -6,10 +6,11 @@ A crash anywhere rolls the whole batch back, and a second applier finds the posi
 re-reads it: so every event is applied once, whoever applies it, however often processes die.
 
 Positions are notification ids. PostgreSQL's can have gaps (a rolled-back insert consumes ids),
-so the runner never counts: it asks for "the next events after my position, up to the head". The
-head is safe to move to because the event store inserts under a table lock (eventsourcing's
-PostgreSQL recorder, and SQLite's single writer): once an id is visible, every lower id is either
-visible too or never will be.
+so the runner never counts: it asks for "the next events after my position, up to the safe
+head", the highest position below which no event can still become visible
+(service/storage/log_head.py). It does not rely on how the library inserts events (with or
+without its table lock): a save held open below a later, committed one holds the safe head
+back until it ends.
 """
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ from projections import tracking
 from projections.base import ProjectedEvent, Projection
 from projections.db import serialise_ddl, table_exists
 from projections.lease import Lease, LeaseLost, acquire, lease_for
+from service.storage.log_head import LogHead
 from service.storage.sql import SqlStore
 
 log = logging.getLogger(__name__)
+
+# How often a runner looks again while a save in flight holds the safe head back.
+PENDING_POLL_MAX_S = 0.05
 
 _ENVELOPE = ("originator_id", "originator_version", "originator_topic")
 _DECODED = ("recorded_at", "audit", "data")
@@ -93,7 +98,13 @@ def read_batch(
 
 
 def head_position(recorder: ApplicationRecorder) -> int:
+    """The highest visible position (what lags are measured against; not necessarily safe to
+    read up to: see `LogHead.safe`)."""
     return recorder.max_notification_id() or 0
+
+
+def events_table(recorder: ApplicationRecorder) -> str:
+    return str(getattr(recorder, "events_table_name"))  # noqa: B009
 
 
 def ensure_tables(store: SqlStore, projection: Projection, *, suffix: str = "",
@@ -165,6 +176,7 @@ class ProjectionRunner:
             else float(getattr(projection, "min_batch_interval_s", 0.0))
         )
         self.last_head = 0
+        self.log_head = LogHead(self.store, events_table(self.recorder))
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self._ready = False
         self._position: int | None = None
@@ -190,7 +202,7 @@ class ProjectionRunner:
         """Applies what the log holds now (or `max_batches` batches of it); the new position."""
         self.setup()
         position = self._current_position()
-        target = head_position(self.recorder)
+        target = self.log_head.safe()
         self.last_head = target
         batches = 0
         while position < target and (max_batches is None or batches < max_batches):
@@ -265,7 +277,12 @@ class ProjectionRunner:
                 if after >= self.last_head and self.min_batch_interval_s:
                     stop_event.wait(self.min_batch_interval_s)
                 continue
-            if lease.wait_for_events(pause):
+            if self.log_head.pending():
+                # A save in flight holds the safe head back: look again soon (it may end
+                # by a rollback, which sends no notification).
+                stop_event.wait(pause)
+                pause = min(PENDING_POLL_MAX_S, pause * 2)
+            elif lease.wait_for_events(pause):
                 pause = self.poll_min_s
             else:
                 pause = min(self.poll_max_s, pause * 2)

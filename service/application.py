@@ -24,6 +24,7 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
+from eventsourcing.utils import Environment
 
 from domain.audit import acting_as
 from domain.municipality import Municipality, municipality_id
@@ -34,7 +35,7 @@ from service.errors import ConcurrentUpdate, Forbidden, NotFound, VersionMismatc
 from service.principal import Principal
 from service.repository import replay, with_plain_replay
 from service.settings import Settings
-from service.storage.eventstore_env import eventsourcing_env
+from service.storage.eventstore_env import closed_environment, eventsourcing_env
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -104,7 +105,6 @@ class BaseApplication(Application[UUID]):
             Municipality: settings.snapshot_interval,
         }
         env = eventsourcing_env(settings)
-        env["IS_SNAPSHOTTING_ENABLED"] = "y"
         if settings.aggregate_cache_size > 0:
             # The library brings a cached aggregate up to date with the events stored since
             # (another process may have saved them) and hands out a copy, so a command that
@@ -113,6 +113,10 @@ class BaseApplication(Application[UUID]):
             env["AGGREGATE_CACHE_FASTFORWARD"] = "y"
             env["DEEPCOPY_FROM_AGGREGATE_CACHE"] = "y"
         super().__init__(env=env)
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Our settings only: the library would merge os.environ in (see eventstore_env)."""
+        return closed_environment(name, env or {})
 
     def construct_repository(self) -> Repository[UUID]:
         return with_plain_replay(super().construct_repository())

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 INDEX = "audit_municipality_events"
 MAX_LIMIT = 1000
 TAIL_SCAN = 5000
+# Tools catching the index up wait for saves in flight; a page waits only briefly, and a save
+# still open then shows on a later page.
+SAFE_HEAD_WAIT_S = 5.0
+PAGE_SAFE_HEAD_WAIT_S = 0.5
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic", "audit")
 
 
@@ -161,9 +165,10 @@ class EventStream:
         projection runner normally does this).  Idempotent."""
         self.ensure_tables()
         done = 0
+        upto = self.log.safe_position(wait_s=SAFE_HEAD_WAIT_S)
         while True:
             after = self.indexed_upto()
-            batch = self.log.notifications(after, batch_size)
+            batch = self.log.notifications(after, batch_size, upto=upto)
             if not batch:
                 return done
             items = [
@@ -172,6 +177,11 @@ class EventStream:
             with self.store.transaction() as cursor:
                 AuditIndexProjection.insert(cursor, items)
             done += len(batch)
+
+    def _safe(self) -> int:
+        """A page never reaches past the safe head: its `next_after` would step over a save
+        still in flight, and the client would never see that event."""
+        return self.log.safe_position(wait_s=PAGE_SAFE_HEAD_WAIT_S)
 
     def indexed_upto(self) -> int:
         self.ensure_tables()
@@ -198,7 +208,7 @@ class EventStream:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidValue(f"limit: from 1 to {MAX_LIMIT}", field="limit")
         if municipality is None:
-            batch = self.log.notifications(after, limit + 1)
+            batch = self.log.notifications(after, limit + 1, upto=self._safe())
             events = [PositionedEvent.of(n) for n in batch[:limit]]
             upto = events[-1].position if events else after
             return self._page(events, upto, more=len(batch) > limit, after=after)
@@ -222,8 +232,9 @@ class EventStream:
         upto = max(after, indexed)
         more = False
         scanned = 0
+        safe = self._safe()
         while len(events) < limit and scanned < TAIL_SCAN:
-            batch = self.log.notifications(upto, min(1000, TAIL_SCAN - scanned))
+            batch = self.log.notifications(upto, min(1000, TAIL_SCAN - scanned), upto=safe)
             if not batch:
                 break
             for n in batch:

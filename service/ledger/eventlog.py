@@ -16,6 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 
+from service.storage.log_head import log_head
 from service.storage.sql import Cursor, SqlStore
 
 
@@ -153,16 +154,24 @@ class EventLog:
     def max_position(self) -> int:
         return int(self.recorder.max_notification_id() or 0)
 
-    def notifications(self, after: int, limit: int) -> Sequence[Notification]:
-        """The next `limit` events after position `after`, in log order (the recorder's API)."""
-        return self.recorder.select_notifications(after + 1, limit)
+    def safe_position(self, *, wait_s: float = 0.0) -> int:
+        """The highest position below which no event can still become visible (a save in
+        flight holds it back): followers read up to it, never past (storage/log_head.py)."""
+        return log_head(self.recorder, self.store).safe(wait_s=wait_s)
+
+    def notifications(
+        self, after: int, limit: int, *, upto: int | None = None
+    ) -> Sequence[Notification]:
+        """The next `limit` events after position `after` (up to `upto`), in log order (the
+        recorder's API)."""
+        return self.recorder.select_notifications(after + 1, limit, stop=upto)
 
     def iterate(
-        self, *, after: int = 0, batch_size: int = 2000
+        self, *, after: int = 0, upto: int | None = None, batch_size: int = 2000
     ) -> Iterator[Sequence[Notification]]:
-        """The whole log after `after`, batch by batch, in constant memory."""
+        """The log after `after` (up to `upto`), batch by batch, in constant memory."""
         while True:
-            batch = self.notifications(after, batch_size)
+            batch = self.notifications(after, batch_size, upto=upto)
             if not batch:
                 return
             yield batch

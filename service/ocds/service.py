@@ -34,6 +34,7 @@ from service.ocds.mapping import (
     release_date,
 )
 from service.principal import Principal
+from service.storage.log_head import log_head
 
 OCDS_VERSION = "1.1"
 PUBLISHER = {"name": "Innoledger"}
@@ -149,9 +150,12 @@ def _published_procurements(
     app: Innoledger, principal: Principal, after: int, now: datetime
 ) -> Iterator[tuple[int, Procurement]]:
     position = after
+    # The cursor never moves past a save still in flight (its release would be skipped).
+    safe = log_head(app.recorder).safe(wait_s=0.5)
     while True:
         batch = app.recorder.select_notifications(
-            start=position, limit=LOG_BATCH, topics=PUBLISHING_TOPICS, inclusive_of_start=False
+            start=position, limit=LOG_BATCH, stop=safe, topics=PUBLISHING_TOPICS,
+            inclusive_of_start=False,
         )
         if not batch:
             return

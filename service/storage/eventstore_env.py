@@ -1,36 +1,77 @@
-"""Translates our settings into the environment the eventsourcing library is configured by."""
+"""The eventsourcing library's configuration, built from our settings and nothing else.
+
+The library merges the process environment into an application's configuration, and looks up
+each key under the application's name first (``INNOLEDGER_SQLITE_DBNAME`` before
+``SQLITE_DBNAME``). A variable meant for something else (``POSTGRES_ENABLE_DB_FUNCTIONS``,
+``PERSISTENCE_MODULE``, ``AGGREGATE_CACHE_MAXSIZE``) would then silently change how events are
+stored or loaded. `closed_environment` is what our applications are configured by instead: the
+mapping below, complete, with every key the library reads set explicitly.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+from eventsourcing.utils import Environment
 
 from service.settings import Settings
 
 
 def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    common = {
+        "IS_SNAPSHOTTING_ENABLED": "y",
+        "CREATE_TABLE": "y",
+        "COMPRESSOR_TOPIC": "",
+        "CIPHER_TOPIC": "",
+        "CIPHER_KEY": "",
+        "TRANSCODER_TOPIC": "",
+        "MAPPER_TOPIC": "",
+        # No cache unless the application asks for one (an empty value: none; "0": unbounded).
+        "AGGREGATE_CACHE_MAXSIZE": "",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+        "AGGREGATE_CACHE_FASTFORWARD_SKIPPING": "n",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+        "SINGLE_ROW_TRACKING": "y",
+        "ORIGINATOR_ID_TYPE": "uuid",
+    }
     if settings.database == "postgres":
         pg = settings.postgres
-        env = {
+        return {
+            **common,
             "PERSISTENCE_MODULE": "service.storage.postgres_fail_fast:FailFastPostgresFactory",
             "POSTGRES_HOST": pg.host,
             "POSTGRES_PORT": str(pg.port),
             "POSTGRES_USER": pg.user,
             "POSTGRES_PASSWORD": pg.password,
             "POSTGRES_DBNAME": pg.dbname,
+            "POSTGRES_SCHEMA": pg.schema,
             "POSTGRES_POOL_SIZE": str(pg.pool_size),
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_MAX_WAITING": "0",
+            "POSTGRES_CONN_MAX_AGE": "3600",
             "POSTGRES_CONNECT_TIMEOUT": str(pg.connect_timeout),
             # Not a setting of the library: FailFastPostgresFactory puts it on its connections.
             "POSTGRES_TARGET_SESSION_ATTRS": pg.target_session_attrs,
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "5",
             "POSTGRES_PRE_PING": "y",
             "POSTGRES_LOCK_TIMEOUT": "5",
+            # The library's insert function skips the table lock; we keep the plain insert.
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            "POSTGRES_GET_PASSWORD_TOPIC": "",
         }
-        if pg.schema:
-            env["POSTGRES_SCHEMA"] = pg.schema
-        return env
     if settings.database == "sqlite":
         path = settings.sqlite_file
         path.parent.mkdir(parents=True, exist_ok=True)
         return {
+            **common,
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "10",
         }
     raise ValueError(f"unknown database {settings.database!r}")
+
+
+def closed_environment(name: str, env: Mapping[str, str]) -> Environment:
+    """The library's `Environment` for application `name` holding `env` only (never
+    os.environ)."""
+    return Environment(name, dict(env))

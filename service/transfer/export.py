@@ -35,7 +35,9 @@ def export_store(
     """Writes the export to `out`; returns the trailer (event count and ledger root)."""
     ledger = Ledger.of(app)
     ledger.ensure_tables()
-    stop = ledger.log.max_position()
+    # Up to the safe head: an event of a save still in flight below the highest position
+    # would otherwise be missing from the export though it lies inside its range.
+    stop = ledger.log.safe_position(wait_s=5.0)
     with ledger.store.reading() as cursor:
         row = cursor.execute(
             f"SELECT COUNT(*) AS n FROM {ledger.log.table} WHERE {ledger.log.id_column} <= ?",
@@ -56,7 +58,7 @@ def export_store(
     )
     appender = MerkleAppender()
     written = 0
-    for batch in ledger.log.iterate(batch_size=batch_size):
+    for batch in ledger.log.iterate(upto=stop, batch_size=batch_size):
         hashes = []
         for n in batch:
             if n.id > stop:

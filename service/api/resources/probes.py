@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from projections.queries import view_status
 from service.api.blueprint import Blueprint
 from service.api.context import services
+from service.ledger.ledger import Ledger
 
 blp = Blueprint("probes", __name__, description="Liveness, readiness and metrics")
 
@@ -40,6 +41,17 @@ def _check_reachable(svc: Any) -> None:
         cursor.execute("SELECT 1")
 
 
+def _ledger_check(svc: Any) -> dict[str, Any]:
+    """Events up to the last leaf's position = tree size (see Ledger.check_consistency)."""
+    result = Ledger.of(svc.innoledger).check_consistency()
+    return {
+        "status": "ok" if result.consistent else "inconsistent",
+        "tree_size": result.tree_size,
+        "last_leaf_position": result.last_position,
+        "events_up_to_last_leaf": result.events,
+    }
+
+
 @blp.route("/livez")
 class Live(MethodView):
     @blp.doc(security=[])
@@ -55,7 +67,8 @@ class Ready(MethodView):
     @blp.response(200, ReadinessSchema)
     @blp.alt_response(503, schema=ReadinessSchema)
     def get(self) -> Any:
-        """The store is reachable; how far each view lags behind the log (in positions)"""
+        """The store is reachable; the ledger holds one leaf per event up to its last leaf;
+        how far each view lags behind the log (in positions)"""
         svc = services()
         checks: dict[str, Any] = {}
         try:
@@ -73,13 +86,17 @@ class Ready(MethodView):
             response.headers["Retry-After"] = "2"
             return response
         checks["store"] = "ok"
+        ledger = _ledger_check(svc)
+        checks["ledger"] = ledger
         checks["views"] = {
             status.name: {"position": status.position, "lag": status.lag}
             for status in view_status(svc.sql, svc.innoledger.recorder)
             if not status.rebuilding
         }
         return {
-            "status": "ok",
+            # The service still answers with an inconsistent ledger: it is for the operator
+            # to see (and `innoledger audit verify` to explain), not a reason to stop serving.
+            "status": "ok" if ledger["status"] == "ok" else "degraded",
             "database": svc.settings.database,
             "head_position": head or 0,
             "checks": checks,
