@@ -33,7 +33,7 @@ from domain.procurement import Procurement
 from service.access_policy import can_see_need, can_see_procurement
 from service.errors import ConcurrentUpdate, Forbidden, NotFound, VersionMismatch
 from service.principal import Principal
-from service.repository import replay, with_plain_replay
+from service.repository import CopyOnWriteRepository, replay
 from service.settings import Settings
 from service.storage.eventstore_env import closed_environment, eventsourcing_env
 
@@ -104,22 +104,17 @@ class BaseApplication(Application[UUID]):
             Procurement: settings.snapshot_interval,
             Municipality: settings.snapshot_interval,
         }
-        env = eventsourcing_env(settings)
-        if settings.aggregate_cache_size > 0:
-            # The library brings a cached aggregate up to date with the events stored since
-            # (another process may have saved them) and hands out a copy, so a command that
-            # fails halfway never leaves a changed aggregate behind.
-            env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
-            env["AGGREGATE_CACHE_FASTFORWARD"] = "y"
-            env["DEEPCOPY_FROM_AGGREGATE_CACHE"] = "y"
-        super().__init__(env=env)
+        super().__init__(env=eventsourcing_env(settings))
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Our settings only: the library would merge os.environ in (see eventstore_env)."""
         return closed_environment(name, env or {})
 
     def construct_repository(self) -> Repository[UUID]:
-        return with_plain_replay(super().construct_repository())
+        return CopyOnWriteRepository(
+            self.events, snapshot_store=self.snapshots,
+            cache_size=self.settings.aggregate_cache_size,
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

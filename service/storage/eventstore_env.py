@@ -26,7 +26,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         "CIPHER_KEY": "",
         "TRANSCODER_TOPIC": "",
         "MAPPER_TOPIC": "",
-        # No cache unless the application asks for one (an empty value: none; "0": unbounded).
+        # The library's cache stays off: ours is copy-on-write (service/repository.py).
         "AGGREGATE_CACHE_MAXSIZE": "",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
         "AGGREGATE_CACHE_FASTFORWARD_SKIPPING": "n",
