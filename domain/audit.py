@@ -14,6 +14,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from domain.clock import next_timestamp
 from domain.errors import MissingAuditContext
 
 
@@ -80,9 +81,14 @@ class AuditedAggregate(Aggregate):
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         kwargs["audit"] = audit_metadata(self.tenant)
+        if kwargs.get("timestamp") is None:
+            # Never earlier than this aggregate's last event (domain/clock.py).
+            kwargs["timestamp"] = next_timestamp(self.modified_on)
         super().trigger_event(event_class, **kwargs)
 
     @classmethod
     def _create(cls, event_class: Any, **kwargs: Any) -> Any:
         kwargs["audit"] = audit_metadata(kwargs[cls.TENANT_FIELD])
+        if kwargs.get("timestamp") is None:
+            kwargs["timestamp"] = next_timestamp(None)
         return super()._create(event_class, **kwargs)

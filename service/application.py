@@ -27,6 +27,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording,
 from eventsourcing.utils import Environment
 
 from domain.audit import acting_as
+from domain.clock import clock_in_use
 from domain.municipality import Municipality, municipality_id
 from domain.need import Need
 from domain.procurement import Procurement
@@ -64,13 +65,16 @@ class CommandResult:
 
 
 def command(method: Callable[P, R]) -> Callable[P, R]:
-    """Runs a use case in the principal's audit context, so every event records who caused it."""
+    """Runs a use case in the principal's audit context, so every event records who caused it,
+    and on the application's clock, so every event is stamped by it."""
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         principal = args[1]
         assert isinstance(principal, Principal), "use cases take the principal first"
-        with acting_as(principal.as_actor()):
+        application = args[0]
+        assert isinstance(application, BaseApplication)
+        with acting_as(principal.as_actor()), clock_in_use(application.event_clock):
             return method(*args, **kwargs)
 
     return wrapper
@@ -99,6 +103,7 @@ class BaseApplication(Application[UUID]):
     def __init__(self, settings: Settings):
         settings.validate()
         self.settings = settings
+        self.event_clock = settings.event_clock()
         self.snapshotting_intervals = {  # type: ignore[misc]
             Need: settings.snapshot_interval,
             Procurement: settings.snapshot_interval,

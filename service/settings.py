@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from domain.clock import Clock, system_clock
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,21 @@ class Settings:
     ledger_key_path: Path | None = None
     testing: bool = False
     web: WebSettings = field(default_factory=WebSettings)
+    # Where events take their timestamps from: `clock` (in-process, e.g. a test's), shifted by
+    # `clock_offset_s` seconds (INNOLEDGER_CLOCK_OFFSET_S, e.g. to run a host out of step).
+    clock: Clock | None = field(default=None, compare=False)
+    clock_offset_s: float = 0.0
+
+    def event_clock(self) -> Clock:
+        base = self.clock or system_clock
+        if not self.clock_offset_s:
+            return base
+        offset = timedelta(seconds=self.clock_offset_s)
+
+        def shifted() -> datetime:
+            return base().astimezone(UTC) + offset
+
+        return shifted
 
     @property
     def sqlite_file(self) -> Path:
@@ -125,6 +143,7 @@ class Settings:
             snapshot_interval=int(env.get("INNOLEDGER_SNAPSHOT_INTERVAL", "50")),
             aggregate_cache_size=int(env.get("INNOLEDGER_AGGREGATE_CACHE_SIZE", "500")),
             max_body_bytes=int(env.get("INNOLEDGER_MAX_BODY_BYTES", "1000000")),
+            clock_offset_s=float(env.get("INNOLEDGER_CLOCK_OFFSET_S", "0")),
             ocid_prefix=env.get("INNOLEDGER_OCID_PREFIX", "ocds-innoledger"),
             ledger_key_path=Path(env["INNOLEDGER_LEDGER_KEY"])
             if env.get("INNOLEDGER_LEDGER_KEY")
