@@ -73,8 +73,8 @@ def all_positions(app: Innoledger) -> list[int]:
 @contextmanager
 def held_postgres_insert(
     settings: Settings, app: Innoledger, events: list[StoredEvent]
-) -> Iterator[tuple[list[int], Callable[[], None]]]:
-    """Inserts `events` in a transaction left open until `commit()` is called."""
+) -> Iterator[tuple[list[int], Callable[[], None], Callable[[], None]]]:
+    """Inserts `events` in a transaction left open until `commit()` or `rollback()`."""
     import psycopg
 
     pg = settings.postgres
@@ -90,13 +90,13 @@ def held_postgres_insert(
         for e in events
     ]
     try:
-        yield positions, conn.commit
+        yield positions, conn.commit, conn.rollback
     finally:
         conn.close()
 
 
 def commit_postgres_insert(settings: Settings, app: Innoledger, events: list[StoredEvent]) -> None:
-    with held_postgres_insert(settings, app, events) as (_, commit):
+    with held_postgres_insert(settings, app, events) as (_, commit, _rollback):
         commit()
 
 
@@ -121,7 +121,7 @@ def test_postgres_followers_wait_for_a_save_held_open_below_a_committed_one(
         for runner in runners:
             runner.catch_up()
 
-        with held_postgres_insert(postgres_settings, app, first) as (held, commit):
+        with held_postgres_insert(postgres_settings, app, first) as (held, commit, rollback):
             commit_postgres_insert(postgres_settings, app, later)
             committed = max(all_positions(app))
             assert committed > held[0], "the later save commits with the higher position"
@@ -129,9 +129,8 @@ def test_postgres_followers_wait_for_a_save_held_open_below_a_committed_one(
                 assert runner.catch_up() < held[0]
             assert LogHead(runners[0].store, "innoledger_events").safe() < held[0]
             assert Ledger.of(app).check_consistency().consistent
-            if outcome == "commit":
-                commit()
-            # else: closing the connection rolls the held save back; its positions stay a gap
+            # A rolled-back save leaves its positions as a gap for good.
+            (commit if outcome == "commit" else rollback)()
 
         for runner in runners:
             assert runner.catch_up() == committed
