@@ -10,6 +10,7 @@ from typing import Any
 from flask import render_template, request
 
 from projections import queries
+from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from service.api.context import services
 from service.web.pages import bp
 from service.web.pages.needs import NEED_STATES
@@ -52,7 +53,7 @@ def _percent(share: str | None) -> int | None:
 @bp.get("/natverket/innovationsandel")
 @signed_in
 def innovation_share() -> Any:
-    fresh("innovation_share")
+    fresh(SHARE_VIEW)
     rows = queries.list_innovation_share(services().sql, limit=200).rows
     years = sorted({row["year"] for row in rows}, reverse=True)
     raw_year = request.args.get("ar", "")
