@@ -14,14 +14,13 @@ strongest baseline). Ratio = our commands per second / the baseline's; the targe
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from bench.context import Context
 from bench.loadgen import CommandTask, Tally, Task, Window, pace, run_parallel
-from bench.results import HIGHER, Measure, median_pair
+from bench.results import HIGHER, Measure, median_pair, rate_ratio
 from bench.web import WebSession
 from domain.audit import Actor
 from service.settings import Settings
@@ -121,7 +120,7 @@ def measure(ctx: Context, web: WebSession) -> None:
         counts = [library.info["processes"]]  # later rounds use the best process count
         https.append(http)
         libraries.append(library)
-        ratios.append(http.rate / library.rate if library.rate else math.nan)
+        ratios.append(rate_ratio(http.rate, library.rate))
         if with_crud:
             theirs = crud.command_rate(ctx, crud_url, crud_needs, crud_counts)
             crud_counts = [theirs.info["processes"]]

@@ -33,7 +33,7 @@ from typing import Any
 
 from bench.context import Context, size_label
 from bench.loadgen import Tally, Task, Window, pace, run_parallel
-from bench.results import HIGHER, LOWER, Measure, median_pair
+from bench.results import HIGHER, LOWER, Measure, median_pair, rate_ratio
 
 COMMAND_TARGET = 2.0
 AS_OF_TARGET = 0.05  # ours / theirs: at most 1/20
@@ -407,7 +407,7 @@ def measure(ctx: Context) -> None:
         target=f"≥ {COMMAND_TARGET:g}",
         details={
             "crud_processes": ctx.shared.get("crud.processes"),
-            "round_ratios": [o / b for o, b in pairs],
+            "round_ratios": [rate_ratio(o, b) for o, b in pairs],
         },
     )
     row.judge(row.ratio, HIGHER, COMMAND_TARGET)

@@ -30,7 +30,7 @@ from uuid import UUID
 
 from bench.context import Context, size_label
 from bench.loadgen import Tally, Task, Window, run_parallel
-from bench.results import HIGHER, LOWER, Measure, median_pair
+from bench.results import HIGHER, LOWER, Measure, median_pair, rate_ratio
 from service.settings import Settings
 
 SAVE_TARGET = 1.10
@@ -118,7 +118,7 @@ def measure_saves(ctx: Context) -> None:
             runner.catch_up()  # whatever the follower left, before the next round
             without.append(1000 / plain.rate)
             with_.append(1000 / both.rate)
-            ratios.append(plain.rate / both.rate)
+            ratios.append(rate_ratio(plain.rate, both.rate))
             ctx.say(
                 f"ledger: round {round_ + 1}: {plain.rate:,.0f} saves/s without,"
                 f" {both.rate:,.0f} with the ledger following"

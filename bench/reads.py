@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.context import Context
 from bench.loadgen import GetTask, HttpConnection, Tally, run_parallel
-from bench.results import HIGHER, Measure, median_pair
+from bench.results import HIGHER, Measure, median_pair, rate_ratio
 from bench.servers import gunicorn
 from bench.web import BARE_APP, WebSession
 from bench.wsgi import BARE_PATH, NETWORK_NEEDS
@@ -79,7 +79,7 @@ def measure(ctx: Context, web: WebSession) -> None:
             for round_ in range(ctx.config.rounds):
                 ours_runs.append(_closed(ctx, host, port, NETWORK_NEEDS, ours_headers))
                 base_runs.append(_closed(ctx, bare.host, bare.port, BARE_PATH, {}))
-                ratios.append(ours_runs[-1].rate / base_runs[-1].rate)
+                ratios.append(rate_ratio(ours_runs[-1].rate, base_runs[-1].rate))
                 ctx.say(
                     f"reads: round {round_ + 1}: network view ({rows} rows a page)"
                     f" {ours_runs[-1].rate:,.0f} req/s, bare {base_runs[-1].rate:,.0f} req/s"

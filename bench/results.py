@@ -209,9 +209,15 @@ def machine(postgres_version: str | None = None) -> dict[str, str]:
     return info
 
 
+def rate_ratio(ours: float, baseline: float) -> float:
+    """ours / baseline; NaN when the baseline did nothing in its window (a machine so busy that a
+    round measured no operation), so one starved round is reported instead of aborting the run."""
+    return ours / baseline if baseline else math.nan
+
+
 def median_pair(pairs: Sequence[tuple[float, float]]) -> tuple[float, float, float]:
     """(ours, baseline, ours / baseline) of the round whose ratio is the median, so that the
     table's columns agree with its ratio; for an even count the lower middle one."""
     ranked = sorted(pairs, key=lambda p: p[0] / p[1] if p[1] else math.inf)
     ours, base = ranked[(len(ranked) - 1) // 2]
-    return ours, base, (ours / base if base else math.nan)
+    return ours, base, rate_ratio(ours, base)
