@@ -37,6 +37,9 @@ _CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)
 
 Credits = dict[tuple[str, int], dict[str, Any]]
+# What a target share is set on: the share of procurements started or contracted in the year,
+# counted or by value.
+TARGET_MEASURES = ("started_count", "started_value", "contracted_count", "contracted_value")
 
 
 def value_share_percent(value: object, *, field: str = "value_share_percent") -> Decimal:
@@ -56,6 +59,25 @@ def value_share_percent(value: object, *, field: str = "value_share_percent") ->
             f"{field}: a percentage above 0 and at most 100, at most two decimals", field=field
         )
     return share.quantize(_CENT)
+
+
+def target_year(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
+        raise InvalidValue("year: a year from 2000 to 2100", field="year")
+    return value
+
+
+def target_measure(value: object) -> str:
+    if value not in TARGET_MEASURES:
+        raise InvalidValue(f"measure: one of {', '.join(TARGET_MEASURES)}", field="measure")
+    return str(value)
+
+
+def target_percent(value: object) -> Decimal:
+    """A target share in percent: from 0 to 100, at most two decimals."""
+    if value in (0, "0", "0.0", "0.00"):
+        return Decimal("0.00")
+    return value_share_percent(value, field="target_percent")
 
 
 @dataclass(frozen=True)

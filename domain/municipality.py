@@ -13,6 +13,8 @@ from eventsourcing.domain import event
 from domain.audit import Actor, AuditedAggregate
 from domain.decisions import AUTHORITY_BOARD, AuthorityClaim, DecisionRecord
 from domain.errors import AuthorityMissing, InvalidValue, NotParticipant, RuleViolation
+from domain.innovation_share import target_measure, target_year
+from domain.innovation_share import target_percent as target_percent_of
 from domain.rules.delegation import find_authorising_rule, order_in_force, parse_rules
 from domain.values.dates import parse_date
 from domain.values.org_number import InvalidOrganisationNumber, OrganisationNumber
@@ -161,6 +163,38 @@ class Municipality(AuditedAggregate):
             raise RuleViolation(
                 "innovation area is retired; choose an active one", rule="area_retired"
             )
+
+    # Innovation targets (a policy decision: the share of innovation procurements aimed at)
+
+    def adopt_innovation_target(
+        self, decision: DecisionRecord, *, year: object, target_percent: object, measure: object
+    ) -> None:
+        """Sets (or replaces) the target innovation share for a year; the latest adopted
+        decision for a year is the one in force."""
+        decision.require_type("adopt_innovation_target")
+        if decision.municipality != self.slug:
+            raise NotParticipant(f"only {self.slug} adopts its own targets")
+        self.require_active()
+        data = decision.as_event_data()
+        self._innovation_target_adopted(
+            decision=data,
+            year=target_year(year),
+            target_percent=target_percent_of(target_percent),
+            measure=target_measure(measure),
+        )
+
+    @event(
+        "InnovationTargetAdopted", topic="innoledger:Municipality.InnovationTargetAdopted"
+    )
+    def _innovation_target_adopted(
+        self, decision: dict[str, Any], year: int, target_percent: Decimal, measure: str
+    ) -> None:
+        targets = [t for t in getattr(self, "innovation_targets", []) if t["year"] != year]
+        targets.append({
+            "year": year, "target_percent": target_percent, "measure": measure,
+            "decided_at": decision["decided_at"], "decision": decision,
+        })
+        self.innovation_targets = sorted(targets, key=lambda t: t["year"])
 
     # Delegation order
 

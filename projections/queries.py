@@ -30,7 +30,7 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, OperationalError
 
 from domain.decisions import DECISION_TYPES
-from domain.innovation_share import COUNTS, METRICS, NETWORK, add_credits
+from domain.innovation_share import COUNTS, METRICS, NETWORK, TARGET_MEASURES, add_credits
 from domain.need import NEED_STATES
 from domain.procurement import PROCEDURES, PROCUREMENT_STATES
 from projections import tracking
@@ -499,11 +499,15 @@ def list_innovation_share(
         where.add("(s.year < ? OR (s.year = ? AND s.municipality > ?))",
                   last_year, last_year, last_municipality)
     network_columns = ", ".join(f"n.{m} AS network_{m}" for m in METRICS)
+    target_columns = ("tg.target_percent AS target_percent, tg.measure AS target_measure,"
+                      " tg.decided_at AS target_decided_at, tg.position AS target_position")
     return _page(
         store,
         SHARE_VIEW,
-        f"SELECT s.*, {network_columns} FROM share_by_municipality s"
-        f" JOIN share_network n ON n.year = s.year{where.sql()}"
+        f"SELECT s.*, {network_columns}, {target_columns} FROM share_by_municipality s"
+        f" JOIN share_network n ON n.year = s.year"
+        " LEFT JOIN share_targets tg ON tg.municipality = s.municipality AND tg.year = s.year"
+        f"{where.sql()}"
         " ORDER BY s.year DESC, s.municipality LIMIT ?",
         where.params,
         order="v.year DESC, v.municipality",
@@ -516,8 +520,109 @@ def list_innovation_share(
             "year": int(row["year"]),
             **_share_figures(row),
             "network": _share_figures(row, "network_"),
+            "target": _target(row),
         },
     )
+
+
+_POINTS = Decimal("0.01")
+
+
+def _percent(row: Row, measure: str, prefix: str = "") -> Decimal | None:
+    """The actual share in percent on a target's measure (e.g. started_count)."""
+    stage, kind = measure.split("_")
+    suffix = "count" if kind == "count" else "value_sek"
+    whole = Decimal(row[f"{prefix}{stage}_{suffix}"])
+    if not whole:
+        return None
+    part = Decimal(row[f"{prefix}{stage}_innovation_{suffix}"])
+    return (part * 100 / whole).quantize(_POINTS)
+
+
+def _target(row: Row) -> dict[str, Any] | None:
+    if row.get("target_percent") is None:
+        return None
+    target = Decimal(row["target_percent"])
+    actual = _percent(row, row["target_measure"])
+    return {
+        "target_percent": str(target),
+        "measure": row["target_measure"],
+        "actual_percent": None if actual is None else str(actual),
+        "distance_points": None if actual is None else str(actual - target),
+        "decided_at": rfc3339(row["target_decided_at"]),
+        "decision_position": int(row["target_position"]),
+    }
+
+
+def innovation_share_trend(
+    store: SqlStore, *, municipality: str | None = None, measure: str = "started_count"
+) -> dict[str, Any]:
+    """Year by year, oldest first: the actual share on `measure`, the target, the distance and
+    the change from the year before, with the least-squares slope over the years (percentage
+    points a year). Without `municipality`, the network: its target for a year is the mean of
+    the targets the municipalities adopted for it on that measure."""
+    if measure not in TARGET_MEASURES:
+        raise InvalidQuery(f"measure: one of {', '.join(TARGET_MEASURES)}", field="measure")
+    _ensure(store, SHARE_VIEW)
+    if municipality is None:
+        figures = _read(store, "SELECT * FROM share_network ORDER BY year", [])
+        targets = _read(store, "SELECT * FROM share_targets WHERE measure = ?", [measure])
+    else:
+        figures = _read(store, "SELECT * FROM share_by_municipality WHERE municipality = ?"
+                        " ORDER BY year", [municipality])
+        targets = _read(store, "SELECT * FROM share_targets WHERE municipality = ?",
+                        [municipality])
+    by_year: dict[int, list[Row]] = {}
+    for adopted_row in targets:
+        by_year.setdefault(int(adopted_row["year"]), []).append(adopted_row)
+    actual = {int(row["year"]): _percent(row, measure) for row in figures}
+    years = sorted(set(actual) | set(by_year))
+    series: list[dict[str, Any]] = []
+    previous: Decimal | None = None
+    for year in years:
+        value = actual.get(year)
+        adopted = by_year.get(year, [])
+        target: Decimal | None = None
+        decisions: list[int] = []
+        if municipality is None and adopted:
+            target = (sum((Decimal(t["target_percent"]) for t in adopted), Decimal(0))
+                      / len(adopted)).quantize(_POINTS)
+            decisions = sorted(int(t["position"]) for t in adopted)
+        elif adopted and adopted[0]["measure"] == measure:
+            target = Decimal(adopted[0]["target_percent"])
+            decisions = [int(adopted[0]["position"])]
+        series.append({
+            "year": year,
+            "actual_percent": None if value is None else str(value),
+            "target_percent": None if target is None else str(target),
+            "distance_points": None if value is None or target is None else str(value - target),
+            "change_points": None if value is None or previous is None else str(value - previous),
+            "target_decision_positions": decisions,
+        })
+        if value is not None:
+            previous = value
+    points = [(year, value) for year, value in actual.items() if value is not None]
+    slope = _slope(points)
+    return {
+        "municipality": municipality,
+        "measure": measure,
+        "years": series,
+        "slope_points_per_year": None if slope is None else str(slope),
+        "direction": None if slope is None
+        else "rising" if slope > 0 else "falling" if slope < 0 else "flat",
+        "position": view_position(store, SHARE_VIEW),
+    }
+
+
+def _slope(points: list[tuple[int, Decimal]]) -> Decimal | None:
+    if len(points) < 2:
+        return None
+    n = Decimal(len(points))
+    mean_x = sum((Decimal(x) for x, _ in points), Decimal(0)) / n
+    mean_y = sum((y for _, y in points), Decimal(0)) / n
+    spread = sum(((Decimal(x) - mean_x) ** 2 for x, _ in points), Decimal(0))
+    covariance = sum(((Decimal(x) - mean_x) * (y - mean_y) for x, y in points), Decimal(0))
+    return (covariance / spread).quantize(_POINTS)
 
 
 def _year(year: object) -> int:
@@ -609,6 +714,8 @@ def innovation_share_as_of(
                               **flat(totals.get((NETWORK, year_), {}), "network_")}),
             "network": _share_figures(flat(totals.get((NETWORK, year_), {}), "network_"),
                                       "network_"),
+            # Targets are decisions on the municipality: its history as of the moment has them.
+            "target": None,
         }
         for name, year_ in page
     ]

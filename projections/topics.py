@@ -8,6 +8,7 @@ from __future__ import annotations
 
 # Municipality
 MUNICIPALITY_AREA_ADDED = "innoledger:Municipality.InnovationAreaAdded"
+MUNICIPALITY_TARGET_ADOPTED = "innoledger:Municipality.InnovationTargetAdopted"
 
 # Need
 NEED_IDENTIFIED = "innoledger:Need.Identified"
@@ -77,6 +78,7 @@ PROCUREMENT_STATUS_AFTER = {
 
 # Every event that carries a decision record (`decision` = {type, rationale, authority, ...}).
 DECISION_TOPICS = (
+    MUNICIPALITY_TARGET_ADOPTED,
     NEED_PRIORITISED,
     NEED_PARKED,
     NEED_REOPENED,

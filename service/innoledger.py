@@ -6,7 +6,10 @@ from service.use_cases.municipalities import MunicipalityUseCases
 from service.use_cases.needs import NeedUseCases
 from service.use_cases.procurements import ProcurementUseCases
 from service.use_cases.purchasing import PurchasingUseCases
+from service.use_cases.share import ShareUseCases
 
 
-class Innoledger(MunicipalityUseCases, NeedUseCases, ProcurementUseCases, PurchasingUseCases):
+class Innoledger(
+    MunicipalityUseCases, NeedUseCases, ProcurementUseCases, PurchasingUseCases, ShareUseCases
+):
     """Constructed once per process, after fork: it opens the store's connection pool."""

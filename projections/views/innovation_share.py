@@ -37,6 +37,7 @@ from projections.base import ProjectedEvent
 from projections.db import Table
 from projections.rows import Row, RowBuffer, write_rows
 from projections.topics import (
+    MUNICIPALITY_TARGET_ADOPTED,
     NEED_PROCUREMENT_DECIDED,
     PROCUREMENT_CONTRACT_SIGNED,
     PROCUREMENT_DECIDED,
@@ -75,6 +76,13 @@ PROCUREMENTS = Table(
 NEED_DECISIONS = Table(
     "share_need_decisions", "need_id TEXT PRIMARY KEY, decided_at BIGINT NOT NULL"
 )
+TARGETS = Table(
+    "share_targets",
+    "municipality TEXT NOT NULL, year INTEGER NOT NULL, target_percent TEXT NOT NULL,"
+    " measure TEXT NOT NULL, decided_at BIGINT NOT NULL, position BIGINT NOT NULL,"
+    " PRIMARY KEY (municipality, year)",
+)
+TARGET_COLUMNS = ("municipality", "year", "target_percent", "measure", "decided_at", "position")
 CHANGES = Table(
     "share_changes",
     f"position BIGINT NOT NULL, municipality TEXT NOT NULL, year INTEGER NOT NULL,"
@@ -121,9 +129,10 @@ def add_metrics(row: Row, change: dict[str, Any]) -> None:
 class InnovationShare(View):
     name = VIEW_NAME
     tables: ClassVar[tuple[Table, ...]] = (
-        BY_MUNICIPALITY, NETWORK_TABLE, PROCUREMENTS, NEED_DECISIONS, CHANGES
+        BY_MUNICIPALITY, NETWORK_TABLE, PROCUREMENTS, NEED_DECISIONS, TARGETS, CHANGES
     )  # fmt: skip
     topics: ClassVar[tuple[str, ...]] = (
+        MUNICIPALITY_TARGET_ADOPTED,
         NEED_PROCUREMENT_DECIDED,
         PROCUREMENT_STARTED,
         PROCUREMENT_DECIDED,
@@ -138,6 +147,17 @@ class InnovationShare(View):
                                  PROCUREMENT_COLUMNS, json_columns=PROCUREMENT_JSON)
         decisions = RowBuffer(cursor, NEED_DECISIONS.base + suffix, "need_id",
                               ("need_id", "decided_at"))
+        targets = [
+            (e.audit["tenant"], int(e.data["year"]), sek(e.data["target_percent"]),
+             e.data["measure"], micros(e.data["decision"]["decided_at"]), e.position)
+            for e in events
+            if e.topic == MUNICIPALITY_TARGET_ADOPTED
+        ]
+        # The latest adopted target of a year replaces an earlier one.
+        latest = {(t[0], t[1]): t for t in targets}
+        write_rows(cursor, TARGETS.base + suffix, TARGET_COLUMNS, list(latest.values()),
+                   key=("municipality", "year"))
+        events = [e for e in events if e.topic != MUNICIPALITY_TARGET_ADOPTED]
         procurement_events = [e for e in events if e.topic != NEED_PROCUREMENT_DECIDED]
         procurements.load(e.aggregate_id for e in procurement_events)
         decisions.load(

@@ -83,3 +83,56 @@ def test_as_of_is_for_auditors_and_shows_what_the_record_showed(world: World):
     assert past[0]["started"]["innovation_share"] == "1.0000"
     assert past[0]["network"]["started"]["value_sek"] == "100000.00"
     assert world.platform_auditor.read(SHARE, query={"as_of": then})["items"] == past
+
+
+def test_targets_are_decisions_and_the_trend_compares_against_them(world: World):
+    ystad = world.tenant("ystad", rules=full_delegation())
+    skurup = world.tenant("skurup", rules=full_delegation())
+    for year, innovation in ((2018, (True, False, False, False)), (2019, (True, True, False)),
+                             (2020, (True, True, True, False))):
+        for index, flag in enumerate(innovation):
+            register(ystad, value="100000.00", innovation=flag,
+                            decided_at=f"{year}-03-{index + 1:02d}T10:00:00+01:00")
+    register(skurup, value="100000.00", innovation=True, decided_at="2019-05-01T10:00:00+02:00")
+    target = {"year": 2019, "target_percent": "50", "rationale": "Mål i budgeten",
+              "authority": {"kind": "board", "body": "Kommunfullmäktige",
+                            "minutes_reference": "KF 2018-11-26 § 112"},
+              "decided_at": "2018-11-26T19:00:00+01:00"}
+    # Only the municipality itself adopts its targets, with a valid authority.
+    assert skurup.dm.post("municipalities/ystad/innovation-targets", json=target
+                          ).status_code in (403, 404)
+    assert_problem(ystad.dm.post("municipalities/ystad/innovation-targets",
+                                 json={**target, "target_percent": "101"}), 422,
+                   field="target_percent")
+    ystad.dm.ok("POST", "municipalities/ystad/innovation-targets", 201, json=target)
+    adopted = ystad.dm.ok("POST", "municipalities/ystad/innovation-targets", 201,
+                          json={**target, "year": 2020, "target_percent": "60",
+                                "authority": {"kind": "delegation"}})
+    last = skurup.dm.ok("POST", "municipalities/skurup/innovation-targets", 201,
+                        json={**target, "target_percent": "40"})
+
+    rows = {(r["municipality"], r["year"]): r for r in ystad.viewer.read(
+        SHARE, query={"position": adopted["position"]})["items"]}
+    assert rows["ystad", 2019]["target"]["target_percent"] == "50.00"
+    assert rows["ystad", 2019]["target"]["actual_percent"] == "66.67"
+    assert rows["ystad", 2019]["target"]["distance_points"] == "16.67"
+    assert rows["ystad", 2018]["target"] is None
+
+    trend = ystad.viewer.read(f"{SHARE}/trend", query={"municipality": "ystad"})
+    assert [(y["year"], y["actual_percent"], y["target_percent"], y["distance_points"],
+             y["change_points"]) for y in trend["years"]] == [
+        (2018, "25.00", None, None, None),
+        (2019, "66.67", "50.00", "16.67", "41.67"),
+        (2020, "75.00", "60.00", "15.00", "8.33"),
+    ]
+    assert trend["direction"] == "rising" and trend["slope_points_per_year"] == "25.00"
+    network = ystad.viewer.read(f"{SHARE}/trend", query={"position": adopted["position"]})
+    by_year = {y["year"]: y for y in network["years"]}
+    assert by_year[2019]["actual_percent"] == "75.00"  # 3 of 4 network-wide
+    assert by_year[2019]["target_percent"] == "45.00"  # mean of Ystad's 50 and Skurup's 40
+    assert_problem(ystad.viewer.get(f"{SHARE}/trend", query={"measure": "bogus"}), 422,
+                   field="measure")
+    # The target decision is in the decision log, with its authority.
+    log = ystad.auditor.read("audit/decisions", query={"type": "adopt_innovation_target",
+                                                       "position": last["position"]})
+    assert {d["authority"]["kind"] for d in log["items"]} == {"board", "delegation"}

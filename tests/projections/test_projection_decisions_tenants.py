@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from domain.decisions import DECISION_TYPES
+from domain.municipality import municipality_id
 from projections import queries
 from service.innoledger import Innoledger
 from service.storage.sql import SqlStore
@@ -77,6 +78,15 @@ def test_every_decision_type_is_logged_with_who_when_why_and_authority(
         other,
         decision=board_decision("cancel", AWARD_AT),
         expected_version=s.version(other),
+    )
+    target = board_decision("adopt_innovation_target", AWARD_AT)
+    app.adopt_innovation_target(
+        s.ystad.decision_maker,
+        "ystad",
+        year=2019,
+        target_percent="25",
+        decision={k: target[k] for k in ("rationale", "authority", "decided_at")},
+        expected_version=s.version(str(municipality_id("ystad"))),
     )
     sync(app)
 

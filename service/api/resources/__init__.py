@@ -14,11 +14,14 @@ def register_blueprints(api: Api) -> None:
         people,
         probes,
         procurements,
+        share,
         tokens,
         views,
     )
 
-    for module in (probes, municipalities, tokens, needs, procurements, views, ocds, audit, people):
+    for module in (
+        probes, municipalities, tokens, needs, procurements, views, share, ocds, audit, people
+    ):
         api.register_blueprint(module.blp)
         for union in getattr(module, "TYPED_UNIONS", ()):
             for kind, schema in union.TYPES.items():
