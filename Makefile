@@ -4,8 +4,13 @@ SHELL := /bin/bash
 
 VENV        ?= .venv
 VENV_PY     := $(VENV)/bin/python
-# Stamp of the last successful `pip install -e '.[dev]'`; redone when pyproject.toml changes.
-STAMP       := $(VENV)/.installed-stamp
+# Each command installs what it needs, once per change of pyproject.toml: `make run` the runtime
+# dependencies only; test, lint and bench their extra (pyproject.toml); `make install` all (dev).
+STAMP_run   := $(VENV)/.installed-run
+STAMP_test  := $(VENV)/.installed-test
+STAMP_lint  := $(VENV)/.installed-lint
+STAMP_bench := $(VENV)/.installed-bench
+STAMP_dev   := $(VENV)/.installed-dev
 # Interpreter that creates the venv; empty = python3.11, else python3 (must be >= 3.11).
 PYTHON      ?=
 PYTEST_ARGS ?= -q -n 2
@@ -18,14 +23,15 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help:
 	@echo "make install   create $(VENV) (python3.11) and pip install -e '.[dev]' (only when pyproject.toml changed)"
+	@echo "               (run installs the runtime dependencies only; test, lint, bench their extra)"
 	@echo "make test      run pytest against a throwaway PostgreSQL (PYTEST_ARGS='$(PYTEST_ARGS)')"
 	@echo "make test-hosts  (root) app hosts, PostgreSQL primary and standby in network namespaces, faults under load"
 	@echo "make run       start the API locally (scripts/run-local)"
 	@echo "make bench     run the benchmarks (innoledger bench)"
 	@echo "make lint      ruff check + mypy over $(or $(SRC_DIRS),domain service projections)"
-	@echo "make clean     remove var/ and test/lint caches (keeps $(VENV))"
+	@echo "make clean     remove var/ (the demo store, its tokens and ledger key) and test/lint caches (keeps $(VENV))"
 
-venv install: $(STAMP)
+venv install: $(STAMP_dev)
 
 $(VENV_PY):
 	@py="$(PYTHON)"; \
@@ -40,8 +46,12 @@ $(VENV_PY):
 	echo "$$py -m venv $(VENV)"; \
 	"$$py" -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(VENV_PY)
-	$(VENV_PY) -m pip install -e '.[dev]'
+$(STAMP_run): pyproject.toml | $(VENV_PY)
+	$(VENV_PY) -m pip install -e .
+	@touch $@
+
+$(STAMP_test) $(STAMP_lint) $(STAMP_bench) $(STAMP_dev): $(VENV)/.installed-%: pyproject.toml | $(VENV_PY)
+	$(VENV_PY) -m pip install -e '.[$*]'
 	@touch $@
 
 # The web app's sign-in tests run a real OpenID provider on Node.js (tests/oidc, from its lockfile).
@@ -51,7 +61,7 @@ $(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
 	@touch $@
 
 # Tests marked `exclusive` stop the shared test PostgreSQL, so they run alone, after the others.
-test: $(STAMP) $(OIDC_PROVIDER)
+test: $(STAMP_test) $(OIDC_PROVIDER)
 	@scripts/with-test-postgres bash -c '$(VENV)/bin/pytest $(PYTEST_ARGS) -m "not exclusive and not hosts" \
 	    && $(VENV)/bin/pytest -q -m exclusive' || { \
 	    rc=$$?; \
@@ -60,16 +70,16 @@ test: $(STAMP) $(OIDC_PROVIDER)
 
 # Several hosts (tests/hosts): builds its own network namespaces and PostgreSQL pair, so it needs
 # root and no test cluster; it fails (never skips) when it cannot build them.
-test-hosts: $(STAMP)
+test-hosts: $(STAMP_test)
 	$(VENV)/bin/pytest -q -m hosts tests/hosts
 
-run: $(STAMP)
+run: $(STAMP_run)
 	scripts/run-local
 
-bench: $(STAMP)
+bench: $(STAMP_bench)
 	$(VENV)/bin/innoledger bench
 
-lint: $(STAMP)
+lint: $(STAMP_lint)
 	$(VENV)/bin/ruff check $(SRC_DIRS) $(wildcard tests)
 	$(VENV)/bin/mypy $(SRC_DIRS)
 
