@@ -67,7 +67,7 @@ def _assert_whole_demo_with_working_tokens(var_dir: Path) -> dict[str, Any]:
             for token in tokens.values():
                 assert get(f"municipalities/{slug}", token)["slug"] == slug
         listed = get("municipalities", document["platform"]["platform_admin"])
-        slugs = sorted(m["slug"] for m in (listed["items"] if "items" in listed else listed))
+        slugs = sorted(m["slug"] for m in listed["items"])
         assert slugs == sorted(document["municipalities"])
         assert len(slugs) == 6
         for pid in document["procurements"].values():
@@ -88,9 +88,9 @@ def test_a_first_start_killed_while_the_demo_loads_leaves_an_empty_store_and_the
     }
     env.update(INNOLEDGER_VAR_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
     tokens = tmp_path / "demo-tokens.json"
+    command = ["demo", "--if-empty", "--tokens-file", str(tokens)]
     child = subprocess.Popen(
-        [sys.executable, "-c", "from service.cli import main; main()", "demo", "--if-empty",
-         "--tokens-file", str(tokens)],  # fmt: skip
+        [sys.executable, "-c", "from service.cli import main; main()", *command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
