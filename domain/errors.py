@@ -31,7 +31,21 @@ class RuleViolation(DomainError):
 
 
 class WrongState(RuleViolation):
+    """Not allowed in the object's current state; names the states that would allow it."""
+
     rule = "wrong_state"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        subject: str | None = None,
+        allowed: tuple[str, ...] = (),
+        rule: str | None = None,
+    ):
+        super().__init__(message, rule=rule)
+        self.subject = subject  # "need", "procurement"
+        self.allowed = allowed
 
 
 class AuthorityMissing(DomainError):

@@ -150,7 +150,9 @@ class Need(AuditedAggregate):
         if self.status not in allowed:
             raise WrongState(
                 f"cannot {action} a need that is {self.status}"
-                f" (allowed when {' or '.join(allowed)})"
+                f" (allowed when {' or '.join(allowed)})",
+                subject="need",
+                allowed=allowed,
             )
 
     # Description

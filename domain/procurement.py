@@ -210,7 +210,9 @@ class Procurement(AuditedAggregate):
         if self.status not in allowed:
             raise WrongState(
                 f"cannot {action} a procurement that is {self.status}"
-                f" (allowed when {' or '.join(allowed)})"
+                f" (allowed when {' or '.join(allowed)})",
+                subject="procurement",
+                allowed=allowed,
             )
 
     def _require_lead_decision(self, decision: DecisionRecord, expected: str) -> None:

@@ -26,8 +26,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from service.api.authentication import register_authentication
     from service.api.body_limit import register_body_limit
     from service.api.context import Services
+    from service.api.idempotency import register_idempotency
     from service.api.observability import configure_json_logging, register_observability
     from service.api.openapi import create_api
+    from service.api.problem_pages import register_problem_pages
     from service.api.problems import register_problem_handlers
     from service.auth.tokens import TokenStore
     from service.innoledger import Innoledger
@@ -56,7 +58,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_observability(app)  # first: the request id must exist before anything logs
     register_body_limit(app)
     register_authentication(app)
+    register_idempotency(app)  # after authentication: keys belong to the caller
     create_api(app)
     register_problem_handlers(app)
+    register_problem_pages(app)
     register_web(app, settings)
     return app

@@ -9,6 +9,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
+from service.api.operation_docs import OperationDocsPlugin
 from service.api.problems import PROBLEM_MEDIA_TYPE, ProblemSchema
 from service.api.schemas.common import MoneyOut
 from service.api.schemas.values import MoneyField
@@ -20,7 +21,9 @@ municipalities — needs identification (*behovsidentifiering*), joint procureme
 
 Authenticate with `Authorization: Bearer <token>`. Commands on an existing object need
 `If-Match: "<version>"` (the ETag you read); they answer with the new ETag and the event
-`position`. Errors are RFC 9457 problem details (`application/problem+json`).
+`position`. Errors are RFC 9457 problem details (`application/problem+json`); each one's `type`
+is a page of this service (`/problems/<rule>`) that explains the rule in Swedish and English with
+its legal reference, and a refusal that depends on the state names the next step in `next_steps`.
 """
 
 
@@ -62,7 +65,7 @@ def create_api(app: Flask) -> InnoledgerApi:
             },
         },
     )
-    api = InnoledgerApi(app)
+    api = InnoledgerApi(app, spec_kwargs={"extra_plugins": [OperationDocsPlugin()]})
     # Money leaves as a decimal string (spec §9), so the document must say string, not number.
     api.register_field(MoneyOut, "string", "decimal")
     api.register_field(MoneyField, "string", None)

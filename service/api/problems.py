@@ -19,7 +19,9 @@ from domain.errors import (
     InvalidValue,
     NotParticipant,
     RuleViolation,
+    WrongState,
 )
+from service.api.next_steps import next_steps
 from service.errors import (
     AlreadyExists,
     ApplicationError,
@@ -29,7 +31,9 @@ from service.errors import (
     VersionMismatch,
 )
 
-PROBLEM_TYPE_BASE = "https://innoledger.se/problems/"
+# Problem types resolve to pages the service serves itself (problem_pages.py), in Swedish and
+# English with the rule's legal ground.
+PROBLEM_PAGES_PATH = "/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
 
@@ -51,6 +55,13 @@ class ProblemSchema(Schema):
     )
     request_id = fields.String()
     current_version = fields.Integer()
+    next_steps = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "For a refusal that depends on the state: the steps that lead to a "
+            "state that allows the command, each `{to, operation}`"
+        },
+    )
 
 
 def problem(
@@ -63,7 +74,7 @@ def problem(
     **extra: Any,
 ) -> Response:
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + (kind or title.lower().replace(" ", "-")),
+        "type": problem_type_uri(extra.get("rule"), kind or title.lower().replace(" ", "-")),
         "title": title,
         "status": status,
     }
@@ -81,6 +92,20 @@ def problem(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def problem_type_uri(rule: str | None, kind: str) -> str:
+    """The page explaining the most specific known reason: the rule if it has one, else the kind."""
+    from service.api.problem_types import PROBLEM_TYPES, slug_of
+
+    slug = slug_of(kind)
+    if rule and slug_of(rule) in PROBLEM_TYPES:
+        slug = slug_of(rule)
+    try:
+        root = request.url_root.rstrip("/")
+    except RuntimeError:  # outside a request: a reference relative to the service
+        root = ""
+    return f"{root}{PROBLEM_PAGES_PATH}{slug}"
 
 
 def _field_errors(messages: Any) -> dict[str, Any]:
@@ -154,6 +179,14 @@ def handle_domain_error(error: DomainError) -> Response:
     if isinstance(error, (AuthorityMissing, NotParticipant)):
         return problem(
             403, "No authority", detail=error.message, kind="no-authority", rule=error.rule
+        )
+    if isinstance(error, WrongState):
+        steps = next_steps(error)
+        detail = error.message
+        if steps:
+            detail += "; get there with " + " or ".join(step["operation"] for step in steps)
+        return problem(
+            409, "Rule violation", detail=detail, kind="rule", rule=error.rule, next_steps=steps
         )
     if isinstance(error, RuleViolation):
         return problem(409, "Rule violation", detail=error.message, kind="rule", rule=error.rule)

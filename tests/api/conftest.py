@@ -263,7 +263,8 @@ def assert_problem(
     body = response.get_json(force=True)
     assert body["status"] == status
     assert body["title"]
-    assert body["type"].startswith("https://")
+    # The type is this service's page explaining the rule (GET it: 200, Swedish and English).
+    assert re.fullmatch(r"https?://[^/]+/problems/[a-z0-9-]+", body["type"]), body["type"]
     if rule is not None:
         assert body.get("rule") == rule, text
     if field is not None:

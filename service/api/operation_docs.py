@@ -1,0 +1,340 @@
+"""Every operation of the OpenAPI document says what it does, who may call it and what refuses it.
+
+The summary (a handler's docstring) says what; the table below says who and which rules can
+refuse, each rule linked to its page under `/problems/`. The error answers each operation can
+give are added from what the operation is, so the document cannot drift from the behaviour:
+
+- an authenticated operation (`/api/v1/...`) answers 401 without a valid token and 429 when
+  failed authentications from a token id or address are throttled;
+- a command on an existing object (it takes the `If-Match` header) answers 428 without it, 412
+  when it names an old version, and 409 when another writer saved in between or a rule refuses;
+- every other command answers 409 when a rule refuses, and 403 when the caller's role may not.
+
+A new operation without an entry in `OPERATIONS` fails the test that reads the document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from apispec import BasePlugin
+
+from service.api.problem_types import PROBLEM_TYPES, slug_of
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+API_PREFIX = "/api/v1/"
+COMMAND_METHODS = {"post", "put", "patch", "delete"}
+
+ANYONE = "anyone with a valid token of any municipality or the platform"
+OWN_READ = "every role of the owning municipality (and co-owners / participants where shared)"
+AUDITOR = "auditors of the municipality (their own tenant's events) and platform auditors"
+LEAD_OFFICER = "an officer of the lead municipality (a co-lead's officer for facts)"
+LEAD_MAKER = "a decision maker of the lead municipality, under its delegation order"
+OWNER_OFFICER = "an officer of the owning municipality"
+TENANT_ADMIN = "a tenant admin of the municipality"
+PLATFORM_ADMIN = "a platform admin"
+NOBODY = "anyone, without a token"
+
+NEED_DECISION_RULES = (
+    "wrong_state", "swot_incomplete", "no_delegation_order", "not_delegated",
+    "above_delegated_ceiling", "no_signed_contract", "other_procurement", "role_missing",
+)  # fmt: skip
+PROCUREMENT_DECISION_RULES = (
+    "wrong_state", "not_screened", "no_procedure", "procedure_without_notice",
+    "direct_award_limit", "supplier_without_bid", "standstill", "under_review", "not_awarded",
+    "no_delegation_order", "not_delegated", "above_delegated_ceiling", "not_own_decision",
+    "municipality_suspended",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OperationDoc:
+    who: str
+    refusals: tuple[str, ...] = ()
+    more: str = ""
+
+
+OPERATIONS: dict[str, OperationDoc] = {
+    "GET /livez": OperationDoc(NOBODY),
+    "GET /readyz": OperationDoc(
+        NOBODY, more="Readiness: 503 with `Retry-After` while the store is unreachable."
+    ),
+    "GET /metrics": OperationDoc(NOBODY, more="Prometheus text format, all workers together."),
+    "GET /api/v1/municipalities": OperationDoc(ANYONE),
+    "POST /api/v1/municipalities": OperationDoc(PLATFORM_ADMIN, ("already_exists",)),
+    "GET /api/v1/municipalities/{slug}": OperationDoc(
+        ANYONE + "; members are listed only to the municipality's own people"
+    ),
+    "POST /api/v1/municipalities/{slug}/members": OperationDoc(
+        TENANT_ADMIN + "; a platform admin seats the first tenant admin",
+        ("role_held", "municipality_suspended", "person_erased"),
+    ),
+    "DELETE /api/v1/municipalities/{slug}/members/{user_id}/roles/{role}": OperationDoc(
+        TENANT_ADMIN, ("role_not_held", "municipality_suspended")
+    ),
+    "PUT /api/v1/municipalities/{slug}/delegation-order": OperationDoc(
+        TENANT_ADMIN, ("municipality_suspended",),
+        "Adopts a new, versioned delegation order (delegationsordning) effective from a date; "
+        "decisions are checked against the order in force on their `decided_at`.",
+    ),
+    "POST /api/v1/municipalities/{slug}/innovation-areas": OperationDoc(
+        TENANT_ADMIN, ("area_exists", "municipality_suspended")
+    ),
+    "DELETE /api/v1/municipalities/{slug}/innovation-areas/{area_id}": OperationDoc(
+        TENANT_ADMIN, ("area_retired", "municipality_suspended")
+    ),
+    "POST /api/v1/municipalities/{slug}/suspend": OperationDoc(
+        PLATFORM_ADMIN, ("already_suspended",)
+    ),
+    "POST /api/v1/municipalities/{slug}/reactivate": OperationDoc(
+        PLATFORM_ADMIN, ("not_suspended",)
+    ),
+    "POST /api/v1/municipalities/{slug}/tokens": OperationDoc(
+        TENANT_ADMIN + " for its members; a platform admin for a tenant admin",
+        more="The secret is in this answer only; it is stored as a hash.",
+    ),
+    "DELETE /api/v1/tokens/{token_id}": OperationDoc(
+        "the token's holder, a tenant admin of its municipality, or a platform admin"
+    ),
+    "POST /api/v1/needs": OperationDoc(
+        "an officer of the caller's municipality (the owner)", ("area_retired",)
+    ),
+    "GET /api/v1/needs": OperationDoc("every role of the caller's municipality"),
+    "GET /api/v1/needs/{need_id}": OperationDoc(
+        OWN_READ + "; `?version=` and `?as_of=` for auditors", ("not_yet_existing",)
+    ),
+    "PATCH /api/v1/needs/{need_id}": OperationDoc(
+        OWNER_OFFICER, ("wrong_state", "no_change", "area_retired")
+    ),
+    "POST /api/v1/needs/{need_id}/swot": OperationDoc(
+        "an officer of the owner or a co-owner", ("wrong_state", "swot_full")
+    ),
+    "DELETE /api/v1/needs/{need_id}/swot/{item_id}": OperationDoc(
+        "an officer of the owner or a co-owner", ("wrong_state",)
+    ),
+    "POST /api/v1/needs/{need_id}/workshops": OperationDoc(
+        "an officer of the owner or a co-owner", ("wrong_state",)
+    ),
+    "POST /api/v1/needs/{need_id}/share": OperationDoc(OWNER_OFFICER, ("already_shared",)),
+    "POST /api/v1/needs/{need_id}/unshare": OperationDoc(
+        OWNER_OFFICER, ("not_shared", "has_co_owners")
+    ),
+    "POST /api/v1/needs/{need_id}/co-owners": OperationDoc(
+        "an officer of another municipality, for its own municipality",
+        ("wrong_state", "not_shared", "is_owner", "co_owner", "not_own_decision"),
+    ),
+    "POST /api/v1/needs/{need_id}/decisions": OperationDoc(
+        "a decision maker of the owning municipality under its delegation order, or an "
+        "officer or decision maker recording a board decision",
+        NEED_DECISION_RULES,
+        "Prioritisation needs a SWOT item in every quadrant; `decide_to_procure` "
+        "(anskaffningsbeslut) needs a prioritised need; `mark_realised` needs its procurement's "
+        "signed contract.",
+    ),
+    "POST /api/v1/procurements": OperationDoc(
+        "an officer of the lead municipality",
+        ("need_not_owned", "need_not_decided", "wrong_state"),
+        "The needs move to `in_procurement` in the same transaction.",
+    ),
+    "GET /api/v1/procurements": OperationDoc("every role of the caller's municipality"),
+    "POST /api/v1/procurements/register": OperationDoc(
+        "an officer of the lead municipality, with its decision maker's authority",
+        ("direct_award_limit", "no_delegation_order", "not_delegated",
+         "above_delegated_ceiling", "need_not_owned", "need_not_decided",
+         "already_registered", "contract_needs_award"),
+        "Registers an ordinary procurement in one step, screened for innovation.",
+    ),
+    "GET /api/v1/procurements/{procurement_id}": OperationDoc(
+        "the lead's and participants' roles, everyone once published; bids only for the lead's "
+        "officers, decision makers and auditors before the award",
+        ("not_yet_existing",),
+    ),
+    "PATCH /api/v1/procurements/{procurement_id}": OperationDoc(
+        LEAD_OFFICER, ("wrong_state", "no_change")
+    ),
+    "POST /api/v1/procurements/{procurement_id}/participants": OperationDoc(
+        LEAD_OFFICER, ("wrong_state", "is_lead", "already_invited")
+    ),
+    "POST /api/v1/procurements/{procurement_id}/participation": OperationDoc(
+        "a decision maker of the invited municipality, for itself",
+        ("wrong_state", "not_own_decision", "no_delegation_order", "not_delegated"),
+    ),
+    "POST /api/v1/procurements/{procurement_id}/decisions": OperationDoc(
+        LEAD_MAKER + ", or an officer or decision maker recording a board decision",
+        PROCUREMENT_DECISION_RULES,
+        "Award needs the evaluation started (`POST /procurements/{id}/evaluation`); signing "
+        "waits out the standstill (avtalsspärr) and any pending review.",
+    ),
+    "POST /api/v1/procurements/{procurement_id}/market-dialogue": OperationDoc(
+        LEAD_OFFICER, ("wrong_state",)
+    ),
+    "POST /api/v1/procurements/{procurement_id}/bids": OperationDoc(
+        LEAD_OFFICER, ("wrong_state", "duplicate_bid"),
+        "Bids and tenderers are secret until the award decision.",
+    ),
+    "POST /api/v1/procurements/{procurement_id}/evaluation": OperationDoc(
+        LEAD_OFFICER, ("wrong_state", "before_tender_deadline"),
+        "Moves a tendering procurement to evaluation: the step the award needs.",
+    ),
+    "POST /api/v1/procurements/{procurement_id}/reviews": OperationDoc(
+        LEAD_OFFICER, ("wrong_state",),
+        "A pending review blocks signing; filed during the standstill it extends it.",
+    ),
+    "POST /api/v1/procurements/{procurement_id}/milestones": OperationDoc(
+        LEAD_OFFICER, ("wrong_state",)
+    ),
+    "POST /api/v1/procurements/{procurement_id}/follow-ups": OperationDoc(
+        LEAD_OFFICER, ("wrong_state", "other_procurement")
+    ),
+    "POST /api/v1/procurements/{procurement_id}/lessons": OperationDoc(LEAD_OFFICER),
+    "POST /api/v1/procurements/{procurement_id}/reviews/{review_id}/ruling": OperationDoc(
+        LEAD_OFFICER, ("already_ruled",)
+    ),
+    "GET /api/v1/network/needs": OperationDoc(ANYONE),
+    "GET /api/v1/network/needs/{need_id}/similar": OperationDoc(ANYONE),
+    "GET /api/v1/network/need-areas": OperationDoc(ANYONE),
+    "GET /api/v1/network/procurements": OperationDoc(ANYONE),
+    "GET /api/v1/network/innovation-share": OperationDoc(ANYONE),
+    "GET /api/v1/network/lessons": OperationDoc(ANYONE),
+    "GET /api/v1/audit/decisions": OperationDoc(AUDITOR),
+    "GET /api/v1/procurements/{procurement_id}/ocds/releases": OperationDoc(
+        "whoever may read the procurement; tenderers only after the award"
+    ),
+    "GET /api/v1/procurements/{procurement_id}/ocds/record": OperationDoc(
+        "whoever may read the procurement; tenderers only after the award"
+    ),
+    "GET /api/v1/ocds/releases": OperationDoc(ANYONE),
+    "GET /api/v1/needs/{need_id}/history": OperationDoc(
+        "whoever may read the need, with the same redaction"
+    ),
+    "GET /api/v1/procurements/{procurement_id}/history": OperationDoc(
+        "whoever may read the procurement, with the same redaction"
+    ),
+    "GET /api/v1/municipalities/{slug}/history": OperationDoc(
+        "the municipality's own people and platform auditors"
+    ),
+    "GET /api/v1/audit/ledger/tree-head": OperationDoc(ANYONE),
+    "GET /api/v1/audit/ledger/inclusion": OperationDoc(ANYONE),
+    "GET /api/v1/audit/ledger/consistency": OperationDoc(ANYONE),
+    "GET /api/v1/audit/ledger/public-key": OperationDoc(ANYONE),
+    "GET /api/v1/audit/events": OperationDoc(AUDITOR),
+    "GET /api/v1/people/{user_id}": OperationDoc(
+        "members of a municipality the person belongs to; e-mail for the person and their admins"
+    ),
+    "PUT /api/v1/people/{user_id}": OperationDoc(
+        "the person, or a tenant admin of a municipality they belong to", ("person_erased",)
+    ),
+    "DELETE /api/v1/people/{user_id}": OperationDoc(
+        "a tenant admin of a municipality the person belongs to, or a platform admin"
+    ),
+}
+
+
+# Its answer holds a secret shown once, which is never stored (see service/api/idempotency.py).
+NO_IDEMPOTENCY_KEY = {"POST /api/v1/municipalities/{slug}/tokens"}
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 257, "example": '"8e03978e-40d5-43e8-bc93"'},
+    "description": "Makes a retry safe (IETF httpapi draft): the same key with the same request "
+    "answers the first answer again (`Idempotent-Replayed: true`) without a second write; the "
+    "same key with another request is refused (422, /problems/idempotency-key-reused); a retry "
+    "while the first still runs answers 409 (/problems/idempotency-key-in-use). Keys are kept "
+    "24 hours per caller.",
+}
+
+
+def _response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}}
+
+
+def _link(rule: str) -> str:
+    slug = slug_of(rule)
+    entry = PROBLEM_TYPES.get(slug)
+    title = entry.title_en if entry else rule
+    return f"[`{rule}`](/problems/{slug}) ({title})"
+
+
+def describe(key: str, operation: dict[str, Any]) -> None:
+    """Adds the description and the error answers of one operation (in place)."""
+    doc = OPERATIONS.get(key)
+    method, path = key.split(" ", 1)
+    parts = [operation.get("summary", "").rstrip(".") + "."]
+    if doc is not None:
+        if doc.more:
+            parts.append(doc.more)
+        parts.append(f"**Who may call it:** {doc.who}.")
+        if doc.refusals:
+            parts.append("**Rules that can refuse it:** " + "; ".join(map(_link, doc.refusals)))
+        if "wrong_state" in doc.refusals:
+            parts.append(
+                "A refusal that depends on the state names, in `next_steps`, the call that "
+                "leads to a state that allows this one."
+            )
+    operation["description"] = "\n\n".join(p for p in parts if p)
+    responses = operation.setdefault("responses", {})
+    authenticated = path.startswith(API_PREFIX)
+    versioned = any(
+        p.get("in") == "header" and p.get("name") == "If-Match" and p.get("required")
+        for p in operation.get("parameters", [])
+        if isinstance(p, dict)
+    )
+    if authenticated:
+        responses.setdefault(
+            "401",
+            _response(
+                "No valid token (missing, unknown, expired or revoked): /problems/unauthorized"
+            ),
+        )
+        responses.setdefault(
+            "429",
+            _response(
+                "Too many failed authentications for this token id or from this address; "
+                "wait `Retry-After` seconds: /problems/too-many-requests"
+            ),
+        )
+        if method.lower() in COMMAND_METHODS or "{" in path:
+            responses.setdefault(
+                "404",
+                _response("Unknown, or another municipality's private object: /problems/not-found"),
+            )
+    if versioned:
+        responses.setdefault(
+            "428", _response('`If-Match: "<version>"` is missing: /problems/precondition-required')
+        )
+        responses.setdefault(
+            "412",
+            _response(
+                "`If-Match` names an old version; the answer gives `current_version`: "
+                "/problems/version-mismatch"
+            ),
+        )
+    if authenticated and method.lower() in COMMAND_METHODS and key not in NO_IDEMPOTENCY_KEY:
+        operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+        responses.setdefault(
+            "422", _response("Invalid input, or an Idempotency-Key used for another request")
+        )
+    if authenticated and method.lower() in COMMAND_METHODS:
+        rules = ", ".join(f"`{r}`" for r in doc.refusals) if doc and doc.refusals else ""
+        conflict = (
+            "A rule refuses it now" + (f" ({rules})" if rules else "")
+            + (", or another writer saved the object in between" if versioned else "")
+            + ": see the problem's `type` page"
+        )
+        responses.setdefault("409", _response(conflict))
+        responses.setdefault(
+            "403", _response("The caller's role may not do this: /problems/forbidden")
+        )
+
+
+class OperationDocsPlugin(BasePlugin):
+    """Runs after flask-smorest filled in an operation: adds its description and error answers."""
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None,
+                         **kwargs: Any) -> None:  # fmt: skip
+        for method, operation in (operations or {}).items():
+            if isinstance(operation, dict):
+                describe(f"{method.upper()} {path}", operation)
