@@ -471,6 +471,14 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "(`award`), then sign (`sign_contract`) once the standstill has passed.",
         f"{LOU} 20 kap. 1 §",
     ),
+    "value-shares-above-whole": _t(
+        409, "Andelarna överstiger helheten", "Shares above the whole",
+        "De deltagande kommunernas andelar av upphandlingens värde skulle tillsammans bli mer "
+        "än 100 %. Justera andelen.",
+        "The joined participants' shares of the procurement's value would add up to more than "
+        "100 %. Adjust the share.",
+        MODEL,
+    ),
     "already-ruled": _t(
         409, "Redan avgjord", "Ruled already",
         "Överprövningen är redan avgjord.", "The review is ruled on already.",
