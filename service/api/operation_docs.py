@@ -198,6 +198,12 @@ OPERATIONS: dict[str, OperationDoc] = {
     "GET /api/v1/network/procurements": OperationDoc(ANYONE),
     "GET /api/v1/network/innovation-share": OperationDoc(ANYONE),
     "GET /api/v1/network/lessons": OperationDoc(ANYONE),
+    "GET /api/v1/network/innovation-share/trend": OperationDoc(ANYONE),
+    "POST /api/v1/municipalities/{slug}/innovation-targets": OperationDoc(
+        "a decision maker of the municipality under its delegation order, or an officer or "
+        "decision maker recording a board decision",
+        ("no_delegation_order", "not_delegated", "municipality_suspended", "not_own_decision"),
+    ),
     "GET /api/v1/audit/decisions": OperationDoc(AUDITOR),
     "GET /api/v1/procurements/{procurement_id}/ocds/releases": OperationDoc(
         "whoever may read the procurement; tenderers only after the award"
