@@ -8,6 +8,7 @@ from service.cli.audit import audit_group
 from service.cli.bench import bench_command
 from service.cli.demo import demo_command
 from service.cli.projections import projections_group
+from service.cli.purchasing import purchasing_group
 from service.cli.serve import serve_command
 from service.cli.tokens import token_group
 from service.cli.transfer import export_command, import_command
@@ -31,3 +32,4 @@ main.add_command(audit_group)
 main.add_command(export_command)
 main.add_command(import_command)
 main.add_command(bench_command)
+main.add_command(purchasing_group)

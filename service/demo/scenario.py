@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -569,8 +570,53 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
         ),
         versioned=ai,
     )
+    load_ordinary_purchasing(api, result, progress)
     progress("done")
     return result
+
+
+DATA = Path(__file__).parent / "data"
+# Each municipality's target share of innovation procurements (started, by count) for 2019,
+# adopted by its council with the budget in November 2018.
+TARGETS_2019 = {
+    "ystad": "25", "skurup": "20", "trelleborg": "20",
+    "staffanstorp": "15", "kavlinge": "10", "burlov": "10",
+}  # fmt: skip
+
+
+def load_ordinary_purchasing(
+    api: Api, result: DemoResult, progress: Callable[[str], None]
+) -> None:
+    """Two years of each municipality's ordinary purchasing, imported from its register's CSV
+    export through the same import a municipality uses, and its target for 2019."""
+    for municipality in MUNICIPALITIES:
+        slug = municipality["slug"]
+        progress(f"importing the purchasing register of {municipality['name']}")
+        maker = result.tokens[slug]["decision_maker"]
+        response = api.client.post(
+            "/api/v1/purchasing-register/imports",
+            data=(DATA / f"inkopsregister-{slug}.csv").read_bytes(),
+            headers={"Authorization": f"Bearer {maker}", "Content-Type": "text/csv"},
+        )
+        if response.status_code != 200:
+            raise DemoError(f"import of {slug}: {response.status_code} {response.get_data(True)}")
+        api.call(
+            "POST",
+            f"/api/v1/municipalities/{slug}/innovation-targets",
+            maker,
+            {
+                "year": 2019,
+                "target_percent": TARGETS_2019[slug],
+                "rationale": "Andelen innovationsupphandlingar ska öka enligt arbetsmodellen",
+                "authority": {
+                    "kind": "board",
+                    "body": "Kommunfullmäktige",
+                    "minutes_reference": "Kommunfullmäktige 2018-11-26 § 150 (budget 2019)",
+                },
+                "decided_at": "2018-11-26T19:00:00+01:00",
+            },
+            versioned=slug,
+        )
 
 
 def is_store_empty(app: Flask) -> bool:

@@ -11,10 +11,12 @@ contract (award and signing on the signing day: no standstill applies to either)
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
-from domain.errors import InvalidValue, RuleViolation
+from domain.errors import DomainError, InvalidValue, RuleViolation
 from domain.need import PROCUREMENT_DECIDED, Need
 from domain.procurement import WITHOUT_STANDSTILL, Procurement
 from domain.values.dates import parse_date
@@ -23,8 +25,9 @@ from domain.values.text import optional_text, required_text
 from domain.values.timestamps import STOCKHOLM
 from service.access_policy import works_on_need
 from service.application import CommandResult, command, require_role
-from service.errors import NotFound
+from service.errors import ApplicationError, Forbidden, NotFound
 from service.principal import Principal
+from service.purchasing.register_csv import RegisterLine, column_of
 from service.use_cases.decisions import DecisionAuthorisation
 
 # Register references key a procurement's id, so importing the same register line again finds
@@ -34,6 +37,34 @@ _REGISTER_NAMESPACE = uuid.UUID("5b0e7c36-1f4e-4f35-9a39-2d7c1b8e6a10")
 
 def registered_procurement_id(lead: str, register_reference: str) -> uuid.UUID:
     return uuid.uuid5(_REGISTER_NAMESPACE, f"{lead}\x1f{register_reference}")
+
+
+@dataclass
+class ImportReport:
+    """What an import did, line by line: nothing is saved unless every line can be."""
+
+    municipality: str
+    lines: int = 0
+    registered: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    position: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "municipality": self.municipality,
+            "lines": self.lines,
+            "registered": len(self.registered),
+            "unchanged": len(self.unchanged),
+            "saved": self.ok and bool(self.registered),
+            "errors": self.errors,
+            "procurements": self.registered + self.unchanged,
+            "position": self.position,
+        }
 
 
 class PurchasingUseCases(DecisionAuthorisation):
@@ -74,6 +105,64 @@ class PurchasingUseCases(DecisionAuthorisation):
             register_reference=register_reference,
         )
         return self._commit(procurement, *needs)
+
+    @command
+    def import_purchasing_register(
+        self,
+        principal: Principal,
+        lines: list[RegisterLine],
+        *,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> ImportReport:
+        """Registers every line of a register file in one transaction, or none of them.
+
+        A line whose reference is registered already, with the same content, is left as it is,
+        so importing the same file again changes nothing; one whose content differs is an error
+        (change a registered procurement through its own commands)."""
+        require_role(principal, "officer", "decision_maker")
+        lead = self._own_municipality(principal)
+        report = ImportReport(municipality=lead.slug, lines=len(lines))
+        built: list[Any] = []
+        seen: dict[str, int] = {}
+        for index, line in enumerate(lines, start=1):
+            if index % 25 == 0 or index == len(lines):
+                progress(f"checked {index}/{len(lines)} lines")
+            errors = dict(line.errors)
+            reference = line.reference
+            if reference is not None and reference in seen:
+                errors.setdefault("Referens", f"also on line {seen[reference]}")
+            if reference is not None:
+                seen.setdefault(reference, line.line)
+            if errors:
+                report.errors.extend(_line_errors(line.line, reference, errors))
+                continue
+            assert reference is not None
+            existing = self.registered_procurement(principal, reference)
+            if existing is not None:
+                differs = _differences(existing, line.body)
+                if differs:
+                    report.errors.extend(_line_errors(line.line, reference, {
+                        column: "registered already with another value" for column in differs
+                    }))
+                else:
+                    report.unchanged.append(_summary(line.line, existing))
+                continue
+            try:
+                procurement, needs = self._registration(principal, **line.body)
+            except Forbidden:
+                raise
+            except (DomainError, ApplicationError) as error:
+                column = column_of(getattr(error, "field", None), error.rule)
+                report.errors.extend(_line_errors(line.line, reference, {column: error.message}))
+                continue
+            built.extend([procurement, *needs])
+            report.registered.append(_summary(line.line, procurement))
+        if report.errors or not built:
+            report.position = None
+            return report
+        progress(f"saving {len(report.registered)} procurements")
+        report.position = self._commit(*built).position
+        return report
 
     def registered_procurement(
         self, principal: Principal, register_reference: str
@@ -263,3 +352,35 @@ def _without_rule(authority: object) -> object:
     if isinstance(authority, dict) and authority.get("kind") == "delegation":
         return {"kind": "delegation"}
     return authority
+
+
+def _line_errors(line: int, reference: str | None, errors: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {"line": line, "reference": reference, "column": column, "message": message}
+        for column, message in errors.items()
+    ]
+
+
+def _summary(line: int, procurement: Procurement) -> dict[str, Any]:
+    return {
+        "line": line,
+        "reference": procurement.register_reference,
+        "id": str(procurement.id),
+        "status": procurement.status,
+    }
+
+
+def _differences(procurement: Procurement, body: dict[str, Any]) -> list[str]:
+    """The columns whose value differs from what the procurement was registered with."""
+    decided = procurement.procurement_decision or {}
+    screening = procurement.screening or {}
+    checks = {
+        "Benämning": (procurement.title, str(body.get("title", "")).strip()),
+        "Uppskattat värde": (procurement.estimated_value_sek,
+                             parse_sek(body.get("estimated_value_sek"),
+                                       field="estimated_value_sek")),
+        "Förfarande": (procurement.procedure, body.get("procedure")),
+        "Beslutsdatum": (decided.get("decided_at"), body["decision"].get("decided_at")),
+        "Innovation": (screening.get("innovation"), body["screening"].get("innovation")),
+    }
+    return [column for column, (now, wanted) in checks.items() if now != wanted]

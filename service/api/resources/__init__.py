@@ -14,13 +14,15 @@ def register_blueprints(api: Api) -> None:
         people,
         probes,
         procurements,
+        purchasing,
         share,
         tokens,
         views,
     )
 
     for module in (
-        probes, municipalities, tokens, needs, procurements, views, share, ocds, audit, people
+        probes, municipalities, tokens, needs, procurements, purchasing, views, share, ocds,
+        audit, people,
     ):
         api.register_blueprint(module.blp)
         for union in getattr(module, "TYPED_UNIONS", ()):

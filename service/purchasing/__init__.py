@@ -1,0 +1,1 @@
+"""A municipality's purchasing register: reading its CSV export."""
