@@ -62,6 +62,7 @@ $(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
 
 # Tests marked `exclusive` stop the shared test PostgreSQL, so they run alone, after the others.
 test: $(STAMP_test) $(OIDC_PROVIDER)
+	@scripts/ensure-chromium
 	@scripts/with-test-postgres bash -c '$(VENV)/bin/pytest $(PYTEST_ARGS) -m "not exclusive and not hosts" \
 	    && $(VENV)/bin/pytest -q -m exclusive' || { \
 	    rc=$$?; \

@@ -1,0 +1,180 @@
+"""A person at the browser: one Playwright page with its own cookies, working either with the
+mouse or with the keyboard alone (every control reached with Tab and used with Enter or Space).
+
+Every page a person arrives at is checked with axe-core for WCAG 2.1 A and AA and, when
+asked, photographed into tests/artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.browser.conftest import screenshot_path
+
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE = Axe()
+
+
+@dataclass
+class Findings:
+    """What the checks found across all pages, asserted at the end of a test."""
+
+    violations: dict[str, list[str]] = field(default_factory=dict)
+    pages: list[str] = field(default_factory=list)
+    audited: set[str] = field(default_factory=set)
+
+
+class Person:
+    def __init__(
+        self,
+        browser: Browser,
+        base_url: str,
+        name: str,
+        *,
+        keyboard: bool,
+        findings: Findings,
+        photograph: bool = True,
+        audit: bool = True,
+    ):
+        self.context = browser.new_context(base_url=base_url, locale="sv-SE")
+        self.page: Page = self.context.new_page()
+        self.page.set_default_timeout(15000)
+        self.base_url = base_url
+        self.name = name
+        self.keyboard = keyboard
+        self.findings = findings
+        self.photograph = photograph
+        self.audit = audit
+        self.checked: set[str] = set()
+
+    def close(self) -> None:
+        self.context.close()
+
+    # Arriving at a page
+
+    def arrived(self, label: str) -> None:
+        """Checks the page the person is on: no server error, axe-core, a screenshot."""
+        page = self.page
+        page.wait_for_load_state("load")
+        assert "Internal Server Error" not in page.content()
+        path = re.sub(
+            r"[0-9a-f]{8}-[0-9a-f-]{27}", "<id>", page.url.split("://", 1)[1].split("/", 1)[1]
+        )
+        key = f"{label}:{path.split('?')[0]}"
+        if key in self.checked:
+            return
+        self.checked.add(key)
+        self.findings.pages.append(f"/{path}")
+        if self.photograph:
+            number = len(self.findings.pages)
+            name = f"{number:02d}-{self.name}-{label}".replace(" ", "-")
+            page.screenshot(path=str(screenshot_path(name)), full_page=True)
+        # axe-core once per kind of page (its path without ids), the slowest check here.
+        if not self.audit or path.split("?")[0] in self.findings.audited:
+            return
+        self.findings.audited.add(path.split("?")[0])
+        results = AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
+        if results.violations_count:
+            self.findings.violations[f"{label} /{path}"] = [
+                f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
+                for v in results.response["violations"]
+            ]
+
+    def go(self, path: str, label: str) -> None:
+        self.page.goto(path)
+        self.arrived(label)
+
+    # Using controls
+
+    def _focus(self, target: Locator) -> None:
+        """Tab until the control has the focus: fails if the keyboard cannot reach it."""
+        target.wait_for(state="visible")
+        handle = target.element_handle()
+        for _ in range(400):
+            if self.page.evaluate("el => el === document.activeElement", handle):
+                return
+            self.page.keyboard.press("Tab")
+        raise AssertionError(f"{target} cannot be reached with the keyboard")
+
+    def press(self, target: Locator, *, navigates: bool = False) -> None:
+        """Follows a link or presses a button (waiting for the next page when it leads to one)."""
+        if self.keyboard:
+            self._focus(target)
+        if navigates:
+            with self.page.expect_navigation():
+                self._activate(target)
+        else:
+            self._activate(target)
+
+    def _activate(self, target: Locator) -> None:
+        if self.keyboard:
+            self.page.keyboard.press("Enter")
+        else:
+            target.click()
+
+    def link(self, name: str, label: str, *, exact: bool = False) -> None:
+        self.press(self.page.get_by_role("link", name=name, exact=exact).first, navigates=True)
+        self.arrived(label)
+
+    def button(self, name: str, label: str | None = None, *, exact: bool = False) -> None:
+        self.press(
+            self.page.get_by_role("button", name=name, exact=exact).first, navigates=bool(label)
+        )
+        if label:
+            self.arrived(label)
+
+    def fill(self, field_label: str, value: str, *, within: Locator | None = None) -> None:
+        target = (within or self.page).get_by_label(field_label, exact=True).first
+        if not self.keyboard:
+            target.fill(value)
+            return
+        self._focus(target)
+        kind = target.get_attribute("type") or ""
+        if kind in ("date", "time"):
+            # Chromium's segmented date and time fields read typed digits by the browser's
+            # locale; the field is reached by keyboard, its value set as a whole.
+            target.fill(value)
+            return
+        self.page.keyboard.press("Control+a")
+        self.page.keyboard.press("Delete")
+        self.page.keyboard.type(value)
+
+    def choose(self, field_label: str, value: str, *, within: Locator | None = None) -> None:
+        target = (within or self.page).get_by_label(field_label, exact=True).first
+        if not self.keyboard:
+            target.select_option(value)
+            return
+        self._focus(target)
+        for key in ("Home", *["ArrowDown"] * 40):
+            if target.input_value() == value:
+                return
+            self.page.keyboard.press(key)
+        assert target.input_value() == value, (field_label, value)
+
+    def check(self, field_label: str, on: bool = True) -> None:
+        target = self.page.get_by_label(field_label, exact=True).first
+        if target.is_checked() == on:
+            return
+        if self.keyboard:
+            self._focus(target)
+            self.page.keyboard.press("Space")
+        else:
+            target.click()
+
+    def open_details(self, summary: str) -> Locator:
+        details = self.page.locator(
+            "details", has=self.page.locator("summary", has_text=summary)
+        ).first
+        if details.get_attribute("open") is None:
+            self.press(details.locator("summary"))
+        return details
+
+    def expect_text(self, text: str) -> None:
+        expect(self.page.locator("main")).to_contain_text(text)
+
+    def attr(self, selector: str, name: str) -> Any:
+        return self.page.locator(selector).first.get_attribute(name)
