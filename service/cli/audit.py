@@ -73,12 +73,38 @@ def audit_group() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def verify_command(tree_head_file: Path | None, deep: bool, as_json: bool, quiet: bool) -> None:
+@click.option(
+    "--remote",
+    metavar="URL",
+    help="Verify a live service over its API instead of the local store, trusting nothing of "
+    "it: its public key, signed tree head and event stream are fetched and recomputed here.",
+)
+@click.option("--token", help="With --remote: a platform auditor's bearer token.")
+def verify_command(
+    tree_head_file: Path | None,
+    deep: bool,
+    as_json: bool,
+    quiet: bool,
+    remote: str | None,
+    token: str | None,
+) -> None:
     """Recompute the ledger from the stored events and check every stored tree head.
 
     Reports the first event that was altered, removed, inserted or reordered. Exits with 1 on
-    any mismatch, 0 when everything agrees.
+    any mismatch, 0 when everything agrees. With --remote, checks a live service from outside
+    (the same check as the standalone service/ledger/remote_verify.py).
     """
+    if remote is not None:
+        from service.ledger import remote_verify
+
+        if not token:
+            raise click.UsageError("--remote needs --token")
+        arguments = ["--remote", remote, "--token", token]
+        if tree_head_file is not None:
+            arguments += ["--tree-head", str(tree_head_file)]
+        if quiet:
+            arguments.append("--quiet")
+        sys.exit(remote_verify.main(arguments))
     saved = _read_tree_head(tree_head_file) if tree_head_file else None
     progress = None if quiet else ProgressLine("verify")
     with opened_application() as app:

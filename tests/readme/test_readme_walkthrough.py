@@ -41,7 +41,7 @@ def test_the_walkthrough_has_the_whole_path() -> None:
         "POST /needs ", "/swot", "prioritise", "decide_to_procure", "POST /procurements ",
         "/participation", "screen", "publish", "/bids", "/evaluation", "award",
         "sign_contract", "/milestones", "/follow-ups", "/lessons", "mark_realised", "close",
-        "/history", "as_of", "/audit/decisions", "tree-head", "audit verify",
+        "/history", "as_of", "/audit/decisions", "tree-head", "audit verify", "--remote",
     ):  # fmt: skip
         assert step in text, step
 
