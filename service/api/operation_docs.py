@@ -192,6 +192,14 @@ OPERATIONS: dict[str, OperationDoc] = {
     "POST /api/v1/procurements/{procurement_id}/reviews/{review_id}/ruling": OperationDoc(
         LEAD_OFFICER, ("already_ruled",)
     ),
+    "POST /api/v1/purchasing-register/imports": OperationDoc(
+        "an officer or decision maker of the caller's municipality, for its own register",
+        ("already_registered", "direct_award_limit", "no_delegation_order", "not_delegated",
+         "above_delegated_ceiling", "municipality_suspended"),
+        "Every line is checked first; all are saved in one transaction, or none (422 names "
+        "each line and column).",
+    ),
+    "GET /api/v1/purchasing-register/template": OperationDoc(ANYONE),
     "GET /api/v1/network/needs": OperationDoc(ANYONE),
     "GET /api/v1/network/needs/{need_id}/similar": OperationDoc(ANYONE),
     "GET /api/v1/network/need-areas": OperationDoc(ANYONE),
