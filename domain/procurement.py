@@ -72,6 +72,37 @@ def _org_number(value: object, *, field: str) -> str:
         raise InvalidValue(f"{field}: {exc}", field=field) from None
 
 
+def _party_id(value: object, *, field: str) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise InvalidValue(f"{field}: the id of a party directory entry", field=field) from None
+
+
+def _party(
+    org_number: object, name: object, party_id: object, *, field: str, name_field: str
+) -> dict[str, str | None]:
+    """An organisation by its number and name, or a sole trader by the opaque id of their entry
+    in the erasable party directory: a person's number or name never enters an event."""
+    if party_id is not None:
+        if org_number not in (None, "") or name not in (None, ""):
+            raise InvalidValue(
+                f"{field}: a party directory entry stands alone, without number or name",
+                field=field,
+            )
+        return {"org_number": None, "name": None, "party_id": _party_id(party_id, field=field)}
+    # An organisation's entry keeps the shape it always had (no party id key).
+    return {
+        "org_number": _org_number(org_number, field=field),
+        "name": required_text(name, field=name_field, max_length=200),
+    }
+
+
+def party_key(org_number: str | None, party_id: str | None) -> str:
+    """One text naming a tenderer or supplier, whichever way it is held."""
+    return org_number if org_number is not None else f"party:{party_id}"
+
+
 def _cpv(value: object, *, field: str = "cpv_code") -> str | None:
     if value in (None, ""):
         return None
@@ -602,19 +633,37 @@ class Procurement(AuditedAggregate):
         )
 
     def record_bid(
-        self, *, tenderer_org_number: str, tenderer_name: str, received_at: datetime
+        self,
+        *,
+        tenderer_org_number: str | None,
+        tenderer_name: str | None,
+        received_at: datetime,
+        tenderer_party_id: str | None = None,
     ) -> str:
+        """A bid from an organisation, or from a sole trader held in the party directory."""
         self._require_status(TENDERING, action="receive bids for")
-        org = _org_number(tenderer_org_number, field="tenderer_org_number")
+        tenderer = _party(
+            tenderer_org_number,
+            tenderer_name,
+            tenderer_party_id,
+            field="tenderer_org_number",
+            name_field="tenderer_name",
+        )
         received = not_in_future(received_at, field="received_at")
-        if any(bid["tenderer_org_number"] == org for bid in self.bids):
-            raise RuleViolation(f"{org} has tendered already", rule="duplicate_bid")
+        key = party_key(tenderer["org_number"], tenderer.get("party_id"))
+        if any(
+            party_key(b["tenderer_org_number"], b.get("tenderer_party_id")) == key
+            for b in self.bids
+        ):
+            shown = tenderer["org_number"] or "this tenderer"
+            raise RuleViolation(f"{shown} has tendered already", rule="duplicate_bid")
         bid_id = str(uuid.uuid4())
         assert self.tender_deadline is not None
         self._bid_received(
             bid_id=bid_id,
-            tenderer_org_number=org,
-            tenderer_name=required_text(tenderer_name, field="tenderer_name", max_length=200),
+            tenderer_org_number=tenderer["org_number"],
+            tenderer_name=tenderer["name"],
+            tenderer_party_id=tenderer.get("party_id"),
             received_at=received,
             late=received > self.tender_deadline,
         )
@@ -624,20 +673,22 @@ class Procurement(AuditedAggregate):
     def _bid_received(
         self,
         bid_id: str,
-        tenderer_org_number: str,
-        tenderer_name: str,
+        tenderer_org_number: str | None,
+        tenderer_name: str | None,
         received_at: datetime,
         late: bool,
+        tenderer_party_id: str | None = None,  # absent from events stored before sole traders
     ) -> None:
-        self.bids.append(
-            {
-                "id": bid_id,
-                "tenderer_org_number": tenderer_org_number,
-                "tenderer_name": tenderer_name,
-                "received_at": received_at,
-                "late": late,
-            }
-        )
+        bid: dict[str, Any] = {
+            "id": bid_id,
+            "tenderer_org_number": tenderer_org_number,
+            "tenderer_name": tenderer_name,
+            "received_at": received_at,
+            "late": late,
+        }
+        if tenderer_party_id is not None:  # a sole trader; an organisation's bid is as it was
+            bid["tenderer_party_id"] = tenderer_party_id
+        self.bids.append(bid)
 
     def start_evaluation(self, *, at: datetime | None = None) -> None:
         """Opens the bids: only once the tender deadline has passed."""
@@ -678,23 +729,32 @@ class Procurement(AuditedAggregate):
             raise RuleViolation("choose the procedure before the award", rule="no_procedure")
         if not isinstance(suppliers, list) or not suppliers or len(suppliers) > 50:
             raise InvalidValue("suppliers: one to 50 suppliers", field="suppliers")
-        chosen = []
+        chosen: list[dict[str, str | None]] = []
         for index, supplier in enumerate(suppliers):
             if not isinstance(supplier, dict):
                 raise InvalidValue(f"suppliers[{index}]: an object", field="suppliers")
-            org = _org_number(supplier.get("org_number"), field=f"suppliers[{index}].org_number")
-            name = required_text(
-                supplier.get("name"), field=f"suppliers[{index}].name", max_length=200
+            chosen.append(
+                _party(
+                    supplier.get("org_number"),
+                    supplier.get("name"),
+                    supplier.get("party_id"),
+                    field=f"suppliers[{index}].org_number",
+                    name_field=f"suppliers[{index}].name",
+                )
             )
-            chosen.append({"org_number": org, "name": name})
-        if len({s["org_number"] for s in chosen}) != len(chosen):
+        if len({party_key(s["org_number"], s.get("party_id")) for s in chosen}) != len(chosen):
             raise InvalidValue("suppliers: a supplier is named twice", field="suppliers")
         if self.procedure not in WITHOUT_NOTICE:
-            valid_bidders = {b["tenderer_org_number"] for b in self.bids if not b["late"]}
-            for supplier in chosen:
-                if supplier["org_number"] not in valid_bidders:
+            valid_bidders = {
+                party_key(b["tenderer_org_number"], b.get("tenderer_party_id"))
+                for b in self.bids
+                if not b["late"]
+            }
+            for awarded in chosen:
+                if party_key(awarded["org_number"], awarded.get("party_id")) not in valid_bidders:
                     raise RuleViolation(
-                        f"{supplier['org_number']} did not submit a valid bid in time",
+                        f"{awarded['org_number'] or 'the sole trader'} did not submit a valid"
+                        " bid in time",
                         rule="supplier_without_bid",
                     )
         if not isinstance(sent_electronically, bool):
@@ -732,7 +792,7 @@ class Procurement(AuditedAggregate):
     def _awarded(
         self,
         decision: dict[str, Any],
-        suppliers: list[dict[str, str]],
+        suppliers: list[dict[str, str | None]],
         evaluation_summary: str,
         notification_sent_at: datetime,
         sent_electronically: bool,
@@ -759,9 +819,10 @@ class Procurement(AuditedAggregate):
         self,
         decision: DecisionRecord,
         *,
-        supplier_org_number: str,
+        supplier_org_number: str | None,
         contract_value_sek: object,
         signed_on: date,
+        supplier_party_id: str | None = None,
     ) -> None:
         self._require_lead_decision(decision, "sign_contract")
         self._require_status(AWARDED, action="sign the contract of")
@@ -782,15 +843,29 @@ class Procurement(AuditedAggregate):
                 f" {self.award['earliest_signing_day']}",
                 rule="standstill",
             )
-        org = _org_number(supplier_org_number, field="supplier_org_number")
-        if org not in {s["org_number"] for s in self.award["suppliers"]}:
-            raise RuleViolation(f"{org} was not awarded this contract", rule="not_awarded")
+        if supplier_party_id is not None:
+            if supplier_org_number not in (None, ""):
+                raise InvalidValue(
+                    "supplier_org_number: give the organisation number or the party id, not both",
+                    field="supplier_org_number",
+                )
+            org = None
+            party_id: str | None = _party_id(supplier_party_id, field="supplier_org_number")
+        else:
+            org = _org_number(supplier_org_number, field="supplier_org_number")
+            party_id = None
+        awarded = {party_key(s["org_number"], s.get("party_id")) for s in self.award["suppliers"]}
+        if party_key(org, party_id) not in awarded:
+            raise RuleViolation(
+                f"{org or 'the sole trader'} was not awarded this contract", rule="not_awarded"
+            )
         value = parse_sek(contract_value_sek, field="contract_value_sek")
         if self.procedure == "direct_award":
             self._require_below_direct_award_limit(value, signed_on)
         self._contract_signed(
             decision=decision.as_event_data(),
             supplier_org_number=org,
+            supplier_party_id=party_id,
             contract_value_sek=value,
             signed_on=signed_on,
         )
@@ -799,11 +874,13 @@ class Procurement(AuditedAggregate):
     def _contract_signed(
         self,
         decision: dict[str, Any],
-        supplier_org_number: str,
+        supplier_org_number: str | None,
         contract_value_sek: Decimal,
         signed_on: date,
+        supplier_party_id: str | None = None,  # absent from events stored before sole traders
     ) -> None:
         self.contract = {
+            **({"supplier_party_id": supplier_party_id} if supplier_party_id else {}),
             "supplier_org_number": supplier_org_number,
             "contract_value_sek": contract_value_sek,
             "signed_on": signed_on,

@@ -37,6 +37,22 @@ def _echo(text: str) -> str:
     return repr(text)
 
 
+def looks_like_personal_number(digits: str) -> bool:
+    """Ten digits whose third is 0 or 1: a month, so a personnummer, not an organisation.
+
+    Organisation numbers keep their third digit at 2 or more precisely so that they can never be
+    mistaken for a person's number.
+    """
+    return digits[2] in "01"
+
+
+PERSONAL_NUMBER_REFUSAL: Final = (
+    "Organisation number: this is a personal identity number (personnummer or"
+    " samordningsnummer; its third digit is 0 or 1, an organisation number's is 2 or more)."
+    " A person's number is personal data and is not recorded as an organisation number."
+)
+
+
 def _refusal_reason(dashed: str) -> str | None:
     if _CANONICAL_FORM.fullmatch(dashed) is None:
         return (
@@ -44,6 +60,9 @@ def _refusal_reason(dashed: str) -> str | None:
             "(10 digits, optionally with a dash after the sixth)."
         )
     digits = dashed.replace("-", "")
+    if looks_like_personal_number(digits):
+        # Never echoed: it is probably a person's number.
+        return PERSONAL_NUMBER_REFUSAL
     expected = luhn_check_digit(digits[:9])
     if int(digits[9]) != expected:
         return (

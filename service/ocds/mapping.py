@@ -110,19 +110,35 @@ class ProcurementEvent(Protocol):
     def mutate(self, aggregate: Any) -> Any: ...
 
 
+# A sole trader is named by their party directory entry only: their personnummer and name are
+# personal data, never published, and erasable without touching the record.
+SOLE_TRADER = "Enskild näringsidkare"
+
+
 @dataclass(frozen=True)
 class Organisation:
     name: str
-    org_number: str
+    org_number: str | None
+    directory_id: str | None = None  # a sole trader's entry in the party directory
+
+    @classmethod
+    def of(cls, name: str | None, org_number: str | None, directory_id: str | None) -> Organisation:
+        if directory_id is not None:
+            return cls(SOLE_TRADER, None, directory_id)
+        return cls(name or "", org_number)
 
     @property
     def party_id(self) -> str:
+        if self.directory_id is not None:
+            return f"innoledger-party-{self.directory_id}"
         return f"{IDENTIFIER_SCHEME}-{self.org_number}"
 
     def reference(self) -> dict[str, Any]:
         return {"id": self.party_id, "name": self.name}
 
     def party(self) -> dict[str, Any]:
+        if self.directory_id is not None:
+            return {"id": self.party_id, "name": self.name, "roles": []}
         return {
             "id": self.party_id,
             "name": self.name,
@@ -293,7 +309,10 @@ class _ReleaseBuilder:
                 add(supplier, "supplier")
         if disclosed:
             for bid in state.bids:
-                add(Organisation(bid["tenderer_name"], bid["tenderer_org_number"]), "tenderer")
+                tenderer = Organisation.of(
+                    bid["tenderer_name"], bid["tenderer_org_number"], bid.get("tenderer_party_id")
+                )
+                add(tenderer, "tenderer")
         for party_id, court in self.review_bodies.items():
             parties[party_id] = {"id": party_id, "name": court, "roles": ["reviewBody"]}
         for party in parties.values():
@@ -315,7 +334,10 @@ class _ReleaseBuilder:
             )
         return _Award(
             id=award_id,
-            suppliers=[Organisation(s["name"], s["org_number"]) for s in award["suppliers"]],
+            suppliers=[
+                Organisation.of(s["name"], s["org_number"], s.get("party_id"))
+                for s in award["suppliers"]
+            ],
             decided_at=award["decided_at"],
             earliest_signing_day=award["earliest_signing_day"],
             description=_sentences(award["evaluation_summary"], standstill),
@@ -466,7 +488,9 @@ def _tender(
         },
         "numberOfTenderers": len(state.bids) if tenderers else None,
         "tenderers": [
-            Organisation(bid["tenderer_name"], bid["tenderer_org_number"]).reference()
+            Organisation.of(
+                bid["tenderer_name"], bid["tenderer_org_number"], bid.get("tenderer_party_id")
+            ).reference()
             for bid in state.bids
         ]
         if tenderers

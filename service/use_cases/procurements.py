@@ -15,6 +15,7 @@ from service.application import CommandResult, command, require_role, to_uuid
 from service.errors import Forbidden, NotFound
 from service.principal import Principal
 from service.use_cases.decisions import DecisionAuthorisation
+from service.use_cases.parties import PartyIdentification, identifying_parties
 
 
 class ProcurementUseCases(DecisionAuthorisation):
@@ -170,50 +171,59 @@ class ProcurementUseCases(DecisionAuthorisation):
         if kind == "sign_contract":
             value = parse_sek(decision.get("contract_value_sek"), field="contract_value_sek")
         record = self._authorise(principal, decision, value_sek=value)
-        changed: list[Any] = [procurement]
-        if kind == "screen":
-            procurement.screen(
-                record,
-                innovation=decision.get("innovation"),  # type: ignore[arg-type]
-                kind=decision.get("kind"),
-            )
-        elif kind == "choose_procedure":
-            procurement.choose_procedure(
-                record,
-                procedure=decision.get("procedure", ""),
-                exemption_rationale=decision.get("exemption_rationale"),
-                framework_agreement=decision.get("framework_agreement"),
-            )
-        elif kind == "publish":
-            procurement.publish(
-                record,
-                notice_id=decision.get("notice_id", ""),
-                tender_deadline=_required(decision, "tender_deadline"),
-            )
-        elif kind == "award":
-            procurement.award_contract(
-                record,
-                suppliers=decision.get("suppliers", []),
-                evaluation_summary=decision.get("evaluation_summary", ""),
-                notification_sent_at=_required(decision, "notification_sent_at"),
-                sent_electronically=decision.get("sent_electronically"),  # type: ignore[arg-type]
-            )
-        elif kind == "sign_contract":
-            procurement.sign_contract(
-                record,
-                supplier_org_number=decision.get("supplier_org_number", ""),
-                contract_value_sek=decision.get("contract_value_sek"),
-                signed_on=_required(decision, "signed_on"),
-            )
-        elif kind == "cancel":
-            procurement.cancel(record)
-            for need_id in procurement.need_ids:
-                need = self._load(to_uuid(need_id), Need)
-                need.release_from_cancelled_procurement(str(procurement.id))
-                changed.append(need)
-        else:
-            procurement.close(record, outcome=decision.get("outcome", ""))
-        return self._commit(*changed)
+        with identifying_parties(self, procurement.lead) as parties:
+            changed: list[Any] = [procurement]
+            if kind == "screen":
+                procurement.screen(
+                    record,
+                    innovation=decision.get("innovation"),  # type: ignore[arg-type]
+                    kind=decision.get("kind"),
+                )
+            elif kind == "choose_procedure":
+                procurement.choose_procedure(
+                    record,
+                    procedure=decision.get("procedure", ""),
+                    exemption_rationale=decision.get("exemption_rationale"),
+                    framework_agreement=decision.get("framework_agreement"),
+                )
+            elif kind == "publish":
+                procurement.publish(
+                    record,
+                    notice_id=decision.get("notice_id", ""),
+                    tender_deadline=_required(decision, "tender_deadline"),
+                )
+            elif kind == "award":
+                procurement.award_contract(
+                    record,
+                    suppliers=_suppliers(parties, decision.get("suppliers", [])),
+                    evaluation_summary=decision.get("evaluation_summary", ""),
+                    notification_sent_at=_required(decision, "notification_sent_at"),
+                    sent_electronically=decision.get("sent_electronically"),  # type: ignore[arg-type]
+                )
+            elif kind == "sign_contract":
+                supplier = parties.identify(
+                    decision.get("supplier_org_number"),
+                    None,
+                    field="supplier_org_number",
+                    name_field="supplier_name",
+                    create=False,
+                )
+                procurement.sign_contract(
+                    record,
+                    supplier_org_number=supplier.org_number,
+                    supplier_party_id=supplier.party_id,
+                    contract_value_sek=decision.get("contract_value_sek"),
+                    signed_on=_required(decision, "signed_on"),
+                )
+            elif kind == "cancel":
+                procurement.cancel(record)
+                for need_id in procurement.need_ids:
+                    need = self._load(to_uuid(need_id), Need)
+                    need.release_from_cancelled_procurement(str(procurement.id))
+                    changed.append(need)
+            else:
+                procurement.close(record, outcome=decision.get("outcome", ""))
+            return self._commit(*changed)
 
     # Facts
 
@@ -249,12 +259,20 @@ class ProcurementUseCases(DecisionAuthorisation):
         expected_version: int,
     ) -> CommandResult:
         procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
-        bid_id = procurement.record_bid(
-            tenderer_org_number=tenderer_org_number,
-            tenderer_name=tenderer_name,
-            received_at=received_at,
-        )
-        return self._commit(procurement, created={"bid_id": bid_id})
+        with identifying_parties(self, procurement.lead) as parties:
+            tenderer = parties.identify(
+                tenderer_org_number,
+                tenderer_name,
+                field="tenderer_org_number",
+                name_field="tenderer_name",
+            )
+            bid_id = procurement.record_bid(
+                tenderer_org_number=tenderer.org_number,
+                tenderer_name=tenderer.name,
+                tenderer_party_id=tenderer.party_id,
+                received_at=received_at,
+            )
+            return self._commit(procurement, created={"bid_id": bid_id})
 
     @command
     def start_evaluation(
@@ -382,6 +400,23 @@ class ProcurementUseCases(DecisionAuthorisation):
         self, principal: Principal, procurement_id: str, *, version: int | None = None
     ) -> Procurement:
         return self._procurement_for(principal, procurement_id, version=version)
+
+
+def _suppliers(parties: PartyIdentification, suppliers: object) -> Any:
+    """Sole traders among the suppliers become directory references; the rest is the domain's."""
+    if not isinstance(suppliers, list):
+        return suppliers
+    return [
+        parties.identify(
+            supplier.get("org_number"),
+            supplier.get("name"),
+            field=f"suppliers[{index}].org_number",
+            name_field=f"suppliers[{index}].name",
+        ).as_supplier()
+        if isinstance(supplier, dict)
+        else supplier
+        for index, supplier in enumerate(suppliers)
+    ]
 
 
 def _required(decision: dict[str, Any], name: str) -> Any:

@@ -107,7 +107,15 @@ def test_is_immutable_and_hashable() -> None:
     assert {number, OrganisationNumber.parse("2120001249")} == {number}
 
 
-@given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+# Organisation numbers: the third digit is 2 or more (0 or 1 begins a personnummer's month).
+organisation_prefixes = st.tuples(
+    st.text(alphabet="0123456789", min_size=2, max_size=2),
+    st.sampled_from("23456789"),
+    st.text(alphabet="0123456789", min_size=6, max_size=6),
+).map("".join)
+
+
+@given(organisation_prefixes)
 def test_exactly_one_check_digit_is_accepted_for_any_nine_digits(first_nine: str) -> None:
     accepted = []
     for last in "0123456789":
@@ -119,12 +127,13 @@ def test_exactly_one_check_digit_is_accepted_for_any_nine_digits(first_nine: str
     assert accepted == [str(luhn_check_digit(first_nine))]
 
 
-@given(st.text(alphabet="0123456789", min_size=9, max_size=9), st.integers(0, 8), st.data())
+@given(organisation_prefixes, st.integers(0, 8), st.data())
 def test_changing_any_single_digit_is_detected(
     first_nine: str, position: int, data: st.DataObject
 ) -> None:
     valid = first_nine + str(luhn_check_digit(first_nine))
-    replacement = data.draw(st.sampled_from([d for d in "0123456789" if d != valid[position]]))
+    digits = "23456789" if position == 2 else "0123456789"
+    replacement = data.draw(st.sampled_from([d for d in digits if d != valid[position]]))
     altered = valid[:position] + replacement + valid[position + 1 :]
     with pytest.raises(InvalidOrganisationNumber, match="check digit"):
         OrganisationNumber.parse(altered)

@@ -11,6 +11,7 @@ def register_blueprints(api: Api) -> None:
         municipalities,
         needs,
         ocds,
+        parties,
         people,
         probes,
         procurements,
@@ -22,7 +23,7 @@ def register_blueprints(api: Api) -> None:
 
     for module in (
         probes, municipalities, tokens, needs, procurements, purchasing, views, share, ocds,
-        audit, people,
+        audit, people, parties,
     ):
         api.register_blueprint(module.blp)
         for union in getattr(module, "TYPED_UNIONS", ()):

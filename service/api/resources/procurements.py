@@ -12,7 +12,7 @@ from marshmallow import Schema
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.historical import historical_read
-from service.api.representations import procurement_representation
+from service.api.representations import party_ids, procurement_representation, with_parties
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
 from service.api.schemas.procurements import (
     BidSchema,
@@ -32,6 +32,7 @@ from service.api.schemas.procurements import (
     ReviewRulingSchema,
 )
 from service.api.versioning import IF_MATCH, command_response, expected_version, with_etag
+from service.audit.parties import PartyDirectory
 from service.innoledger import Innoledger
 
 blp = Blueprint(
@@ -78,7 +79,12 @@ class ProcurementResource(MethodView):
         procurement, immutable = historical_read(principal, "procurement", procurement_id, query)
         if procurement is None:
             procurement = services().innoledger.procurement(principal, procurement_id)
-        body = ProcurementSchema().dump(procurement_representation(procurement, principal))
+        shown = procurement_representation(procurement, principal)
+        referred = party_ids(procurement)
+        if referred:
+            directory = PartyDirectory.of(services().innoledger)
+            shown = with_parties(shown, procurement, principal, directory.get_many(referred))
+        body = ProcurementSchema().dump(shown)
         return with_etag(jsonify(body), procurement.version, immutable=immutable)
 
     @blp.doc(parameters=[IF_MATCH])

@@ -25,7 +25,16 @@ from service.api.schemas.common import (
 from service.api.schemas.polymorphic import TypedUnionSchema
 from service.api.schemas.values import DateField, DateTimeField
 
-ORG_NUMBER = validate.Regexp(r"^\d{6}-?\d{4}$", error="organisationsnummer NNNNNN-NNNN")
+# An organisation number, or a sole trader's personnummer: the domain tells them apart by the
+# third digit and keeps a person's number only in the erasable party directory.
+ORG_NUMBER = validate.Regexp(
+    r"^(16|19|20)?[0-9]{6}[-+]?[0-9]{4}$",
+    error="organisationsnummer NNNNNN-NNNN (or a sole trader's personnummer YYMMDD-NNNN)",
+)
+PARTY_NUMBER_DESCRIPTION = (
+    "Organisationsnummer NNNNNN-NNNN; for a sole trader (enskild näringsidkare) their"
+    " personnummer, kept only in the erasable party directory and never in events"
+)
 CPV = validate.Regexp(r"^\d{8}-\d$", error="CPV code like 48000000-8")
 
 
@@ -192,7 +201,9 @@ class PublishDecisionSchema(DecisionBaseSchema):
 
 
 class SupplierSchema(Schema):
-    org_number = fields.String(required=True, validate=ORG_NUMBER)
+    org_number = fields.String(
+        required=True, validate=ORG_NUMBER, metadata={"description": PARTY_NUMBER_DESCRIPTION}
+    )
     name = text(200, required=True)
 
 
@@ -212,7 +223,9 @@ class CancelDecisionSchema(DecisionBaseSchema):
 
 class SignContractDecisionSchema(DecisionBaseSchema):
     type = _typed("sign_contract")
-    supplier_org_number = fields.String(required=True, validate=ORG_NUMBER)
+    supplier_org_number = fields.String(
+        required=True, validate=ORG_NUMBER, metadata={"description": PARTY_NUMBER_DESCRIPTION}
+    )
     contract_value_sek = money(required=True)
     signed_on = DateField(required=True)
 
@@ -243,7 +256,9 @@ class MarketDialogueSchema(Schema):
 
 
 class BidSchema(Schema):
-    tenderer_org_number = fields.String(required=True, validate=ORG_NUMBER)
+    tenderer_org_number = fields.String(
+        required=True, validate=ORG_NUMBER, metadata={"description": PARTY_NUMBER_DESCRIPTION}
+    )
     tenderer_name = text(200, required=True)
     received_at = DateTimeField(required=True)
 
@@ -302,14 +317,33 @@ class ScreeningSchema(Schema):
 
 class BidOutSchema(Schema):
     id = fields.String()
-    tenderer_org_number = fields.String()
-    tenderer_name = fields.String()
+    tenderer_org_number = fields.String(allow_none=True)
+    tenderer_name = fields.String(allow_none=True)
+    tenderer_party_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "A sole trader's entry in the party directory; their number and name"
+            " are shown to the lead only, and to nobody once erased"
+        },
+    )
     received_at = fields.DateTime()
     late = fields.Boolean()
 
 
+class SupplierOutSchema(Schema):
+    org_number = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    party_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "A sole trader's entry in the party directory; their number and name"
+            " are shown to the lead only, and to nobody once erased"
+        },
+    )
+
+
 class AwardOutSchema(Schema):
-    suppliers = fields.List(fields.Nested(SupplierSchema))
+    suppliers = fields.List(fields.Nested(SupplierOutSchema))
     evaluation_summary = fields.String()
     notification_sent_at = fields.DateTime()
     sent_electronically = fields.Boolean()
@@ -321,7 +355,8 @@ class AwardOutSchema(Schema):
 
 
 class ContractOutSchema(Schema):
-    supplier_org_number = fields.String()
+    supplier_org_number = fields.String(allow_none=True)
+    supplier_party_id = fields.String(allow_none=True)
     contract_value_sek = MoneyOut()
     signed_on = fields.Date()
 
