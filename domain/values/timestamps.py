@@ -13,8 +13,8 @@ decimals of a second, kept to the microsecond) or an aware Python `datetime`, an
 
 In a URL query a ``+`` arrives as a space (``?as_of=2026-01-01T10:00:00+01:00`` unencoded), so
 `parse(..., plus_as_space=True)` reads a space in the offset's place as ``+``; that is
-unambiguous, as nothing else may stand there. Otherwise a refused text with a space carries the
-hint that ``+`` must be URL-encoded as ``%2B``.
+unambiguous, as nothing else may stand there. A query value refused with a space in it carries
+the hint that ``+`` must be URL-encoded as ``%2B``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Timestamp:
                 text = f"{repaired.group(1)}+{repaired.group(2)}"
         match = _DATE_TIME_TEXT.fullmatch(text)
         if match is None:
-            hint = f" ({PLUS_HINT})" if " " in value else ""
+            hint = f" ({PLUS_HINT})" if plus_as_space and " " in value else ""
             raise InvalidValue(
                 f"{field}: {_echo(value)} is not {DATE_TIME_FORM}{hint}", field=field
             )

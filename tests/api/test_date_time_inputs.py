@@ -23,7 +23,7 @@ from domain.values.dates import CalendarDate
 from domain.values.timestamps import Timestamp
 from service.api import create_app
 from service.settings import Settings
-from tests.api.conftest import Client, World
+from tests.api.conftest import Client, World, assert_problem
 from tests.api.openapi_inputs import ApiInput, api_inputs, openapi_document
 
 
@@ -193,3 +193,21 @@ def test_a_decision_date_time_reaches_the_domain_and_is_refused_or_judged_never_
     else:
         assert response.status_code in (403, 409, 422), text
     assert module_world.version(f"/api/v1/{path}") == version
+
+
+def test_an_as_of_pasted_unencoded_is_understood_or_refused_with_the_hint(
+    objects: dict[str, Any],
+) -> None:
+    """A `recorded_at` pasted into the URL as is: its '+' arrives as a space."""
+    auditor = objects["tenant"].auditor
+    path = f"/api/v1/needs/{objects['params']['need_id']}"
+    moment = datetime.now().astimezone().replace(microsecond=0).isoformat()  # e.g. …+01:00
+    if "+" not in moment:
+        moment = "2030-01-01T10:00:00+01:00"
+    encoded = auditor.get(path, query={"as_of": moment})
+    pasted = auditor.get(f"{path}?as_of={moment}")  # the '+' unencoded: a space on arrival
+    assert pasted.status_code == encoded.status_code, pasted.get_data(as_text=True)
+    assert pasted.get_data() == encoded.get_data()
+    broken = auditor.get(f"{path}?as_of=2026-01-01T10:00+01:00")  # no seconds, '+' unencoded
+    problem = assert_problem(broken, 422, field="as_of")
+    assert "%2B" in problem["errors"]["as_of"][0]
