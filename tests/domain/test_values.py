@@ -171,7 +171,7 @@ def test_a_plus_that_arrived_as_a_space_is_read_as_plus_only_when_asked() -> Non
         2026, 1, 1, 9, tzinfo=UTC
     )
     assert parse_timestamp("2026-01-01T10:00:00.5 01:00", field="as_of", plus_as_space=True)
-    with pytest.raises(InvalidValue, match="no UTC offset|is not") as in_a_body:
+    with pytest.raises(InvalidValue, match=r"no UTC offset|is not") as in_a_body:
         parse_timestamp(text, field="as_of")
     assert "%2B" not in in_a_body.value.message  # a JSON body has no URL encoding to blame
     with pytest.raises(InvalidValue, match="%2B"):
