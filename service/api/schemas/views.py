@@ -72,7 +72,7 @@ class InnovationShareQuerySchema(ViewQuerySchema):
         metadata={"description": "Year of the procurement decision or of the signing "
                   "(valid time, Europe/Stockholm)"},
     )
-    as_of = fields.AwareDateTime(
+    as_of = QueryDateTimeField(
         metadata={
             "description": "Auditors: the figures as the record showed them at this moment "
             "(transaction time), e.g. what the board saw on the day of its annual report"
