@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from domain.errors import InvalidValue
+from domain.values.dates import parse_date
 from domain.values.timestamps import STOCKHOLM
 
 # column -> (required, what it holds); the order is the order of the template.
@@ -216,8 +218,8 @@ def _day(text: str, column: str, errors: dict[str, str]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return parse_date(text, field=column)  # as every entry point reads a date
+    except InvalidValue:
         errors.setdefault(column, "a date YYYY-MM-DD")
         return None
 
