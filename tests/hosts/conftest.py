@@ -49,13 +49,16 @@ def signals_tear_down() -> Iterator[None]:
 
 
 @pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[Deployment]:
+def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
+    """The deployment; parametrize it indirectly with {"clock_offsets": {"app1": -120.0}} to set
+    an app host's clock off."""
+    options: dict[str, Any] = getattr(request, "param", None) or {}
     try:
         topology = Topology.build(ROLES)
     except TopologyUnavailable as exc:
         pytest.fail(f"the several-host topology cannot be built here: {exc}")
     try:
-        with deployed(topology, tmp_path) as deployment:
+        with deployed(topology, tmp_path, **options) as deployment:
             yield deployment
     finally:
         topology.close()

@@ -48,9 +48,12 @@ class Deployment:
 
 
 @contextlib.contextmanager
-def deployed(topology: Topology, tmp_path: Path) -> Iterator[Deployment]:
+def deployed(
+    topology: Topology, tmp_path: Path, *, clock_offsets: dict[str, float] | None = None
+) -> Iterator[Deployment]:
     """Builds the database pair, the demo network and both app hosts on `topology`, the
-    calling thread working from its client host; stops it all afterwards."""
+    calling thread working from its client host; stops it all afterwards. `clock_offsets`
+    sets an app host's clock off by that many seconds (INNOLEDGER_CLOCK_OFFSET_S)."""
     with contextlib.ExitStack() as stack:
         stack.enter_context(topology.visiting("client"))
         database = ReplicatedPostgres.create(topology["db1"], topology["db2"], subnet=SUBNET)
@@ -81,15 +84,17 @@ def deployed(topology: Topology, tmp_path: Path) -> Iterator[Deployment]:
         for role in APP_HOSTS:
             host = topology[role]
             host_settings = deployment.host_settings(role)
+            offset = (clock_offsets or {}).get(role)
+            env = {"INNOLEDGER_CLOCK_OFFSET_S": str(offset)} if offset else {}
             apps[role] = Gunicorn(
                 host_settings, log_dir, name=f"gunicorn-{role}", host=host.address,
-                prefix=on_host(host), workers=2, threads=4,
+                prefix=on_host(host), workers=2, threads=4, env=env,
             )
             stack.callback(apps[role].stop)
             apps[role].start(port=HTTP_PORT)
             runners[role] = ProjectionRunnerProcess(
                 host_settings, log_dir, name=f"runner-{role}", prefix=on_host(host),
-                batch_size=20,
+                batch_size=20, env=env,
             )
             stack.callback(runners[role].stop)
             runners[role].start().wait_following()
