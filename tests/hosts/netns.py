@@ -122,13 +122,26 @@ class Host:
     def pids(self) -> list[int]:
         return [pid for pid in namespace_pids(self.namespace) if pid != os.getpid()]
 
-    def kill_everything(self) -> int:
-        """SIGKILL to every process on this host at once (the machine dies); how many."""
+    def kill_everything(self, timeout_s: float = 10.0) -> int:
+        """SIGKILL to every process on this host at once (the machine dies); how many. Returns
+        once none of them runs any more (a killed process takes a moment to go)."""
         pids = self.pids()
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + timeout_s
+        while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.01)
         return len(pids)
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a process that still runs (not gone, not a zombie awaiting its parent)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 @dataclass

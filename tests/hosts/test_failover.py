@@ -20,6 +20,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -217,8 +218,9 @@ PROBE_EVERY_S = 0.3
 
 
 class Prober(threading.Thread):
-    """Sends a read and a command to each app host every PROBE_EVERY_S until stopped; keeps
-    what came back (status, Retry-After, problem document) and when."""
+    """Sends a read and a command to each app host every PROBE_EVERY_S until stopped, each in a
+    thread of its own (a slow answer does not hold the next probe back); keeps what came back
+    (status, Retry-After, problem document) and when it was sent."""
 
     def __init__(self, deployment: Deployment) -> None:
         super().__init__(name="failover-prober", daemon=True)
@@ -233,7 +235,7 @@ class Prober(threading.Thread):
         headers = {"Authorization": f"Bearer {self.token}", "If-Match": '"1"'}
         sent = time.monotonic()
         try:
-            response = requests.request(method, url, json=body, headers=headers, timeout=10)
+            response = requests.request(method, url, json=body, headers=headers, timeout=20)
             status: Any = response.status_code
             retry_after = response.headers.get("Retry-After")
             problem = response.headers.get("Content-Type", "").startswith(
@@ -243,17 +245,19 @@ class Prober(threading.Thread):
             status, retry_after, problem = type(exc).__name__, None, False
         self.answers.append({"method": method, "url": url, "sent": sent, "status": status,
                              "retry_after": retry_after, "problem": problem,
-                             "seconds": time.monotonic() - sent})
+                             "seconds": round(time.monotonic() - sent, 2)})
 
     def run(self) -> None:
-        while not self.halt.is_set():
-            for role in APP_HOSTS:
-                app = self.deployment.apps[role]
-                need = f"{app.api}/needs/{self.need}"
-                self.one("GET", need, None)
-                # If-Match "1" is stale: once the database answers this is a 412, never saved.
-                self.one("POST", f"{need}/swot", {"quadrant": "threat", "text": "Under failover"})
-            self.halt.wait(PROBE_EVERY_S)
+        # Threads started from here live on the client host, as this one does.
+        with ThreadPoolExecutor(max_workers=48) as pool:
+            while not self.halt.is_set():
+                for role in APP_HOSTS:
+                    need = f"{self.deployment.apps[role].api}/needs/{self.need}"
+                    pool.submit(self.one, "GET", need, None)
+                    # If-Match "1" is stale: once the database answers, a 412, never saved.
+                    pool.submit(self.one, "POST", f"{need}/swot",
+                                {"quadrant": "threat", "text": "Under failover"})
+                self.halt.wait(PROBE_EVERY_S)
 
 
 def signed_head(deployment: Deployment, api: str) -> TreeHead:
@@ -278,7 +282,10 @@ def proves_extension(deployment: Deployment, api: str, old: TreeHead, new: TreeH
     return verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, path)
 
 
-DETECTION_S = 3.0  # an operator's (or orchestrator's) time to decide the primary is gone
+DETECTION_S = 10.0  # an operator's (or orchestrator's) time to decide the primary is gone
+# A request waits at most this long for the database before it answers 503: two attempts, each
+# waiting up to the 3 s connect timeout for a connection, and slack for a loaded machine.
+ANSWER_503_WITHIN_S = 7.5
 
 
 def test_the_primary_dies_the_standby_is_promoted_and_nothing_acknowledged_is_lost(
@@ -294,8 +301,8 @@ def test_the_primary_dies_the_standby_is_promoted_and_nothing_acknowledged_is_lo
     prober = Prober(deployment)
     prober.start()
     try:
-        fault = time.monotonic()
         killed = database.primary.host.kill_everything()
+        fault = time.monotonic()
         FIGURES.faults_injected["PostgreSQL primary killed, standby promoted"] += 1
         assert killed >= 3, killed
         time.sleep(DETECTION_S)
@@ -328,10 +335,18 @@ def test_the_primary_dies_the_standby_is_promoted_and_nothing_acknowledged_is_lo
 
     # During the switch: 503 with Retry-After and a problem document, nothing else (a request
     # already in flight when the primary died may have broken; the clients retried those).
-    assert away, "no probe was sent while the primary was away"
-    wrong = [a for a in away if a["status"] != 503 or not a["retry_after"] or not a["problem"]]
-    assert len(wrong) <= 2 * len(APP_HOSTS), wrong[:5]
-    assert sum(a["status"] == 503 for a in away) >= len(away) // 2, away[:5]
+    # Every probe sent while the primary was away was answered: 503 with Retry-After and a
+    # problem document, or (sent shortly before the promotion) served once it was done. One
+    # sent early enough that its wait for a connection ended before the promotion had its 503.
+    surely_away = [a for a in away if a["sent"] < promoting - ANSWER_503_WITHIN_S]
+    assert len(surely_away) >= 4 * len(APP_HOSTS), away
+    wrong = [
+        a for a in away
+        if a["status"] not in (503, *OK, *CLASHES)
+        or (a["status"] == 503 and not (a["retry_after"] and a["problem"]))
+        or (a in surely_away and a["status"] != 503)
+    ]
+    assert wrong == [], "\n".join(map(str, wrong[:5]))
     answered = {a.get("status") for a in attempts(results) if "status" in a}
     assert answered <= {200, 201, 409, 412, 503}, counts
     assert all(a.get("retry_after") for a in attempts(results) if a.get("status") == 503)
