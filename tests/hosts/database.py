@@ -86,8 +86,8 @@ class PostgresNode:
             text=True, stdin=subprocess.DEVNULL, timeout=timeout,
         )
 
-    def must(self, argv: Sequence[str], **kwargs: object) -> str:
-        done = self.as_owner(argv, **kwargs)  # type: ignore[arg-type]
+    def must(self, argv: Sequence[str], *, timeout: float = 120) -> str:
+        done = self.as_owner(argv, timeout=timeout)
         if done.returncode != 0:
             raise RuntimeError(
                 f"{self.name}: {' '.join(argv[:2])} failed:\n{done.stdout}\n{done.stderr}"

@@ -113,12 +113,6 @@ class Host:
         """`argv` run on this host (`ip netns exec` enters its network namespace)."""
         return ["ip", "netns", "exec", self.namespace, *argv]
 
-    def run(self, argv: Sequence[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # type: ignore[call-overload,no-any-return]
-            self.command(argv), capture_output=True, text=True, stdin=subprocess.DEVNULL,
-            **kwargs,
-        )
-
     def pids(self) -> list[int]:
         return [pid for pid in namespace_pids(self.namespace) if pid != os.getpid()]
 
