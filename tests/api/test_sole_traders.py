@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from domain.values.org_number import luhn_check_digit
+from domain.values.org_number import InvalidOrganisationNumber, luhn_check_digit
+from domain.values.personal_identity import PersonalIdentityNumber, parse_party_number
 from service.settings import Settings
 from tests.api.conftest import (
     BID_AT,
@@ -215,3 +218,58 @@ def test_a_number_that_is_neither_is_refused_naming_the_field(world: World) -> N
         json={"tenderer_org_number": bad, "tenderer_name": NAME, "received_at": BID_AT},
     )
     assert_problem(response, 422, field="tenderer_org_number")
+
+
+@st.composite
+def ten_digit_numbers(draw: st.DrawFn) -> str:
+    """Ten digits with a valid check digit: organisations, persons, samordningsnummer and
+    numbers that are neither, in every form a client may send them."""
+    first_nine = draw(st.text(alphabet="0123456789", min_size=9, max_size=9))
+    digits = first_nine + str(luhn_check_digit(first_nine))
+    form = draw(st.sampled_from(["dashed", "plain"]))
+    return f"{digits[:6]}-{digits[6:]}" if form == "dashed" else digits
+
+
+@pytest.fixture(scope="module")
+def tendering_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str]]:
+    from service.api import create_app
+
+    app = create_app(
+        Settings(database="sqlite", var_dir=tmp_path_factory.mktemp("var"), testing=True)
+    )
+    try:
+        world = World(app)
+        ystad = world.tenant("ystad")
+        yield world, world.procurement(ystad, "tendering")
+    finally:
+        app.extensions["innoledger"].close()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(number=ten_digit_numbers())
+def test_a_bid_agrees_with_the_domain_on_who_tendered(
+    tendering_world: tuple[World, str], number: str
+) -> None:
+    """Accepted exactly when the domain reads an organisation or a person; a person's digits
+    never reach an event, whatever the number."""
+    world, procurement_id = tendering_world
+    ystad = world.tenants["ystad"]
+    response = ystad.officer.post(
+        f"procurements/{procurement_id}/bids",
+        json={"tenderer_org_number": number, "tenderer_name": NAME, "received_at": BID_AT},
+    )
+    try:
+        parsed = parse_party_number(number)
+    except InvalidOrganisationNumber:
+        assert_problem(response, 422, field="tenderer_org_number")
+        return
+    if response.status_code == 409:  # the same tenderer drawn twice
+        assert_problem(response, 409, rule="duplicate_bid")
+    else:
+        assert response.status_code == 201, response.get_data(as_text=True)
+    if isinstance(parsed, PersonalIdentityNumber):
+        for state, decoded in stored_events(world.app):
+            assert parsed.digits[:6] + "-" + parsed.digits[6:] not in decoded
+            assert parsed.digits.encode() not in state
