@@ -15,7 +15,7 @@ STAMP_dev   := $(VENV)/.installed-dev
 PYTHON      ?=
 PYTEST_ARGS ?= -q -n 2
 # The packages ruff and mypy check.
-SRC_DIRS    := $(wildcard domain service projections bench)
+SRC_DIRS    := $(wildcard domain eventstore service projections bench)
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -27,8 +27,8 @@ help:
 	@echo "make test      run pytest against a throwaway PostgreSQL (PYTEST_ARGS='$(PYTEST_ARGS)')"
 	@echo "make test-hosts  (root) app hosts, PostgreSQL primary and standby in network namespaces, faults under load"
 	@echo "make run       start the API locally (scripts/run-local)"
-	@echo "make bench     run the benchmarks (innoledger bench)"
-	@echo "make lint      ruff check + mypy over $(or $(SRC_DIRS),domain service projections)"
+	@echo "make bench     run the benchmarks (python -m bench)"
+	@echo "make lint      ruff check + mypy over $(or $(SRC_DIRS),domain service projections); import layers (import-linter)"
 	@echo "make clean     remove var/ (the demo store, its tokens and ledger key) and test/lint caches (keeps $(VENV))"
 
 venv install: $(STAMP_dev)
@@ -60,10 +60,12 @@ $(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
 	npm ci --prefix tests/oidc --no-audit --no-fund
 	@touch $@
 
-# Tests marked `exclusive` stop the shared test PostgreSQL, so they run alone, after the others.
+# The contracts of the event store seam run first (tests/contracts: a library change fails there,
+# named). Tests marked `exclusive` stop the shared test PostgreSQL, so they run alone, last.
 test: $(STAMP_test) $(OIDC_PROVIDER)
 	@scripts/ensure-chromium
-	@scripts/with-test-postgres bash -c '$(VENV)/bin/pytest $(PYTEST_ARGS) -m "not exclusive and not hosts" \
+	@scripts/with-test-postgres bash -c '$(VENV)/bin/pytest -q tests/contracts \
+	    && $(VENV)/bin/pytest $(PYTEST_ARGS) --ignore=tests/contracts -m "not exclusive and not hosts" \
 	    && $(VENV)/bin/pytest -q -m exclusive' || { \
 	    rc=$$?; \
 	    if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) - treated as a failure" >&2; fi; \
@@ -78,11 +80,12 @@ run: $(STAMP_run)
 	scripts/run-local
 
 bench: $(STAMP_bench)
-	$(VENV)/bin/innoledger bench
+	$(VENV_PY) -m bench
 
 lint: $(STAMP_lint)
 	$(VENV)/bin/ruff check $(SRC_DIRS) $(wildcard tests)
 	$(VENV)/bin/mypy $(SRC_DIRS)
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

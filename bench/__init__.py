@@ -1,7 +1,7 @@
 """The benchmark suite of spec §8: every quality target measured against its baseline, in the
 same run and the same process tree, and reported as ratios (never wall-clock thresholds).
 
-Run it with `innoledger bench` (or `make bench`); `innoledger bench --smoke` runs every measure
+Run it with `python -m bench` (or `make bench`); `python -m bench --smoke` runs every measure
 at tiny sizes in seconds (CI runs it through tests/bench_smoke). See docs/benchmarks.md.
 
 Modules:

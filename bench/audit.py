@@ -55,7 +55,7 @@ def _candidates(app: Any, count: int) -> list[UUID]:
 
 
 def _versions(app: Any, ids: list[UUID]) -> dict[UUID, int]:
-    from service.ledger.eventlog import EventLog
+    from eventstore.eventlog import EventLog
 
     log = EventLog(app.recorder)
     versions = {}

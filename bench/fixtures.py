@@ -78,8 +78,8 @@ def add_needs(app: Any, tenant: Tenant, count: int) -> list[str]:
 def issue_token(
     app: Any, user_id: str, municipality: str | None, roles: tuple[str, ...] = ()
 ) -> str:
+    from eventstore.sql import SqlStore
     from service.auth.tokens import TokenStore
-    from service.storage.sql import SqlStore
 
     tokens = TokenStore(SqlStore(app.recorder))
     tokens.create_tables()

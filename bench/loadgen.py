@@ -96,7 +96,7 @@ class LoadFailed(RuntimeError):
 PRELOAD = [
     "bench.loadgen", "bench.commands", "bench.crud", "bench.ledger", "bench.rebuild",
     "service.innoledger", "projections.rebuild", "projections.registry",
-    "projections.bench_rebuild",
+    "bench.network_generator",
 ]  # fmt: skip
 
 

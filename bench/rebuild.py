@@ -5,7 +5,7 @@ On the medium and the large generated store (100 k and 1 M events in the full ru
 child process of its own so that its peak RSS (`ru_maxrss`) is its own:
 
 * baseline — read + decode: every notification selected in batches of 1 000 and decoded by the
-  application's mapper (`projections.bench_rebuild.read_and_decode`), the least a rebuild does;
+  application's mapper (`bench.network_generator.read_and_decode`), the least a rebuild does;
 * ours — `projections.rebuild.rebuild()` of each of the six views, one after the other (new
   tables filled from position 0, then swapped in), and then `rebuild_many()` of all six in one
   pass over the log (what `innoledger projections rebuild` without a name does).
@@ -57,7 +57,7 @@ def _peak_rss_mb() -> float:
 
 def child(spec: dict[str, Any]) -> dict[str, Any]:
     """Runs in its own process: one mode on one store; returns timings and memory."""
-    from projections.bench_rebuild import read_and_decode
+    from bench.network_generator import read_and_decode
     from service.innoledger import Innoledger
 
     app = Innoledger(settings_from_json(spec["settings"]))

@@ -1,6 +1,6 @@
 """The two databases, fresh stores in them, and the large generated stores, cached.
 
-Large stores are generated once per size by `projections.bench_rebuild.NetworkGenerator` (a
+Large stores are generated once per size by `bench.network_generator.NetworkGenerator` (a
 synthetic network of municipalities, needs and procurements walked through the real domain model,
 many aggregates per `app.save()` call) into an SQLite file under `var/bench-cache/`, keyed by the
 size and a fingerprint of everything that shapes the stored events (this module's schema version,
@@ -332,7 +332,7 @@ def fingerprint() -> str:
         digest.update(metadata.version("eventsourcing").encode())
     sources = sorted((PROJECT_ROOT / "domain").rglob("*.py"))
     sources += sorted((PROJECT_ROOT / "domain").rglob("*.json"))
-    sources.append(PROJECT_ROOT / "projections" / "bench_rebuild.py")
+    sources.append(PROJECT_ROOT / "bench" / "network_generator.py")
     for source in sources:
         if source.exists():
             digest.update(source.relative_to(PROJECT_ROOT).as_posix().encode())
@@ -368,7 +368,7 @@ def cached_network(events: int, progress: Progress = _quiet) -> Path:
 
 
 def generate_network(path: Path, events: int, var_dir: Path, progress: Progress = _quiet) -> int:
-    from projections.bench_rebuild import NetworkGenerator
+    from bench.network_generator import NetworkGenerator
     from service.innoledger import Innoledger
 
     app = Innoledger(Settings(database="sqlite", sqlite_path=path, var_dir=var_dir))

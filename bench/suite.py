@@ -212,7 +212,7 @@ def results_markdown(report: Report, command: str) -> str:
 
 TEMPLATE = """# Benchmarks
 
-The benchmark suite (`bench/`, run by `innoledger bench` or `make bench`) measures every quality
+The benchmark suite (`bench/`, run by `python -m bench` or `make bench`) measures every quality
 target of spec §8 against a baseline measured in the same run, on SQLite and on PostgreSQL, and
 reports ratios. See `bench/__init__.py` and each measure's module docstring for exactly what is
 timed.

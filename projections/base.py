@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
-from service.storage.sql import Cursor
+from eventstore.sql import Cursor
 
 
 @dataclass(frozen=True)

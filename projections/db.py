@@ -11,8 +11,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.storage.schema import SCHEMA_LOCK_KEY
-from service.storage.sql import Cursor, SqlStore
+from eventstore.schema import SCHEMA_LOCK_KEY
+from eventstore.sql import Cursor, SqlStore
 
 POSTGRES = "postgres"
 

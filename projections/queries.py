@@ -33,6 +33,7 @@ from domain.decisions import DECISION_TYPES
 from domain.innovation_share import COUNTS, METRICS, NETWORK, TARGET_MEASURES, add_credits
 from domain.need import NEED_STATES
 from domain.procurement import PROCEDURES, PROCUREMENT_STATES
+from eventstore.sql import SqlStore
 from projections import tracking
 from projections.db import table_exists
 from projections.registry import all_projections, projection_named
@@ -41,7 +42,6 @@ from projections.values import fold, from_json, like_escape, micros, rfc3339, se
 from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from projections.views.network_needs import render
 from projections.views.procurement_portfolio import VALUE_BANDS
-from service.storage.sql import SqlStore
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

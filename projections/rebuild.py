@@ -25,14 +25,14 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from eventstore.log import select_on
+from eventstore.log_head import LogHead
+from eventstore.sql import Cursor, SqlStore
 from projections import tracking
 from projections.base import ProjectedEvent, Projection
 from projections.db import POSTGRES, dialect, serialise_ddl, table_exists
 from projections.lease import Lease, lease_for
-from projections.log import select_on
 from projections.runner import PositionMoved, decode, events_table, head_position, read_batch
-from service.storage.log_head import LogHead
-from service.storage.sql import Cursor, SqlStore
 
 # How long a rebuild waits for saves in flight before it reads up to the log's head; what they
 # hold back is applied by the next pass or by the runner after the swap.

@@ -12,9 +12,9 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from eventstore.sql import Cursor
 from projections.db import POSTGRES, dialect, placeholders
 from projections.values import from_json, to_json
-from service.storage.sql import Cursor
 
 Row = dict[str, Any]
 _CHUNK = 500

@@ -8,7 +8,7 @@ re-reads it: so every event is applied once, whoever applies it, however often p
 Positions are notification ids. PostgreSQL's can have gaps (a rolled-back insert consumes ids),
 so the runner never counts: it asks for "the next events after my position, up to the safe
 head", the highest position below which no event can still become visible
-(service/storage/log_head.py). It does not rely on how the library inserts events (with or
+(eventstore/log_head.py). It does not rely on how the library inserts events (with or
 without its table lock): a save held open below a later, committed one holds the safe head
 back until it ends.
 """
@@ -26,12 +26,12 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
+from eventstore.log_head import LogHead
+from eventstore.sql import SqlStore
 from projections import tracking
 from projections.base import ProjectedEvent, Projection
 from projections.db import serialise_ddl, table_exists
 from projections.lease import Lease, LeaseLost, acquire, lease_for
-from service.storage.log_head import LogHead
-from service.storage.sql import SqlStore
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from eventstore.sql import Cursor
 from projections.db import Table
-from service.storage.sql import Cursor
 
 TRACKING = Table(
     "projection_tracking",

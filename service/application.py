@@ -31,12 +31,13 @@ from domain.clock import clock_in_use
 from domain.municipality import Municipality, municipality_id
 from domain.need import Need
 from domain.procurement import Procurement
+from eventstore.config import closed_environment
+from eventstore.repository import CopyOnWriteRepository, replay
 from service.access_policy import can_see_need, can_see_procurement
 from service.errors import ConcurrentUpdate, Forbidden, NotFound, VersionMismatch
 from service.principal import Principal
-from service.repository import CopyOnWriteRepository, replay
 from service.settings import Settings
-from service.storage.eventstore_env import closed_environment, eventsourcing_env
+from service.storage.eventstore_env import eventsourcing_env
 
 P = ParamSpec("P")
 R = TypeVar("R")

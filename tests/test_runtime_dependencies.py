@@ -21,9 +21,9 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_PACKAGES = {"domain", "service", "projections", "bench", "tests", "wsgi"}
+PROJECT_PACKAGES = {"domain", "eventstore", "service", "projections", "bench", "tests", "wsgi"}
 # What `make run` runs: the packages, the WSGI entry point and gunicorn's configuration.
-RUNTIME_SOURCES = ("domain", "service", "projections", "wsgi.py", "gunicorn.conf.py")
+RUNTIME_SOURCES = ("domain", "eventstore", "service", "projections", "wsgi.py", "gunicorn.conf.py")
 
 
 def _name(requirement: str) -> str:

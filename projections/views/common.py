@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from domain.procurement import WITHOUT_NOTICE
+from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
 from projections.topics import (
@@ -15,7 +16,6 @@ from projections.topics import (
     PROCUREMENT_REVIEW_RULED,
     PROCUREMENT_STATUS_AFTER,
 )
-from service.storage.sql import Cursor
 
 
 class View(ABC):

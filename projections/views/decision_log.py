@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar
 
+from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
 from projections.rows import write_rows
 from projections.topics import DECISION_TOPICS
 from projections.values import micros, sek, to_json
 from projections.views.common import View
-from service.storage.sql import Cursor
 
 COLUMNS = (
     "position", "aggregate_type", "aggregate_id", "aggregate_version", "event_type", "tenant",

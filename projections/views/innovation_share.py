@@ -33,6 +33,7 @@ from domain.innovation_share import (
     add_credits,
     credits,
 )
+from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
 from projections.rows import Row, RowBuffer, write_rows
@@ -48,7 +49,6 @@ from projections.topics import (
 )
 from projections.values import from_micros, micros, sek, stockholm_year
 from projections.views.common import View
-from service.storage.sql import Cursor
 
 VIEW_NAME = "innovation_share_valid_time"
 _METRICS_DDL = ", ".join(

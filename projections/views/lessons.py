@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
 from projections.rows import RowBuffer
@@ -26,7 +27,6 @@ from projections.topics import (
 )
 from projections.values import fold, micros
 from projections.views.common import View
-from service.storage.sql import Cursor
 
 LESSONS = Table(
     "lessons",

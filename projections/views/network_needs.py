@@ -24,6 +24,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import POSTGRES, Table, dialect, table_exists
 from projections.rows import Row, RowBuffer, SplitRows, delete_keys, write_rows
@@ -39,7 +40,6 @@ from projections.topics import (
 )
 from projections.values import fold, from_json, micros, rfc3339, sek, title_words
 from projections.views.common import View
-from service.storage.sql import Cursor
 
 NEED_COLUMNS = (
     "need_id", "seq", "owner", "co_owners", "title", "problem_statement", "innovation_area_id",

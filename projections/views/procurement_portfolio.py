@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from domain.rules.thresholds import law_table
 from domain.values.timestamps import stockholm_date
+from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
 from projections.rows import Row, RowBuffer, SplitRows
@@ -41,7 +42,6 @@ from projections.topics import (
 )
 from projections.values import micros, sek
 from projections.views.common import View, participants_after, procurement_status_after
-from service.storage.sql import Cursor
 
 BELOW_DIRECT_AWARD_LIMIT = "below_direct_award_limit"
 BELOW_EU_THRESHOLD = "below_eu_threshold"

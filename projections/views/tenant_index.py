@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
 from projections.rows import Row, RowBuffer
@@ -38,7 +39,6 @@ from projections.topics import (
 )
 from projections.values import from_json, sek, to_json
 from projections.views.common import View, participants_after, procurement_status_after
-from service.storage.sql import Cursor
 
 NEED_COLUMNS = ("need_id", "seq", "owner", "co_owners", "title", "status", "visibility",
                 "innovation_area_id", "procurement_id", "version")

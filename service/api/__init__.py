@@ -23,6 +23,7 @@ class InnoledgerJSON(DefaultJSONProvider):
 
 
 def create_app(settings: Settings | None = None) -> Flask:
+    from eventstore.sql import SqlStore
     from service.api.authentication import register_authentication
     from service.api.body_limit import register_body_limit
     from service.api.context import Services
@@ -33,7 +34,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from service.api.problems import register_problem_handlers
     from service.auth.tokens import TokenStore
     from service.innoledger import Innoledger
-    from service.storage.sql import SqlStore
     from service.web import register_web
 
     settings = settings or Settings.from_env()

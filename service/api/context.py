@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from flask import current_app, g
 
+from eventstore.sql import SqlStore
 from service.auth.tokens import TokenStore
 from service.innoledger import Innoledger
 from service.principal import Principal
 from service.settings import Settings
-from service.storage.sql import SqlStore
 
 
 @dataclass

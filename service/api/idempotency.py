@@ -31,9 +31,9 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from eventstore.schema import ensure_tables
 from service.api.context import services
 from service.api.problems import problem
-from service.storage.schema import ensure_tables
 
 HEADER = "Idempotency-Key"
 KEY_LIFETIME = timedelta(hours=24)

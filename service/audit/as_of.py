@@ -35,13 +35,13 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from domain.values.timestamps import aware_utc
+from eventstore.eventlog import EventLog, PositionedEvent
+from eventstore.repository import replay
+from eventstore.sql import Cursor, SqlStore
 from service.audit.access import hides_bids, load_current, redact_state, require_auditor
 from service.audit.state import state_document
 from service.errors import NotFound
-from service.ledger.eventlog import EventLog, PositionedEvent
 from service.principal import Principal
-from service.repository import replay
-from service.storage.sql import Cursor, SqlStore
 
 SETTLE_TIME = timedelta(minutes=5)
 IMMUTABLE_CACHE_CONTROL = "private, max-age=31536000, immutable"

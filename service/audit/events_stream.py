@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from domain.errors import InvalidValue
+from eventstore.eventlog import EventLog, PositionedEvent
+from eventstore.schema import SCHEMA_LOCK_KEY
+from eventstore.sql import Cursor, SqlStore
 from service.audit.state import json_safe
 from service.errors import Forbidden
-from service.ledger.eventlog import EventLog, PositionedEvent
 from service.ledger.ledger import Ledger
 from service.ledger.tables import table_exists
 from service.principal import Principal
-from service.storage.schema import SCHEMA_LOCK_KEY
-from service.storage.sql import Cursor, SqlStore
 
 if TYPE_CHECKING:
     from projections.base import ProjectedEvent

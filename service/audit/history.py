@@ -23,13 +23,13 @@ import jsonpatch
 
 from domain.errors import InvalidValue
 from domain.values.timestamps import aware_utc
+from eventstore.eventlog import EventLog, PositionedEvent
+from eventstore.sql import SqlStore
 from service.audit.access import BIDS_SECRET, hides_bids, load_current, require_auditor
 from service.audit.people import PeopleDirectory
 from service.audit.state import json_safe, public_state
-from service.ledger.eventlog import EventLog, PositionedEvent
 from service.ledger.ledger import Ledger
 from service.principal import Principal
-from service.storage.sql import SqlStore
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500

@@ -20,8 +20,8 @@ from weakref import WeakKeyDictionary
 
 from domain.values.personal_identity import PersonalIdentityNumber
 from domain.values.text import required_text
-from service.storage.schema import ensure_tables
-from service.storage.sql import SqlStore
+from eventstore.schema import ensure_tables
+from eventstore.sql import SqlStore
 
 PARTIES = "party_directory"
 TABLES = [

@@ -15,8 +15,8 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from domain.errors import InvalidValue, RuleViolation
-from service.storage.schema import ensure_tables
-from service.storage.sql import SqlStore
+from eventstore.schema import ensure_tables
+from eventstore.sql import SqlStore
 
 PEOPLE = "people"
 ERASED = "erased"

@@ -12,8 +12,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from service.storage.schema import ensure_tables
-from service.storage.sql import SqlStore
+from eventstore.schema import ensure_tables
+from eventstore.sql import SqlStore
 
 TOKEN_PREFIX = "il_"
 MAX_LIFETIME = timedelta(days=366)

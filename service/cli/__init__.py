@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from service.cli.audit import audit_group
-from service.cli.bench import bench_command
 from service.cli.demo import demo_command
 from service.cli.projections import projections_group
 from service.cli.purchasing import purchasing_group
@@ -31,5 +30,4 @@ main.add_command(projections_group)
 main.add_command(audit_group)
 main.add_command(export_command)
 main.add_command(import_command)
-main.add_command(bench_command)
 main.add_command(purchasing_group)

@@ -19,15 +19,15 @@ from typing import Any
 
 import click
 
+from eventstore.sql import SqlStore
 from projections.base import Projection
-from projections.followed import followed_projections
 from projections.queries import view_status
 from projections.rebuild import RebuildInProgress, RebuildProgress, rebuild, rebuild_many
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
+from service.followed import followed_projections
 from service.innoledger import Innoledger
 from service.settings import Settings
-from service.storage.sql import SqlStore
 
 
 def create_app_from_settings(settings: Settings | None = None) -> Innoledger:

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import click
 
+from eventstore.sql import SqlStore
 from service.auth.tokens import TokenStore
 from service.cli.common import opened_application
 from service.principal import PLATFORM_ROLES
-from service.storage.sql import SqlStore
 
 
 @click.group("token")

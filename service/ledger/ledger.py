@@ -15,8 +15,10 @@ from weakref import WeakKeyDictionary
 from eventsourcing.persistence import ApplicationRecorder
 
 from domain.errors import InvalidValue
+from eventstore.eventlog import EventLog
+from eventstore.schema import SCHEMA_LOCK_KEY
+from eventstore.sql import Cursor, SqlStore
 from service.ledger import tables
-from service.ledger.eventlog import EventLog
 from service.ledger.merkle import (
     EMPTY_ROOT,
     consistency_proof,
@@ -36,8 +38,6 @@ from service.ledger.projection import (
 )
 from service.ledger.signing import Signer, TreeHead, load_public_key
 from service.settings import Settings
-from service.storage.schema import SCHEMA_LOCK_KEY
-from service.storage.sql import Cursor, SqlStore
 
 Progress = Callable[[int, int], None]
 # How long a catch-up waits for saves in flight to end before appending what is safe.

@@ -23,12 +23,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from eventstore.eventlog import EventLog
+from eventstore.sql import Cursor
 from service.ledger import tables
 from service.ledger.encoding import event_leaf_hash
-from service.ledger.eventlog import EventLog
 from service.ledger.merkle import MerkleAppender, frontier_nodes
 from service.ledger.signing import Signer, TreeHead
-from service.storage.sql import Cursor
 
 if TYPE_CHECKING:
     # Only for the annotation: the ledger must load where the projections package is absent

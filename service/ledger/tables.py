@@ -15,7 +15,7 @@ The first two are the projection's and are rebuilt (suffixed, then swapped) by t
 
 from __future__ import annotations
 
-from service.storage.sql import Cursor
+from eventstore.sql import Cursor
 
 LEAVES = "ledger_leaves"
 NODES = "ledger_nodes"

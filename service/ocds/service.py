@@ -22,6 +22,7 @@ from eventsourcing.persistence import Notification
 from domain.errors import InvalidValue
 from domain.procurement import Procurement
 from domain.values.timestamps import utc_now
+from eventstore.log_head import log_head
 from service.access_policy import can_see_bids
 from service.errors import NotFound
 from service.innoledger import Innoledger
@@ -34,7 +35,6 @@ from service.ocds.mapping import (
     release_date,
 )
 from service.principal import Principal
-from service.storage.log_head import log_head
 
 OCDS_VERSION = "1.1"
 PUBLISHER = {"name": "Innoledger"}

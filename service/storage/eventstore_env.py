@@ -4,15 +4,12 @@ The library merges the process environment into an application's configuration, 
 each key under the application's name first (``INNOLEDGER_SQLITE_DBNAME`` before
 ``SQLITE_DBNAME``). A variable meant for something else (``POSTGRES_ENABLE_DB_FUNCTIONS``,
 ``PERSISTENCE_MODULE``, ``AGGREGATE_CACHE_MAXSIZE``) would then silently change how events are
-stored or loaded. `closed_environment` is what our applications are configured by instead: the
-mapping below, complete, with every key the library reads set explicitly.
+stored or loaded. Our applications are configured by the mapping below instead (through
+eventstore.config.closed_environment), complete, with every key the library reads set
+explicitly.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-
-from eventsourcing.utils import Environment
 
 from service.settings import Settings
 
@@ -26,7 +23,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         "CIPHER_KEY": "",
         "TRANSCODER_TOPIC": "",
         "MAPPER_TOPIC": "",
-        # The library's cache stays off: ours is copy-on-write (service/repository.py).
+        # The library's cache stays off: ours is copy-on-write (eventstore/repository.py).
         "AGGREGATE_CACHE_MAXSIZE": "",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
         "AGGREGATE_CACHE_FASTFORWARD_SKIPPING": "n",
@@ -38,7 +35,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         pg = settings.postgres
         return {
             **common,
-            "PERSISTENCE_MODULE": "service.storage.postgres_fail_fast:FailFastPostgresFactory",
+            "PERSISTENCE_MODULE": "eventstore.postgres_fail_fast:FailFastPostgresFactory",
             "POSTGRES_HOST": pg.host,
             "POSTGRES_PORT": str(pg.port),
             "POSTGRES_USER": pg.user,
@@ -69,9 +66,3 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             "SQLITE_LOCK_TIMEOUT": "10",
         }
     raise ValueError(f"unknown database {settings.database!r}")
-
-
-def closed_environment(name: str, env: Mapping[str, str]) -> Environment:
-    """The library's `Environment` for application `name` holding `env` only (never
-    os.environ)."""
-    return Environment(name, dict(env))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from eventstore.sql import SqlStore
 from service.ledger.ledger import Ledger
-from service.storage.sql import SqlStore
 from tests.api.conftest import Tenant, World
 
 

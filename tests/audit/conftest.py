@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from eventstore.sql import SqlStore
 from service.innoledger import Innoledger
 from service.ledger.ledger import Ledger
 from service.settings import PostgresSettings, Settings
-from service.storage.sql import SqlStore
 from tests.audit.scenario import Scenario, build_scenario
 
 

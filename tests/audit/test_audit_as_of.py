@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.municipality import municipality_id
+from eventstore.sql import SqlStore
 from service.audit.as_of import (
     IMMUTABLE_CACHE_CONTROL,
     NotYetExisting,
@@ -17,7 +18,6 @@ from service.audit.as_of import (
 )
 from service.errors import Forbidden, NotFound
 from service.innoledger import Innoledger
-from service.storage.sql import SqlStore
 from tests.audit.reference import expected_version_at, replayed
 from tests.audit.scenario import Scenario
 from tests.builders import PLATFORM_AUDITOR

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from eventstore.sql import Cursor
 from service.audit import as_of
 from service.audit.as_of import NotYetExisting, state_as_of, state_at_version, version_as_of
 from service.errors import NotFound
 from service.innoledger import Innoledger
-from service.storage.sql import Cursor
 from tests.audit.reference import expected_version_at, replayed
 from tests.audit.scenario import Scenario
 from tests.audit.test_audit_as_of import check_every_version_and_moment, subjects

@@ -12,12 +12,12 @@ import pytest
 
 from domain.errors import InvalidValue
 from domain.municipality import municipality_id
+from eventstore.sql import SqlStore
 from service.audit.history import HistoryEntry, HistoryReader, decode_cursor, history
 from service.audit.people import PeopleDirectory
 from service.errors import Forbidden, NotFound
 from service.innoledger import Innoledger
 from service.ledger.ledger import Ledger
-from service.storage.sql import SqlStore
 from tests.audit.conftest import EventsTable
 from tests.audit.reference import replayed
 from tests.audit.scenario import (

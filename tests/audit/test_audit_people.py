@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidValue, RuleViolation
+from eventstore.sql import SqlStore
 from service.audit.history import HistoryReader
 from service.audit.people import ERASED, PeopleDirectory
 from service.innoledger import Innoledger
 from service.ledger.ledger import Ledger
 from service.ledger.verify import verify
-from service.storage.sql import SqlStore
 from tests.audit.conftest import EventsTable
 from tests.audit.scenario import Scenario
 

@@ -27,10 +27,10 @@ from typing import Any
 import pytest
 import requests
 
+from eventstore.sql import SqlStore
 from projections.tracking import read_all
 from service.ledger.merkle import verify_consistency
 from service.ledger.signing import TreeHead, load_public_key
-from service.storage.sql import SqlStore
 from tests.hosts.deployment import APP_HOSTS, Deployment, wait_until
 from tests.hosts.figures import HOST_FIGURES
 from tests.reliability.checks import (

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 from psycopg_pool import ConnectionPool
 
+from eventstore.postgres_idle_ping import IDLE_BEFORE_PING_S
+from eventstore.sql import SqlStore
 from service.innoledger import Innoledger
 from service.settings import Settings
-from service.storage.postgres_idle_ping import IDLE_BEFORE_PING_S
-from service.storage.sql import SqlStore
 
 
 @pytest.fixture

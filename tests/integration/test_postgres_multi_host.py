@@ -8,11 +8,11 @@ import dataclasses
 
 import pytest
 
+from eventstore.sql import SqlStore
 from projections.lease import lease_for
 from service.api import create_app
 from service.innoledger import Innoledger
 from service.settings import Settings
-from service.storage.sql import SqlStore
 
 # Loopback, but nothing listens there: the connection is refused and libpq tries the next host.
 REFUSING_HOST = "127.0.0.2"

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from eventstore.log_head import LogHead
+from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.runner import ProjectionRunner
 from service.innoledger import Innoledger
@@ -26,8 +28,6 @@ from service.ledger.ledger import Ledger
 from service.ledger.projection import LedgerProjection
 from service.ledger.verify import verify
 from service.settings import Settings
-from service.storage.log_head import LogHead
-from service.storage.sql import Cursor
 from tests.builders import identify_need, setup_tenant
 
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from eventstore.sql import SqlStore
 from projections.base import Projection
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from service.innoledger import Innoledger
 from service.settings import Settings
-from service.storage.sql import SqlStore
 
 
 @pytest.fixture

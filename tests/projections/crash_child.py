@@ -12,12 +12,12 @@ import threading
 import time
 from collections.abc import Sequence
 
+from eventstore.sql import Cursor
 from projections.base import ProjectedEvent, Projection
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from service.innoledger import Innoledger
 from service.settings import Settings
-from service.storage.sql import Cursor
 
 
 class Lingering:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import threading
 import time
 
-from projections.bench_rebuild import NetworkGenerator
+from bench.network_generator import NetworkGenerator
+from eventstore.sql import SqlStore
 from projections.runner import BatchApplied, ProjectionRunner, head_position
 from projections.views.network_needs import NetworkNeeds
 from service.innoledger import Innoledger
-from service.storage.sql import SqlStore
 from tests.projections.scenario import Scenario
 
 

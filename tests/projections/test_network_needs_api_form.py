@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from eventstore.sql import SqlStore
 from projections import queries
 from projections.rebuild import rebuild
 from projections.values import rfc3339
 from projections.views.network_needs import NetworkNeeds
 from service.innoledger import Innoledger
-from service.storage.sql import SqlStore
 from tests.builders import SCORES
 from tests.projections.conftest import dump, sync
 from tests.projections.scenario import Scenario

@@ -6,14 +6,14 @@ import random
 import signal
 import time
 
-from projections.bench_rebuild import NetworkGenerator
+from bench.network_generator import NetworkGenerator
+from eventstore.sql import SqlStore
 from projections.rebuild import rebuild
 from projections.registry import all_projections
 from projections.runner import head_position
 from projections.tracking import read_position
 from service.innoledger import Innoledger
 from service.settings import Settings
-from service.storage.sql import SqlStore
 from tests.projections.conftest import dump_all, sync
 from tests.projections.processes import start, wait_for_line
 

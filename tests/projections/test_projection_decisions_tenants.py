@@ -9,9 +9,9 @@ import pytest
 
 from domain.decisions import DECISION_TYPES
 from domain.municipality import municipality_id
+from eventstore.sql import SqlStore
 from projections import queries
 from service.innoledger import Innoledger
-from service.storage.sql import SqlStore
 from tests.builders import AWARD_AT, PRIORITISED_AT, PROCEDURE_AT, SCORES, board_decision, decision
 from tests.projections.conftest import sync
 from tests.projections.scenario import Scenario

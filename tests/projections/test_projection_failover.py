@@ -6,12 +6,12 @@ import signal
 import subprocess
 import time
 
+from eventstore.sql import SqlStore
 from projections import queries
 from projections.runner import head_position
 from projections.tracking import read_all
 from service.innoledger import Innoledger
 from service.settings import Settings
-from service.storage.sql import SqlStore
 from tests.projections.processes import start
 from tests.projections.scenario import Scenario
 

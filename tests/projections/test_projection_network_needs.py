@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from eventstore.sql import SqlStore
 from projections import queries
 from service.innoledger import Innoledger
-from service.storage.sql import SqlStore
 from tests.builders import PROCEDURE_AT, SCORES
 from tests.projections.conftest import sync
 from tests.projections.scenario import Scenario

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from eventstore.sql import SqlStore
 from projections import queries
 from projections.registry import all_projections
 from service.innoledger import Innoledger
-from service.storage.sql import SqlStore
 from tests.builders import (
     AWARD_AT,
     PROCEDURE_AT,

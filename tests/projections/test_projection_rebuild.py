@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from bench.network_generator import NetworkGenerator
+from eventstore.sql import SqlStore
 from projections import queries
-from projections.bench_rebuild import NetworkGenerator
 from projections.db import table_exists
 from projections.lease import lease_for
 from projections.rebuild import RebuildInProgress, RebuildProgress, rebuild
@@ -22,7 +23,6 @@ from projections.views.tenant_index import TenantIndex
 from service.cli.projections import projections_group
 from service.innoledger import Innoledger
 from service.settings import Settings
-from service.storage.sql import SqlStore
 from tests.projections.conftest import dump, dump_all, sync
 from tests.projections.scenario import Scenario
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from bench.network_generator import NetworkGenerator
+from eventstore.sql import Cursor, SqlStore
 from projections import queries, tracking
 from projections.base import ProjectedEvent, Projection
-from projections.bench_rebuild import NetworkGenerator
 from projections.db import POSTGRES, Table, dialect, table_exists
 from projections.lease import lease_for
 from projections.rebuild import RebuildInProgress, RebuildProgress, rebuild, rebuild_many
@@ -24,7 +25,6 @@ from projections.views.network_needs import NetworkNeeds
 from service.cli import projections as cli
 from service.innoledger import Innoledger
 from service.settings import Settings
-from service.storage.sql import Cursor, SqlStore
 from tests.projections.conftest import dump_all, sync
 from tests.projections.scenario import Scenario
 

@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from eventsourcing.utils import resolve_topic
 
+from bench.network_generator import NetworkGenerator
+from eventstore.sql import Cursor, SqlStore
 from projections import queries, topics
 from projections.base import ProjectedEvent
-from projections.bench_rebuild import NetworkGenerator
 from projections.lease import FileLease
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, decode, head_position
 from projections.views.decision_log import DecisionLog
 from projections.views.network_needs import NetworkNeeds
 from service.innoledger import Innoledger
-from service.storage.sql import Cursor, SqlStore
 from tests.projections.conftest import dump, dump_all, sync
 from tests.projections.scenario import Scenario
 

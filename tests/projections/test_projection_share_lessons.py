@@ -6,9 +6,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from eventstore.sql import SqlStore
 from projections import queries
 from service.innoledger import Innoledger
-from service.storage.sql import SqlStore
 from tests.builders import PROCEDURE_AT, decision
 from tests.projections.conftest import sync
 from tests.projections.scenario import Scenario

@@ -19,9 +19,9 @@ from domain.innovation_share import COUNTS, METRICS, NETWORK, ShareFacts, share_
 from domain.need import Need
 from domain.procurement import Procurement
 from domain.values.timestamps import stockholm_date
+from eventstore.sql import SqlStore
 from service.innoledger import Innoledger
 from service.settings import Settings
-from service.storage.sql import SqlStore
 from tests.builders import decision
 from tests.projections.conftest import sync
 from tests.projections.scenario import Scenario

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eventstore.sql import SqlStore
 from projections.base import Projection
 from projections.rebuild import rebuild
 from projections.registry import all_projections
@@ -25,7 +26,6 @@ from service.innoledger import Innoledger
 from service.ledger.ledger import Ledger
 from service.ledger.verify import verify
 from service.settings import Settings
-from service.storage.sql import SqlStore
 from tests.reliability.server import ROOT
 
 MARKER = re.compile(rb"m\d+x\d{4}z")

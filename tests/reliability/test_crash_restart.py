@@ -100,8 +100,8 @@ def shown(answer: dict[str, Any]) -> str:
 
 def holder_pid(app: Any) -> set[int]:
     """The pids of the runner processes that hold the views (from the tracking rows)."""
+    from eventstore.sql import SqlStore
     from projections.tracking import read_all
-    from service.storage.sql import SqlStore
 
     try:
         with SqlStore(app.recorder).reading() as cursor:

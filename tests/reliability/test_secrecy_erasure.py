@@ -119,8 +119,8 @@ def crawl(served: Served, secrets: tuple[str, ...], allowed: set[tuple[str, str]
 
 
 def views_text(served: Served) -> str:
+    from eventstore.sql import SqlStore
     from projections.registry import all_projections
-    from service.storage.sql import SqlStore
 
     with opened(served.settings) as app:
         catch_up_views(app)

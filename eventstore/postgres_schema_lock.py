@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg.errors import DuplicateObject
 
-from service.storage.schema import SCHEMA_LOCK_KEY
+from eventstore.schema import SCHEMA_LOCK_KEY
 
 
 class SerialisedTableCreation:

@@ -1,6 +1,6 @@
 """Rebuild rate of the views against merely reading and decoding the same events.
 
-    python -m projections.bench_rebuild --events 20000 [--database sqlite|postgres]
+    python -m bench.network_generator --events 20000 [--database sqlite|postgres]
 
 Fills an empty store with a synthetic network (municipalities, needs, procurements from
 planning to closed, in bulk through the domain model), then measures, on the same store:

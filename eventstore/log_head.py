@@ -36,7 +36,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from service.storage.sql import Cursor, SqlStore
+from eventstore.sql import Cursor, SqlStore
 
 # Observations kept while waiting for their writers; older ones settle first, so a bound only
 # delays a head, never makes one unsafe.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from service.storage.sql import SqlStore
+from eventstore.sql import SqlStore
 
 # Any constant works: it only has to be the same in every process of this service.
 SCHEMA_LOCK_KEY = 0x1A0_7ED6

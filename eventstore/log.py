@@ -16,14 +16,13 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from projections.db import POSTGRES, dialect, placeholders
-from service.storage.sql import Cursor
+from eventstore.sql import Cursor
 
 
 def _table(cursor: Cursor, recorder: ApplicationRecorder) -> tuple[str, str]:
     """The events table and its notification id column, as SQL."""
     table: str = getattr(recorder, "events_table_name")  # noqa: B009
-    if dialect(cursor) == POSTGRES:
+    if cursor.is_postgres:
         schema = getattr(recorder, "datastore").schema  # noqa: B009
         return f'"{schema}"."{table}"', "notification_id"
     return table, "rowid"
@@ -43,7 +42,7 @@ def select_on(
     where = f"{id_column} > ? AND {id_column} <= ?"
     params: list[Any] = [after, upto]
     if topics:
-        where += f" AND topic IN ({placeholders(len(topics))})"
+        where += f" AND topic IN ({','.join('?' * len(topics))})"
         params.extend(topics)
     rows = cursor.execute(
         f"SELECT {id_column} AS id, originator_id, originator_version, topic, state"

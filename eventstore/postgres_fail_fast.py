@@ -17,8 +17,8 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 
-from service.storage.postgres_idle_ping import ping_only_idle_connections
-from service.storage.postgres_schema_lock import SerialisedTableCreation
+from eventstore.postgres_idle_ping import ping_only_idle_connections
+from eventstore.postgres_schema_lock import SerialisedTableCreation
 
 ATTEMPTS = 2
 

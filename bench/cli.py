@@ -1,4 +1,4 @@
-"""`innoledger bench`: the benchmark suite of spec §8 (see bench/ and docs/benchmarks.md).
+"""`python -m bench` (`make bench`): the benchmark suite of spec §8 (see docs/benchmarks.md).
 
 Every quality target is measured against its baseline in the same run, on SQLite and on
 PostgreSQL, and printed as one table (measure, ours, baseline, ratio, target, met). A full run
@@ -21,17 +21,9 @@ from typing import Any
 
 import click
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WRAPPED = "INNOLEDGER_BENCH_IN_CLUSTER"
 GROUP_NAMES = ("commands", "reads", "rebuild", "audit", "ledger", "crud")
-
-
-def _import_bench() -> None:
-    """`bench` ships with the source tree; from a checkout it may not be installed yet."""
-    try:
-        import bench  # noqa: F401
-    except ImportError:
-        sys.path.insert(0, str(PROJECT_ROOT))
 
 
 def _groups(value: str | None) -> tuple[str, ...]:
@@ -64,7 +56,7 @@ def _argv(params: dict[str, object]) -> list[str]:
 def _in_cluster(params: dict[str, object]) -> None:
     """Re-runs this command under scripts/with-test-postgres (a throwaway PostgreSQL)."""
     script = PROJECT_ROOT / "scripts" / "with-test-postgres"
-    run = "import sys; from service.cli.bench import bench_command; sys.exit(bench_command())"
+    run = "import sys; from bench.cli import bench_command; sys.exit(bench_command())"
     argv = [str(script), sys.executable, "-c", run, *_argv(params)]
     click.echo("bench: no PostgreSQL configured; starting a throwaway cluster", err=True)
     os.environ[WRAPPED] = "1"
@@ -127,7 +119,6 @@ def bench_command(
     postgres_cluster: bool,
 ) -> None:
     """Measure every quality target of spec §8 against its baseline; print one table."""
-    _import_bench()
     # SIGTERM ends the run through its finally blocks: servers stopped, stores dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     from bench.context import Config, Sizes
@@ -162,7 +153,7 @@ def bench_command(
             overrides[name] = value
     overrides["only"] = _groups(only)
     config = Config.for_smoke(names, **overrides) if smoke else Config(names, **overrides)
-    command = "innoledger bench " + shlex.join(_argv(params))
+    command = "python -m bench " + shlex.join(_argv(params))
     click.echo(f"bench: {command.strip()} — sizes {config.sizes}", err=True)
     report = run(config)
     click.echo()

@@ -93,6 +93,14 @@ class Cursor:
         self._cursor = cursor
         self._store = store
 
+    @property
+    def is_postgres(self) -> bool:
+        return self._store.is_postgres
+
+    @property
+    def dialect(self) -> str:
+        return self._store.dialect
+
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Cursor:
         self._cursor.execute(self._store.sql(statement), tuple(params))
         return self

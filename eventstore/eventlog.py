@@ -16,8 +16,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 
-from service.storage.log_head import log_head
-from service.storage.sql import Cursor, SqlStore
+from eventstore.log_head import log_head
+from eventstore.sql import Cursor, SqlStore
 
 
 @dataclass(frozen=True)
