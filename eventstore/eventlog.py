@@ -146,6 +146,53 @@ class EventLog:
         ).fetchone()
         return int(row["n"]) if row else 0
 
+    def count_upto(self, upto: int) -> int:
+        """How many events lie at positions up to `upto`."""
+        with self.store.reading() as c:
+            return self.count_between(c, 0, upto)
+
+    def is_empty(self, cursor: Cursor) -> bool:
+        return cursor.execute(f"SELECT 1 AS found FROM {self.table} LIMIT 1").fetchone() is None
+
+    def lock_for_import(self, cursor: Cursor) -> None:
+        """PostgreSQL: keeps every other writer out until `cursor`'s transaction ends, so the
+        positions the sequence hands out to `insert_verbatim` follow the order given."""
+        if self.store.is_postgres:
+            cursor.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
+
+    def insert_verbatim(
+        self, cursor: Cursor, rows: Sequence[tuple[UUID | str, int, str, bytes]]
+    ) -> None:
+        """Stores events exactly as given (an import), in the caller's transaction."""
+        cursor.executemany(
+            f"INSERT INTO {self.table} (originator_id, originator_version, topic, state)"
+            " VALUES (?, ?, ?, ?)",
+            [(self.id_param(i), version, topic, state) for i, version, topic, state in rows],
+        )
+
+    def snapshot_at(
+        self, cursor: Cursor, snapshots_recorder: Any, originator_id: UUID, version: int
+    ) -> StoredEvent | None:
+        """The newest stored snapshot of an aggregate at or before `version`, if the snapshot
+        store is a plain SQL table (else None: a replay from version 1 is exact, only slower)."""
+        table = getattr(snapshots_recorder, "events_table_name", None)
+        if not isinstance(table, str) or not table.replace("_", "").isalnum():
+            return None
+        row = cursor.execute(
+            f"SELECT originator_version, topic, state FROM {table}"
+            " WHERE originator_id = ? AND originator_version <= ?"
+            " ORDER BY originator_version DESC LIMIT 1",
+            (self.id_param(originator_id), version),
+        ).fetchone()
+        if row is None:
+            return None
+        return StoredEvent(
+            originator_id=originator_id,
+            originator_version=int(row["originator_version"]),
+            topic=row["topic"],
+            state=bytes(row["state"]),
+        )
+
     def count(self) -> int:
         with self.store.reading() as c:
             row = c.execute(f"SELECT COUNT(*) AS n FROM {self.table}").fetchone()

@@ -32,8 +32,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-
 from domain.values.timestamps import aware_utc
 from eventstore.eventlog import EventLog, PositionedEvent
 from eventstore.repository import replay
@@ -181,24 +179,12 @@ class _Reader:
     def _snapshot_at(self, version: int) -> Any:
         """The newest snapshot at or before `version`: exact for it, whenever it was taken."""
         snapshots = self.app.snapshots
-        table = getattr(snapshots.recorder, "events_table_name", None) if snapshots else None
-        if not isinstance(table, str) or not table.replace("_", "").isalnum():
-            return None  # a replay from version 1 is exact, only slower
-        row = self.cursor.execute(
-            f"SELECT originator_version, topic, state FROM {table}"
-            " WHERE originator_id = ? AND originator_version <= ?"
-            " ORDER BY originator_version DESC LIMIT 1",
-            (self.log.id_param(self.aggregate_id), version),
-        ).fetchone()
-        if row is None:
+        if snapshots is None:
             return None
-        stored = StoredEvent(
-            originator_id=self.aggregate_id,
-            originator_version=int(row["originator_version"]),
-            topic=row["topic"],
-            state=bytes(row["state"]),
+        stored = self.log.snapshot_at(
+            self.cursor, snapshots.recorder, self.aggregate_id, version
         )
-        return snapshots.mapper.to_domain_event(stored)
+        return None if stored is None else snapshots.mapper.to_domain_event(stored)
 
 
 @contextmanager

@@ -38,12 +38,7 @@ def export_store(
     # Up to the safe head: an event of a save still in flight below the highest position
     # would otherwise be missing from the export though it lies inside its range.
     stop = ledger.log.safe_position(wait_s=5.0)
-    with ledger.store.reading() as cursor:
-        row = cursor.execute(
-            f"SELECT COUNT(*) AS n FROM {ledger.log.table} WHERE {ledger.log.id_column} <= ?",
-            (stop,),
-        ).fetchone()
-    total = int(row["n"]) if row else 0
+    total = ledger.log.count_upto(stop)
     _line(
         out,
         {

@@ -275,8 +275,7 @@ def _check_heads(
 
 
 def _store_is_empty(ledger: Ledger, cursor: Any) -> bool:
-    row = cursor.execute(f"SELECT COUNT(*) AS n FROM {ledger.log.table}").fetchone()
-    if row and int(row["n"]):
+    if not ledger.log.is_empty(cursor):
         return False
     row = cursor.execute(f"SELECT COUNT(*) AS n FROM {tables.LEAVES}").fetchone()
     return not (row and int(row["n"]))
@@ -295,14 +294,9 @@ def import_store(
     ledger.ensure_tables()
     store = ledger.store
     log = ledger.log
-    insert = (
-        f"INSERT INTO {log.table} (originator_id, originator_version, topic, state)"
-        " VALUES (?, ?, ?, ?)"
-    )
     with store.transaction() as cursor:
-        if store.is_postgres:
-            # Keeps concurrent writers out, so the ids the sequence hands out follow file order.
-            cursor.execute(f"LOCK TABLE {log.table} IN EXCLUSIVE MODE")
+        # Positions follow the file's order.
+        log.lock_for_import(cursor)
         if not _store_is_empty(ledger, cursor):
             raise ImportRefused("the store is not empty: import only into an empty store")
         digest = hashlib.sha256()
@@ -312,15 +306,15 @@ def import_store(
             if record.get("type") != "event":
                 continue
             originator_id, version, topic, state, _ = _event(record, number)
-            rows.append((log.id_param(originator_id), version, topic, state))
+            rows.append((originator_id, version, topic, state))
             if len(rows) >= WRITE_BATCH:
-                cursor.executemany(insert, rows)
+                log.insert_verbatim(cursor, rows)
                 written += len(rows)
                 rows = []
                 if progress is not None:
                     progress("write", written, plan.events)
         if rows:
-            cursor.executemany(insert, rows)
+            log.insert_verbatim(cursor, rows)
             written += len(rows)
         if digest.hexdigest() != plan.file_sha256:
             raise ImportRefused("the file changed while it was being imported; nothing written")
