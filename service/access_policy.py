@@ -56,6 +56,29 @@ def can_see_bids(principal: Principal, procurement: Procurement) -> bool:
     return procurement.lead == principal.municipality and principal.has_role(*BID_READERS)
 
 
+def can_see_members(principal: Principal, slug: str) -> bool:
+    """Who holds which role is the municipality's own business: its members with a role, the
+    platform admin (who seats tenant admins) and platform auditors see it; nobody else."""
+    if principal.is_platform:
+        return principal.has_role("platform_admin", "auditor")
+    return principal.municipality == slug and _reads_for_a_municipality(principal)
+
+
+def sees_own_objects_in_full(principal: Principal, tenant: str | None) -> bool:
+    """Whether every object owned by `tenant` is shown to `principal` unredacted, without
+    looking at the object: platform auditors, and the tenant's own bid readers (who see its
+    members and, on the procurements it leads, the bids). A shortcut for bulk reads; it must
+    agree with `redaction_for` on every object of that tenant (a test checks it)."""
+    if principal.is_platform_auditor:
+        return True
+    return (
+        tenant is not None
+        and principal.municipality == tenant
+        and _reads_for_a_municipality(principal)
+        and principal.has_role(*BID_READERS)
+    )
+
+
 def can_read_history(principal: Principal) -> bool:
     """Past states and histories: everyone but viewers, who read the current state only."""
     return principal.has_role("auditor", "officer", "decision_maker", "tenant_admin")

@@ -6,10 +6,16 @@ from service.use_cases.municipalities import MunicipalityUseCases
 from service.use_cases.needs import NeedUseCases
 from service.use_cases.procurements import ProcurementUseCases
 from service.use_cases.purchasing import PurchasingUseCases
+from service.use_cases.reads import ReadUseCases
 from service.use_cases.share import ShareUseCases
 
 
 class Innoledger(
-    MunicipalityUseCases, NeedUseCases, ProcurementUseCases, PurchasingUseCases, ShareUseCases
+    MunicipalityUseCases,
+    NeedUseCases,
+    ProcurementUseCases,
+    PurchasingUseCases,
+    ShareUseCases,
+    ReadUseCases,
 ):
     """Constructed once per process, after fork: it opens the store's connection pool."""

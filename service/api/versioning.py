@@ -8,8 +8,14 @@ from flask import Response, request
 from werkzeug.exceptions import PreconditionRequired
 
 from service.application import CommandResult
+from service.use_cases.reads import Shown
 
-_STRONG_VERSION = re.compile(r'^"(\d{1,9})"$')
+# A settled past state never changes; only the caller's own (private) cache may keep it.
+IMMUTABLE = "private, max-age=31536000, immutable"
+
+# The version, optionally followed by the redaction tag of the representation it was read in
+# (`"9-b"`: version 9 without the bids); either names version 9.
+_STRONG_VERSION = re.compile(r'^"(\d{1,9})(?:-[a-z]{1,8})?"$')
 
 
 class IfMatchRequired(PreconditionRequired):
@@ -20,8 +26,8 @@ IF_MATCH = {
     "in": "header",
     "name": "If-Match",
     "required": True,
-    "schema": {"type": "string", "pattern": '^"[0-9]{1,9}"$', "example": '"3"'},
-    "description": 'The version you last read (its ETag), e.g. "3"; `*` is refused',
+    "schema": {"type": "string", "pattern": '^"[0-9]{1,9}(-[a-z]{1,8})?"$', "example": '"3"'},
+    "description": 'The version you last read (its ETag), e.g. "3" or "3-b"; `*` is refused',
 }
 
 
@@ -51,8 +57,10 @@ def command_response(result: CommandResult, *, status: int = 200) -> tuple[dict,
     return body, status, headers
 
 
-def with_etag(response: Response, version: int, *, immutable: bool = False) -> Response:
-    response.headers["ETag"] = etag_for(version)
-    if immutable:
-        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+def with_etag(response: Response, shown: Shown) -> Response:
+    """ETag of the representation; a settled past state without secrets may be kept by the
+    caller's own cache (every other authenticated answer is `no-store`, see `caching`)."""
+    response.headers["ETag"] = shown.etag
+    if shown.immutable and not shown.holds_secrets:
+        response.headers["Cache-Control"] = IMMUTABLE
     return response

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.procurement import Procurement
-from service.access_policy import can_read_history, can_see_bids
+from service.access_policy import can_read_history, sees_own_objects_in_full
 from service.errors import Forbidden, NotFound
 from service.principal import Principal
+from service.redaction import NOT_VISIBLE, SHOWN_IN_FULL, Redaction, redaction_for
 
 KINDS = ("need", "procurement", "municipality")
-BIDS_SECRET = "secret until the award decision"
 
 
 def require_auditor(principal: Principal) -> None:
@@ -28,14 +27,34 @@ def load_current(app: Any, principal: Principal, kind: str, object_id: str) -> A
     return loader[kind](principal, object_id)
 
 
-def hides_bids(principal: Principal, current: Any) -> bool:
-    """Bids stay secret (OSL 19:3) to whoever may not see them on the current procurement,
-    in history and past states too."""
-    return isinstance(current, Procurement) and not can_see_bids(principal, current)
+class Redactions:
+    """The redaction of each object a bulk read (event stream, decision log) touches, judged on
+    the object's current state by the one policy (`service.redaction`), once per object."""
 
+    def __init__(self, app: Any, principal: Principal):
+        self.app = app
+        self.principal = principal
+        self._seen: dict[str, Redaction] = {}
 
-def redact_state(state: dict[str, Any]) -> dict[str, Any]:
-    if "bids" in state:
-        state = dict(state)
-        state["bids"] = None
-    return state
+    def of(self, aggregate_type: str, aggregate_id: str, tenant: str | None) -> Redaction:
+        if sees_own_objects_in_full(self.principal, tenant):
+            return SHOWN_IN_FULL
+        kind = aggregate_type.lower()
+        # A municipality's id is derived from its slug, which is its events' tenant.
+        object_id = tenant if kind == "municipality" else aggregate_id
+        if kind not in KINDS or object_id is None:
+            return NOT_VISIBLE
+        key = f"{kind}:{object_id}"
+        if key not in self._seen:
+            try:
+                current = load_current(self.app, self.principal, kind, object_id)
+            except NotFound:
+                self._seen[key] = NOT_VISIBLE
+            else:
+                self._seen[key] = redaction_for(self.principal, current)
+        return self._seen[key]
+
+    def of_topic(self, topic: str, aggregate_id: str, tenant: str | None) -> Redaction:
+        """By a stored event's topic (`innoledger:Procurement.BidReceived`)."""
+        aggregate_type = topic.partition(":")[2].partition(".")[0]
+        return self.of(aggregate_type, aggregate_id, tenant)

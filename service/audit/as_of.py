@@ -36,10 +36,11 @@ from domain.values.timestamps import aware_utc
 from eventstore.eventlog import EventLog, PositionedEvent
 from eventstore.repository import replay
 from eventstore.sql import Cursor, SqlStore
-from service.audit.access import hides_bids, load_current, redact_state, require_auditor
+from service.audit.access import load_current, require_auditor
 from service.audit.state import state_document
 from service.errors import NotFound
 from service.principal import Principal
+from service.redaction import Redaction, redaction_for
 
 SETTLE_TIME = timedelta(minutes=5)
 IMMUTABLE_CACHE_CONTROL = "private, max-age=31536000, immutable"
@@ -62,13 +63,14 @@ class PastState:
     recorded_at: datetime  # when this version was recorded
     as_of: datetime | None  # the moment asked for, if any
     immutable: bool
-    bids_hidden: bool
+    redaction: Redaction  # what of it the caller may not see (judged on the current state)
 
     @property
     def etag(self) -> str:
         """Strong: the same (aggregate, version, redaction) always has the same bytes."""
         kind = type(self.aggregate).__name__.lower()
-        variant = "-r" if self.bids_hidden else ""
+        tag = self.redaction.tag
+        variant = f"-{tag}" if tag else ""
         return f'"{kind}-{self.aggregate.id}-v{self.version}{variant}"'
 
     @property
@@ -77,8 +79,7 @@ class PastState:
 
     def document(self) -> dict[str, Any]:
         body = state_document(self.aggregate)
-        if self.bids_hidden:
-            body["state"] = redact_state(body["state"])
+        body["state"] = self.redaction.state(body["state"])
         body["as_of"] = None if self.as_of is None else self.as_of.isoformat()
         return body
 
@@ -216,7 +217,7 @@ def _past(principal: Principal, current: Any, aggregate: Any, as_of: datetime | 
         recorded_at=aggregate.modified_on,
         as_of=as_of,
         immutable=settled,
-        bids_hidden=hides_bids(principal, current),
+        redaction=redaction_for(principal, current),
     )
 
 

@@ -22,6 +22,7 @@ from domain.errors import InvalidValue
 from eventstore.eventlog import EventLog, PositionedEvent
 from eventstore.schema import SCHEMA_LOCK_KEY
 from eventstore.sql import Cursor, SqlStore
+from service.audit.access import Redactions
 from service.audit.state import json_safe
 from service.errors import Forbidden
 from service.ledger.ledger import Ledger
@@ -109,7 +110,8 @@ class StreamEvent:
     recorded_at: str
     audit: dict[str, Any]
     data: dict[str, Any]
-    state: str  # the stored bytes, base64: what the ledger leaf hashes
+    state: str | None  # the stored bytes, base64: what the ledger leaf hashes (None if redacted)
+    redacted: bool = False
 
     def to_json(self) -> dict[str, Any]:
         body = dict(vars(self))
@@ -211,10 +213,12 @@ class EventStream:
             batch = self.log.notifications(after, limit + 1, upto=self._safe())
             events = [PositionedEvent.of(n) for n in batch[:limit]]
             upto = events[-1].position if events else after
-            return self._page(events, upto, more=len(batch) > limit, after=after)
-        return self._filtered(municipality, after, limit)
+            return self._page(principal, events, upto, more=len(batch) > limit, after=after)
+        return self._filtered(principal, municipality, after, limit)
 
-    def _filtered(self, municipality: str, after: int, limit: int) -> EventPage:
+    def _filtered(
+        self, principal: Principal, municipality: str, after: int, limit: int
+    ) -> EventPage:
         indexed = self.indexed_upto()
         positions: list[int] = []
         if after < indexed:
@@ -227,7 +231,7 @@ class EventStream:
             positions = [int(r["position"]) for r in rows]
         if len(positions) > limit:
             events = self.log.by_positions(positions[:limit])
-            return self._page(events, positions[limit - 1], more=True, after=after)
+            return self._page(principal, events, positions[limit - 1], more=True, after=after)
         events = self.log.by_positions(positions)
         upto = max(after, indexed)
         more = False
@@ -247,15 +251,32 @@ class EventStream:
                         break
         if len(events) == limit or scanned >= TAIL_SCAN:
             more = upto < self.log.max_position()
-        return self._page(events, upto, more=more, after=after)
+        return self._page(principal, events, upto, more=more, after=after)
 
     def _page(
-        self, events: Sequence[PositionedEvent], upto: int, *, more: bool, after: int
+        self,
+        principal: Principal,
+        events: Sequence[PositionedEvent],
+        upto: int,
+        *,
+        more: bool,
+        after: int,
     ) -> EventPage:
         leaves = self.ledger.leaf_indexes_of([e.position for e in events])
+        redactions = Redactions(self.app, principal)
         out = []
         for stored in events:
             event = self.app.mapper.to_domain_event(stored.stored())
+            audit = getattr(event, "audit", None) or {}
+            redaction = redactions.of_topic(
+                stored.topic, str(stored.originator_id), audit.get("tenant")
+            )
+            data, redacted = redaction.event_data(
+                stored.topic.rsplit(".", 1)[-1],
+                {k: json_safe(v) for k, v in vars(event).items() if k not in _ENVELOPE},
+            )
+            if redaction.hides_actor_of(stored.topic.rsplit(".", 1)[-1]):
+                audit = {k: audit.get(k) for k in ("tenant", "actor_municipality")}
             out.append(
                 StreamEvent(
                     position=stored.position,
@@ -264,9 +285,11 @@ class EventStream:
                     originator_version=stored.originator_version,
                     topic=stored.topic,
                     recorded_at=event.timestamp.isoformat(),
-                    audit=json_safe(getattr(event, "audit", None) or {}),
-                    data={k: json_safe(v) for k, v in vars(event).items() if k not in _ENVELOPE},
-                    state=base64.b64encode(stored.state).decode("ascii"),
+                    audit=json_safe(audit),
+                    data=data,
+                    # The stored bytes say everything: withheld with any part of the event.
+                    state=None if redacted else base64.b64encode(stored.state).decode("ascii"),
+                    redacted=redacted,
                 )
             )
         return EventPage(

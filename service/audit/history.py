@@ -25,11 +25,12 @@ from domain.errors import InvalidValue
 from domain.values.timestamps import aware_utc
 from eventstore.eventlog import EventLog, PositionedEvent
 from eventstore.sql import SqlStore
-from service.audit.access import BIDS_SECRET, hides_bids, load_current, require_auditor
+from service.audit.access import load_current, require_auditor
 from service.audit.people import PeopleDirectory
 from service.audit.state import json_safe, public_state
 from service.ledger.ledger import Ledger
 from service.principal import Principal
+from service.redaction import Redaction, redaction_for
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -121,10 +122,6 @@ def _payload(event: Any) -> dict[str, Any]:
     }
 
 
-def _without_bids(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [op for op in ops if not str(op.get("path", "")).startswith("/bids")]
-
-
 class HistoryReader:
     """History pages of one application's aggregates."""
 
@@ -164,9 +161,11 @@ class HistoryReader:
         high = None if decided_to is None else aware_utc(decided_to, field="decided_to")
         filtering = low is not None or high is not None
         after = decode_cursor(cursor)
-        redact = hides_bids(principal, current)
+        # What changed is computed between the states this caller may see, so a withheld field
+        # (bids, members) never shows up in a patch.
+        redaction = redaction_for(principal, current)
         aggregate: Any = None if after == 0 else self.app.repository.get(current.id, version=after)
-        before = {} if aggregate is None else public_state(aggregate)
+        before = {} if aggregate is None else redaction.state(public_state(aggregate))
         picked: list[tuple[PositionedEvent, Any, list[dict[str, Any]]]] = []
         scanned = 0
         last = after
@@ -181,7 +180,7 @@ class HistoryReader:
             for stored in chunk:
                 event = self.app.mapper.to_domain_event(stored.stored())
                 aggregate = event.mutate(aggregate)
-                after_state = public_state(aggregate)
+                after_state = redaction.state(public_state(aggregate))
                 scanned += 1
                 last = stored.originator_version
                 decided = _decided_at(event)
@@ -191,12 +190,12 @@ class HistoryReader:
                     and (high is None or decided <= high)
                 ):
                     ops = jsonpatch.make_patch(before, after_state).patch
-                    picked.append((stored, event, _without_bids(ops) if redact else ops))
+                    picked.append((stored, event, ops))
                 before = after_state
                 if len(picked) >= limit:
                     break
         more = not exhausted and last < self._latest_version(current.id, current.version)
-        entries = self._entries(current.id, picked, redact)
+        entries = self._entries(current.id, picked, redaction)
         return HistoryPage(
             aggregate_id=str(current.id),
             aggregate_type=type(current).__name__,
@@ -213,7 +212,7 @@ class HistoryReader:
         self,
         aggregate_id: Any,
         picked: Sequence[tuple[PositionedEvent, Any, list[dict[str, Any]]]],
-        redact: bool,
+        redaction: Redaction,
     ) -> list[HistoryEntry]:
         if not picked:
             return []
@@ -225,7 +224,10 @@ class HistoryReader:
         entries = []
         for (stored, event, ops), audit in zip(picked, audits, strict=True):
             event_type = stored.topic.rsplit(".", 1)[-1]
-            secret = redact and event_type == "BidReceived"
+            data, redacted = redaction.event_data(event_type, _payload(event))
+            # An event that is withheld as a whole (a bid, a role grant) does not name who
+            # recorded it either: only that the acting municipality did something then.
+            anonymous = redaction.hides_actor_of(event_type)
             decision = getattr(event, "decision", None)
             leaf = leaves.get(stored.originator_version)
             entries.append(
@@ -237,17 +239,17 @@ class HistoryReader:
                     topic=stored.topic,
                     event_type=event_type,
                     actor={
-                        "user_id": audit.get("actor"),
-                        "display_name": names.get(str(audit.get("actor"))),
+                        "user_id": None if anonymous else audit.get("actor"),
+                        "display_name": None if anonymous else names.get(str(audit.get("actor"))),
                         "municipality": audit.get("actor_municipality"),
-                        "roles": list(audit.get("actor_roles") or []),
-                        "request_id": audit.get("request_id"),
+                        "roles": [] if anonymous else list(audit.get("actor_roles") or []),
+                        "request_id": None if anonymous else audit.get("request_id"),
                         "tenant": audit.get("tenant"),
                     },
                     decision=None if decision is None else json_safe(decision),
-                    data={"bid": BIDS_SECRET} if secret else _payload(event),
+                    data=data,
                     changes=ops,
-                    redacted=secret,
+                    redacted=redacted,
                 )
             )
         return entries

@@ -83,7 +83,7 @@ class Api:
         response = self.client.get(resource, headers={"Authorization": f"Bearer {token}"})
         if response.status_code != 200:
             raise DemoError(f"GET {resource}: {response.status_code} {response.get_data(True)}")
-        return int(response.headers["ETag"].strip('"'))
+        return int(response.headers["ETag"].strip('"').split("-")[0])
 
 
 def decision(decision_type: str, decided_at: str, rationale: str, **details: Any) -> dict[str, Any]:

@@ -361,7 +361,7 @@ class World:
         return response.headers["ETag"]
 
     def version(self, root: str) -> int:
-        return int(self.current_etag(root).strip('"'))
+        return int(self.current_etag(root).strip('"').split("-")[0])
 
     # Municipalities
 

@@ -120,7 +120,7 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
             key = str(response.status_code)
             reads["statuses"][key] = reads["statuses"].get(key, 0) + 1
             if response.status_code == 200:
-                versions[target["id"]] = int(response.headers["ETag"].strip('"'))
+                versions[target["id"]] = int(response.headers["ETag"].strip('"').split("-")[0])
                 return
             time.sleep(min(1.0, float(response.headers.get("Retry-After") or 0.2)))
 

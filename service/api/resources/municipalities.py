@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
-from service.api.historical import historical_read
+from service.api.historical import shown
 from service.api.representations import municipality_representation
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
 from service.api.schemas.municipalities import (
@@ -55,12 +55,9 @@ class MunicipalityResource(MethodView):
     @blp.response(200, MunicipalitySchema)
     def get(self, query: dict[str, Any], slug: str) -> Any:
         """One municipality; members only for its own people"""
-        principal = current_principal()
-        municipality, immutable = historical_read(principal, "municipality", slug, query)
-        if municipality is None:
-            municipality = services().innoledger.municipality(principal, slug)
-        body = MunicipalitySchema().dump(municipality_representation(municipality, principal))
-        return with_etag(jsonify(body), municipality.version, immutable=immutable)
+        municipality = shown("municipality", slug, query)
+        body = MunicipalitySchema().dump(municipality_representation(municipality))
+        return with_etag(jsonify(body), municipality)
 
 
 @blp.route("/<slug>/members")

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
-from service.api.historical import historical_read
+from service.api.historical import shown
 from service.api.representations import need_representation
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
 from service.api.schemas.needs import (
@@ -48,13 +48,9 @@ class NeedResource(MethodView):
     @blp.response(200, NeedSchema)
     def get(self, query: dict[str, Any], need_id: str) -> Any:
         """One need: now, or as of a version or a moment (auditors)"""
-        principal = current_principal()
-        app = services().innoledger
-        need, immutable = historical_read(principal, "need", need_id, query)
-        if need is None:
-            need = app.need(principal, need_id)
+        need = shown("need", need_id, query)
         response = jsonify(NeedSchema().dump(need_representation(need)))
-        return with_etag(response, need.version, immutable=immutable)
+        return with_etag(response, need)
 
     @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(NeedEditSchema)

@@ -11,7 +11,7 @@ from marshmallow import Schema
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
-from service.api.historical import historical_read
+from service.api.historical import shown
 from service.api.representations import party_ids, procurement_representation, with_parties
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
 from service.api.schemas.procurements import (
@@ -75,17 +75,15 @@ class ProcurementResource(MethodView):
     @blp.response(200, ProcurementSchema)
     def get(self, query: dict[str, Any], procurement_id: str) -> Any:
         """One procurement: now, or as of a version or a moment. Bids are secret before award."""
-        principal = current_principal()
-        procurement, immutable = historical_read(principal, "procurement", procurement_id, query)
-        if procurement is None:
-            procurement = services().innoledger.procurement(principal, procurement_id)
-        shown = procurement_representation(procurement, principal)
-        referred = party_ids(procurement)
+        procurement = shown("procurement", procurement_id, query)
+        body = procurement_representation(procurement)
+        referred = party_ids(procurement.aggregate)
         if referred:
             directory = PartyDirectory.of(services().innoledger)
-            shown = with_parties(shown, procurement, principal, directory.get_many(referred))
-        body = ProcurementSchema().dump(shown)
-        return with_etag(jsonify(body), procurement.version, immutable=immutable)
+            body = with_parties(
+                body, procurement.aggregate, current_principal(), directory.get_many(referred)
+            )
+        return with_etag(jsonify(ProcurementSchema().dump(body)), procurement)
 
     @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(ProcurementEditSchema)

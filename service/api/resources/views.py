@@ -27,6 +27,7 @@ from service.api.schemas.views import (
     ViewQuerySchema,
 )
 from service.api.views import page_response, reach_position, split_view_query
+from service.audit.decision_log import decisions, require_decision_log_reader
 from service.errors import Forbidden
 from service.principal import Principal
 
@@ -166,9 +167,11 @@ class DecisionLog(MethodView):
         """Every decision: who, role, municipality, decided_at (valid time), recorded_at
         (transaction time), rationale, authority (auditors only)"""
         principal = current_principal()
-        if not principal.has_role("auditor"):
-            raise Forbidden("the decision log is for auditors")
+        require_decision_log_reader(principal)
         query["decision_type"] = query.pop("type", None)
+        svc = services()
         return _view_page(
-            "decision_log", queries.list_decisions, query, scope=principal.municipality
+            "decision_log",
+            lambda store, **filters: decisions(svc.innoledger, store, principal, **filters),
+            query,
         )
