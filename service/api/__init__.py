@@ -32,8 +32,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from service.api.openapi import create_api
     from service.api.problem_pages import register_problem_pages
     from service.api.problems import register_problem_handlers
+    from service.audit.people import PeopleDirectory
     from service.auth.tokens import TokenStore
     from service.innoledger import Innoledger
+    from service.use_cases.access import AccessAdministration
     from service.web import register_web
 
     settings = settings or Settings.from_env()
@@ -51,8 +53,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     sql = SqlStore(innoledger.recorder)
     tokens = TokenStore(sql)
     tokens.create_tables()
+    access = AccessAdministration(innoledger, tokens, PeopleDirectory.of(innoledger))
     app.extensions["innoledger"] = Services(
-        settings=settings, innoledger=innoledger, sql=sql, tokens=tokens
+        settings=settings, innoledger=innoledger, sql=sql, tokens=tokens, access=access
     )
 
     register_observability(app)  # first: the request id must exist before anything logs

@@ -42,6 +42,10 @@ def authenticate_request():
             roles = svc.innoledger.roles_in(record.municipality, record.user_id)
         except NotFound:
             roles = ()
+        if not roles:
+            # A token acts only through its holder's roles in the municipality that issued it;
+            # with the last role revoked it acts no more (its tokens are revoked with it too).
+            return _unauthorised("the token's holder holds no role any more", invalid=True)
     g.principal = Principal(
         user_id=record.user_id,
         municipality=record.municipality,

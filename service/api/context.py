@@ -11,6 +11,7 @@ from service.auth.tokens import TokenStore
 from service.innoledger import Innoledger
 from service.principal import Principal
 from service.settings import Settings
+from service.use_cases.access import AccessAdministration
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Services:
     innoledger: Innoledger
     sql: SqlStore
     tokens: TokenStore
+    access: AccessAdministration
 
     def close(self) -> None:
         self.innoledger.close()

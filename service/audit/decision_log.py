@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventstore.sql import SqlStore
 from projections import queries
 from projections.queries import Page
 from service.audit.access import Redactions
 from service.errors import Forbidden
 from service.principal import Principal
-from service.storage.sql import SqlStore
 
 
 def require_decision_log_reader(principal: Principal) -> None:

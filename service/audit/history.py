@@ -122,6 +122,11 @@ def _payload(event: Any) -> dict[str, Any]:
     }
 
 
+def _name_key(audit: dict[str, Any]) -> str:
+    """The people directory's key of an actor: the entry of the municipality they acted for."""
+    return f"{audit.get('actor_municipality') or ''}/{audit.get('actor')}"
+
+
 class HistoryReader:
     """History pages of one application's aggregates."""
 
@@ -220,7 +225,9 @@ class HistoryReader:
             aggregate_id, picked[0][0].originator_version, picked[-1][0].originator_version
         )
         audits = [getattr(event, "audit", None) or {} for _, event, _ in picked]
-        names = self.people.display_names({str(a["actor"]) for a in audits if a.get("actor")})
+        names = self.people.display_names(
+            {(a.get("actor_municipality"), str(a["actor"])) for a in audits if a.get("actor")}
+        )
         entries = []
         for (stored, event, ops), audit in zip(picked, audits, strict=True):
             event_type = stored.topic.rsplit(".", 1)[-1]
@@ -240,7 +247,7 @@ class HistoryReader:
                     event_type=event_type,
                     actor={
                         "user_id": None if anonymous else audit.get("actor"),
-                        "display_name": None if anonymous else names.get(str(audit.get("actor"))),
+                        "display_name": None if anonymous else names.get(_name_key(audit)),
                         "municipality": audit.get("actor_municipality"),
                         "roles": [] if anonymous else list(audit.get("actor_roles") or []),
                         "request_id": None if anonymous else audit.get("request_id"),

@@ -1,9 +1,20 @@
 """The people directory: names and e-mail addresses for the user ids that events carry.
 
+Each municipality keeps its own entries: an entry is (municipality, user id), and the platform's
+own people are kept under the empty municipality "".  A person who works for two municipalities
+(a joint purchasing unit, a shared official) has one entry in each; each municipality is the
+controller of what it records about its staff (GDPR art. 4(7)), so only it (or the person,
+acting as its member) changes or erases its entry, and no municipality can change or erase what
+another municipality's members are known by.  Histories name an actor by the entry of the
+municipality they acted for (the event's `actor_municipality`).
+
 Events hold user ids only, so erasing a person (GDPR art. 17) is an UPDATE of one row here and
 never touches the event store or the ledger: history then shows the person as "erased".  The row
 stays as a tombstone (``erased_at``) so the erasure itself is on record and the id cannot quietly
 be given a name again.
+
+Stores written before entries were kept per municipality have the single table `people`; its
+rows are read as entries of the platform ("") until a municipality records its own.
 """
 
 from __future__ import annotations
@@ -18,10 +29,21 @@ from domain.errors import InvalidValue, RuleViolation
 from eventstore.schema import ensure_tables
 from eventstore.sql import SqlStore
 
-PEOPLE = "people"
+PEOPLE = "people_entries"
+LEGACY = "people"  # one row per user id, from before entries were kept per municipality
+PLATFORM = ""  # the municipality under which the platform's own people are kept
 ERASED = "erased"
 TABLES = [
     f"""CREATE TABLE IF NOT EXISTS {PEOPLE} (
+        municipality TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        display_name TEXT,
+        email TEXT,
+        updated_at TEXT NOT NULL,
+        erased_at TEXT,
+        PRIMARY KEY (municipality, user_id)
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {LEGACY} (
         user_id TEXT PRIMARY KEY,
         display_name TEXT,
         email TEXT,
@@ -34,6 +56,7 @@ TABLES = [
 @dataclass(frozen=True)
 class Person:
     user_id: str
+    municipality: str  # whose entry this is ("" for the platform's)
     display_name: str | None
     email: str | None
     updated_at: datetime
@@ -51,6 +74,7 @@ class Person:
     def to_json(self) -> dict[str, Any]:
         return {
             "user_id": self.user_id,
+            "municipality": self.municipality or None,
             "display_name": self.display_name,
             "email": self.email,
             "updated_at": self.updated_at.isoformat(),
@@ -72,9 +96,10 @@ def _clean(value: object, field: str, max_length: int, *, required: bool) -> str
     return value
 
 
-def _person(row: dict[str, Any]) -> Person:
+def _person(row: dict[str, Any], municipality: str) -> Person:
     return Person(
         user_id=row["user_id"],
+        municipality=municipality,
         display_name=row["display_name"],
         email=row["email"],
         updated_at=datetime.fromisoformat(row["updated_at"]),
@@ -103,8 +128,16 @@ class PeopleDirectory:
             ensure_tables(self.store, TABLES)
             self._ready = True
 
-    def upsert(self, user_id: str, *, display_name: str, email: str | None = None) -> Person:
-        """Records or corrects a person's name and e-mail; refused once they are erased."""
+    def upsert(
+        self,
+        user_id: str,
+        *,
+        municipality: str = PLATFORM,
+        display_name: str,
+        email: str | None = None,
+    ) -> Person:
+        """Records or corrects a person's name and e-mail in `municipality`'s entry; refused
+        once that entry is erased."""
         self.create_tables()
         user_id = _clean(user_id, "user_id", 128, required=True) or ""
         name = _clean(display_name, "display_name", 200, required=True)
@@ -114,73 +147,107 @@ class PeopleDirectory:
         now = datetime.now(UTC).isoformat()
         with self.store.transaction() as cursor:
             row = cursor.execute(
-                f"SELECT erased_at FROM {PEOPLE} WHERE user_id = ?", (user_id,)
+                f"SELECT erased_at FROM {PEOPLE} WHERE municipality = ? AND user_id = ?",
+                (municipality, user_id),
             ).fetchone()
+            if row is None:
+                row = self._legacy_row(cursor, municipality, user_id)
             if row is not None and row["erased_at"] is not None:
                 raise RuleViolation(
                     f"{user_id} was erased; an erased person's data is not recorded again",
                     rule="person_erased",
                 )
-            if row is None:
-                cursor.execute(
-                    f"INSERT INTO {PEOPLE} (user_id, display_name, email, updated_at, erased_at)"
-                    " VALUES (?, ?, ?, ?, NULL)",
-                    (user_id, name, mail, now),
-                )
-            else:
-                cursor.execute(
-                    f"UPDATE {PEOPLE} SET display_name = ?, email = ?, updated_at = ?"
-                    " WHERE user_id = ?",
-                    (name, mail, now, user_id),
-                )
-        person = self.get(user_id)
+            cursor.execute(
+                f"INSERT INTO {PEOPLE} (municipality, user_id, display_name, email, updated_at,"
+                " erased_at) VALUES (?, ?, ?, ?, ?, NULL)"
+                " ON CONFLICT (municipality, user_id) DO UPDATE SET"
+                " display_name = excluded.display_name, email = excluded.email,"
+                " updated_at = excluded.updated_at",
+                (municipality, user_id, name, mail, now),
+            )
+        person = self.get(user_id, municipality=municipality)
         assert person is not None
         return person
 
-    def get(self, user_id: str) -> Person | None:
-        return self.get_many([user_id]).get(user_id)
+    @staticmethod
+    def _legacy_row(cursor: Any, municipality: str, user_id: str) -> Any:
+        if municipality != PLATFORM:
+            return None
+        return cursor.execute(
+            f"SELECT erased_at FROM {LEGACY} WHERE user_id = ?", (user_id,)
+        ).fetchone()
 
-    def get_many(self, user_ids: Iterable[str]) -> dict[str, Person]:
-        ids = sorted({u for u in user_ids if u})
-        if not ids:
+    def get(self, user_id: str, *, municipality: str = PLATFORM) -> Person | None:
+        return self.get_many([(municipality, user_id)]).get((municipality, user_id))
+
+    def get_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Person]:
+        """(municipality, user id) -> the entry, for the entries that exist."""
+        wanted = sorted({(m or PLATFORM, u) for m, u in keys if u})
+        if not wanted:
             return {}
         self.create_tables()
+        ids = sorted({u for _, u in wanted})
         marks = ",".join("?" * len(ids))
+        found: dict[tuple[str, str], Person] = {}
         with self.store.reading() as cursor:
             rows = cursor.execute(
-                "SELECT user_id, display_name, email, updated_at, erased_at"
+                "SELECT municipality, user_id, display_name, email, updated_at, erased_at"
                 f" FROM {PEOPLE} WHERE user_id IN ({marks})",
                 ids,
             ).fetchall()
-        return {row["user_id"]: _person(row) for row in rows}
+            for row in rows:
+                found[(row["municipality"], row["user_id"])] = _person(row, row["municipality"])
+            legacy = [u for m, u in wanted if m == PLATFORM and (m, u) not in found]
+            if legacy:
+                marks = ",".join("?" * len(legacy))
+                for row in cursor.execute(
+                    "SELECT user_id, display_name, email, updated_at, erased_at"
+                    f" FROM {LEGACY} WHERE user_id IN ({marks})",
+                    legacy,
+                ).fetchall():
+                    found[(PLATFORM, row["user_id"])] = _person(row, PLATFORM)
+        return {key: found[key] for key in wanted if key in found}
 
-    def display_names(self, user_ids: Iterable[str]) -> dict[str, str | None]:
-        """user id -> name, "erased", or None when the directory does not know the person."""
-        people = self.get_many(user_ids)
-        return {u: (people[u].shown_name if u in people else None) for u in user_ids}
+    def display_names(self, keys: Iterable[tuple[str | None, str]]) -> dict[str, str | None]:
+        """(municipality acted for, user id) -> name, "erased", or None when that
+        municipality's directory does not know the person; keyed "municipality/user id"."""
+        pairs = [(m or PLATFORM, u) for m, u in keys]
+        people = self.get_many(pairs)
+        return {
+            f"{m}/{u}": (people[(m, u)].shown_name if (m, u) in people else None)
+            for m, u in pairs
+        }
 
-    def erase(self, user_id: str) -> Person:
-        """Clears name and e-mail for good, keeping the erasure's date.  Idempotent; erasing an
-        unknown id records the tombstone, so the id can never be given a name later."""
+    def erase(self, user_id: str, *, municipality: str = PLATFORM) -> Person:
+        """Clears name and e-mail of `municipality`'s entry for good, keeping the erasure's
+        date.  Idempotent; erasing an unknown id records the tombstone, so the id can never be
+        given a name there later."""
         self.create_tables()
         user_id = _clean(user_id, "user_id", 128, required=True) or ""
         now = datetime.now(UTC).isoformat()
         with self.store.transaction() as cursor:
             row = cursor.execute(
-                f"SELECT erased_at FROM {PEOPLE} WHERE user_id = ?", (user_id,)
+                f"SELECT erased_at FROM {PEOPLE} WHERE municipality = ? AND user_id = ?",
+                (municipality, user_id),
             ).fetchone()
             if row is None:
                 cursor.execute(
-                    f"INSERT INTO {PEOPLE} (user_id, display_name, email, updated_at, erased_at)"
-                    " VALUES (?, NULL, NULL, ?, ?)",
-                    (user_id, now, now),
+                    f"INSERT INTO {PEOPLE} (municipality, user_id, display_name, email,"
+                    " updated_at, erased_at) VALUES (?, ?, NULL, NULL, ?, ?)",
+                    (municipality, user_id, now, now),
                 )
             elif row["erased_at"] is None:
                 cursor.execute(
                     f"UPDATE {PEOPLE} SET display_name = NULL, email = NULL, updated_at = ?,"
-                    " erased_at = ? WHERE user_id = ?",
+                    " erased_at = ? WHERE municipality = ? AND user_id = ?",
+                    (now, now, municipality, user_id),
+                )
+            if municipality == PLATFORM:
+                cursor.execute(
+                    f"UPDATE {LEGACY} SET display_name = NULL, email = NULL, updated_at = ?,"
+                    " erased_at = COALESCE(erased_at, ?) WHERE user_id = ?",
                     (now, now, user_id),
                 )
-        person = self.get(user_id)
+        person = self.get(user_id, municipality=municipality)
         assert person is not None
         return person

@@ -50,6 +50,20 @@ class TokenRecord:
     def is_valid_at(self, moment: datetime) -> bool:
         return self.revoked_at is None and moment < self.expires_at
 
+    def to_json(self, *, now: datetime | None = None) -> dict[str, object]:
+        """What an admin may know of a token: never its secret or its hash."""
+        return {
+            "token_id": self.token_id,
+            "user_id": self.user_id,
+            "municipality": self.municipality,
+            "label": self.label,
+            "created_by": self.created_by,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "revoked_at": None if self.revoked_at is None else self.revoked_at.isoformat(),
+            "active": self.is_valid_at(now or datetime.now(UTC)),
+        }
+
 
 @dataclass(frozen=True)
 class IssuedToken:
@@ -160,3 +174,25 @@ class TokenStore:
                 ((now or datetime.now(UTC)).isoformat(), token_id),
             )
             return cursor.rowcount == 1
+
+    def of_member(self, *, user_id: str, municipality: str) -> list[TokenRecord]:
+        """A member's tokens in one municipality, newest first (never a secret or its hash)."""
+        with self._store.reading() as cursor:
+            rows = cursor.execute(
+                "SELECT * FROM api_tokens WHERE municipality = ? AND user_id = ?"
+                " ORDER BY created_at DESC, token_id",
+                (municipality, user_id),
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+    def revoke_all_of(
+        self, *, user_id: str, municipality: str, now: datetime | None = None
+    ) -> int:
+        """Revokes every active token of a member in one municipality; how many were."""
+        with self._store.transaction() as cursor:
+            cursor.execute(
+                "UPDATE api_tokens SET revoked_at = ?"
+                " WHERE municipality = ? AND user_id = ? AND revoked_at IS NULL",
+                ((now or datetime.now(UTC)).isoformat(), municipality, user_id),
+            )
+            return int(cursor.rowcount)

@@ -25,8 +25,10 @@ def test_erasure_shows_in_history_and_changes_no_stored_event(
     app: Innoledger, scenario: Scenario, ledger: Ledger, events_table: EventsTable
 ) -> None:
     people = PeopleDirectory(SqlStore(app.recorder))
-    people.upsert("ystad-officer", display_name="Åsa Öberg", email="asa.oberg@ystad.se")
-    people.upsert("ystad-decision-maker", display_name="Per Persson")
+    people.upsert(
+        "ystad-officer", municipality="ystad", display_name="Åsa Öberg", email="asa.oberg@ystad.se"
+    )
+    people.upsert("ystad-decision-maker", municipality="ystad", display_name="Per Persson")
     ledger.catch_up()
     before_rows = events_table.rows()
     before_root = ledger.root_hash()
@@ -36,10 +38,10 @@ def test_erasure_shows_in_history_and_changes_no_stored_event(
     }
     assert not any(b"\xc3\x85sa" in row["state"] for row in before_rows)  # names never in events
 
-    erased = people.erase("ystad-officer")
+    erased = people.erase("ystad-officer", municipality="ystad")
     assert erased.erased and erased.display_name is None and erased.email is None
     assert erased.erased_at is not None
-    assert people.erase("ystad-officer").erased_at == erased.erased_at  # idempotent
+    assert people.erase("ystad-officer", municipality="ystad").erased_at == erased.erased_at
 
     assert actor_names(app, scenario) == {
         "ystad-officer": ERASED,
@@ -50,7 +52,7 @@ def test_erasure_shows_in_history_and_changes_no_stored_event(
     assert verify(ledger).ok
     # An erased person is not given a name again.
     with pytest.raises(RuleViolation):
-        people.upsert("ystad-officer", display_name="Åsa Öberg")
+        people.upsert("ystad-officer", municipality="ystad", display_name="Åsa Öberg")
 
 
 def test_directory_records_and_corrects(app: Innoledger) -> None:
@@ -60,10 +62,24 @@ def test_directory_records_and_corrects(app: Innoledger) -> None:
     assert (first.display_name, first.email, first.erased) == ("Anna", "anna@skurup.se", False)
     second = people.upsert("u1", display_name="Anna Svensson")
     assert second.display_name == "Anna Svensson" and second.email is None
-    assert people.display_names(["u1", "u2"]) == {"u1": "Anna Svensson", "u2": None}
+    assert people.display_names([(None, "u1"), (None, "u2")]) == {
+        "/u1": "Anna Svensson",
+        "/u2": None,
+    }
     tombstone = people.erase("u2")  # never known: the id is closed all the same
-    assert tombstone.erased and people.display_names(["u2"]) == {"u2": ERASED}
+    assert tombstone.erased and people.display_names([(None, "u2")]) == {"/u2": ERASED}
     assert second.to_json()["erased"] is False
     for bad in ({"display_name": ""}, {"display_name": "x" * 201}, {"email": "not-mail"}):
         with pytest.raises(InvalidValue):
             people.upsert("u3", **{"display_name": "Namn", **bad})
+
+
+def test_each_municipality_keeps_its_own_entry_of_a_person(app: Innoledger) -> None:
+    """A person working for two municipalities has an entry in each; erasing one leaves the
+    other, and neither municipality's entry names the person in the other's record."""
+    people = PeopleDirectory(SqlStore(app.recorder))
+    people.upsert("shared", municipality="ystad", display_name="Eva i Ystad")
+    people.upsert("shared", municipality="skurup", display_name="Eva i Skurup")
+    people.erase("shared", municipality="skurup")
+    names = people.display_names([("ystad", "shared"), ("skurup", "shared"), ("burlov", "shared")])
+    assert names == {"ystad/shared": "Eva i Ystad", "skurup/shared": ERASED, "burlov/shared": None}

@@ -22,7 +22,6 @@ from service.api.schemas.municipalities import (
     SuspensionSchema,
 )
 from service.api.versioning import IF_MATCH, command_response, expected_version, with_etag
-from service.errors import Forbidden
 
 blp = Blueprint(
     "municipalities",
@@ -67,17 +66,9 @@ class Members(MethodView):
     @blp.response(200, CommandResultSchema)
     def post(self, body: dict[str, Any], slug: str) -> Any:
         """Grant a role (tenant admin; the platform admin seats the first tenant admin)"""
-        principal = current_principal()
-        app = services().innoledger
-        version = expected_version()
-        if principal.is_platform:
-            if body["role"] != "tenant_admin":
-                raise Forbidden("the platform seats only the first tenant admin")
-            result = app.grant_first_tenant_admin(
-                principal, slug, user_id=body["user_id"], expected_version=version
-            )
-        else:
-            result = app.grant_role(principal, slug, expected_version=version, **body)
+        result = services().access.grant_role(
+            current_principal(), slug, expected_version=expected_version(), **body
+        )
         return command_response(result)
 
 
@@ -86,8 +77,8 @@ class MemberRole(MethodView):
     @blp.doc(parameters=[IF_MATCH])
     @blp.response(200, CommandResultSchema)
     def delete(self, slug: str, user_id: str, role: str) -> Any:
-        """Revoke a role (tenant admin)"""
-        result = services().innoledger.revoke_role(
+        """Revoke a role (tenant admin); with the last role go the member's tokens"""
+        result = services().access.revoke_role(
             current_principal(),
             slug,
             user_id=user_id,

@@ -1,6 +1,8 @@
 """The people directory: display names and e-mail addresses, erasable (GDPR art. 17).
 
-Events hold user ids only, so erasure never rewrites history: it shows the person as "erased".
+Each municipality keeps its own entries (see `service.audit.people`); a caller reaches only its
+own municipality's. Events hold user ids only, so erasure never rewrites history: it shows the
+person as "erased". The rules are the core's (`service.use_cases.access`).
 """
 
 from __future__ import annotations
@@ -12,60 +14,37 @@ from flask.views import MethodView
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.schemas.audit import PersonSchema, PersonUpdateSchema
-from service.audit.people import PeopleDirectory
-from service.errors import NotFound
-from service.principal import Principal
 
-blp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="People directory")
-
-
-def _administers(principal: Principal, user_id: str) -> bool:
-    """The person themself, a tenant admin of a municipality they belong to, or the platform."""
-    if principal.user_id == user_id:
-        return True
-    if principal.is_platform:
-        return principal.has_role("platform_admin")
-    if not principal.has_role("tenant_admin") or principal.municipality is None:
-        return False
-    return bool(services().innoledger.roles_in(principal.municipality, user_id))
-
-
-def _shown(principal: Principal, person: Any) -> dict[str, Any]:
-    body = person.to_json()
-    if not _administers(principal, person.user_id):
-        body["email"] = None  # names are shown in histories; addresses only to those who manage
-    return body
+blp = Blueprint(
+    "people",
+    __name__,
+    url_prefix="/api/v1/people",
+    description="People directory: each municipality's own entries for its members",
+)
 
 
 @blp.route("/<user_id>")
 class Person(MethodView):
     @blp.response(200, PersonSchema)
     def get(self, user_id: str) -> Any:
-        """A person's display name (and e-mail, for themself and their admins)"""
-        principal = current_principal()
-        person = PeopleDirectory.of(services().innoledger).get(user_id)
-        if person is None:
-            raise NotFound(f"no person {user_id}")
-        return _shown(principal, person)
+        """Your municipality's entry for a person (e-mail for themself and their admins)"""
+        return services().access.person(current_principal(), user_id).to_json()
 
     @blp.arguments(PersonUpdateSchema)
     @blp.response(200, PersonSchema)
     def put(self, body: dict[str, Any], user_id: str) -> Any:
-        """Set a person's display name and e-mail (themself or their admins)"""
-        principal = current_principal()
-        if not _administers(principal, user_id):
-            raise NotFound(f"no person {user_id}")
-        person = PeopleDirectory.of(services().innoledger).upsert(
-            user_id, display_name=body["display_name"], email=body.get("email")
+        """Record or correct your municipality's entry for a member (themself or an admin)"""
+        person = services().access.record_person(
+            current_principal(),
+            user_id,
+            display_name=body["display_name"],
+            email=body.get("email"),
         )
-        return _shown(principal, person)
+        return person.to_json()
 
     @blp.response(204)
     def delete(self, user_id: str) -> Any:
-        """Erase a person: name and e-mail are removed; history shows "erased" """
-        principal = current_principal()
-        directory = PeopleDirectory.of(services().innoledger)
-        if not _administers(principal, user_id) or directory.get(user_id) is None:
-            raise NotFound(f"no person {user_id}")
-        directory.erase(user_id)
+        """Erase your municipality's entry for a member or former member: history shows
+        "erased" """
+        services().access.erase_person(current_principal(), user_id)
         return "", 204

@@ -54,6 +54,9 @@ class EventsQuerySchema(Schema):
 
 class PersonSchema(Schema):
     user_id = fields.String()
+    municipality = fields.String(
+        allow_none=True, metadata={"description": "Whose entry this is (none: the platform's)"}
+    )
     display_name = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     erased = fields.Boolean()

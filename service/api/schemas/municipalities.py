@@ -114,3 +114,19 @@ class TokenIssuedSchema(Schema):
     user_id = fields.String()
     municipality = fields.String(allow_none=True)
     expires_at = fields.DateTime()
+
+
+class TokenRecordSchema(Schema):
+    token_id = fields.String()
+    user_id = fields.String()
+    municipality = fields.String(allow_none=True)
+    label = fields.String(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.String()
+    expires_at = fields.String()
+    revoked_at = fields.String(allow_none=True)
+    active = fields.Boolean()
+
+
+class TokenListSchema(Schema):
+    items = fields.List(fields.Nested(TokenRecordSchema))
