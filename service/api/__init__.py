@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from eventstore.sql import SqlStore
     from service.api.authentication import register_authentication
     from service.api.body_limit import register_body_limit
+    from service.api.caching import register_caching
     from service.api.context import Services
     from service.api.idempotency import register_idempotency
     from service.api.observability import configure_json_logging, register_observability
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_body_limit(app)
     register_authentication(app)
     register_idempotency(app)  # after authentication: keys belong to the caller
+    register_caching(app)
     create_api(app)
     register_problem_handlers(app)
     register_problem_pages(app)

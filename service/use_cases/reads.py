@@ -26,8 +26,8 @@ class Shown:
 
     aggregate: Any  # at the version read
     redaction: Redaction  # what of it is withheld from this caller
-    past: bool  # read as of a version or moment
-    immutable: bool  # the answer can never change (a settled past state)
+    past: bool = False  # read as of a version or moment
+    immutable: bool = False  # the answer can never change (a settled past state)
 
     @property
     def version(self) -> int:

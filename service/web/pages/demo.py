@@ -40,7 +40,9 @@ def demo_people() -> list[dict[str, Any]]:
             municipality = app.require_registered(slug)
         except NotFound:
             continue
-        names = PeopleDirectory.of(app).display_names(municipality.members)
+        names = PeopleDirectory.of(app).display_names(
+            (slug, user_id) for user_id in municipality.members
+        )
         for user_id, roles in sorted(municipality.members.items()):
             people.append(
                 {
@@ -48,7 +50,7 @@ def demo_people() -> list[dict[str, Any]]:
                     "municipality": slug,
                     "municipality_name": municipality.name,
                     "roles": list(roles),
-                    "name": names.get(user_id) or user_id,
+                    "name": names.get(f"{slug}/{user_id}") or user_id,
                 }
             )
     return people

@@ -15,6 +15,8 @@ from service.access_policy import works_on_need
 from service.api.context import services
 from service.api.representations import need_representation
 from service.errors import ApplicationError
+from service.redaction import redaction_for
+from service.use_cases.reads import Shown
 from service.web import forms
 from service.web.pages import bp
 from service.web.pages.changes import changes_since
@@ -113,7 +115,7 @@ def render_need(
         changed = changes_since(app, principal, "need", str(need.id), seen_version)
     return render_template(
         "needs/detail.html",
-        need=need_representation(need),
+        need=need_representation(Shown(need, redaction_for(principal, need))),
         area_name=area_names.get(need.innovation_area_id, need.innovation_area_id),
         quadrants=QUADRANTS,
         states=NEED_STATES,

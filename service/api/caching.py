@@ -1,0 +1,30 @@
+"""Caching of authenticated answers, decided in one place that every API answer passes.
+
+An answer to a bearer token is that caller's view of the record — redacted for them, possibly
+holding bids or personal data — so no shared cache may keep it, and every cache must key it by
+the credentials: `Vary: Authorization` always, and `Cache-Control: private, no-store` unless the
+handler knowingly allowed the caller's own cache to keep it (a settled past state without
+secrets: `private, max-age=…, immutable`). A handler can never make an API answer public.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+from service.api.authentication import API_PREFIX
+
+NO_STORE = "private, no-store"
+
+
+def keep_private(response: Response) -> Response:
+    if not request.path.startswith(API_PREFIX):
+        return response
+    response.vary.add("Authorization")
+    allowed = response.headers.get("Cache-Control")
+    if allowed is None or not allowed.startswith("private") or "public" in allowed:
+        response.headers["Cache-Control"] = NO_STORE
+    return response
+
+
+def register_caching(app: Flask) -> None:
+    app.after_request(keep_private)
