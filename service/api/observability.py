@@ -100,6 +100,18 @@ def _metrics() -> Metrics:
     return _metrics_singleton
 
 
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _metrics_endpoint() -> str:
+    """The route of a read; every command counts as one "command". /metrics needs no
+    credentials, so per-route counts of commands would tell anyone, say, how many bids came
+    in and when — a secret until the award."""
+    if request.method not in READS:
+        return "command"
+    return request.url_rule.rule if request.url_rule else "unmatched"
+
+
 def register_observability(app: Flask) -> None:
     access_log = logging.getLogger("innoledger.access")
     metrics = _metrics()
@@ -114,7 +126,7 @@ def register_observability(app: Flask) -> None:
     def finish_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         duration = time.perf_counter() - g.get("started", time.perf_counter())
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        endpoint = _metrics_endpoint()
         metrics.requests.labels(request.method, endpoint, str(response.status_code)).inc()
         metrics.latency.labels(request.method, endpoint).observe(duration)
         principal = g.get("principal")

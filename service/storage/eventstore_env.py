@@ -12,6 +12,7 @@ explicitly.
 from __future__ import annotations
 
 from service.settings import Settings
+from service.storage.file_modes import private_directory, private_sqlite_file
 
 
 def eventsourcing_env(settings: Settings) -> dict[str, str]:
@@ -58,7 +59,9 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         }
     if settings.database == "sqlite":
         path = settings.sqlite_file
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent == settings.var_dir:
+            private_directory(settings.var_dir)
+        private_sqlite_file(path)
         return {
             **common,
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",

@@ -232,6 +232,16 @@ def test_metrics_count_requests_by_route_template(world: World, skurup: Tenant) 
     assert skurup.viewer.token not in text
 
 
+def test_metrics_do_not_tell_which_commands_were_given(world: World, ystad: Tenant) -> None:
+    """/metrics needs no credentials: per-route counts of commands would show bid activity."""
+    world.procurement(ystad, "evaluation")
+    text = world.anonymous().get("/metrics").get_data(as_text=True)
+    assert re.search(r'innoledger_http_requests_total\{[^}]*endpoint="command"', text)
+    for route in ("bids", "decisions", "evaluation", "swot"):
+        assert not re.search(rf'method="POST"[^}}]*endpoint="[^"]*{route}', text), route
+        assert not re.search(rf'endpoint="[^"]*{route}"[^}}]*method="POST"', text), route
+
+
 def test_metrics_have_a_well_formed_content_type(world: World) -> None:
     """Prometheus (3.x) refuses a scrape whose Content-Type does not parse; a parameter given
     twice does not."""

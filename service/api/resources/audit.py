@@ -21,9 +21,9 @@ from service.api.schemas.audit import (
     InclusionQuerySchema,
     TreeHeadSchema,
 )
-from service.audit.access import require_auditor
 from service.audit.events_stream import events_after
 from service.audit.history import history
+from service.audit.proofs import current_ledger, inclusion_proof
 from service.ledger.ledger import Ledger
 
 blp = Blueprint(
@@ -68,12 +68,7 @@ class MunicipalityHistory(MethodView):
 
 
 def _current_ledger() -> Ledger:
-    require_auditor(current_principal())
-    ledger = Ledger.of(services().innoledger)
-    # Normally the projection runner has appended everything; catching up here makes the
-    # answer current even when it lags, and is a no-op when it does not.
-    ledger.catch_up()
-    return ledger
+    return current_ledger(services().innoledger, current_principal())
 
 
 @blp.route("/audit/ledger/tree-head")
@@ -90,7 +85,9 @@ class InclusionEndpoint(MethodView):
     @blp.response(200, InclusionProofSchema)
     def get(self, query: dict[str, Any]) -> Any:
         """Inclusion proof of a leaf (event) in the tree of a given size (RFC 9162 §2.1.3)"""
-        return _current_ledger().inclusion(query["leaf_index"], query["tree_size"]).to_json()
+        return inclusion_proof(
+            services().innoledger, current_principal(), query["leaf_index"], query["tree_size"]
+        )
 
 
 @blp.route("/audit/ledger/consistency")

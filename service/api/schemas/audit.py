@@ -85,7 +85,10 @@ class InclusionProofSchema(Schema):
     leaf_hash = fields.String()
     inclusion_path = fields.List(fields.String())
     root_hash = fields.String()
-    event = fields.Dict()
+    event = fields.Dict(
+        allow_none=True,
+        metadata={"description": "The event the leaf stands for; null when not yours to read"},
+    )
     tree_head = fields.Nested(TreeHeadSchema, allow_none=True)
 
 
