@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from service.api.problem_pages import register_problem_pages
     from service.api.problems import register_problem_handlers
     from service.audit.people import PeopleDirectory
+    from service.auth.throttle import FailedAuthThrottle
     from service.auth.tokens import TokenStore
     from service.innoledger import Innoledger
     from service.use_cases.access import AccessAdministration
@@ -55,8 +56,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     tokens = TokenStore(sql)
     tokens.create_tables()
     access = AccessAdministration(innoledger, tokens, PeopleDirectory.of(innoledger))
+    throttle = FailedAuthThrottle(sql)
+    throttle.create_tables()
     app.extensions["innoledger"] = Services(
-        settings=settings, innoledger=innoledger, sql=sql, tokens=tokens, access=access
+        settings=settings,
+        innoledger=innoledger,
+        sql=sql,
+        tokens=tokens,
+        access=access,
+        throttle=throttle,
     )
 
     register_observability(app)  # first: the request id must exist before anything logs

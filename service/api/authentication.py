@@ -24,6 +24,17 @@ def _unauthorised(detail: str, *, invalid: bool):
     )
 
 
+def _throttled(wait_seconds: int):
+    return problem(
+        429,
+        "Too Many Requests",
+        detail="too many failed authentications for this token or from this address;"
+        f" try again in {wait_seconds} s",
+        kind="too-many-requests",
+        headers={"Retry-After": str(wait_seconds)},
+    )
+
+
 def authenticate_request():
     if not request.path.startswith(API_PREFIX):
         return None
@@ -32,7 +43,12 @@ def authenticate_request():
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorised("send Authorization: Bearer <token>", invalid=False)
     svc = services()
-    record = svc.tokens.authenticate(secret.strip())
+    checked = svc.tokens.check(secret.strip())
+    if not checked.genuine:
+        wait = svc.throttle.failed(address=request.remote_addr, token_id=checked.known_token_id)
+        if wait is not None:
+            return _throttled(wait)
+    record = checked.record
     if record is None:
         return _unauthorised("the token is unknown, expired or revoked", invalid=True)
     if record.municipality is None:

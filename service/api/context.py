@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app, g
 
 from eventstore.sql import SqlStore
+from service.auth.throttle import FailedAuthThrottle
 from service.auth.tokens import TokenStore
 from service.innoledger import Innoledger
 from service.principal import Principal
@@ -21,6 +22,7 @@ class Services:
     sql: SqlStore
     tokens: TokenStore
     access: AccessAdministration
+    throttle: FailedAuthThrottle
 
     def close(self) -> None:
         self.innoledger.close()

@@ -66,6 +66,13 @@ class TokenRecord:
 
 
 @dataclass(frozen=True)
+class TokenCheck:
+    record: TokenRecord | None  # set when the token is genuine, unexpired and unrevoked
+    genuine: bool  # the secret is one this store issued (perhaps expired or revoked since)
+    known_token_id: str | None  # the id named, when a token with that id exists
+
+
+@dataclass(frozen=True)
 class IssuedToken:
     record: TokenRecord
     secret: str  # the full bearer token: returned once, never stored
@@ -148,17 +155,24 @@ class TokenStore:
 
     def authenticate(self, secret: str, *, now: datetime | None = None) -> TokenRecord | None:
         """The token's record if the secret is genuine, unexpired and unrevoked; else None."""
+        return self.check(secret, now=now).record
+
+    def check(self, secret: str, *, now: datetime | None = None) -> TokenCheck:
+        """Whether the secret is genuine, and its record if it is also unexpired and unrevoked."""
         if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
-            return None
+            return TokenCheck(record=None, genuine=False, known_token_id=None)
         token_id = secret[len(TOKEN_PREFIX) :].split("_", 1)[0]
         with self._store.reading() as cursor:
             row = cursor.execute(
                 "SELECT * FROM api_tokens WHERE token_id = ?", (token_id,)
             ).fetchone()
-        if row is None or not hmac.compare_digest(str(row["secret_hash"]), _hash(secret)):
-            return None
+        if row is None:
+            return TokenCheck(record=None, genuine=False, known_token_id=None)
+        if not hmac.compare_digest(str(row["secret_hash"]), _hash(secret)):
+            return TokenCheck(record=None, genuine=False, known_token_id=token_id)
         record = _record(row)
-        return record if record.is_valid_at(now or datetime.now(UTC)) else None
+        valid = record.is_valid_at(now or datetime.now(UTC))
+        return TokenCheck(record=record if valid else None, genuine=True, known_token_id=token_id)
 
     def get(self, token_id: str) -> TokenRecord | None:
         with self._store.reading() as cursor:
