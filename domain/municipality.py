@@ -10,7 +10,7 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.audit import Actor, AuditedAggregate
+from domain.audit import Actor, AuditedAggregate, current_actor
 from domain.decisions import AUTHORITY_BOARD, AuthorityClaim, DecisionRecord
 from domain.errors import AuthorityMissing, InvalidValue, NotParticipant, RuleViolation
 from domain.innovation_share import target_measure, target_year
@@ -90,6 +90,12 @@ class Municipality(AuditedAggregate):
             raise InvalidValue(f"role: must be one of {', '.join(TENANT_ROLES)}", field="role")
         if role in self.members.get(user_id, []):
             raise RuleViolation(f"{user_id} already holds the role {role}", rule="role_held")
+        if current_actor().user_id == user_id:
+            # Separation of duties: an admin who could grant itself `auditor` would read bids
+            # it must not; every role is granted by someone else (another tenant admin).
+            raise RuleViolation(
+                "a role is granted by another admin, never by its holder", rule="self_grant"
+            )
         self._role_granted(user_id=user_id, role=role)
 
     @event("RoleGranted", topic="innoledger:Municipality.RoleGranted")

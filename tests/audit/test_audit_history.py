@@ -234,7 +234,11 @@ def test_bids_stay_secret_in_history_before_the_award(app: Innoledger, scenario:
 
 def test_history_names_people_from_the_directory(app: Innoledger, scenario: Scenario) -> None:
     people = PeopleDirectory(SqlStore(app.recorder))
-    people.upsert("ystad-officer", display_name="Åsa Öberg", email="asa.oberg@ystad.se")
+    people.upsert(
+        "ystad-officer", municipality="ystad", display_name="Åsa Öberg", email="asa.oberg@ystad.se"
+    )
+    # Another municipality's entry for the same id never names Ystad's actor.
+    people.upsert("ystad-decision-maker", municipality="skurup", display_name="Fel Namn")
     entries = all_entries(app, scenario.ystad.auditor, "need", scenario.need_id)
     names = {e.actor["user_id"]: e.actor["display_name"] for e in entries}
     assert names["ystad-officer"] == "Åsa Öberg"

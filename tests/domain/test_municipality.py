@@ -145,6 +145,20 @@ def test_revoking_a_role_not_held_is_refused():
     assert municipality.version == 2
 
 
+@pytest.mark.parametrize("role", ["auditor", "tenant_admin", "viewer"])
+def test_nobody_grants_a_role_to_themself(role):
+    """Separation of duties: a tenant admin granting itself `auditor` would read bids."""
+    municipality = register()
+    admin = YSTAD.actor("tenant_admin")
+    with acting_as(admin), pytest.raises(RuleViolation) as refusal:
+        municipality.grant_role(admin.user_id, role)
+    assert refusal.value.rule == "self_grant"
+    assert municipality.version == 1
+    with acting_as(YSTAD.actor("officer")):
+        municipality.grant_role(admin.user_id, role)  # another admin's grant is fine
+    assert role in municipality.roles_of(admin.user_id)
+
+
 @pytest.mark.parametrize("role", ["platform_admin", "admin", ""])
 def test_only_tenant_roles_can_be_granted(role):
     municipality = register()
