@@ -23,6 +23,8 @@ from projections import queries
 from service.api.context import services
 from service.api.representations import procurement_representation
 from service.errors import ApplicationError
+from service.redaction import redaction_for
+from service.use_cases.reads import Shown
 from service.web import forms
 from service.web.forms import STOCKHOLM
 from service.web.pages import bp
@@ -212,7 +214,7 @@ def render_procurement(
             need_titles[need_id] = app.need(principal, need_id).title
         except ApplicationError:
             need_titles[need_id] = None
-    shown = procurement_representation(procurement, principal)
+    shown = procurement_representation(Shown(procurement, redaction_for(principal, procurement)))
     return render_template(
         "procurements/detail.html",
         p=shown,
