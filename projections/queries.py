@@ -44,6 +44,8 @@ from projections.views.network_needs import render
 from projections.views.procurement_portfolio import VALUE_BANDS
 
 DEFAULT_LIMIT = 50
+# The decision log also records the admins' grants and revocations of roles.
+LOGGED_DECISION_TYPES = (*DECISION_TYPES, "grant_role", "revoke_role")
 MAX_LIMIT = 200
 MAX_SEARCH_TERMS = 10
 Row = dict[str, Any]
@@ -830,7 +832,7 @@ def list_decisions(
         where.add("municipality = ?", municipality)
     if tenant is not None:
         where.add("tenant = ?", tenant)
-    where.one_of("decision_type", decision_type, DECISION_TYPES, "decision_type")
+    where.one_of("decision_type", decision_type, LOGGED_DECISION_TYPES, "decision_type")
     if aggregate_type is not None:
         if aggregate_type not in ("Need", "Procurement", "Municipality"):
             raise InvalidQuery("aggregate_type: Need, Procurement or Municipality",

@@ -19,7 +19,11 @@ from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
 from projections.rows import write_rows
-from projections.topics import DECISION_TOPICS
+from projections.topics import (
+    DECISION_TOPICS,
+    MUNICIPALITY_ROLE_GRANTED,
+    MUNICIPALITY_ROLE_REVOKED,
+)
 from projections.values import micros, sek, to_json
 from projections.views.common import View
 
@@ -61,14 +65,48 @@ DECISIONS = Table(
 class DecisionLog(View):
     name = "decision_log"
     tables: ClassVar[tuple[Table, ...]] = (DECISIONS,)
-    topics: ClassVar[tuple[str, ...]] = DECISION_TOPICS
+    topics: ClassVar[tuple[str, ...]] = (
+        *DECISION_TOPICS,
+        MUNICIPALITY_ROLE_GRANTED,
+        MUNICIPALITY_ROLE_REVOKED,
+    )
 
     def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
         rows = [row for row in map(decision_row, events) if row is not None]
         write_rows(cursor, DECISIONS.base + suffix, COLUMNS, rows)
 
 
+# Grants and revocations of roles are decisions of the municipality's admins (separation of
+# duties is audited here): taken when recorded, under the admin's own role.
+ROLE_DECISIONS = {MUNICIPALITY_ROLE_GRANTED: "grant_role", MUNICIPALITY_ROLE_REVOKED: "revoke_role"}
+
+
+def role_decision_row(event: ProjectedEvent, decision_type: str) -> tuple[object, ...]:
+    roles = list(event.audit.get("actor_roles") or [])
+    return (
+        event.position,
+        event.aggregate_type,
+        event.aggregate_id,
+        event.originator_version,
+        event.event_type,
+        event.audit.get("tenant", ""),
+        decision_type,
+        event.audit.get("actor") or "",
+        to_json(roles),
+        event.audit.get("actor_municipality") or "",
+        micros(event.recorded_at),
+        micros(event.recorded_at),
+        "",
+        to_json({"kind": "role", "roles": roles}),
+        None,
+        to_json({"user_id": event.data.get("user_id"), "role": event.data.get("role")}),
+        event.audit.get("request_id"),
+    )
+
+
 def decision_row(event: ProjectedEvent) -> tuple[object, ...] | None:
+    if event.topic in ROLE_DECISIONS:
+        return role_decision_row(event, ROLE_DECISIONS[event.topic])
     decision = event.data.get("decision")
     if not isinstance(decision, dict):
         return None

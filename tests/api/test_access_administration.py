@@ -97,3 +97,42 @@ def test_admins_list_a_members_tokens_without_secrets(
     for client in (ystad.viewer, ystad.auditor, skurup.admin, world.platform_auditor):
         response = client.get("municipalities/ystad/members/ystad-officer/tokens")
         assert response.status_code in (403, 404), (client, response.status_code)
+
+
+def test_every_grant_and_revocation_is_in_the_decision_log(
+    world: World, ystad: Tenant, skurup: Tenant
+) -> None:
+    world.grant(ystad.admin, "ystad", "ystad-viewer", "officer")
+    done = ystad.admin.ok("DELETE", "municipalities/ystad/members/ystad-viewer/roles/officer", 200)
+    log = ystad.auditor.read(
+        "audit/decisions", query={"aggregate_type": "Municipality", "position": done["position"]}
+    )["items"]
+    grants = [d for d in log if d["decision_type"] == "grant_role"]
+    revocations = [d for d in log if d["decision_type"] == "revoke_role"]
+    # The platform seated the first admin; the admin granted the rest.
+    assert {(d["decided_by"], d["details"]["user_id"], d["details"]["role"]) for d in grants} >= {
+        ("root", "ystad-admin", "tenant_admin"),
+        ("ystad-admin", "ystad-officer", "officer"),
+        ("ystad-admin", "ystad-viewer", "officer"),
+    }
+    assert [(d["details"]["user_id"], d["details"]["role"]) for d in revocations] == [
+        ("ystad-viewer", "officer")
+    ]
+    assert all(d["tenant"] == "ystad" for d in grants + revocations)
+    # Another municipality's auditor is not shown Ystad's grants.
+    other = skurup.auditor.read(
+        "audit/decisions", query={"type": "grant_role", "position": done["position"]}
+    )["items"]
+    assert other and all(d["tenant"] == "skurup" for d in other)
+    assert "ystad-officer" not in str(other)
+
+
+def test_nobody_grants_a_role_to_themself_over_http(world: World, ystad: Tenant) -> None:
+    refused = ystad.admin.post(
+        "municipalities/ystad/members", json={"user_id": "ystad-admin", "role": "auditor"}
+    )
+    assert_problem(refused, 409, rule="self_grant")
+    world.grant(ystad.admin, "ystad", "ystad-second-admin", "tenant_admin")
+    second = world.issue_token(ystad.admin, "ystad", "ystad-second-admin")
+    world.grant(second, "ystad", "ystad-admin", "auditor")
+    assert "auditor" in ystad.admin.read("municipalities/ystad")["members"]["ystad-admin"]

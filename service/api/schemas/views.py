@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from domain.decisions import DECISION_TYPES
 from domain.need import NEED_STATES
 from domain.procurement import PROCEDURES, PROCUREMENT_STATES
+from projections.queries import LOGGED_DECISION_TYPES
 from service.api.schemas.values import QueryDateTimeField
 
 SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$")
@@ -89,8 +89,8 @@ class LessonsQuerySchema(ViewQuerySchema):
 class DecisionLogQuerySchema(ViewQuerySchema):
     municipality = fields.String(validate=SLUG, metadata={"description": "Deciding municipality"})
     tenant = fields.String(validate=SLUG, metadata={"description": "Owner of the aggregate"})
-    type = fields.String(validate=validate.OneOf(DECISION_TYPES))
-    aggregate_type = fields.String(validate=validate.OneOf(["Need", "Procurement"]))
+    type = fields.String(validate=validate.OneOf(LOGGED_DECISION_TYPES))
+    aggregate_type = fields.String(validate=validate.OneOf(["Need", "Procurement", "Municipality"]))
     aggregate_id = fields.String(validate=validate.Length(max=64))
     decided_from = QueryDateTimeField(metadata={"description": "Valid time, inclusive"})
     decided_until = QueryDateTimeField(metadata={"description": "Valid time, exclusive"})
