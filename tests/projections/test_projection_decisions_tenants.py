@@ -18,6 +18,8 @@ from tests.projections.scenario import Scenario
 
 
 def all_decisions(store: SqlStore, **filters: Any) -> list[dict[str, Any]]:
+    """The decisions on needs and procurements (grants of roles only when asked for)."""
+    filters.setdefault("decision_type", list(DECISION_TYPES))
     rows: list[dict[str, Any]] = []
     cursor = None
     while True:
@@ -92,6 +94,11 @@ def test_every_decision_type_is_logged_with_who_when_why_and_authority(
 
     rows = all_decisions(store, scope=None)
     assert sorted({r["decision_type"] for r in rows}) == sorted(DECISION_TYPES)
+    # The admins' grants of roles are logged too (separation of duties is audited).
+    grants = all_decisions(store, scope="ystad", decision_type=["grant_role"])
+    assert {(g["details"]["user_id"], g["details"]["role"]) for g in grants} >= {
+        ("ystad-decision-maker", "decision_maker")
+    }
     positions = [r["position"] for r in rows]
     assert positions == sorted(positions) and len(set(positions)) == len(positions)
 

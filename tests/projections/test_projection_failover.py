@@ -61,7 +61,9 @@ def test_only_one_follower_applies_and_a_standby_takes_over(
 
         second.send_signal(signal.SIGTERM)  # graceful: finishes its batch and exits
         assert second.wait(timeout=15) == 0
-        decisions = queries.list_decisions(store, scope=None, limit=200).rows
+        decisions = queries.list_decisions(
+            store, scope=None, limit=200, aggregate_type="Need"
+        ).rows
         assert len(decisions) == 2 * 5
         assert len({d["position"] for d in decisions}) == len(decisions)
     finally:
