@@ -93,6 +93,8 @@ def roles(served: Served) -> dict[str, str]:
     demo = served.demo
     tokens = {role: token for role, token in demo.tokens["ystad"].items()}
     tokens["other_officer"] = demo.token("skurup", "officer")
+    # A co-lead of Ystad's joint procurement: its commands reach the participants' own logic.
+    tokens["co_lead_decision_maker"] = demo.token("trelleborg", "decision_maker")
     tokens["platform_admin"] = demo.platform["platform_admin"]
     tokens["platform_auditor"] = demo.platform["auditor"]
     return tokens
