@@ -18,6 +18,7 @@ from service.access_policy import can_read_history
 from service.api.context import services
 from service.audit.access import require_auditor
 from service.audit.as_of import state_as_of
+from service.audit.decision_log import decisions
 from service.audit.events_stream import events_after
 from service.audit.state import public_state
 from service.errors import ApplicationError, Forbidden
@@ -55,9 +56,11 @@ def _filtered_decisions(limit: int) -> queries.Page:
     principal = current_principal()
     fresh("decision_log")
     kind = request.args.get("type") or None
-    return queries.list_decisions(
+    # The core's decision log: the auditor check, the scope and the one redaction policy.
+    return decisions(
+        services().innoledger,
         services().sql,
-        scope=principal.municipality,
+        principal,
         municipality=request.args.get("municipality") or None,
         decision_type=kind if kind in DECISION_TYPES else None,
         decided_from=_optional_moment("from"),
@@ -122,9 +125,7 @@ def as_of(kind: str, object_id: str) -> Any:
                 datetime.fromisoformat(on).date(), time.fromisoformat(at), tzinfo=STOCKHOLM
             )
             past = state_as_of(app, principal, kind, object_id, moment)
-            state = public_state(past.aggregate)
-            if past.bids_hidden and "bids" in state:
-                state["bids"] = None
+            state = past.redaction.state(public_state(past.aggregate))
         except ValueError:
             unreadable = forms.UnreadableValue(str(_l("Enter a date as YYYY-MM-DD.")), field="date")
             refusal = explain(unreadable)
