@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventstore.eventlog import EventLog
+from eventstore.sql import SqlStore
 from service.audit.access import require_auditor
 from service.audit.events_stream import municipalities_concerned
-from service.ledger.eventlog import EventLog
 from service.ledger.ledger import Ledger
 from service.principal import Principal
-from service.storage.sql import SqlStore
 
 
 def current_ledger(app: Any, principal: Principal) -> Ledger:
