@@ -205,7 +205,7 @@ class NetworkGenerator:
             if stop < 0.1:
                 procurement.cancel(self.decision(slug, "cancel"))
                 with acting_as(self.actor(slug, "officer")):
-                    need.release_from_cancelled_procurement(str(procurement.id))
+                    need.release_from_procurement(str(procurement.id))
                 return [procurement, need]
             if not direct:
                 procurement.publish(self.decision(slug, "publish", PUBLISH_AT, value),

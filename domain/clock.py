@@ -6,7 +6,8 @@ drift apart (or NTP steps one back): an event is therefore stamped with the cloc
 that is earlier, a microsecond after the aggregate's previous event.
 
 The clock is the caller's to choose (the application sets it for each command from its
-settings, so tests and deployments can skew it); without one, the system clock in UTC.
+settings, so tests and deployments can skew it); without one, the system clock in UTC. The same
+clock is the moment of recording the valid-time rules compare with: nothing is dated after it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # Keeps the versions of one aggregate in a strict order of time.
 TICK = timedelta(microseconds=1)
@@ -50,3 +53,16 @@ def next_timestamp(previous: datetime | None) -> datetime:
     if previous is not None and moment <= previous:
         return previous + TICK
     return moment
+
+
+def fixed_clock(moment: datetime) -> Clock:
+    """A clock that always says `moment` (tests put the record at any moment they need)."""
+    if moment.tzinfo is None:
+        raise ValueError("a clock needs a timezone-aware moment")
+    return lambda: moment
+
+
+def today() -> date:
+    """Today's calendar date in Europe/Stockholm, where legal dates are counted: nothing may
+    be dated after it (valid time never runs ahead of its recording)."""
+    return now().astimezone(STOCKHOLM).date()

@@ -23,6 +23,7 @@ PROCUREMENT_DECISIONS = (
     "cancel",
     "sign_contract",
     "close",
+    "terminate_early",
 )
 PARTICIPATION_DECISIONS = ("join", "decline", "withdraw")
 # A municipality's own policy decisions (usually the board's).

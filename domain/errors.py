@@ -10,12 +10,21 @@ from __future__ import annotations
 class DomainError(Exception):
     rule = "domain_rule"
 
-    def __init__(self, message: str, *, rule: str | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        field: str | None = None,
+        details: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if rule is not None:
             self.rule = rule
         self.field = field
+        # Facts the refusal rests on (e.g. the two dates out of order), shown to the caller.
+        self.details = details or {}
 
 
 class InvalidValue(DomainError):
@@ -46,6 +55,12 @@ class WrongState(RuleViolation):
         super().__init__(message, rule=rule)
         self.subject = subject  # "need", "procurement"
         self.allowed = allowed
+
+
+class OutOfOrder(RuleViolation):
+    """Valid times of one lifecycle out of order: a step dated before the step it rests on."""
+
+    rule = "valid_time_order"
 
 
 class AuthorityMissing(DomainError):

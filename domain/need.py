@@ -12,7 +12,7 @@ from eventsourcing.domain import event
 from domain.audit import Actor, AuditedAggregate
 from domain.decisions import DecisionRecord
 from domain.errors import InvalidValue, NotParticipant, RuleViolation, WrongState
-from domain.values.dates import parse_date
+from domain.rules.valid_time import not_after_today, require_not_before
 from domain.values.text import optional_text, required_text, text_list
 
 if TYPE_CHECKING:
@@ -30,6 +30,9 @@ NEED_STATES = (
 )  # fmt: skip
 # Analysis (SWOT, workshops, edits) belongs to the time before the procurement decision.
 OPEN_FOR_ANALYSIS = (IDENTIFIED, PRIORITISED, PARKED)
+# The SWOT a prioritisation rests on is frozen with it: once prioritised, it changes only
+# through a new prioritisation decision (which carries the changes).
+SWOT_OPEN = (IDENTIFIED, PARKED)
 
 QUADRANTS = ("strength", "weakness", "opportunity", "threat")
 REJECTION_REASONS = ("met_in_house", "not_feasible", "duplicate", "other")
@@ -183,27 +186,46 @@ class Need(AuditedAggregate):
 
     # Analysis
 
-    def add_swot_item(self, *, quadrant: str, text: str, author: str) -> str:
-        self._require_status(*OPEN_FOR_ANALYSIS, action="add SWOT items to")
+    def _require_swot_open(self, action: str) -> None:
+        if self.status == PRIORITISED:
+            raise RuleViolation(
+                f"cannot {action}: the SWOT was frozen by the prioritisation; change it"
+                " through a new prioritisation decision (swot_changes)",
+                rule="analysis_frozen",
+            )
+        self._require_status(*SWOT_OPEN, action=action)
+
+    @staticmethod
+    def _new_swot_item(
+        quadrant: object, text: object, author: str, *, where: str
+    ) -> dict[str, Any]:
         if quadrant not in QUADRANTS:
-            raise InvalidValue(f"quadrant: one of {', '.join(QUADRANTS)}", field="quadrant")
+            raise InvalidValue(
+                f"{where}quadrant: one of {', '.join(QUADRANTS)}", field=f"{where}quadrant"
+            )
+        return {
+            "id": str(uuid.uuid4()),
+            "quadrant": quadrant,
+            "text": required_text(text, field=f"{where}text", max_length=2000),
+            "author": author,
+        }
+
+    def add_swot_item(self, *, quadrant: str, text: str, author: str) -> str:
+        self._require_swot_open("add SWOT items")
         if len(self.swot) >= 500:
             raise RuleViolation("a SWOT holds at most 500 items", rule="swot_full")
-        item_id = str(uuid.uuid4())
+        item = self._new_swot_item(quadrant, text, author, where="")
         self._swot_item_added(
-            item_id=item_id,
-            quadrant=quadrant,
-            text=required_text(text, field="text", max_length=2000),
-            author=author,
+            item_id=item["id"], quadrant=item["quadrant"], text=item["text"], author=author
         )
-        return item_id
+        return str(item["id"])
 
     @event("SwotItemAdded", topic="innoledger:Need.SwotItemAdded")
     def _swot_item_added(self, item_id: str, quadrant: str, text: str, author: str) -> None:
         self.swot.append({"id": item_id, "quadrant": quadrant, "text": text, "author": author})
 
     def remove_swot_item(self, item_id: str) -> None:
-        self._require_status(*OPEN_FOR_ANALYSIS, action="remove SWOT items from")
+        self._require_swot_open("remove SWOT items")
         if not any(item["id"] == str(item_id) for item in self.swot):
             raise InvalidValue(f"item_id: no SWOT item {item_id}", field="item_id")
         self._swot_item_removed(item_id=str(item_id))
@@ -225,7 +247,7 @@ class Need(AuditedAggregate):
         notes: str | None = None,
     ) -> str:
         self._require_status(*OPEN_FOR_ANALYSIS, action="record workshops for")
-        held_on = parse_date(held_on, field="held_on")
+        held_on = not_after_today(held_on, field="held_on")
         if (
             isinstance(participant_count, bool)
             or not isinstance(participant_count, int)
@@ -305,17 +327,43 @@ class Need(AuditedAggregate):
 
     # Decisions
 
+    def _require_after_previous_decision(self, decision: DecisionRecord) -> None:
+        """Each decision on a need moves it on from the state the previous one left it in, so
+        it cannot be dated before that decision (decide_to_procure not before prioritise...)."""
+        if not self.decisions:
+            return
+        previous = self.decisions[-1]
+        require_not_before(
+            f"the {decision.type} decision",
+            decision.decided_at,
+            f"the {previous['type']} decision",
+            previous["decided_at"],
+            rule=f"{decision.type}_before_{previous['type']}",
+        )
+
     def _require_owner_decision(self, decision: DecisionRecord, expected: str) -> None:
         decision.require_type(expected)
         if decision.municipality != self.owner:
             raise NotParticipant(f"only {self.owner}, the owner, decides on this need")
 
     def prioritise(
-        self, decision: DecisionRecord, *, scores: object, weights: object = None
+        self,
+        decision: DecisionRecord,
+        *,
+        scores: object,
+        weights: object = None,
+        swot_changes: object = None,
     ) -> None:
+        """Scores the need on the SWOT as it stands, or as `swot_changes` ({"add": [{quadrant,
+        text}], "remove": [item ids]}) leave it: after a prioritisation that is the only way
+        the SWOT changes."""
         self._require_owner_decision(decision, "prioritise")
         self._require_status(IDENTIFIED, PRIORITISED, action="prioritise")
-        missing = self.missing_quadrants()
+        self._require_after_previous_decision(decision)
+        added, removed = self._parse_swot_changes(swot_changes, author=decision.decided_by)
+        remaining = [item for item in self.swot if item["id"] not in removed] + added
+        present = {item["quadrant"] for item in remaining}
+        missing = [q for q in QUADRANTS if q not in present]
         if missing:
             raise RuleViolation(
                 f"the SWOT lacks items in: {', '.join(missing)}", rule="swot_incomplete"
@@ -327,7 +375,43 @@ class Need(AuditedAggregate):
             scores=parsed_scores,
             weights=parsed_weights,
             weighted_total=_weighted_total(parsed_scores, parsed_weights),
+            swot_added=added,
+            swot_removed=removed,
         )
+
+    def _parse_swot_changes(
+        self, changes: object, *, author: str
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        if changes is None:
+            return [], []
+        if not isinstance(changes, dict) or set(changes) - {"add", "remove"}:
+            raise InvalidValue(
+                "swot_changes: an object with 'add' and/or 'remove'", field="swot_changes"
+            )
+        to_add = changes.get("add") or []
+        to_remove = changes.get("remove") or []
+        if not isinstance(to_add, list) or not isinstance(to_remove, list):
+            raise InvalidValue("swot_changes: add and remove are lists", field="swot_changes")
+        if len(self.swot) + len(to_add) > 500:
+            raise RuleViolation("a SWOT holds at most 500 items", rule="swot_full")
+        added = []
+        for index, item in enumerate(to_add):
+            where = f"swot_changes.add[{index}]."
+            if not isinstance(item, dict):
+                raise InvalidValue(f"{where[:-1]}: an object", field=where[:-1])
+            added.append(self._new_swot_item(item.get("quadrant"), item.get("text"), author,
+                                             where=where))
+        known = {item["id"] for item in self.swot}
+        removed = [str(item_id) for item_id in to_remove]
+        for item_id in removed:
+            if item_id not in known:
+                raise InvalidValue(
+                    f"swot_changes.remove: no SWOT item {item_id}", field="swot_changes.remove"
+                )
+        if len(set(removed)) != len(removed):
+            raise InvalidValue("swot_changes.remove: an item is named twice",
+                               field="swot_changes.remove")
+        return added, removed
 
     @event("Prioritised", topic="innoledger:Need.Prioritised")
     def _prioritised(
@@ -336,7 +420,13 @@ class Need(AuditedAggregate):
         scores: dict[str, int],
         weights: dict[str, Decimal],
         weighted_total: Decimal,
+        swot_added: list[dict[str, Any]] | None = None,
+        swot_removed: list[str] | None = None,
     ) -> None:
+        # Prioritisations recorded before the SWOT could change with them carry neither list.
+        gone = set(swot_removed or [])
+        self.swot = [item for item in self.swot if item["id"] not in gone]
+        self.swot.extend(dict(item) for item in swot_added or [])
         self.scorings.append(
             {
                 "scores": dict(scores),
@@ -355,6 +445,7 @@ class Need(AuditedAggregate):
     def park(self, decision: DecisionRecord) -> None:
         self._require_owner_decision(decision, "park")
         self._require_status(IDENTIFIED, PRIORITISED, action="park")
+        self._require_after_previous_decision(decision)
         self._parked(decision=decision.as_event_data())
 
     @event("Parked", topic="innoledger:Need.Parked")
@@ -365,6 +456,7 @@ class Need(AuditedAggregate):
     def reopen(self, decision: DecisionRecord) -> None:
         self._require_owner_decision(decision, "reopen")
         self._require_status(PARKED, action="reopen")
+        self._require_after_previous_decision(decision)
         self._reopened(decision=decision.as_event_data())
 
     @event("Reopened", topic="innoledger:Need.Reopened")
@@ -375,6 +467,7 @@ class Need(AuditedAggregate):
     def reject(self, decision: DecisionRecord, *, reason: str) -> None:
         self._require_owner_decision(decision, "reject")
         self._require_status(IDENTIFIED, PRIORITISED, PARKED, action="reject")
+        self._require_after_previous_decision(decision)
         if reason not in REJECTION_REASONS:
             raise InvalidValue(f"reason: one of {', '.join(REJECTION_REASONS)}", field="reason")
         self._rejected(decision=decision.as_event_data(), reason=reason)
@@ -389,6 +482,7 @@ class Need(AuditedAggregate):
         """Anskaffningsbeslut: the need will be met by a procurement."""
         self._require_owner_decision(decision, "decide_to_procure")
         self._require_status(PRIORITISED, action="decide to procure")
+        self._require_after_previous_decision(decision)
         self._procurement_decided(decision=decision.as_event_data())
 
     @event("ProcurementDecided", topic="innoledger:Need.ProcurementDecided")
@@ -407,7 +501,8 @@ class Need(AuditedAggregate):
         self.procurement_id = procurement_id
         self.status = IN_PROCUREMENT
 
-    def release_from_cancelled_procurement(self, procurement_id: str) -> None:
+    def release_from_procurement(self, procurement_id: str) -> None:
+        """The procurement is cancelled, or the owner withdrew from it: the need is free."""
         self._require_status(IN_PROCUREMENT, action="release")
         if self.procurement_id != str(procurement_id):
             raise RuleViolation("the need is in another procurement", rule="other_procurement")
@@ -421,6 +516,7 @@ class Need(AuditedAggregate):
     def mark_realised(self, decision: DecisionRecord, procurement: Procurement) -> None:
         self._require_owner_decision(decision, "mark_realised")
         self._require_status(IN_PROCUREMENT, action="mark realised")
+        self._require_after_previous_decision(decision)
         if str(procurement.id) != self.procurement_id:
             raise RuleViolation(
                 "that procurement does not address this need", rule="other_procurement"
@@ -430,6 +526,12 @@ class Need(AuditedAggregate):
                 "the need is realised only once its procurement has a signed contract",
                 rule="no_signed_contract",
             )
+        assert procurement.contract is not None
+        require_not_before(
+            "the mark_realised decision", decision.decided_at,
+            "the signature of the contract", procurement.contract["signed_on"],
+            rule="realised_before_contract",
+        )
         self._realised(decision=decision.as_event_data())
 
     @event("Realised", topic="innoledger:Need.Realised")

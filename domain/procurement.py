@@ -12,11 +12,16 @@ from eventsourcing.domain import event
 
 from domain.audit import AuditedAggregate
 from domain.decisions import DecisionRecord
-from domain.errors import InvalidValue, NotParticipant, RuleViolation, WrongState
+from domain.errors import InvalidValue, NotParticipant, OutOfOrder, RuleViolation, WrongState
 from domain.innovation_share import value_share_percent as value_share_percent_of
-from domain.rules.standstill import earliest_signing_day, standstill_last_day
+from domain.rules.standstill import (
+    earliest_signing_day,
+    earliest_signing_day_after_ruling,
+    extended_standstill_last_day,
+    standstill_last_day,
+)
 from domain.rules.thresholds import direct_award_limit_on, eu_threshold_on
-from domain.values.dates import parse_date
+from domain.rules.valid_time import not_after_today, require_not_before
 from domain.values.money import parse_sek
 from domain.values.org_number import InvalidOrganisationNumber, OrganisationNumber
 from domain.values.text import optional_text, required_text
@@ -60,8 +65,24 @@ INNOVATION_KINDS = (
 )
 MARKET_DIALOGUE_KINDS = ("rfi", "meeting", "innovation_sprint", "other")
 PARTICIPANT_ROLES = ("co_lead", "participant")
-REVIEW_OUTCOMES = ("dismissed", "upheld")
-CLOSE_OUTCOMES = ("completed", "partially_completed", "terminated")
+# What the court decides: the application is dismissed (the procurement may go on), the
+# procurement is to be redone (from planning: a new notice, new bids), or to be corrected
+# (rättelse: a new evaluation). Rulings stored before this distinction say "upheld", which meant
+# the award was voided and the evaluation redone: a correction.
+REVIEW_OUTCOMES = ("dismissed", "redo", "correct")
+LEGACY_UPHELD = "upheld"
+# A finished contract is closed as completed or partially completed; one ended before it was
+# finished is terminated early, by its own decision with a reason. Closings stored before that
+# distinction may say "terminated".
+CLOSE_OUTCOMES = ("completed", "partially_completed")
+LEGACY_TERMINATED = "terminated"
+TERMINATION_REASONS = (
+    "breach_by_supplier",
+    "supplier_insolvency",
+    "need_ceased",
+    "mutual_agreement",
+    "other",
+)
 CPV_PATTERN = re.compile(r"^\d{8}-\d$")
 
 
@@ -126,6 +147,28 @@ def _cpv_codes(values: object) -> list[str]:
 class Procurement(AuditedAggregate):
     TOPIC = "innoledger:Procurement"
     TENANT_FIELD = "lead"
+    # Version 2: reviews carry interim orders and an appeal, rulings and awards an extended
+    # standstill (förlängd avtalsspärr), and an early termination its reason. Snapshots of
+    # version 1 are upcast.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        for review in state.get("reviews", []):
+            review.setdefault("interim_orders", [])
+            review.setdefault("appeal", None)
+            ruling = review.get("ruling")
+            if ruling is not None:
+                ruling.setdefault("extended_standstill_last_day", None)
+                ruling.setdefault("earliest_signing_day", None)
+                if ruling.get("outcome") == LEGACY_UPHELD:
+                    ruling["outcome"] = "correct"
+        state.setdefault("termination_reason", None)
+        state.setdefault("proposed_need_ids", {})
+        award = state.get("award")
+        if award is not None:
+            award.setdefault("extended_standstill_last_day", None)
+            award.setdefault("extended_earliest_signing_day", None)
 
     @classmethod
     def start(
@@ -138,13 +181,22 @@ class Procurement(AuditedAggregate):
         need_ids: list[str],
         case_number: str | None = None,
         cpv_code: str | None = None,
+        proposed_need_ids: dict[str, list[str]] | None = None,
     ) -> Procurement:
-        if not need_ids:
+        """`need_ids` are the lead's own needs; `proposed_need_ids` (owner → needs) are other
+        municipalities' needs the lead co-owns: each enters only when its owner joins."""
+        proposed = {
+            owner: [str(n) for n in ids] for owner, ids in (proposed_need_ids or {}).items()
+        }
+        every_need = [*need_ids, *(n for ids in proposed.values() for n in ids)]
+        if not every_need:
             raise InvalidValue(
                 "need_ids: a procurement addresses at least one need", field="need_ids"
             )
-        if len(set(need_ids)) != len(need_ids):
+        if len(set(every_need)) != len(every_need):
             raise InvalidValue("need_ids: a need is named twice", field="need_ids")
+        if lead in proposed:
+            raise InvalidValue("need_ids: the lead's own needs are not proposed", field="need_ids")
         return cls(
             lead=lead,
             title=required_text(title, field="title", max_length=200),
@@ -153,6 +205,7 @@ class Procurement(AuditedAggregate):
             need_ids=[str(need_id) for need_id in need_ids],
             case_number=optional_text(case_number, field="case_number", max_length=64),
             cpv_code=_cpv(cpv_code),
+            proposed_need_ids=proposed,
         )
 
     @event("Created", topic="innoledger:Procurement.Started")
@@ -165,12 +218,18 @@ class Procurement(AuditedAggregate):
         need_ids: list[str],
         case_number: str | None,
         cpv_code: str | None,
+        proposed_need_ids: dict[str, list[str]] | None = None,
     ) -> None:
         self.lead = lead
         self.title = title
         self.description = description
         self.estimated_value_sek = estimated_value_sek
         self.need_ids = list(need_ids)
+        # Needs of other municipalities, by owner, waiting for their owner's own decision to
+        # join (procurements started before this existed have none).
+        self.proposed_need_ids: dict[str, list[str]] = {
+            owner: list(ids) for owner, ids in (proposed_need_ids or {}).items()
+        }
         self.case_number = case_number
         self.cpv_code = cpv_code
         self.participants: list[dict[str, Any]] = []
@@ -193,6 +252,7 @@ class Procurement(AuditedAggregate):
         self.follow_ups: list[dict[str, Any]] = []
         self.lessons: list[dict[str, Any]] = []
         self.outcome: str | None = None
+        self.termination_reason: str | None = None
         self.cancelled_from: str | None = None
         self.decisions: list[dict[str, Any]] = []
 
@@ -202,7 +262,32 @@ class Procurement(AuditedAggregate):
 
     @property
     def under_review(self) -> bool:
-        return any(review["ruling"] is None for review in self.reviews)
+        """Signing is barred by a case in court: a review not yet ruled on, or an interim
+        order (interimistiskt beslut) in force."""
+        return any(review["ruling"] is None for review in self.reviews) or any(
+            _interim_order_in_force(review) is not None for review in self.reviews
+        )
+
+    @property
+    def extended_standstill_last_day(self) -> date | None:
+        """Last day of the förlängd avtalsspärr of the current award, if a review extended it."""
+        return None if self.award is None else self.award.get("extended_standstill_last_day")
+
+    @property
+    def signing_allowed_from(self) -> date | None:
+        """The first day the contract may be signed as far as the calendar goes (standstill,
+        extended standstill, rulings); a pending review or an interim order bars it besides."""
+        if self.award is None:
+            return None
+        days = [self.award["earliest_signing_day"], self.award.get("extended_earliest_signing_day")]
+        days += [review["ruling"]["ruled_on"] for review in self.reviews if review["ruling"]]
+        days += [
+            order["lifted_on"]
+            for review in self.reviews
+            for order in review["interim_orders"]
+            if order["lifted_on"] is not None
+        ]
+        return max(day for day in days if day is not None)
 
     @property
     def has_signed_contract(self) -> bool:
@@ -250,6 +335,29 @@ class Procurement(AuditedAggregate):
         decision.require_type(expected)
         if decision.municipality != self.lead:
             raise NotParticipant(f"only {self.lead}, the lead, takes this decision")
+
+    _STEP_NAMES = {
+        "screen": "the screening",
+        "choose_procedure": "the choice of procedure",
+        "publish": "the publication",
+        "award": "the award",
+        "sign_contract": "the signature",
+    }
+
+    def _require_after(self, decision: DecisionRecord, step: str, *earlier: str) -> None:
+        """The decision (`step`, e.g. "publication") is not dated before the latest decision of
+        each earlier type (named by their short names: screen, procedure, publish, award)."""
+        types = {"procedure": "choose_procedure"}
+        for name in earlier:
+            previous = self._last_decision(types.get(name, name))
+            if previous is not None:
+                require_not_before(
+                    f"the {step}",
+                    decision.decided_at,
+                    self._STEP_NAMES[previous["type"]],
+                    previous["decided_at"],
+                    rule=f"{step}_before_{name}",
+                )
 
     # Description
 
@@ -312,14 +420,21 @@ class Procurement(AuditedAggregate):
         procurement_decision: DecisionRecord,
         register_reference: str | None = None,
         procurement_id: uuid.UUID | None = None,
+        proposed_need_ids: dict[str, list[str]] | None = None,
     ) -> Procurement:
         """A procurement of the municipality's ordinary purchasing, with its procurement
         decision (anskaffningsbeslut) taken at `procurement_decision.decided_at`.
 
-        The needs work is optional here: `need_ids` may be empty. Screening and procedure follow
-        as the lead's own decisions (see the use case, which records them in the same save).
+        The needs work is optional here: `need_ids` (the lead's own) may be empty; other
+        municipalities' needs are proposed and enter when their owners join, as in `start`.
+        Screening and procedure follow as the lead's own decisions (see the use case, which
+        records them in the same save).
         """
-        if len(set(need_ids)) != len(need_ids):
+        proposed = {
+            owner: [str(n) for n in ids] for owner, ids in (proposed_need_ids or {}).items()
+        }
+        every_need = [*need_ids, *(n for ids in proposed.values() for n in ids)]
+        if len(set(every_need)) != len(every_need):
             raise InvalidValue("need_ids: a need is named twice", field="need_ids")
         codes = _cpv_codes(cpv_codes)
         # Constructed as the library's call would, but with the given id when there is one.
@@ -333,6 +448,7 @@ class Procurement(AuditedAggregate):
             need_ids=[str(need_id) for need_id in need_ids],
             case_number=optional_text(case_number, field="case_number", max_length=64),
             cpv_code=codes[0] if codes else None,
+            proposed_need_ids=proposed,
         )
         procurement.record_procurement_decision(
             procurement_decision,
@@ -414,13 +530,31 @@ class Procurement(AuditedAggregate):
         self.participants = [p for p in self.participants if p["municipality"] != municipality]
         self.participants.append({"municipality": municipality, "role": role, "status": "invited"})
 
+    def needs_entering_with(self, decision: DecisionRecord) -> list[str]:
+        """The participant's own needs a join brings into the procurement."""
+        if decision.type != "join":
+            return []
+        return list(self.proposed_need_ids.get(decision.municipality, []))
+
+    def needs_leaving_with(self, decision: DecisionRecord, owner_of: dict[str, str]) -> list[str]:
+        """The participant's own needs a withdrawal takes out (`owner_of`: need → owner)."""
+        if decision.type != "withdraw":
+            return []
+        return [n for n in self.need_ids if owner_of.get(n) == decision.municipality]
+
     def decide_participation(
-        self, decision: DecisionRecord, *, value_share_percent: object = None
+        self,
+        decision: DecisionRecord,
+        *,
+        value_share_percent: object = None,
+        withdrawn_need_ids: list[str] | None = None,
     ) -> None:
         """Join, decline or withdraw: each participant decides for itself, never the lead.
 
         A municipality that joins may state its own share of the value (in percent), which is
-        what the innovation share credits it with."""
+        what the innovation share credits it with. Joining brings the participant's proposed
+        needs in; declining drops the proposal; withdrawing takes its needs
+        (`withdrawn_need_ids`) out again."""
         participant = self.participant(decision.municipality)
         if participant is None:
             raise NotParticipant(f"{decision.municipality} is not invited to this procurement")
@@ -453,10 +587,27 @@ class Procurement(AuditedAggregate):
                     rule="value_shares_above_whole",
                 )
             data["value_share_percent"] = share
-        self._participation_decided(decision=data)
+        leaving = list(withdrawn_need_ids or [])
+        if any(need_id not in self.need_ids for need_id in leaving):
+            raise InvalidValue("need_ids: not in this procurement", field="need_ids")
+        if leaving and len(leaving) == len(self.need_ids):
+            raise RuleViolation(
+                "the procurement would address no need; the lead cancels it instead",
+                rule="last_need",
+            )
+        self._participation_decided(
+            decision=data,
+            entering_need_ids=self.needs_entering_with(decision),
+            leaving_need_ids=leaving,
+        )
 
     @event("ParticipationDecided", topic="innoledger:Procurement.ParticipationDecided")
-    def _participation_decided(self, decision: dict[str, Any]) -> None:
+    def _participation_decided(
+        self,
+        decision: dict[str, Any],
+        entering_need_ids: list[str] | None = None,
+        leaving_need_ids: list[str] | None = None,
+    ) -> None:
         status = {"join": "joined", "decline": "declined", "withdraw": "withdrawn"}[
             decision["type"]
         ]
@@ -465,6 +616,11 @@ class Procurement(AuditedAggregate):
                 participant["status"] = status
                 if "value_share_percent" in decision:
                     participant["value_share_percent"] = decision["value_share_percent"]
+        if decision["type"] in ("join", "decline"):
+            self.proposed_need_ids.pop(decision["municipality"], None)
+        self.need_ids.extend(entering_need_ids or [])
+        gone = set(leaving_need_ids or [])
+        self.need_ids = [n for n in self.need_ids if n not in gone]
         self.decisions.append(decision)
 
     # Planning decisions
@@ -573,6 +729,7 @@ class Procurement(AuditedAggregate):
             raise RuleViolation(
                 f"a {self.procedure} procurement is not published", rule="procedure_without_notice"
             )
+        self._require_after(decision, "publication", "screen", "procedure")
         deadline = aware_utc(tender_deadline, field="tender_deadline")
         if deadline <= decision.decided_at:
             raise InvalidValue(
@@ -601,7 +758,7 @@ class Procurement(AuditedAggregate):
         self._require_status(PLANNING, TENDERING, action="record market dialogue for")
         if kind not in MARKET_DIALOGUE_KINDS:
             raise InvalidValue(f"kind: one of {', '.join(MARKET_DIALOGUE_KINDS)}", field="kind")
-        held_on = parse_date(held_on, field="held_on")
+        held_on = not_after_today(held_on, field="held_on")
         if (
             isinstance(supplier_count, bool)
             or not isinstance(supplier_count, int)
@@ -650,6 +807,12 @@ class Procurement(AuditedAggregate):
             name_field="tenderer_name",
         )
         received = not_in_future(received_at, field="received_at")
+        published = self._last_decision("publish")
+        assert published is not None
+        require_not_before(
+            "the bid", received, "the publication", published["decided_at"],
+            rule="bid_before_publication",
+        )
         key = party_key(tenderer["org_number"], tenderer.get("party_id"))
         if any(
             party_key(b["tenderer_org_number"], b.get("tenderer_party_id")) == key
@@ -757,6 +920,14 @@ class Procurement(AuditedAggregate):
                         " bid in time",
                         rule="supplier_without_bid",
                     )
+        if self.procedure in WITHOUT_NOTICE:
+            self._require_after(decision, "award", "screen", "procedure")
+        else:
+            self._require_after(decision, "award", "publish")
+            require_not_before(
+                "the award", decision.decided_at, "the opening of the bids",
+                self.evaluation_started_at, rule="award_before_evaluation",
+            )
         if not isinstance(sent_electronically, bool):
             raise InvalidValue("sent_electronically: true or false", field="sent_electronically")
         notified = not_in_future(notification_sent_at, field="notification_sent_at")
@@ -806,6 +977,8 @@ class Procurement(AuditedAggregate):
             "sent_electronically": sent_electronically,
             "standstill_last_day": standstill_last_day,
             "earliest_signing_day": earliest_signing_day,
+            "extended_standstill_last_day": None,
+            "extended_earliest_signing_day": None,
             "decided_at": decision["decided_at"],
         }
         self.bids_disclosed = True
@@ -813,7 +986,9 @@ class Procurement(AuditedAggregate):
         self.decisions.append(decision)
 
     def in_standstill_on(self, day: date) -> bool:
-        return self.award is not None and day < self.award["earliest_signing_day"]
+        """The standstill, extended by a review if one was, still runs on `day`."""
+        signing_from = self.signing_allowed_from
+        return signing_from is not None and day < signing_from
 
     def sign_contract(
         self,
@@ -827,22 +1002,23 @@ class Procurement(AuditedAggregate):
         self._require_lead_decision(decision, "sign_contract")
         self._require_status(AWARDED, action="sign the contract of")
         assert self.award is not None
-        if self.under_review:
+        if any(review["ruling"] is None for review in self.reviews):
             raise RuleViolation(
                 "a review (överprövning) is pending; the contract cannot be signed until it is"
                 " ruled on",
                 rule="under_review",
             )
-        signed_on = parse_date(signed_on, field="signed_on")
-        if signed_on > stockholm_date(utc_now()):
-            raise InvalidValue("signed_on: cannot lie in the future", field="signed_on")
-        if signed_on < self.award["earliest_signing_day"]:
-            last_day = self.award["standstill_last_day"]
-            raise RuleViolation(
-                f"the standstill (avtalsspärr) lasts until {last_day}; sign from"
-                f" {self.award['earliest_signing_day']}",
-                rule="standstill",
-            )
+        for review in self.reviews:
+            order = _interim_order_in_force(review)
+            if order is not None:
+                raise RuleViolation(
+                    f"an interim order (interimistiskt beslut) of {order['court']} of"
+                    f" {order['ordered_on'].isoformat()} forbids signing until further notice",
+                    rule="interim_order",
+                )
+        signed_on = not_after_today(signed_on, field="signed_on")
+        self._require_after(decision, "signature", "award")
+        self._require_signing_day_allowed(signed_on)
         if supplier_party_id is not None:
             if supplier_org_number not in (None, ""):
                 raise InvalidValue(
@@ -870,6 +1046,48 @@ class Procurement(AuditedAggregate):
             signed_on=signed_on,
         )
 
+    def _require_signing_day_allowed(self, signed_on: date) -> None:
+        """The signature may not be dated before the end of the (extended) standstill, nor
+        before any ruling or the lifting of an interim order it waited for."""
+        assert self.award is not None
+        extended_from = self.award.get("extended_earliest_signing_day")
+        if extended_from is not None and signed_on < extended_from:
+            raise OutOfOrder(
+                "the extended standstill (förlängd avtalsspärr, LOU 20 kap. 10 §) lasts until"
+                f" {self.award['extended_standstill_last_day'].isoformat()}; sign from"
+                f" {extended_from.isoformat()}, not {signed_on.isoformat()}",
+                rule="extended_standstill",
+                details={
+                    "the signature": signed_on.isoformat(),
+                    "the end of the extended standstill": self.award[
+                        "extended_standstill_last_day"
+                    ].isoformat(),
+                },
+            )
+        for review in self.reviews:
+            require_not_before(
+                "the signature", signed_on, "the ruling", review["ruling"]["ruled_on"],
+                rule="signature_before_ruling",
+            )
+            for order in review["interim_orders"]:
+                require_not_before(
+                    "the signature", signed_on, "the lifting of the interim order",
+                    order["lifted_on"], rule="signature_before_lifting",
+                )
+        if signed_on < self.award["earliest_signing_day"]:
+            last_day = self.award["standstill_last_day"]
+            raise OutOfOrder(
+                f"the standstill (avtalsspärr) lasts until {last_day}; sign from"
+                f" {self.award['earliest_signing_day']}",
+                rule="standstill",
+                details={
+                    "the signature": signed_on.isoformat(),
+                    "the end of the standstill": (
+                        last_day or self.award["earliest_signing_day"]
+                    ).isoformat(),
+                },
+            )
+
     @event("ContractSigned", topic="innoledger:Procurement.ContractSigned")
     def _contract_signed(
         self,
@@ -890,9 +1108,28 @@ class Procurement(AuditedAggregate):
 
     # Reviews (överprövning)
 
+    def _review(self, review_id: str) -> dict[str, Any]:
+        review = next((r for r in self.reviews if r["id"] == str(review_id)), None)
+        if review is None:
+            raise InvalidValue(f"review_id: no review {review_id}", field="review_id")
+        return review
+
+    def _require_no_contract(self, action: str) -> None:
+        if self.status in (CONTRACTED, IMPLEMENTING, CLOSED):
+            raise WrongState(
+                f"cannot {action}: the contract is signed, so the court can no longer stop or"
+                " send back the procurement",
+                rule="contract_signed",
+            )
+
     def file_review(self, *, filed_on: date, court: str, applicant: str, reference: str) -> str:
+        """A review application (ansökan om överprövning) has reached the administrative court.
+
+        `reference` is the court's case number (målnummer).
+        """
         self._require_status(TENDERING, EVALUATION, AWARDED, action="file a review against")
-        filed_on = parse_date(filed_on, field="filed_on")
+        filed_on = not_after_today(filed_on, field="filed_on")
+        self._require_not_before_start(filed_on, "the review application")
         review_id = str(uuid.uuid4())
         self._review_filed(
             review_id=review_id,
@@ -902,6 +1139,21 @@ class Procurement(AuditedAggregate):
             reference=required_text(reference, field="reference", max_length=100),
         )
         return review_id
+
+    def _require_not_before_start(self, day: date, step: str) -> None:
+        """A review needs something to review: the notice, or for a procurement without one,
+        the award notification."""
+        published = self._last_decision("publish")
+        if published is not None:
+            require_not_before(
+                step, day, "the publication", published["decided_at"],
+                rule="review_before_publication",
+            )
+        elif self.award is not None:
+            require_not_before(
+                step, day, "the award notification", self.award["notification_sent_at"],
+                rule="review_before_award",
+            )
 
     @event("ReviewFiled", topic="innoledger:Procurement.ReviewFiled")
     def _review_filed(
@@ -914,43 +1166,257 @@ class Procurement(AuditedAggregate):
                 "court": court,
                 "applicant": applicant,
                 "reference": reference,
+                "interim_orders": [],
                 "ruling": None,
+                "appeal": None,
             }
         )
 
+    def filed_during_standstill(self, review: dict[str, Any]) -> bool:
+        """Whether the application reached the court while the current award's standstill ran
+        (from the notification to the last standstill day): only then is it extended."""
+        award = self.award
+        if award is None or award["standstill_last_day"] is None:
+            return False
+        notified_on = stockholm_date(award["notification_sent_at"])
+        return notified_on <= review["filed_on"] <= award["standstill_last_day"]
+
+    def _step_after_ruling(self, outcome: str) -> str | None:
+        """Where an outcome sends the procurement back to; None where it stays."""
+        if outcome == "dismissed" or self.status not in (TENDERING, EVALUATION, AWARDED):
+            return None
+        if outcome == "redo":
+            return PLANNING
+        if self.status == AWARDED:
+            return PLANNING if self.procedure in WITHOUT_NOTICE else EVALUATION
+        return None  # corrected where it stands (e.g. the documents during tendering)
+
     def rule_on_review(self, *, review_id: str, ruled_on: date, outcome: str, summary: str) -> None:
-        review = next((r for r in self.reviews if r["id"] == str(review_id)), None)
-        if review is None:
-            raise InvalidValue(f"review_id: no review {review_id}", field="review_id")
+        """The administrative court's ruling (förvaltningsrättens dom).
+
+        Dismissed: if the application reached the court during the standstill, the contract may
+        not be signed until the extended standstill (LOU 20 kap. 10 §) has run. Redo or correct:
+        the procurement goes back to the step the court sends it to, and the award is void.
+        """
+        review = self._review(review_id)
         if review["ruling"] is not None:
             raise RuleViolation("the review is ruled on already", rule="already_ruled")
         if outcome not in REVIEW_OUTCOMES:
             raise InvalidValue(f"outcome: one of {', '.join(REVIEW_OUTCOMES)}", field="outcome")
-        ruled_on = parse_date(ruled_on, field="ruled_on")
-        if ruled_on < review["filed_on"]:
-            raise InvalidValue("ruled_on: a date on or after filing", field="ruled_on")
+        ruled_on = not_after_today(ruled_on, field="ruled_on")
+        require_not_before(
+            "the ruling", ruled_on, "the review application", review["filed_on"],
+            rule="ruling_before_filing",
+        )
+        for order in review["interim_orders"]:
+            require_not_before(
+                "the ruling", ruled_on, "the interim order", order["ordered_on"],
+                rule="ruling_before_interim_order",
+            )
+        last_day = signing_from = None
+        if outcome == "dismissed" and self.filed_during_standstill(review):
+            last_day = extended_standstill_last_day(ruled_on)
+            signing_from = earliest_signing_day_after_ruling(ruled_on)
         self._review_ruled(
             review_id=str(review_id),
             ruled_on=ruled_on,
             outcome=outcome,
             summary=required_text(summary, field="summary", max_length=10000),
+            extended_standstill_last_day=last_day,
+            earliest_signing_day=signing_from,
+            sends_back_to=self._step_after_ruling(outcome),
         )
 
     @event("ReviewRuled", topic="innoledger:Procurement.ReviewRuled")
-    def _review_ruled(self, review_id: str, ruled_on: date, outcome: str, summary: str) -> None:
-        for review in self.reviews:
-            if review["id"] == review_id:
-                review["ruling"] = {"ruled_on": ruled_on, "outcome": outcome, "summary": summary}
-        # An upheld review of an award means the evaluation is redone (rättelse).
-        if outcome == "upheld" and self.status == AWARDED:
-            self.award = None
-            self.status = EVALUATION if self.procedure not in WITHOUT_NOTICE else PLANNING
+    def _review_ruled(
+        self,
+        review_id: str,
+        ruled_on: date,
+        outcome: str,
+        summary: str,
+        extended_standstill_last_day: date | None = None,
+        earliest_signing_day: date | None = None,
+        sends_back_to: str | None = None,
+    ) -> None:
+        if outcome == LEGACY_UPHELD:
+            # Recorded before redo and correct were told apart: it voided the award and the
+            # evaluation was redone, which is a correction.
+            outcome = "correct"
+            if self.status == AWARDED:
+                sends_back_to = PLANNING if self.procedure in WITHOUT_NOTICE else EVALUATION
+        review = next(r for r in self.reviews if r["id"] == review_id)
+        review["ruling"] = {
+            "ruled_on": ruled_on,
+            "outcome": outcome,
+            "summary": summary,
+            "extended_standstill_last_day": extended_standstill_last_day,
+            "earliest_signing_day": earliest_signing_day,
+        }
+        if self.award is not None and earliest_signing_day is not None:
+            current = self.award["extended_earliest_signing_day"]
+            if current is None or earliest_signing_day > current:
+                self.award["extended_standstill_last_day"] = extended_standstill_last_day
+                self.award["extended_earliest_signing_day"] = earliest_signing_day
+        if sends_back_to is not None:
+            self._send_back_to(sends_back_to)
+
+    def _send_back_to(self, step: str) -> None:
+        self.award = None
+        if step == PLANNING:
+            # Redone from the start: a new notice, new bids, a new evaluation. The earlier
+            # round stays in the history.
+            self.notice_id = None
+            self.tender_deadline = None
+            self.bids = []
+            self.bids_disclosed = False
+            self.evaluation_started_at = None
+        self.status = step
+
+    def issue_interim_order(self, *, review_id: str, ordered_on: date) -> None:
+        """Interimistiskt beslut: the court where the case is pending forbids signing until
+        further notice. It ends when lifted or when that court rules."""
+        review = self._review(review_id)
+        self._require_no_contract("record an interim order")
+        ordered_on = not_after_today(ordered_on, field="ordered_on")
+        appeal = review["appeal"]
+        if appeal is not None and appeal["ruling"] is None:
+            instance, court, since = "appeal", appeal["court"], appeal["appealed_on"]
+        elif review["ruling"] is None:
+            instance, court, since = "first", review["court"], review["filed_on"]
+        else:
+            raise RuleViolation(
+                "the review is ruled on and not appealed: no court can order anything now",
+                rule="no_pending_case",
+            )
+        require_not_before(
+            "the interim order", ordered_on, "the case reaching the court", since,
+            rule="interim_order_before_case",
+        )
+        if _interim_order_in_force(review) is not None:
+            raise RuleViolation("an interim order is in force already", rule="interim_order")
+        self._interim_order_issued(
+            review_id=str(review_id), ordered_on=ordered_on, instance=instance, court=court
+        )
+
+    @event("InterimOrderIssued", topic="innoledger:Procurement.InterimOrderIssued")
+    def _interim_order_issued(
+        self, review_id: str, ordered_on: date, instance: str, court: str
+    ) -> None:
+        review = next(r for r in self.reviews if r["id"] == review_id)
+        review["interim_orders"].append(
+            {"instance": instance, "court": court, "ordered_on": ordered_on, "lifted_on": None}
+        )
+
+    def lift_interim_order(self, *, review_id: str, lifted_on: date) -> None:
+        review = self._review(review_id)
+        order = _interim_order_in_force(review)
+        if order is None:
+            raise RuleViolation("no interim order is in force", rule="no_interim_order")
+        lifted_on = not_after_today(lifted_on, field="lifted_on")
+        require_not_before(
+            "the lifting", lifted_on, "the interim order", order["ordered_on"],
+            rule="lifting_before_interim_order",
+        )
+        self._interim_order_lifted(review_id=str(review_id), lifted_on=lifted_on)
+
+    @event("InterimOrderLifted", topic="innoledger:Procurement.InterimOrderLifted")
+    def _interim_order_lifted(self, review_id: str, lifted_on: date) -> None:
+        review = next(r for r in self.reviews if r["id"] == review_id)
+        review["interim_orders"][-1]["lifted_on"] = lifted_on
+
+    def appeal_review(
+        self, *, review_id: str, appealed_on: date, court: str, appellant: str, reference: str
+    ) -> None:
+        """Överklagande till kammarrätten. It does not by itself bar signing (only the first
+        instance's ruling starts an extended standstill); an interim order of the court of
+        appeal does."""
+        review = self._review(review_id)
+        if review["ruling"] is None:
+            raise RuleViolation("only a ruled review can be appealed", rule="not_ruled")
+        if review["appeal"] is not None:
+            raise RuleViolation("the ruling is appealed already", rule="already_appealed")
+        self._require_no_contract("appeal")
+        appealed_on = not_after_today(appealed_on, field="appealed_on")
+        require_not_before(
+            "the appeal", appealed_on, "the ruling", review["ruling"]["ruled_on"],
+            rule="appeal_before_ruling",
+        )
+        self._review_appealed(
+            review_id=str(review_id),
+            appealed_on=appealed_on,
+            court=required_text(court, field="court", max_length=200),
+            appellant=required_text(appellant, field="appellant", max_length=200),
+            reference=required_text(reference, field="reference", max_length=100),
+        )
+
+    @event("ReviewAppealed", topic="innoledger:Procurement.ReviewAppealed")
+    def _review_appealed(
+        self, review_id: str, appealed_on: date, court: str, appellant: str, reference: str
+    ) -> None:
+        review = next(r for r in self.reviews if r["id"] == review_id)
+        review["appeal"] = {
+            "appealed_on": appealed_on,
+            "court": court,
+            "appellant": appellant,
+            "reference": reference,
+            "ruling": None,
+        }
+
+    def rule_on_appeal(
+        self, *, review_id: str, ruled_on: date, outcome: str, summary: str
+    ) -> None:
+        """Kammarrättens dom. Redo or correct sends the procurement back as at first instance;
+        dismissed leaves it where it stands (a correction already under way goes on)."""
+        review = self._review(review_id)
+        appeal = review["appeal"]
+        if appeal is None:
+            raise RuleViolation("the ruling is not appealed", rule="not_appealed")
+        if appeal["ruling"] is not None:
+            raise RuleViolation("the appeal is ruled on already", rule="already_ruled")
+        if outcome not in REVIEW_OUTCOMES:
+            raise InvalidValue(f"outcome: one of {', '.join(REVIEW_OUTCOMES)}", field="outcome")
+        if outcome != "dismissed":
+            self._require_no_contract("send the procurement back")
+        ruled_on = not_after_today(ruled_on, field="ruled_on")
+        require_not_before(
+            "the appeal ruling", ruled_on, "the appeal", appeal["appealed_on"],
+            rule="ruling_before_appeal",
+        )
+        self._appeal_ruled(
+            review_id=str(review_id),
+            ruled_on=ruled_on,
+            outcome=outcome,
+            summary=required_text(summary, field="summary", max_length=10000),
+            sends_back_to=self._step_after_ruling(outcome),
+        )
+
+    @event("AppealRuled", topic="innoledger:Procurement.AppealRuled")
+    def _appeal_ruled(
+        self, review_id: str, ruled_on: date, outcome: str, summary: str, sends_back_to: str | None
+    ) -> None:
+        review = next(r for r in self.reviews if r["id"] == review_id)
+        review["appeal"]["ruling"] = {"ruled_on": ruled_on, "outcome": outcome, "summary": summary}
+        if sends_back_to is not None:
+            self._send_back_to(sends_back_to)
+
+    def _last_decision(self, decision_type: str) -> dict[str, Any] | None:
+        for decision in reversed(self.decisions):
+            if decision["type"] == decision_type:
+                return decision
+        return None
 
     # Implementation and follow-up
 
+    def _require_after_contract(self, step: str, moment: date | datetime, *, rule: str) -> None:
+        assert self.contract is not None
+        require_not_before(
+            step, moment, "the signature of the contract", self.contract["signed_on"], rule=rule
+        )
+
     def record_milestone(self, *, title: str, reached_on: date, note: str | None = None) -> str:
         self._require_status(CONTRACTED, IMPLEMENTING, action="record milestones for")
-        reached_on = parse_date(reached_on, field="reached_on")
+        reached_on = not_after_today(reached_on, field="reached_on")
+        self._require_after_contract("the milestone", reached_on, rule="milestone_before_contract")
         milestone_id = str(uuid.uuid4())
         self._milestone_recorded(
             milestone_id=milestone_id,
@@ -977,7 +1443,10 @@ class Procurement(AuditedAggregate):
             raise InvalidValue(
                 "need_id: this procurement does not address that need", field="need_id"
             )
-        followed_up_on = parse_date(followed_up_on, field="followed_up_on")
+        followed_up_on = not_after_today(followed_up_on, field="followed_up_on")
+        self._require_after_contract(
+            "the follow-up", followed_up_on, rule="follow_up_before_contract"
+        )
         follow_up_id = str(uuid.uuid4())
         self._followed_up(
             follow_up_id=follow_up_id,
@@ -1022,6 +1491,13 @@ class Procurement(AuditedAggregate):
     def cancel(self, decision: DecisionRecord) -> None:
         self._require_lead_decision(decision, "cancel")
         self._require_status(*CANCELLABLE, action="cancel")
+        lead_decisions = [d for d in self.decisions if d["type"] in self._STEP_NAMES]
+        if lead_decisions:
+            latest = max(lead_decisions, key=lambda d: d["decided_at"])
+            require_not_before(
+                "the cancellation", decision.decided_at, self._STEP_NAMES[latest["type"]],
+                latest["decided_at"], rule=f"cancel_before_{latest['type']}",
+            )
         self._cancelled(decision=decision.as_event_data())
 
     @event("Cancelled", topic="innoledger:Procurement.Cancelled")
@@ -1031,11 +1507,62 @@ class Procurement(AuditedAggregate):
         self.decisions.append(decision)
 
     def close(self, decision: DecisionRecord, *, outcome: str) -> None:
+        """Closes a finished contract: implemented and followed up. A contract ended before it
+        was finished is terminated early instead (`terminate_early`)."""
         self._require_lead_decision(decision, "close")
         self._require_status(CONTRACTED, IMPLEMENTING, action="close")
         if outcome not in CLOSE_OUTCOMES:
-            raise InvalidValue(f"outcome: one of {', '.join(CLOSE_OUTCOMES)}", field="outcome")
+            raise InvalidValue(
+                f"outcome: one of {', '.join(CLOSE_OUTCOMES)}; a contract ended before it was"
+                " finished is terminated early (terminate_early, with a reason)",
+                field="outcome",
+            )
+        if self.status != IMPLEMENTING:
+            raise WrongState(
+                "cannot close a procurement that is contracted: record its implementation"
+                " (milestones) and a follow-up first, or terminate the contract early with a"
+                " reason"
+            )
+        if not self.follow_ups:
+            raise RuleViolation(
+                "the effect on the needs is not followed up yet: record a follow-up before"
+                " closing, or terminate the contract early with a reason",
+                rule="not_followed_up",
+            )
+        self._require_after_implementation(decision, "close")
         self._closed(decision=decision.as_event_data(), outcome=outcome)
+
+    def _require_after_implementation(self, decision: DecisionRecord, step: str) -> None:
+        self._require_after_contract(
+            f"the {step} decision", decision.decided_at, rule=f"{step}_before_contract"
+        )
+        for kind, facts, field in (
+            ("milestone", self.milestones, "reached_on"),
+            ("follow_up", self.follow_ups, "followed_up_on"),
+        ):
+            if facts:
+                latest = max(fact[field] for fact in facts)
+                require_not_before(
+                    f"the {step} decision", decision.decided_at,
+                    f"the latest {kind.replace('_', '-')}", latest, rule=f"{step}_before_{kind}",
+                )
+
+    def terminate_early(self, decision: DecisionRecord, *, reason: str) -> None:
+        """Ends a signed contract before it is finished (uppsägning or hävning), with its
+        reason; the rationale says what happened."""
+        self._require_lead_decision(decision, "terminate_early")
+        self._require_status(CONTRACTED, IMPLEMENTING, action="terminate the contract of")
+        if reason not in TERMINATION_REASONS:
+            raise InvalidValue(f"reason: one of {', '.join(TERMINATION_REASONS)}", field="reason")
+        self._require_after_implementation(decision, "terminate_early")
+        self._terminated_early(decision=decision.as_event_data(), reason=reason)
+
+    @event("TerminatedEarly", topic="innoledger:Procurement.TerminatedEarly")
+    def _terminated_early(self, decision: dict[str, Any], reason: str) -> None:
+        self.outcome = LEGACY_TERMINATED
+        self.termination_reason = reason
+        self.status = CLOSED
+        self.decisions.append(decision)
 
     @event("Closed", topic="innoledger:Procurement.Closed")
     def _closed(self, decision: dict[str, Any], outcome: str) -> None:
@@ -1048,3 +1575,17 @@ class Procurement(AuditedAggregate):
         if decision_type in ("choose_procedure", "publish", "award", "cancel"):
             return self.estimated_value_sek
         return None
+
+
+def _interim_order_in_force(review: dict[str, Any]) -> dict[str, Any] | None:
+    """The review's interim order that still bars signing: not lifted, and the court that
+    issued it has not ruled yet."""
+    for order in review.get("interim_orders", []):
+        if order["lifted_on"] is not None:
+            continue
+        if order["instance"] == "first" and review["ruling"] is None:
+            return order
+        appeal = review.get("appeal")
+        if order["instance"] == "appeal" and appeal is not None and appeal["ruling"] is None:
+            return order
+    return None

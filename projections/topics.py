@@ -46,11 +46,16 @@ PROCUREMENT_AWARDED = "innoledger:Procurement.Awarded"
 PROCUREMENT_CONTRACT_SIGNED = "innoledger:Procurement.ContractSigned"
 PROCUREMENT_REVIEW_FILED = "innoledger:Procurement.ReviewFiled"
 PROCUREMENT_REVIEW_RULED = "innoledger:Procurement.ReviewRuled"
+PROCUREMENT_INTERIM_ORDER_ISSUED = "innoledger:Procurement.InterimOrderIssued"
+PROCUREMENT_INTERIM_ORDER_LIFTED = "innoledger:Procurement.InterimOrderLifted"
+PROCUREMENT_REVIEW_APPEALED = "innoledger:Procurement.ReviewAppealed"
+PROCUREMENT_APPEAL_RULED = "innoledger:Procurement.AppealRuled"
 PROCUREMENT_MILESTONE = "innoledger:Procurement.MilestoneRecorded"
 PROCUREMENT_FOLLOWED_UP = "innoledger:Procurement.FollowedUp"
 PROCUREMENT_LESSON = "innoledger:Procurement.LessonRecorded"
 PROCUREMENT_CANCELLED = "innoledger:Procurement.Cancelled"
 PROCUREMENT_CLOSED = "innoledger:Procurement.Closed"
+PROCUREMENT_TERMINATED_EARLY = "innoledger:Procurement.TerminatedEarly"
 
 # The status each lifecycle event leaves a need in (the need's own transitions).
 NEED_STATUS_AFTER = {
@@ -65,7 +70,7 @@ NEED_STATUS_AFTER = {
     NEED_REALISED: "realised",
 }
 
-# The status each lifecycle event leaves a procurement in; ReviewRuled depends on the state
+# The status each lifecycle event leaves a procurement in; rulings depend on the state
 # (see views.common.procurement_status_after).
 PROCUREMENT_STATUS_AFTER = {
     PROCUREMENT_STARTED: "planning",
@@ -75,6 +80,7 @@ PROCUREMENT_STATUS_AFTER = {
     PROCUREMENT_CONTRACT_SIGNED: "contracted",
     PROCUREMENT_MILESTONE: "implementing",
     PROCUREMENT_CLOSED: "closed",
+    PROCUREMENT_TERMINATED_EARLY: "closed",
     PROCUREMENT_CANCELLED: "cancelled",
 }
 
@@ -96,6 +102,7 @@ DECISION_TOPICS = (
     PROCUREMENT_CONTRACT_SIGNED,
     PROCUREMENT_CANCELLED,
     PROCUREMENT_CLOSED,
+    PROCUREMENT_TERMINATED_EARLY,
 )
 
 NEED_TOPICS = (
@@ -133,9 +140,14 @@ PROCUREMENT_TOPICS = (
     PROCUREMENT_CONTRACT_SIGNED,
     PROCUREMENT_REVIEW_FILED,
     PROCUREMENT_REVIEW_RULED,
+    PROCUREMENT_INTERIM_ORDER_ISSUED,
+    PROCUREMENT_INTERIM_ORDER_LIFTED,
+    PROCUREMENT_REVIEW_APPEALED,
+    PROCUREMENT_APPEAL_RULED,
     PROCUREMENT_MILESTONE,
     PROCUREMENT_FOLLOWED_UP,
     PROCUREMENT_LESSON,
     PROCUREMENT_CANCELLED,
     PROCUREMENT_CLOSED,
+    PROCUREMENT_TERMINATED_EARLY,
 )

@@ -86,3 +86,23 @@ def earliest_signing_day(
     any calendar day, a weekend included.
     """
     return standstill_last_day(notified_on, electronic, law=law) + timedelta(days=1)
+
+
+def extended_standstill_last_day(ruled_on: date, *, law: LawTable | None = None) -> date:
+    """Förlängd avtalsspärr (LOU 20 kap. 10 §): the last day of the bar after a ruling.
+
+    A review application that reached the administrative court during the standstill bars the
+    contract until the period (ten days in the table) has passed from the court's ruling. The
+    ruling day is day 0, and the end moves past non-working days as any statutory period does:
+    a ruling on Tue 2025-04-08 gives day 10 on Good Friday 2025-04-18, so the bar lasts to Tue
+    2025-04-22 (Easter Monday in between).
+    """
+    require_calendar_date(ruled_on)
+    table = law if law is not None else law_table()
+    period_days = table.extended_standstill_days_on(ruled_on)
+    return _first_working_day_from(ruled_on + timedelta(days=period_days))
+
+
+def earliest_signing_day_after_ruling(ruled_on: date, *, law: LawTable | None = None) -> date:
+    """The first day the contract may be signed once the extended standstill has run."""
+    return extended_standstill_last_day(ruled_on, law=law) + timedelta(days=1)

@@ -26,6 +26,7 @@ _DATA_FILE_PARTS: Final = ("data", "procurement_law.json")
 DIRECT_AWARD_LIMIT_KEY: Final = "direct_award_limit"
 EU_THRESHOLD_KEY: Final = "eu_threshold_sub_central_goods_services"
 STANDSTILL_KEY: Final = "standstill_days"
+EXTENDED_STANDSTILL_KEY: Final = "extended_standstill_days"
 
 # Spec §9: money is SEK with at most two decimals. Digits only, so "2 389 585" or "2,389,585"
 # (which a person copying from a web page would naturally type) gets a clear refusal instead
@@ -63,6 +64,16 @@ class StandstillPeriod:
 
     def days(self, *, electronic: bool) -> int:
         return self.electronic_days if electronic else self.other_days
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendedStandstillPeriod:
+    """Förlängd avtalsspärr: calendar days from the court's ruling, from ``effective_from``."""
+
+    effective_from: date
+    days_after_ruling: int
+    source: str
+    note: str | None = None
 
 
 class _EffectiveDated(Protocol):
@@ -134,6 +145,7 @@ class LawTable:
         direct_award_limits: Sequence[AmountInForce],
         eu_thresholds: Sequence[AmountInForce],
         standstill_periods: Sequence[StandstillPeriod],
+        extended_standstill_periods: Sequence[ExtendedStandstillPeriod],
         origin: str = "law table",
     ) -> None:
         self.direct_award_limits = EffectiveDatedSeries(
@@ -150,6 +162,11 @@ class LawTable:
             "standstill period (avtalsspärr)",
             standstill_periods,
             location=f"{origin}: {STANDSTILL_KEY}",
+        )
+        self.extended_standstill_periods = EffectiveDatedSeries(
+            "extended standstill period (förlängd avtalsspärr)",
+            extended_standstill_periods,
+            location=f"{origin}: {EXTENDED_STANDSTILL_KEY}",
         )
 
     @classmethod
@@ -169,6 +186,12 @@ class LawTable:
             standstill_periods=[
                 _standstill_entry(raw, f"{origin}: {STANDSTILL_KEY} entry {number}")
                 for number, raw in _numbered_entries(data, STANDSTILL_KEY, origin)
+            ],
+            extended_standstill_periods=[
+                _extended_standstill_entry(
+                    raw, f"{origin}: {EXTENDED_STANDSTILL_KEY} entry {number}"
+                )
+                for number, raw in _numbered_entries(data, EXTENDED_STANDSTILL_KEY, origin)
             ],
             origin=origin,
         )
@@ -208,6 +231,9 @@ class LawTable:
 
     def standstill_days_on(self, day: date, *, electronic: bool) -> int:
         return self.standstill_period_on(day).days(electronic=electronic)
+
+    def extended_standstill_days_on(self, ruled_on: date) -> int:
+        return self.extended_standstill_periods.in_force_on(ruled_on).days_after_ruling
 
 
 def _numbered_entries(
@@ -315,6 +341,21 @@ def _standstill_entry(raw: Mapping[str, Any], where: str) -> StandstillPeriod:
         effective_from=_effective_from(raw, where),
         electronic_days=_day_count(raw, "standstill_days_electronic", where),
         other_days=_day_count(raw, "standstill_days_other", where),
+        source=_text(raw, "source", where),
+        note=_optional_note(raw, where),
+    )
+
+
+def _extended_standstill_entry(raw: Mapping[str, Any], where: str) -> ExtendedStandstillPeriod:
+    _check_keys(
+        raw,
+        where,
+        required={"effective_from", "days_after_ruling", "source"},
+        optional={"note"},
+    )
+    return ExtendedStandstillPeriod(
+        effective_from=_effective_from(raw, where),
+        days_after_ruling=_day_count(raw, "days_after_ruling", where),
         source=_text(raw, "source", where),
         note=_optional_note(raw, where),
     )

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from domain import clock
 from domain.errors import InvalidValue
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -155,8 +156,11 @@ def aware_utc(value: object, *, field: str) -> datetime:
 
 def not_in_future(value: object, *, field: str, now: datetime | None = None) -> datetime:
     moment = aware_utc(value, field=field)
-    if moment > (now or datetime.now(UTC)) + ALLOWED_CLOCK_SKEW:
-        raise InvalidValue(f"{field}: cannot lie in the future", field=field)
+    if moment > (now or utc_now()) + ALLOWED_CLOCK_SKEW:
+        raise InvalidValue(
+            f"{field}: cannot lie in the future of its recording", field=field,
+            rule="dated_in_future",
+        )
     return moment
 
 
@@ -165,4 +169,5 @@ def stockholm_date(moment: datetime) -> date:
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """The recording moment of the injectable clock (domain.clock), not the machine's own."""
+    return clock.now()

@@ -12,6 +12,7 @@ from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
 from projections.topics import (
+    PROCUREMENT_APPEAL_RULED,
     PROCUREMENT_PARTICIPANT_INVITED,
     PROCUREMENT_REVIEW_RULED,
     PROCUREMENT_STATUS_AFTER,
@@ -42,12 +43,24 @@ class View(ABC):
 
 def procurement_status_after(event: ProjectedEvent, status: str, procedure: str | None) -> str:
     """The procurement's status after `event`, as Procurement's own handlers set it."""
-    if event.topic == PROCUREMENT_REVIEW_RULED:
-        # An upheld review of an award voids it: the evaluation is redone (rättelse).
-        if event.data["outcome"] == "upheld" and status == "awarded":
-            return "planning" if procedure in WITHOUT_NOTICE else "evaluation"
-        return status
+    if event.topic in (PROCUREMENT_REVIEW_RULED, PROCUREMENT_APPEAL_RULED):
+        sends_back_to = ruling_sends_back_to(event, status, procedure)
+        return status if sends_back_to is None else sends_back_to
     return PROCUREMENT_STATUS_AFTER.get(event.topic, status)
+
+
+def ruling_sends_back_to(event: ProjectedEvent, status: str, procedure: str | None) -> str | None:
+    """The step a court's ruling sends the procurement back to, as the ruling recorded it.
+
+    Rulings recorded before redo and correct were told apart say "upheld": on an award, that
+    voided it and the evaluation was redone (rättelse).
+    """
+    if event.data.get("outcome") == "upheld":
+        if status == "awarded":
+            return "planning" if procedure in WITHOUT_NOTICE else "evaluation"
+        return None
+    sends_back_to: str | None = event.data.get("sends_back_to")
+    return sends_back_to
 
 
 def participants_after(

@@ -25,6 +25,7 @@ from projections.base import ProjectedEvent
 from projections.db import Table
 from projections.rows import Row, RowBuffer, SplitRows
 from projections.topics import (
+    PROCUREMENT_APPEAL_RULED,
     PROCUREMENT_AWARDED,
     PROCUREMENT_CANCELLED,
     PROCUREMENT_CLOSED,
@@ -39,9 +40,15 @@ from projections.topics import (
     PROCUREMENT_REVIEW_RULED,
     PROCUREMENT_SCREENED,
     PROCUREMENT_STARTED,
+    PROCUREMENT_TERMINATED_EARLY,
 )
 from projections.values import micros, sek
-from projections.views.common import View, participants_after, procurement_status_after
+from projections.views.common import (
+    View,
+    participants_after,
+    procurement_status_after,
+    ruling_sends_back_to,
+)
 
 BELOW_DIRECT_AWARD_LIMIT = "below_direct_award_limit"
 BELOW_EU_THRESHOLD = "below_eu_threshold"
@@ -122,9 +129,11 @@ class ProcurementPortfolio(View):
         PROCUREMENT_AWARDED,
         PROCUREMENT_CONTRACT_SIGNED,
         PROCUREMENT_REVIEW_RULED,
+        PROCUREMENT_APPEAL_RULED,
         PROCUREMENT_MILESTONE,
         PROCUREMENT_CANCELLED,
         PROCUREMENT_CLOSED,
+        PROCUREMENT_TERMINATED_EARLY,
     )
 
     def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
@@ -206,7 +215,9 @@ def _apply(row: Row, event: ProjectedEvent) -> None:
         row["tender_deadline"] = micros(data["tender_deadline"])
     elif topic == PROCUREMENT_AWARDED:
         row["has_award"] = 1
-    elif topic == PROCUREMENT_REVIEW_RULED and data["outcome"] == "upheld" and before == "awarded":
+    elif topic in (PROCUREMENT_REVIEW_RULED, PROCUREMENT_APPEAL_RULED) and (
+        ruling_sends_back_to(event, before, row["procedure"]) is not None
+    ):
         row["has_award"] = 0  # the award is void; a direct award is unpublished again
     if row["published_at"] is None and (row["notice_id"] is not None or row["has_award"]):
         row["published_at"] = micros(event.recorded_at)

@@ -179,8 +179,25 @@ OPERATIONS: dict[str, OperationDoc] = {
         "Moves a tendering procurement to evaluation: the step the award needs.",
     ),
     "POST /api/v1/procurements/{procurement_id}/reviews": OperationDoc(
-        LEAD_OFFICER, ("wrong_state",),
+        LEAD_OFFICER, ("wrong_state", "dated_in_future", "review_before_publication"),
         "A pending review blocks signing; filed during the standstill it extends it.",
+    ),
+    "POST /api/v1/procurements/{procurement_id}/reviews/{review_id}/interim-order": OperationDoc(
+        LEAD_OFFICER,
+        ("contract_signed", "no_pending_case", "interim_order", "interim_order_before_case"),
+        "The interim order of the court where the case is pending forbids signing until it is "
+        "lifted or that court rules.",
+    ),
+    "POST /api/v1/procurements/{procurement_id}/reviews/{review_id}/interim-order/lifting": (
+        OperationDoc(LEAD_OFFICER, ("no_interim_order", "lifting_before_interim_order"))
+    ),
+    "POST /api/v1/procurements/{procurement_id}/reviews/{review_id}/appeal": OperationDoc(
+        LEAD_OFFICER, ("not_ruled", "already_appealed", "contract_signed", "appeal_before_ruling"),
+        "An appeal alone does not bar signing; an interim order of the court of appeal does.",
+    ),
+    "POST /api/v1/procurements/{procurement_id}/reviews/{review_id}/appeal/ruling": OperationDoc(
+        LEAD_OFFICER, ("not_appealed", "already_ruled", "contract_signed", "ruling_before_appeal"),
+        "Redo or correct sends the procurement back as a first-instance ruling does.",
     ),
     "POST /api/v1/procurements/{procurement_id}/milestones": OperationDoc(
         LEAD_OFFICER, ("wrong_state",)
@@ -190,7 +207,9 @@ OPERATIONS: dict[str, OperationDoc] = {
     ),
     "POST /api/v1/procurements/{procurement_id}/lessons": OperationDoc(LEAD_OFFICER),
     "POST /api/v1/procurements/{procurement_id}/reviews/{review_id}/ruling": OperationDoc(
-        LEAD_OFFICER, ("already_ruled",)
+        LEAD_OFFICER, ("already_ruled", "ruling_before_filing", "dated_in_future"),
+        "Dismissed after an application during the standstill: the extended standstill runs "
+        "ten days from the ruling. Redo: back to planning; correct: the award is void.",
     ),
     "POST /api/v1/purchasing-register/imports": OperationDoc(
         "an officer or decision maker of the caller's municipality, for its own register",

@@ -483,7 +483,103 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         409, "Redan avgjord", "Ruled already",
         "Överprövningen är redan avgjord.", "The review is ruled on already.",
     ),
+    # Reviews (överprövning) and the extended standstill
+    "extended-standstill": _t(
+        409, "Förlängd avtalsspärr", "Extended standstill",
+        "En ansökan om överprövning kom in till förvaltningsrätten under avtalsspärren: avtal "
+        "får inte ingås förrän tio dagar har gått från avgörandet, räknat enligt lagen om "
+        "beräkning av lagstadgad tid. Svaret anger sista dagen (`dates`).",
+        "A review application reached the administrative court during the standstill: no "
+        "contract may be signed until ten days have passed from the ruling, counted as statutory "
+        "periods are. The answer gives the last day (`dates`).",
+        f"{LOU} 20 kap. 10 §; lag (1930:173) om beräkning av lagstadgad tid",
+    ),
+    "interim-order": _t(
+        409, "Interimistiskt beslut", "Interim order",
+        "Domstolen har beslutat att avtal inte får ingås innan något annat har beslutats.",
+        "The court has ordered that no contract be signed until further notice.",
+        f"{LOU} 20 kap. 9 §",
+    ),
+    "contract-signed": _t(
+        409, "Avtalet är ingått", "Contract signed",
+        "Avtalet är redan ingått; domstolen kan inte längre stoppa eller skicka tillbaka "
+        "upphandlingen.",
+        "The contract is signed; the court can no longer stop the procurement or send it back.",
+        f"{LOU} 20 kap. 6 §",
+    ),
+    "no-pending-case": _t(
+        409, "Inget pågående mål", "No pending case",
+        "Överprövningen är avgjord och inte överklagad: ingen domstol kan besluta i saken nu.",
+        "The review is ruled on and not appealed: no court can order anything in it now.",
+    ),
+    "no-interim-order": _t(
+        409, "Inget interimistiskt beslut", "No interim order",
+        "Inget interimistiskt beslut gäller i målet.", "No interim order is in force in the case.",
+    ),
+    "not-ruled": _t(
+        409, "Inte avgjord", "Not ruled",
+        "Bara en avgjord överprövning kan överklagas.", "Only a ruled review can be appealed.",
+    ),
+    "already-appealed": _t(
+        409, "Redan överklagad", "Appealed already",
+        "Avgörandet är redan överklagat.", "The ruling is appealed already.",
+    ),
+    "not-appealed": _t(
+        409, "Inte överklagad", "Not appealed",
+        "Avgörandet är inte överklagat till kammarrätten.",
+        "The ruling is not appealed to the administrative court of appeal.",
+    ),
+    # Valid time
+    "dated-in-future": _t(
+        422, "Daterad i framtiden", "Dated in the future",
+        "Ett beslut eller en händelse kan inte dateras efter den dag (i Sverige) då den "
+        "registreras. Det som hände tidigare kan alltid registreras i efterhand.",
+        "A decision or fact cannot be dated after the day (in Sweden) it is recorded on. What "
+        "happened earlier can always be recorded later.",
+    ),
+    "valid-time-order": _t(
+        409, "Datum i fel ordning", "Dates out of order",
+        "Ett steg i ett ärende kan inte dateras före det steg det bygger på (till exempel "
+        "tilldelning före annonsering, avtal före avgörandet, uppföljning före avtalet). "
+        "Svaret anger regeln och båda datumen (`dates`).",
+        "A step of a lifecycle cannot be dated before the step it rests on (an award before the "
+        "publication, a contract before the ruling, a follow-up before the contract). The "
+        "answer names the rule and both dates (`dates`).",
+    ),
+    # Closing, analysis, needs
+    "not-followed-up": _t(
+        409, "Inte uppföljd", "Not followed up",
+        "Bara ett genomfört och uppföljt avtal avslutas; ett avtal som upphör i förtid avslutas "
+        "med beslutet `terminate_early` och dess skäl.",
+        "Only a contract implemented and followed up is closed; one that ends early is ended "
+        "by a `terminate_early` decision with its reason.",
+        MODEL,
+    ),
+    "analysis-frozen": _t(
+        409, "Analysen är låst", "Analysis frozen",
+        "Efter prioriteringen ändras SWOT-analysen bara genom ett nytt prioriteringsbeslut "
+        "(`swot_changes`).",
+        "After the prioritisation the SWOT changes only through a new prioritisation decision "
+        "(`swot_changes`).",
+        MODEL,
+    ),
+    "last-need": _t(
+        409, "Sista behovet", "Last need",
+        "Upphandlingen skulle inte längre avse något behov; den ledande kommunen avbryter den "
+        "i stället.",
+        "The procurement would address no need any more; the lead cancels it instead.",
+    ),
 }
+
+# Steps out of order in valid time: one page each, all explained by the same rule.
+for _code in (
+    "signature_before_ruling", "signature_before_lifting", "review_before_publication",
+    "review_before_award", "ruling_before_filing", "ruling_before_interim_order",
+    "interim_order_before_case", "lifting_before_interim_order", "appeal_before_ruling",
+    "ruling_before_appeal", "bid_before_publication", "award_before_evaluation",
+    "milestone_before_contract", "follow_up_before_contract", "realised_before_contract",
+):  # fmt: skip
+    PROBLEM_TYPES[_code.replace("_", "-")] = PROBLEM_TYPES["valid-time-order"]
 
 # HTTP statuses whose Werkzeug name is not one of the slugs above.
 KIND_ALIASES = {

@@ -18,6 +18,7 @@ from domain.errors import (
     DomainError,
     InvalidValue,
     NotParticipant,
+    OutOfOrder,
     RuleViolation,
     WrongState,
 )
@@ -61,6 +62,11 @@ class ProblemSchema(Schema):
             "description": "For a refusal that depends on the state: the steps that lead to a "
             "state that allows the command, each `{to, operation}`"
         },
+    )
+    dates = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Valid-time order refusals: each step named with its date"},
     )
 
 
@@ -189,7 +195,15 @@ def handle_domain_error(error: DomainError) -> Response:
             409, "Rule violation", detail=detail, kind="rule", rule=error.rule, next_steps=steps
         )
     if isinstance(error, RuleViolation):
-        return problem(409, "Rule violation", detail=error.message, kind="rule", rule=error.rule)
+        return problem(
+            409,
+            "Rule violation",
+            detail=error.message,
+            # Steps out of order share one page unless their rule has its own.
+            kind="valid-time-order" if isinstance(error, OutOfOrder) else "rule",
+            rule=error.rule,
+            dates=error.details or None,
+        )
     return problem(409, "Refused", detail=error.message, kind="rule", rule=error.rule)
 
 

@@ -39,6 +39,8 @@ def procurement_representation(shown: Shown) -> dict[str, Any]:
     procurement: Procurement = shown.aggregate
     body = _public(procurement)
     body["under_review"] = procurement.under_review
+    body["extended_standstill_last_day"] = procurement.extended_standstill_last_day
+    body["signing_allowed_from"] = procurement.signing_allowed_from
     body["innovation"] = procurement.innovation
     body["cpv_codes"] = procurement.cpv_codes
     body["procurement_decision"] = procurement.procurement_decision

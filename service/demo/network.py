@@ -104,6 +104,6 @@ SCORES = {
 AUTHORISED_DECISIONS = (
     "prioritise", "park", "reopen", "reject", "decide_to_procure", "mark_realised",
     "screen", "choose_procedure", "publish", "award", "cancel", "sign_contract", "close",
-    "join", "decline", "withdraw",
+    "terminate_early", "join", "decline", "withdraw",
 )  # fmt: skip
 DELEGATED_CEILING_SEK = "5000000.00"

@@ -86,6 +86,13 @@ CLOSE_OUTCOMES = {
     "partially_completed": "Avtalet är delvis fullgjort.",
     "terminated": "Avtalet har avslutats i förtid.",
 }
+TERMINATION_REASONS = {
+    "breach_by_supplier": "leverantörens avtalsbrott",
+    "supplier_insolvency": "leverantörens obestånd",
+    "need_ceased": "behovet har upphört",
+    "mutual_agreement": "överenskommelse mellan parterna",
+    "other": "annat skäl",
+}
 # Events with no release of their own: a bid received is secret until the award, and
 # invitations, lessons learned and declined invitations change nothing OCDS shows.
 UPDATES = frozenset(
@@ -97,8 +104,13 @@ UPDATES = frozenset(
         "MarketDialogueRecorded",
         "ReviewFiled",
         "ReviewRuled",
+        "InterimOrderIssued",
+        "InterimOrderLifted",
+        "ReviewAppealed",
+        "AppealRuled",
     }
 )
+RULINGS = ("ReviewRuled", "AppealRuled")
 
 
 class ProcurementEvent(Protocol):
@@ -237,7 +249,7 @@ class _ReleaseBuilder:
         version = event.originator_version
         if kind == "Awarded":
             self.awards.append(self._award_from(state, f"{self.ocid}-award-{version}"))
-        elif kind == "ReviewRuled" and had_award and state.award is None:
+        elif kind in RULINGS and had_award and state.award is None:
             self.awards[-1].voided = True
         elif kind == "ReviewFiled":
             court = state.reviews[-1]["court"]
@@ -253,7 +265,7 @@ class _ReleaseBuilder:
         award = self._current_award(state)
         if award is None or self.published_status.get(award.id) != "pending":
             return []
-        signing_from = datetime.combine(award.earliest_signing_day, time.min, STOCKHOLM)
+        signing_from = datetime.combine(_signing_from(award, state), time.min, STOCKHOLM)
         if signing_from > until or self._award_status(award, state, signing_from) != "active":
             return []
         release_id = f"{self.ocid}-{state.version}-standstill-ended"
@@ -354,15 +366,24 @@ class _ReleaseBuilder:
             return "cancelled"
         if state.contract is not None:
             return "active"
-        # Not in force while the standstill runs, nor while a review blocks signing.
-        if state.under_review or stockholm_date(moment) < award.earliest_signing_day:
+        # Not in force while the (extended) standstill runs, nor while a review blocks signing.
+        if state.under_review or stockholm_date(moment) < _signing_from(award, state):
             return "pending"
         return "active"
 
     def _award(self, award: _Award, state: Procurement, moment: datetime) -> dict[str, Any]:
+        description = award.description
+        extended = state.extended_standstill_last_day
+        if extended is not None and award is self._current_award(state):
+            description = _sentences(
+                description,
+                "En ansökan om överprövning kom in under avtalsspärren: förlängd avtalsspärr"
+                f" (LOU 20 kap. 10 §) till och med {extended.isoformat()}; avtal får tecknas"
+                f" från {_signing_from(award, state).isoformat()}",
+            )
         return {
             "id": award.id,
-            "description": award.description,
+            "description": description,
             "status": self._award_status(award, state, moment),
             "date": _instant(award.decided_at),
             "suppliers": [supplier.reference() for supplier in award.suppliers],
@@ -373,14 +394,12 @@ class _ReleaseBuilder:
         award = self._current_award(state)
         if contract is None or award is None or self.contract_id is None:
             return []
-        closed = _last_decision(state, "close")
+        closed = _last_decision(state, "close") or _last_decision(state, "terminate_early")
         return [
             {
                 "id": self.contract_id,
                 "awardID": award.id,
-                "description": CLOSE_OUTCOMES.get(state.outcome or "")
-                if state.status == CLOSED
-                else None,
+                "description": _closing_description(state, closed),
                 "status": "terminated" if state.status == CLOSED else "active",
                 "value": _value(contract["contract_value_sek"]),
                 "dateSigned": _day_start(contract["signed_on"]),
@@ -408,12 +427,13 @@ def _tags(
         "MilestoneRecorded": ["implementation"],
         "FollowedUp": ["implementation"],
         "Closed": ["contractTermination"],
+        "TerminatedEarly": ["contractTermination"],
     }
     if kind in fixed:
         return fixed[kind]
     if kind == "Cancelled":
         return ["tenderCancellation", "awardCancellation"] if had_award else ["tenderCancellation"]
-    if kind == "ReviewRuled" and had_award and state.award is None:
+    if kind in RULINGS and had_award and state.award is None:
         return ["awardCancellation"]
     if kind == "ParticipationDecided" and getattr(event, "decision", {}).get("type") == "decline":
         return None
@@ -563,6 +583,30 @@ def _implementation_milestones(state: Procurement) -> list[dict[str, Any]]:
         for follow_up in state.follow_ups
     ]
     return milestones
+
+
+def _closing_description(state: Procurement, closed: dict[str, Any] | None) -> str | None:
+    """Why the contract is no longer in force: finished (completely or partly), or ended
+    early with its reason. OCDS calls both "terminated"; the description tells them apart."""
+    if state.status != CLOSED:
+        return None
+    reason = state.termination_reason
+    if reason is None:
+        return CLOSE_OUTCOMES.get(state.outcome or "")
+    assert closed is not None
+    return _sentences(
+        f"Avtalet har avslutats i förtid: {TERMINATION_REASONS.get(reason, reason)}",
+        str(closed["rationale"]),
+    )
+
+
+def _signing_from(award: _Award, state: Procurement) -> date:
+    """The first signing day of the current award: after its standstill, and after any
+    extended standstill, ruling or lifted interim order that came later."""
+    current = state.signing_allowed_from
+    if current is None:
+        return award.earliest_signing_day
+    return max(current, award.earliest_signing_day)
 
 
 def _last_decision(state: Procurement, decision_type: str) -> dict[str, Any] | None:

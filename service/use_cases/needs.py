@@ -151,7 +151,12 @@ class NeedUseCases(DecisionAuthorisation):
         self._check_version(need, expected_version)
         record = self._authorise(principal, decision)
         if kind == "prioritise":
-            need.prioritise(record, scores=decision.get("scores"), weights=decision.get("weights"))
+            need.prioritise(
+                record,
+                scores=decision.get("scores"),
+                weights=decision.get("weights"),
+                swot_changes=decision.get("swot_changes"),
+            )
         elif kind == "park":
             need.park(record)
         elif kind == "reopen":

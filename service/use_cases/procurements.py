@@ -31,9 +31,11 @@ class ProcurementUseCases(DecisionAuthorisation):
         case_number: str | None = None,
         cpv_code: str | None = None,
     ) -> CommandResult:
-        """Creates the procurement and moves its needs to in_procurement in one transaction.
+        """Creates the procurement and moves the lead's own needs to in_procurement in one
+        transaction.
 
-        Owners of needs other than the lead are invited as participants.
+        A need of another municipality (co-owned by the lead) enters only by its owner's own
+        decision: the owner is invited, and the need is proposed until the owner joins.
         """
         require_role(principal, "officer")
         lead = self._own_municipality(principal)
@@ -58,21 +60,26 @@ class ProcurementUseCases(DecisionAuthorisation):
                     rule="need_not_decided",
                 )
             needs.append(need)
+        own = [need for need in needs if need.owner == lead.slug]
+        proposed: dict[str, list[str]] = {}
+        for need in needs:
+            if need.owner != lead.slug:
+                proposed.setdefault(need.owner, []).append(str(need.id))
         procurement = Procurement.start(
             lead=lead.slug,
             title=title,
             description=description,
             estimated_value_sek=estimated_value_sek,
-            need_ids=[str(need.id) for need in needs],
+            need_ids=[str(need.id) for need in own],
             case_number=case_number,
             cpv_code=cpv_code,
+            proposed_need_ids=proposed,
         )
-        for owner in dict.fromkeys(need.owner for need in needs):
-            if owner != lead.slug:
-                procurement.invite_participant(municipality=owner, role="participant")
-        for need in needs:
+        for owner in proposed:
+            procurement.invite_participant(municipality=owner, role="participant")
+        for need in own:
             need.attach_to_procurement(str(procurement.id))
-        return self._commit(procurement, *needs)
+        return self._commit(procurement, *own)
 
     def _procurement_to_work_on(
         self,
@@ -145,10 +152,24 @@ class ProcurementUseCases(DecisionAuthorisation):
         procurement = self._procurement_for(principal, procurement_id)
         self._check_version(procurement, expected_version)
         record = self._authorise(principal, decision, value_sek=procurement.estimated_value_sek)
-        procurement.decide_participation(
-            record, value_share_percent=decision.get("value_share_percent")
+        # The participant's own needs enter with its join and leave with its withdrawal, in
+        # the same transaction.
+        entering = [self._load(to_uuid(n), Need) for n in procurement.needs_entering_with(record)]
+        addressed = [self._load(to_uuid(n), Need) for n in procurement.need_ids]
+        leaving_ids = procurement.needs_leaving_with(
+            record, {str(need.id): need.owner for need in addressed}
         )
-        return self._commit(procurement)
+        leaving = [need for need in addressed if str(need.id) in leaving_ids]
+        procurement.decide_participation(
+            record,
+            value_share_percent=decision.get("value_share_percent"),
+            withdrawn_need_ids=leaving_ids,
+        )
+        for need in entering:
+            need.attach_to_procurement(str(procurement.id))
+        for need in leaving:
+            need.release_from_procurement(str(procurement.id))
+        return self._commit(procurement, *entering, *leaving)
 
     @command
     def decide_on_procurement(
@@ -219,8 +240,10 @@ class ProcurementUseCases(DecisionAuthorisation):
                 procurement.cancel(record)
                 for need_id in procurement.need_ids:
                     need = self._load(to_uuid(need_id), Need)
-                    need.release_from_cancelled_procurement(str(procurement.id))
+                    need.release_from_procurement(str(procurement.id))
                     changed.append(need)
+            elif kind == "terminate_early":
+                procurement.terminate_early(record, reason=decision.get("reason", ""))
             else:
                 procurement.close(record, outcome=decision.get("outcome", ""))
             return self._commit(*changed)
@@ -305,6 +328,14 @@ class ProcurementUseCases(DecisionAuthorisation):
         )
         return self._commit(procurement, created={"review_id": review_id})
 
+    def _review_to_work_on(
+        self, principal: Principal, procurement_id: str, review_id: str, expected_version: int
+    ) -> Procurement:
+        procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
+        if not any(review["id"] == review_id for review in procurement.reviews):
+            raise NotFound(f"no review {review_id}")
+        return procurement
+
     @command
     def rule_on_review(
         self,
@@ -317,10 +348,87 @@ class ProcurementUseCases(DecisionAuthorisation):
         summary: str,
         expected_version: int,
     ) -> CommandResult:
-        procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
-        if not any(review["id"] == review_id for review in procurement.reviews):
-            raise NotFound(f"no review {review_id}")
+        procurement = self._review_to_work_on(
+            principal, procurement_id, review_id, expected_version
+        )
         procurement.rule_on_review(
+            review_id=review_id, ruled_on=ruled_on, outcome=outcome, summary=summary
+        )
+        return self._commit(procurement)
+
+    @command
+    def issue_interim_order(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        review_id: str,
+        ordered_on: date,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._review_to_work_on(
+            principal, procurement_id, review_id, expected_version
+        )
+        procurement.issue_interim_order(review_id=review_id, ordered_on=ordered_on)
+        return self._commit(procurement)
+
+    @command
+    def lift_interim_order(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        review_id: str,
+        lifted_on: date,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._review_to_work_on(
+            principal, procurement_id, review_id, expected_version
+        )
+        procurement.lift_interim_order(review_id=review_id, lifted_on=lifted_on)
+        return self._commit(procurement)
+
+    @command
+    def appeal_review(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        review_id: str,
+        appealed_on: date,
+        court: str,
+        appellant: str,
+        reference: str,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._review_to_work_on(
+            principal, procurement_id, review_id, expected_version
+        )
+        procurement.appeal_review(
+            review_id=review_id,
+            appealed_on=appealed_on,
+            court=court,
+            appellant=appellant,
+            reference=reference,
+        )
+        return self._commit(procurement)
+
+    @command
+    def rule_on_appeal(
+        self,
+        principal: Principal,
+        procurement_id: str,
+        *,
+        review_id: str,
+        ruled_on: date,
+        outcome: str,
+        summary: str,
+        expected_version: int,
+    ) -> CommandResult:
+        procurement = self._review_to_work_on(
+            principal, procurement_id, review_id, expected_version
+        )
+        procurement.rule_on_appeal(
             review_id=review_id, ruled_on=ruled_on, outcome=outcome, summary=summary
         )
         return self._commit(procurement)

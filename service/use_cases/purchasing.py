@@ -220,13 +220,20 @@ class PurchasingUseCases(DecisionAuthorisation):
             {**common, "type": "decide_to_procure", "rationale": decision.get("rationale", "")},
             value_sek=value,
         )
+        # Another municipality's need enters only by its owner's own decision (joining).
+        own = [need for need in needs if need.owner == lead.slug]
+        proposed: dict[str, list[str]] = {}
+        for need in needs:
+            if need.owner != lead.slug:
+                proposed.setdefault(need.owner, []).append(str(need.id))
         procurement = Procurement.register(
             lead=lead.slug,
             title=title,
             description=description,
             estimated_value_sek=value,
             cpv_codes=cpv_codes,
-            need_ids=[str(need.id) for need in needs],
+            need_ids=[str(need.id) for need in own],
+            proposed_need_ids=proposed,
             case_number=case_number,
             procurement_decision=procure,
             register_reference=reference,
@@ -257,12 +264,11 @@ class PurchasingUseCases(DecisionAuthorisation):
         )
         if contract is not None:
             self._register_contract(principal, procurement, contract, shared)
-        for owner in dict.fromkeys(need.owner for need in needs):
-            if owner != lead.slug:
-                procurement.invite_participant(municipality=owner, role="participant")
-        for need in needs:
+        for owner in proposed:
+            procurement.invite_participant(municipality=owner, role="participant")
+        for need in own:
             need.attach_to_procurement(str(procurement.id))
-        return procurement, needs
+        return procurement, own
 
     def _is_registered(self, lead: str, reference: str) -> bool:
         try:

@@ -610,6 +610,17 @@ class World:
                 json={"title": "Pilot i tre skolor", "reached_on": MILESTONE_ON},
             )
         if target >= 7:
+            officer.ok(
+                "POST",
+                f"procurements/{procurement_id}/follow-ups",
+                201,
+                json={
+                    "need_id": need_ids[0],
+                    "followed_up_on": FOLLOW_UP_ON,
+                    "effect": "Lärarna lägger mindre tid på rättning",
+                    "measurement": "-30 % rättningstid",
+                },
+            )
             dm.ok("POST", path, 200, json=decision("close", CLOSE_AT, outcome="completed"))
         return procurement_id
 

@@ -10,6 +10,7 @@ import pytest
 from tests.api.conftest import (
     AWARD_AT,
     BID_AT,
+    EVALUATION_AT,
     MILESTONE_ON,
     NOTIFIED_AT,
     PROCURE_AT,
@@ -313,7 +314,7 @@ def test_bids_are_secret_before_the_award(
     ):
         _assert_secret(client, path)
 
-    ystad.officer.ok("POST", f"{path}/evaluation", 201, json={})
+    ystad.officer.ok("POST", f"{path}/evaluation", 201, json={"at": EVALUATION_AT})
     for client in (ystad.viewer, trelleborg.officer, trelleborg.dm, skurup.auditor):
         _assert_secret(client, path)
         if client is not ystad.viewer:

@@ -351,10 +351,20 @@ def test_decisions_are_judged_by_the_order_in_force_on_decided_at(
         path, json=decision("prioritise", "2019-03-01T10:00:00+01:00", scores=SCORES)
     )
     assert_problem(refused, 403, rule="not_delegated")
-    ystad.dm.ok("POST", path, 200, json=decision("prioritise", PRIORITISED_AT, scores=SCORES))
-    need = ystad.viewer.read(f"needs/{need_id}")
-    assert [d["authority"]["order_version"] for d in need["decisions"]] == [2, 1]
-    assert [d["authority"]["rule_id"] for d in need["decisions"]] == ["OFF-prio", "DM-prioritise"]
+    # Recorded later, a prioritisation of another need dated in 2018 is judged by order 1.
+    earlier_need = f"needs/{world.need(ystad)}"
+    ystad.dm.ok(
+        "POST",
+        f"{earlier_need}/decisions",
+        200,
+        json=decision("prioritise", PRIORITISED_AT, scores=SCORES),
+    )
+    decisions = [
+        *ystad.viewer.read(f"needs/{need_id}")["decisions"],
+        *ystad.viewer.read(earlier_need)["decisions"],
+    ]
+    assert [d["authority"]["order_version"] for d in decisions] == [2, 1]
+    assert [d["authority"]["rule_id"] for d in decisions] == ["OFF-prio", "DM-prioritise"]
 
 
 # Suspension

@@ -347,7 +347,16 @@ def test_decision_bodies_are_documented_by_type(document: dict[str, Any]) -> Non
         ),
         (
             "/api/v1/procurements/{procurement_id}/decisions",
-            {"screen", "choose_procedure", "publish", "award", "cancel", "sign_contract", "close"},
+            {
+                "screen",
+                "choose_procedure",
+                "publish",
+                "award",
+                "cancel",
+                "sign_contract",
+                "close",
+                "terminate_early",
+            },
         ),
         ("/api/v1/procurements/{procurement_id}/participation", {"join", "decline", "withdraw"}),
     ):

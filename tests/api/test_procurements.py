@@ -198,11 +198,52 @@ def test_a_joint_procurement_for_a_co_owned_need_invites_the_owner(
     )
     own = world.need(ystad, "procurement_decided")
     created = ystad.officer.ok("POST", "procurements", 201, json=start_body([own, need_id]))
-    procurement = skurup.viewer.read(f"procurements/{created['id']}")
+    path = f"procurements/{created['id']}"
+    procurement = skurup.viewer.read(path)
     assert procurement["lead"] == "ystad"
     assert procurement["participants"] == [
         {"municipality": "skurup", "role": "participant", "status": "invited"}
     ]
+    # Skurup's need enters only by Skurup's own decision: proposed, not yet locked.
+    assert procurement["need_ids"] == [own]
+    assert procurement["proposed_need_ids"] == {"skurup": [need_id]}
+    assert skurup.viewer.read(f"needs/{need_id}")["status"] == "procurement_decided"
+
+    skurup.dm.ok(
+        "POST", f"{path}/participation", 200, json=decision("join", "2018-05-08T10:00:00+02:00")
+    )
+    procurement = skurup.viewer.read(path)
+    assert procurement["need_ids"] == [own, need_id] and procurement["proposed_need_ids"] == {}
+    need = skurup.viewer.read(f"needs/{need_id}")
+    assert need["status"] == "in_procurement" and need["procurement_id"] == created["id"]
+
+    # Withdrawing takes Skurup's need out again, free for another procurement.
+    skurup.dm.ok(
+        "POST",
+        f"{path}/participation",
+        200,
+        json=decision("withdraw", "2018-06-01T10:00:00+02:00"),
+    )
+    assert skurup.viewer.read(path)["need_ids"] == [own]
+    need = skurup.viewer.read(f"needs/{need_id}")
+    assert need["status"] == "procurement_decided" and need["procurement_id"] is None
+
+
+def test_declining_leaves_the_proposed_need_free(
+    world: World, skurup: Tenant, ystad: Tenant
+) -> None:
+    need_id = world.need(skurup, "procurement_decided", shared=True)
+    ystad.officer.ok("POST", f"needs/{need_id}/co-owners", 200)
+    own = world.need(ystad, "procurement_decided")
+    created = ystad.officer.ok("POST", "procurements", 201, json=start_body([own, need_id]))
+    path = f"procurements/{created['id']}"
+    skurup.dm.ok(
+        "POST", f"{path}/participation", 200, json=decision("decline", "2018-05-08T10:00:00+02:00")
+    )
+    assert skurup.viewer.read(path)["proposed_need_ids"] == {}
+    assert skurup.viewer.read(f"needs/{need_id}")["status"] == "procurement_decided"
+    # Skurup now procures it itself.
+    skurup.officer.ok("POST", "procurements", 201, json=start_body([need_id]))
     assert skurup.viewer.read(f"needs/{need_id}")["status"] == "in_procurement"
 
 
@@ -849,13 +890,14 @@ def test_a_review_blocks_signing_until_ruled_on(world: World, skurup: Tenant) ->
     assert skurup.viewer.read(base)["under_review"] is True
     assert_problem(skurup.dm.post(f"{base}/decisions", json=sign_body()), 409, rule="under_review")
     ruling = f"{base}/reviews/{review_id}/ruling"
-    assert_problem(
+    refusal = assert_problem(
         skurup.officer.post(
             ruling, json={"ruled_on": "2018-12-27", "outcome": "dismissed", "summary": "x"}
         ),
-        422,
-        field="ruled_on",
+        409,
+        rule="ruling_before_filing",
     )
+    assert refusal["dates"] == {"the ruling": "2018-12-27", "the review application": "2018-12-28"}
     assert_problem(
         skurup.officer.post(
             ruling, json={"ruled_on": "2019-01-02", "outcome": "maybe", "summary": "x"}
@@ -877,22 +919,33 @@ def test_a_review_blocks_signing_until_ruled_on(world: World, skurup: Tenant) ->
     )
     procurement = skurup.viewer.read(base)
     assert procurement["under_review"] is False
+    # Filed during the standstill: ten days from the ruling is Sat 01-12, so the extended
+    # standstill (förlängd avtalsspärr) lasts to Mon 01-14.
     assert procurement["reviews"][0]["ruling"] == {
         "ruled_on": "2019-01-02",
         "outcome": "dismissed",
         "summary": "Ansökan avslås",
+        "extended_standstill_last_day": "2019-01-14",
+        "earliest_signing_day": "2019-01-15",
     }
+    assert procurement["award"]["extended_standstill_last_day"] == "2019-01-14"
+    assert procurement["extended_standstill_last_day"] == "2019-01-14"
+    assert procurement["signing_allowed_from"] == "2019-01-15"
     assert_problem(
         skurup.officer.post(
-            ruling, json={"ruled_on": "2019-01-02", "outcome": "upheld", "summary": "x"}
+            ruling, json={"ruled_on": "2019-01-02", "outcome": "correct", "summary": "x"}
         ),
         409,
         rule="already_ruled",
     )
-    skurup.dm.ok("POST", f"{base}/decisions", 200, json=sign_body())
+    refusal = assert_problem(
+        skurup.dm.post(f"{base}/decisions", json=sign_body()), 409, rule="extended_standstill"
+    )
+    assert refusal["dates"]["the end of the extended standstill"] == "2019-01-14"
+    skurup.dm.ok("POST", f"{base}/decisions", 200, json=sign_body("2019-01-15"))
 
 
-def test_an_upheld_review_voids_the_award(world: World, skurup: Tenant) -> None:
+def test_a_ruling_to_correct_voids_the_award(world: World, skurup: Tenant) -> None:
     procurement_id = world.procurement(skurup, "awarded")
     base = f"procurements/{procurement_id}"
     review_id = skurup.officer.ok(
@@ -910,7 +963,7 @@ def test_an_upheld_review_voids_the_award(world: World, skurup: Tenant) -> None:
         "POST",
         f"{base}/reviews/{review_id}/ruling",
         200,
-        json={"ruled_on": "2019-01-10", "outcome": "upheld", "summary": "Rättelse ska göras"},
+        json={"ruled_on": "2019-01-10", "outcome": "correct", "summary": "Rättelse ska göras"},
     )
     procurement = skurup.viewer.read(base)
     assert procurement["status"] == "evaluation" and procurement["award"] is None
@@ -990,14 +1043,65 @@ def test_close_rules(world: World, skurup: Tenant) -> None:
         field="outcome",
     )
     assert_problem(skurup.dm.post(path, json=decision("close", CLOSE_AT)), 422, field="outcome")
-    skurup.dm.ok("POST", path, 200, json=decision("close", CLOSE_AT, outcome="terminated"))
-    procurement = skurup.viewer.read(f"procurements/{procurement_id}")
-    assert procurement["status"] == "closed" and procurement["outcome"] == "terminated"
+    # A running contract is not closed as "terminated": that is an early termination.
+    assert_problem(
+        skurup.dm.post(path, json=decision("close", CLOSE_AT, outcome="terminated")),
+        422,
+        field="outcome",
+    )
+    # Not implemented yet: only an early termination ends it.
     assert_problem(
         skurup.dm.post(path, json=decision("close", CLOSE_AT, outcome="completed")),
         409,
         rule="wrong_state",
     )
+    assert_problem(
+        skurup.dm.post(path, json=decision("terminate_early", CLOSE_AT)), 422, field="reason"
+    )
+    skurup.dm.ok(
+        "POST",
+        path,
+        200,
+        json=decision("terminate_early", CLOSE_AT, reason="supplier_insolvency"),
+    )
+    procurement = skurup.viewer.read(f"procurements/{procurement_id}")
+    assert procurement["status"] == "closed" and procurement["outcome"] == "terminated"
+    assert procurement["termination_reason"] == "supplier_insolvency"
+    assert_problem(
+        skurup.dm.post(path, json=decision("close", CLOSE_AT, outcome="completed")),
+        409,
+        rule="wrong_state",
+    )
+
+
+def test_closing_needs_implementation_and_follow_up(world: World, skurup: Tenant) -> None:
+    procurement_id = world.procurement(skurup, "implementing")
+    base = f"procurements/{procurement_id}"
+    close = decision("close", CLOSE_AT, outcome="completed")
+    assert_problem(skurup.dm.post(f"{base}/decisions", json=close), 409, rule="not_followed_up")
+    need_id = skurup.viewer.read(base)["need_ids"][0]
+    skurup.officer.ok(
+        "POST",
+        f"{base}/follow-ups",
+        201,
+        json={
+            "need_id": need_id,
+            "followed_up_on": FOLLOW_UP_ON,
+            "effect": "Färre halkolyckor",
+            "measurement": "-40 %",
+        },
+    )
+    refusal = assert_problem(
+        skurup.dm.post(
+            f"{base}/decisions",
+            json=decision("close", "2019-08-01T10:00:00+02:00", outcome="completed"),
+        ),
+        409,
+        rule="close_before_follow_up",
+    )
+    assert refusal["dates"]["the latest follow-up"] == FOLLOW_UP_ON
+    skurup.dm.ok("POST", f"{base}/decisions", 200, json=close)
+    assert skurup.viewer.read(base)["status"] == "closed"
 
 
 @pytest.mark.parametrize(

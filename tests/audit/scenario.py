@@ -16,6 +16,7 @@ from tests.builders import (
     CONTRACT_VALUE,
     ESTIMATED_VALUE,
     EVALUATION_AT,
+    FOLLOW_UP_ON,
     MILESTONE_ON,
     NOTIFIED_AT,
     PROCEDURE_AT,
@@ -183,6 +184,15 @@ def build_scenario(app: Innoledger) -> Scenario:
         officer, pid, title="Pilot i tre skolor", reached_on=MILESTONE_ON, expected_version=pv
     ).version
     mark("procurement", pid, pv)  # implementing
+    pv = app.record_follow_up(
+        officer,
+        pid,
+        need_id=need_id,
+        followed_up_on=FOLLOW_UP_ON,
+        effect="Lärarna lägger mindre tid på rättning",
+        measurement="-30 % rättningstid",
+        expected_version=pv,
+    ).version
     pv = app.decide_on_procurement(
         dm, pid, decision=decision("close", CLOSE_AT, outcome="completed"), expected_version=pv
     ).version

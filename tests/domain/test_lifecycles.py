@@ -193,10 +193,16 @@ class NeedMachine(ApplicationMachine):
     def analysis_expectation(self) -> str | None:
         return None if self.status in OPEN_FOR_ANALYSIS else "wrong_state"
 
+    def swot_expectation(self) -> str | None:
+        # Prioritisation freezes the SWOT: it changes only with a new prioritisation.
+        if self.status == "prioritised":
+            return "analysis_frozen"
+        return None if self.status in ("identified", "parked") else "wrong_state"
+
     @rule(quadrant=st.sampled_from(QUADRANTS))
     def add_swot_item(self, quadrant: str) -> None:
         result = self.attempt(
-            self.analysis_expectation(),
+            self.swot_expectation(),
             lambda: self.app.add_swot_item(
                 self.tenant.officer,
                 self.need_id,
@@ -215,7 +221,7 @@ class NeedMachine(ApplicationMachine):
         quadrant = data.draw(st.sampled_from([q for q in QUADRANTS if self.swot[q]]))
         item_id = data.draw(st.sampled_from(self.swot[quadrant]))
         result = self.attempt(
-            self.analysis_expectation(),
+            self.swot_expectation(),
             lambda: self.app.remove_swot_item(
                 self.tenant.officer, self.need_id, item_id=item_id, expected_version=self.version
             ),
@@ -288,6 +294,29 @@ class NeedMachine(ApplicationMachine):
             expect = None
         if self.decide("prioritise", expect, scores=SCORES) is not None:
             self.accepted(status="prioritised", decision=True)
+
+    @precondition(lambda self: any(self.swot.values()))
+    @rule(data=st.data(), add=st.sampled_from([None, *QUADRANTS]))
+    def reprioritise_with_swot_changes(self, data: st.DataObject, add: str | None) -> None:
+        quadrant = data.draw(st.sampled_from([q for q in QUADRANTS if self.swot[q]]))
+        removed = data.draw(st.sampled_from(self.swot[quadrant]))
+        after = {q: [i for i in ids if i != removed] for q, ids in self.swot.items()}
+        if add is not None:
+            after[add] = [*after[add], "new"]
+        if self.status not in ("identified", "prioritised"):
+            expect: str | None = "wrong_state"
+        elif not all(after.values()):
+            expect = "swot_incomplete"
+        else:
+            expect = None
+        changes = {
+            "remove": [removed],
+            "add": [{"quadrant": add, "text": "Ny punkt"}] if add else [],
+        }
+        if self.decide("prioritise", expect, scores=SCORES, swot_changes=changes) is not None:
+            self.accepted(status="prioritised", decision=True)
+            need = self.app.need(self.tenant.officer, self.need_id)
+            self.swot = {q: [i["id"] for i in need.swot if i["quadrant"] == q] for q in QUADRANTS}
 
     @rule()
     def park(self) -> None:
@@ -459,6 +488,11 @@ class NeedMachine(ApplicationMachine):
 
 # Procurement
 
+# Rulings on reviews are dated 2019-01-03: one on a review filed during the standstill extends it
+# to Sun 01-13 → Mon 01-14, so signing is allowed from Tue 2019-01-15.
+RULED_ON = date(2019, 1, 3)
+EXTENDED_SIGN_ON = date(2019, 1, 15)
+
 
 class ProcurementMachine(ApplicationMachine):
     def __init__(self) -> None:
@@ -486,6 +520,10 @@ class ProcurementMachine(ApplicationMachine):
         self.awarded: list[str] | None = None
         self.earliest_signing_day: date | None = None
         self.pending_reviews: list[str] = []
+        self.reviews_in_standstill: set[str] = set()
+        self.followed_up = False
+        self.extended_signing_day: date | None = None
+        self.ruled = False
         self.skurup_status: str | None = None
         self.decisions = 0
         self.preferred_procedure = "open"
@@ -643,7 +681,7 @@ class ProcurementMachine(ApplicationMachine):
 
     @rule(
         supplier=st.sampled_from([SUPPLIER_A, SUPPLIER_C]),
-        signed_on=st.sampled_from([STANDSTILL_LAST_DAY, SIGN_ON]),
+        signed_on=st.sampled_from([STANDSTILL_LAST_DAY, SIGN_ON, EXTENDED_SIGN_ON]),
     )
     def sign_contract(self, supplier: dict[str, str], signed_on: date) -> None:
         value = "490000" if self.procedure == "direct_award" else CONTRACT_VALUE
@@ -652,6 +690,10 @@ class ProcurementMachine(ApplicationMachine):
             assert self.awarded is not None and self.earliest_signing_day is not None
             if self.pending_reviews:
                 expect = "under_review"
+            elif self.extended_signing_day and signed_on < self.extended_signing_day:
+                expect = "extended_standstill"
+            elif self.ruled and signed_on < RULED_ON:
+                expect = "signature_before_ruling"
             elif signed_on < self.earliest_signing_day:
                 expect = "standstill"
             elif supplier["org_number"] not in self.awarded:
@@ -677,25 +719,43 @@ class ProcurementMachine(ApplicationMachine):
             reference="Mål 1-19",
         )
         if result:
-            self.pending_reviews.append(result.created["review_id"])
+            review_id = result.created["review_id"]
+            self.pending_reviews.append(review_id)
+            # Filed on 12-21, the day after the award notice: within any standstill.
+            if self.status == "awarded" and self.procedure != "direct_award":
+                self.reviews_in_standstill.add(review_id)
             self.accepted()
 
     @precondition(lambda self: bool(self.pending_reviews))
-    @rule(upheld=st.booleans())
-    def rule_on_review(self, upheld: bool) -> None:
+    @rule(outcome=st.sampled_from(["dismissed", "correct", "redo"]))
+    def rule_on_review(self, outcome: str) -> None:
         review_id = self.pending_reviews[0]
         self.fact(
             None,
             "rule_on_review",
             review_id=review_id,
-            ruled_on=date(2019, 1, 3),
-            outcome="upheld" if upheld else "dismissed",
+            ruled_on=RULED_ON,
+            outcome=outcome,
             summary="Dom",
         )
         self.pending_reviews.remove(review_id)
-        if upheld and self.status == "awarded":
+        self.ruled = True
+        in_standstill = review_id in self.reviews_in_standstill and self.status == "awarded"
+        if outcome == "dismissed" and in_standstill:
+            self.extended_signing_day = EXTENDED_SIGN_ON
+        elif outcome == "redo" and self.status in ("tendering", "evaluation", "awarded"):
             self.awarded = None
             self.earliest_signing_day = None
+            self.extended_signing_day = None
+            self.reviews_in_standstill.clear()
+            self.published = False
+            self.bids = {}
+            self.status = "planning"
+        elif outcome == "correct" and self.status == "awarded":
+            self.awarded = None
+            self.earliest_signing_day = None
+            self.extended_signing_day = None
+            self.reviews_in_standstill.clear()
             self.status = "planning" if self.procedure in WITHOUT_NOTICE else "evaluation"
         self.accepted()
 
@@ -719,6 +779,7 @@ class ProcurementMachine(ApplicationMachine):
             effect="Färre olyckor",
             measurement="-40 %",
         ):
+            self.followed_up = True
             self.accepted()
 
     @rule(shareable=st.booleans())
@@ -728,9 +789,16 @@ class ProcurementMachine(ApplicationMachine):
 
     @rule()
     def close(self) -> None:
-        if self.decide(
-            "close", CLOSE_AT, self.state_is("contracted", "implementing"), outcome="completed"
-        ):
+        expect = self.state_is("implementing")
+        if expect is None and not self.followed_up:
+            expect = "not_followed_up"
+        if self.decide("close", CLOSE_AT, expect, outcome="completed"):
+            self.accepted(status="closed", decision=True)
+
+    @rule(reason=st.sampled_from(["breach_by_supplier", "need_ceased"]))
+    def terminate_early(self, reason: str) -> None:
+        expect = self.state_is("contracted", "implementing")
+        if self.decide("terminate_early", CLOSE_AT, expect, reason=reason):
             self.accepted(status="closed", decision=True)
 
     @rule()
@@ -815,7 +883,7 @@ class ProcurementMachine(ApplicationMachine):
         elif self.status == "evaluation":
             self.award(valid_bidders[0] if valid_bidders else SUPPLIER_C)
         elif self.status == "awarded" and self.pending_reviews:
-            self.rule_on_review(False)
+            self.rule_on_review("dismissed")
         elif self.status == "awarded":
             assert self.awarded is not None
             supplier = next(
@@ -823,9 +891,11 @@ class ProcurementMachine(ApplicationMachine):
                 for s in (SUPPLIER_A, SUPPLIER_B, SUPPLIER_C)
                 if s["org_number"] == self.awarded[0]
             )
-            self.sign_contract(supplier, SIGN_ON)
+            self.sign_contract(supplier, self.extended_signing_day or SIGN_ON)
         elif self.status == "contracted":
             self.record_milestone()
+        elif self.status == "implementing" and not self.followed_up:
+            self.record_follow_up()
         elif self.status == "implementing":
             self.close()
         else:

@@ -70,7 +70,7 @@ def run(world: DomainWorld, need: Need, procurement: Procurement, command: str) 
         elif command == "attach":
             need.attach_to_procurement(str(procurement.id))
         elif command == "release":
-            need.release_from_cancelled_procurement(str(procurement.id))
+            need.release_from_procurement(str(procurement.id))
         elif command == "mark_realised":
             need.mark_realised(world.decide("mark_realised", REALISED_AT), procurement)
         else:
@@ -293,6 +293,49 @@ def test_removing_the_last_item_of_a_quadrant_makes_the_swot_incomplete_again(wo
     assert refusal.value.rule == "swot_incomplete"
 
 
+def test_the_swot_is_frozen_by_prioritisation_and_changes_only_with_a_new_one(world):
+    need = world.need("prioritised")
+    threat = next(item["id"] for item in need.swot if item["quadrant"] == "threat")
+    with world.as_role("officer"):
+        for attempt in (
+            lambda: need.remove_swot_item(threat),
+            lambda: need.add_swot_item(quadrant="threat", text="Ny risk", author="anna"),
+        ):
+            with pytest.raises(RuleViolation) as refusal:
+                attempt()
+            assert refusal.value.rule == "analysis_frozen"
+    assert need.collect_events() == []
+
+    # A re-prioritisation that would leave a quadrant empty is refused, nothing changed.
+    later = PRIORITISED_AT.replace(month=4)
+    with world.as_role("decision_maker"), pytest.raises(RuleViolation) as refusal:
+        need.prioritise(
+            world.decide("prioritise", later), scores=SCORES, swot_changes={"remove": [threat]}
+        )
+    assert refusal.value.rule == "swot_incomplete"
+    with world.as_role("decision_maker"):
+        need.prioritise(
+            world.decide("prioritise", later),
+            scores=SCORES,
+            swot_changes={"remove": [threat], "add": [{"quadrant": "threat", "text": "GDPR"}]},
+        )
+    threats = [item for item in need.swot if item["quadrant"] == "threat"]
+    assert [item["text"] for item in threats] == ["GDPR"]
+    assert threats[0]["author"] == world.team.user("decision_maker")
+    assert len(need.scorings) == 2 and need.status == "prioritised"
+
+
+def test_a_need_prioritised_before_it_was_identified_again_is_refused(world):
+    need = world.need("parked")
+    with world.as_role("decision_maker"), pytest.raises(RuleViolation) as refusal:
+        need.reopen(world.decide("reopen", PRIORITISED_AT.replace(month=1)))
+    assert refusal.value.rule == "reopen_before_park"
+    assert refusal.value.details == {
+        "the reopen decision": PRIORITISED_AT.replace(month=1).isoformat(),
+        "the park decision": PRIORITISED_AT.isoformat(),
+    }
+
+
 def test_prioritising_records_scores_and_weighted_total(world):
     need = world.need("identified")
     with world.as_role("decision_maker"):
@@ -442,9 +485,9 @@ def test_attaching_and_releasing_track_the_procurement(world):
         assert need.status == "in_procurement"
         assert need.procurement_id == procurement_id
         with pytest.raises(RuleViolation) as refusal:
-            need.release_from_cancelled_procurement(str(uuid.uuid4()))
+            need.release_from_procurement(str(uuid.uuid4()))
         assert refusal.value.rule == "other_procurement"
-        need.release_from_cancelled_procurement(procurement_id)
+        need.release_from_procurement(procurement_id)
     assert need.status == "procurement_decided"
     assert need.procurement_id is None
 

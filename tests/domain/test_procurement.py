@@ -109,10 +109,11 @@ def sign(
     *,
     supplier: str = SUPPLIER_A["org_number"],
     value: str = CONTRACT_VALUE,
+    decided_at: datetime = SIGN_AT,
 ) -> None:
     with world.as_role("decision_maker"):
         procurement.sign_contract(
-            world.decide("sign_contract", SIGN_AT, value_sek=value),
+            world.decide("sign_contract", decided_at, value_sek=value),
             supplier_org_number=supplier,
             contract_value_sek=value,
             signed_on=signed_on,
@@ -171,7 +172,7 @@ ALLOWED_IN = {
     "sign_contract": ("awarded",),
     "milestone": ("contracted", "implementing"),
     "follow_up": ("implementing", "closed"),
-    "close": ("contracted", "implementing"),
+    "close": ("implementing",),
     "cancel": CANCELLABLE,
 }
 
@@ -182,6 +183,10 @@ def prepared(world: DomainWorld, state: str) -> Procurement:
     if state == "planning":
         screen(world, procurement)
         choose(world, procurement)
+        procurement.collect_events()
+    if state == "implementing":
+        # Implemented and followed up: finished, so it may be closed.
+        run(world, procurement, "follow_up")
         procurement.collect_events()
     return procurement
 
@@ -733,7 +738,14 @@ def test_direct_award_has_no_standstill(world):
     )
     assert procurement.award["standstill_last_day"] is None
     assert procurement.award["earliest_signing_day"] == date(2019, 3, 4)
-    sign(world, procurement, date(2019, 3, 4), supplier=SUPPLIER_C["org_number"], value="490000")
+    sign(
+        world,
+        procurement,
+        date(2019, 3, 4),
+        supplier=SUPPLIER_C["org_number"],
+        value="490000",
+        decided_at=on(2019, 3, 4, 11),
+    )
     assert procurement.status == "contracted"
 
 
@@ -765,6 +777,7 @@ def test_a_direct_award_contract_at_the_limit_is_refused(world):
             date(2019, 3, 5),
             supplier=SUPPLIER_C["org_number"],
             value=DIRECT_AWARD_LIMIT_2019,
+            decided_at=on(2019, 3, 5),
         )
     assert refusal.value.rule == "direct_award_limit"
 
@@ -792,7 +805,11 @@ def test_signing_while_a_review_is_pending_is_refused_and_allowed_after_ruling(w
     rule_on(world, procurement, review_id, "dismissed", date(2019, 1, 3))
     assert not procurement.under_review
     assert procurement.status == "awarded"
-    sign(world, procurement, date(2019, 1, 3))
+    # Filed during the standstill: extended to ten days from the ruling (Sun 01-13 → Mon 01-14).
+    with pytest.raises(RuleViolation) as refusal:
+        sign(world, procurement, date(2019, 1, 3))
+    assert refusal.value.rule == "extended_standstill"
+    sign(world, procurement, date(2019, 1, 15))
     assert procurement.status == "contracted"
 
 
@@ -806,10 +823,10 @@ def test_a_review_stays_pending_until_every_review_is_ruled_on(world):
     assert refusal.value.rule == "under_review"
 
 
-def test_an_upheld_review_voids_the_award(world):
+def test_a_review_ruling_correction_voids_the_award(world):
     procurement = world.procurement("awarded")
     review_id = file_review(world, procurement, date(2018, 12, 28))
-    rule_on(world, procurement, review_id, "upheld", date(2019, 1, 3))
+    rule_on(world, procurement, review_id, "correct", date(2019, 1, 3))
 
     assert procurement.status == "evaluation"
     assert procurement.award is None
@@ -835,9 +852,13 @@ def test_an_upheld_review_voids_the_award(world):
 def test_review_rulings_are_checked(world):
     procurement = world.procurement("awarded")
     review_id = file_review(world, procurement, date(2018, 12, 28))
-    with pytest.raises(InvalidValue) as refusal:
-        rule_on(world, procurement, review_id, "upheld", date(2018, 12, 27))
-    assert refusal.value.field == "ruled_on"
+    with pytest.raises(RuleViolation) as refusal:
+        rule_on(world, procurement, review_id, "correct", date(2018, 12, 27))
+    assert refusal.value.rule == "ruling_before_filing"
+    assert refusal.value.details == {
+        "the ruling": "2018-12-27",
+        "the review application": "2018-12-28",
+    }
     with pytest.raises(InvalidValue) as refusal:
         rule_on(world, procurement, review_id, "partly", date(2019, 1, 3))
     assert refusal.value.field == "outcome"
@@ -846,7 +867,7 @@ def test_review_rulings_are_checked(world):
     assert refusal.value.field == "review_id"
     rule_on(world, procurement, review_id, "dismissed", date(2019, 1, 3))
     with pytest.raises(RuleViolation) as refusal:
-        rule_on(world, procurement, review_id, "upheld", date(2019, 1, 4))
+        rule_on(world, procurement, review_id, "correct", date(2019, 1, 4))
     assert refusal.value.rule == "already_ruled"
     assert procurement.reviews[0]["ruling"]["outcome"] == "dismissed"
 
@@ -1021,14 +1042,57 @@ def test_cancel_is_refused_once_a_contract_is_signed(world, state):
     assert procurement.status == state
 
 
-@pytest.mark.parametrize("state", ["contracted", "implementing"])
-@pytest.mark.parametrize("outcome", ["completed", "partially_completed", "terminated"])
-def test_close_records_the_outcome(world, state, outcome):
-    procurement = world.procurement(state)
+@pytest.mark.parametrize("outcome", ["completed", "partially_completed"])
+def test_close_records_the_outcome_of_a_finished_contract(world, outcome):
+    procurement = prepared(world, "implementing")
     with world.as_role("decision_maker"):
         procurement.close(world.decide("close", CLOSE_AT), outcome=outcome)
     assert procurement.status == "closed"
     assert procurement.outcome == outcome
+
+
+def test_only_a_contract_implemented_and_followed_up_is_closed(world):
+    contracted = world.procurement("contracted")
+    with world.as_role("decision_maker"), pytest.raises(WrongState) as refusal:
+        contracted.close(world.decide("close", CLOSE_AT), outcome="completed")
+    assert "terminate" in refusal.value.message
+    implementing = world.procurement("implementing")
+    with world.as_role("decision_maker"), pytest.raises(RuleViolation) as refusal:
+        implementing.close(world.decide("close", CLOSE_AT), outcome="completed")
+    assert refusal.value.rule == "not_followed_up"
+    with world.as_role("decision_maker"), pytest.raises(InvalidValue) as refusal:
+        implementing.close(world.decide("close", CLOSE_AT), outcome="terminated")
+    assert refusal.value.field == "outcome"
+    assert implementing.status == "implementing"
+
+
+def test_closing_is_not_dated_before_the_follow_up_it_rests_on(world):
+    procurement = prepared(world, "implementing")
+    with world.as_role("decision_maker"), pytest.raises(RuleViolation) as refusal:
+        procurement.close(world.decide("close", on(2019, 8, 1)), outcome="completed")
+    assert refusal.value.rule == "close_before_follow_up"
+    assert refusal.value.details == {
+        "the close decision": "2019-08-01T10:00:00+00:00",
+        "the latest follow-up": FOLLOW_UP_ON.isoformat(),
+    }
+
+
+@pytest.mark.parametrize("state", ["contracted", "implementing"])
+def test_a_contract_is_terminated_early_with_its_reason(world, state):
+    procurement = world.procurement(state)
+    with world.as_role("decision_maker"):
+        procurement.terminate_early(
+            world.decide("terminate_early", CLOSE_AT), reason="breach_by_supplier"
+        )
+    assert procurement.status == "closed"
+    assert procurement.outcome == "terminated"
+    assert procurement.termination_reason == "breach_by_supplier"
+    assert procurement.decisions[-1]["type"] == "terminate_early"
+    with world.as_role("decision_maker"), pytest.raises(InvalidValue) as refusal:
+        world.procurement(state).terminate_early(
+            world.decide("terminate_early", CLOSE_AT), reason="bored"
+        )
+    assert refusal.value.field == "reason"
 
 
 def test_close_refuses_an_unknown_outcome(world):
@@ -1091,7 +1155,7 @@ def test_follow_ups_continue_after_closing(world):
             measurement="75 %",
         )
         procurement.record_lesson(text="Dela nätverket", shareable=False)
-    assert len(procurement.follow_ups) == 1
+    assert len(procurement.follow_ups) == 2  # the one closing rested on, and this
     assert procurement.lessons[0]["shareable"] is False
 
 

@@ -122,6 +122,9 @@ def test_period_in_force_on_the_sending_day_applies() -> None:
                     "source": "t",
                 },
             ],
+            "extended_standstill_days": [
+                {"effective_from": "2017-01-01", "days_after_ruling": 10, "source": "t"}
+            ],
         }
     )
     assert standstill_last_day(date(2029, 12, 31), True, law=table) == date(2030, 1, 10)

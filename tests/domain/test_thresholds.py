@@ -128,6 +128,9 @@ def _table_data(**overrides: Any) -> dict[str, Any]:
                 "source": "test",
             }
         ],
+        "extended_standstill_days": [
+            {"effective_from": "2017-01-01", "days_after_ruling": 10, "source": "test"}
+        ],
     }
     data.update(overrides)
     return data

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from domain.clock import fixed_clock
 from domain.values.timestamps import STOCKHOLM, stockholm_date
 from service.demo.scenario import decision
 from service.ocds.service import published_release_packages, record_package, release_package
@@ -74,7 +75,7 @@ def test_the_award_is_pending_during_the_standstill_and_active_after(network: Ne
     assert award_release["tender"]["numberOfTenderers"] == 2
 
 
-def test_a_review_keeps_the_award_pending_and_an_upheld_one_cancels_it(network: Network) -> None:
+def test_a_review_keeps_the_award_pending_and_a_correction_cancels_it(network: Network) -> None:
     pid = network.procurement("skurup", "Privat mark")
     network.to_evaluation(pid, "skurup", [SUPPLIER_A, SUPPLIER_B])
     network.award_now(pid, "skurup", SUPPLIER_A)
@@ -102,7 +103,7 @@ def test_a_review_keeps_the_award_pending_and_an_upheld_one_cancels_it(network: 
     network.fact(
         pid,
         f"reviews/{review_id}/ruling",
-        {"ruled_on": today, "outcome": "upheld", "summary": "Utvärderingen ska göras om"},
+        {"ruled_on": today, "outcome": "correct", "summary": "Utvärderingen ska göras om"},
         "skurup",
     )
     ruled = releases_of(network, pid, now=long_after)
@@ -127,6 +128,62 @@ def test_a_review_keeps_the_award_pending_and_an_upheld_one_cancels_it(network: 
     assert compiled["tender"]["status"] == "cancelled"
     assert [a["status"] for a in compiled["awards"]] == ["cancelled", "cancelled"]
     assert len({a["id"] for a in compiled["awards"]}) == 2
+
+
+def test_an_extended_standstill_keeps_the_award_pending_until_its_first_signing_day(
+    network: Network,
+) -> None:
+    pid = network.procurement("skurup", "Överskottsenergi")
+    network.to_evaluation(pid, "skurup", [SUPPLIER_A, SUPPLIER_B])
+    network.award_now(pid, "skurup", SUPPLIER_A)
+    today = stockholm_date(datetime.now(UTC)).isoformat()
+    review = {
+        "filed_on": today,
+        "court": "Förvaltningsrätten i Malmö",
+        "applicant": "Energi Österlen AB",
+        "reference": "4321-26",
+    }
+    review_id = network.fact(pid, "reviews", review, "skurup")["created"]["review_id"]
+    # The court rules five days later (the ruling is recorded then: it cannot be dated ahead).
+    later = datetime.now(UTC) + timedelta(days=5)
+    usual_clock = network.innoledger.event_clock
+    network.innoledger.event_clock = fixed_clock(later)
+    try:
+        network.fact(
+            pid,
+            f"reviews/{review_id}/ruling",
+            {
+                "ruled_on": stockholm_date(later).isoformat(),
+                "outcome": "dismissed",
+                "summary": "Ansökan avslås",
+            },
+            "skurup",
+        )
+    finally:
+        network.innoledger.event_clock = usual_clock
+    procurement = network.innoledger.procurement(PLATFORM_AUDITOR, pid)
+    extended = procurement.extended_standstill_last_day
+    signing_day = procurement.signing_allowed_from
+    assert extended is not None and signing_day is not None
+    assert signing_day > procurement.award["earliest_signing_day"]
+    signing_from = datetime.combine(signing_day, time.min, STOCKHOLM)
+
+    # The ordinary standstill's end passes without putting the award in force.
+    inside = releases_of(network, pid, now=signing_from - timedelta(minutes=1))
+    assert not any(r["id"].endswith("standstill-ended") for r in inside)
+    assert [a["status"] for a in inside[-1]["awards"]] == ["pending"]
+    description = inside[-1]["awards"][0]["description"]
+    assert f"förlängd avtalsspärr (LOU 20 kap. 10 §) till och med {extended}" in description
+    assert f"avtal får tecknas från {signing_day}" in description
+
+    after = releases_of(network, pid, now=signing_from + timedelta(hours=1))
+    ended = after[-1]
+    assert ended["id"].endswith("-standstill-ended")
+    assert ended["date"] == signing_from.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert [a["status"] for a in ended["awards"]] == ["active"]
+    compiled = compiled_of(network, pid, now=signing_from + timedelta(hours=1))
+    assert compiled["awards"][0]["status"] == "active"
+    assert f"till och med {extended}" in compiled["awards"][0]["description"]
 
 
 def test_a_procurement_cancelled_while_tendering(network: Network) -> None:

@@ -14,6 +14,7 @@ from tests.builders import (
     CONTRACT_VALUE,
     ESTIMATED_VALUE,
     EVALUATION_AT,
+    FOLLOW_UP_ON,
     MILESTONE_ON,
     NOTIFIED_AT,
     PRIORITISED_AT,
@@ -231,6 +232,11 @@ class Scenario:
                 expected_version=self.version(procurement_id),
             )
         elif to == "closed":
+            need_id = self.app.procurement(tenant.officer, procurement_id).need_ids[0]
+            self.app.record_follow_up(tenant.officer, procurement_id, need_id=need_id,
+                                      followed_up_on=FOLLOW_UP_ON, effect="Färre olyckor",
+                                      measurement="-40 %",
+                                      expected_version=self.version(procurement_id))
             self.decide(tenant, procurement_id, "close", CLOSE_AT, outcome="completed")
         else:
             raise ValueError(to)

@@ -12,7 +12,15 @@ from domain.municipality import municipality_id
 from eventstore.sql import SqlStore
 from projections import queries
 from service.innoledger import Innoledger
-from tests.builders import AWARD_AT, PRIORITISED_AT, PROCEDURE_AT, SCORES, board_decision, decision
+from tests.builders import (
+    AWARD_AT,
+    CLOSE_AT,
+    PRIORITISED_AT,
+    PROCEDURE_AT,
+    SCORES,
+    board_decision,
+    decision,
+)
 from tests.projections.conftest import sync
 from tests.projections.scenario import Scenario
 
@@ -90,6 +98,9 @@ def test_every_decision_type_is_logged_with_who_when_why_and_authority(
         decision={k: target[k] for k in ("rationale", "authority", "decided_at")},
         expected_version=s.version(str(municipality_id("ystad"))),
     )
+    ended = s.procurement(s.ystad, [s.decided_need(s.ystad, "Avslutat i förtid")])
+    s.walk(s.ystad, ended, "contracted")
+    s.decide(s.ystad, ended, "terminate_early", CLOSE_AT, reason="need_ceased")
     sync(app)
 
     rows = all_decisions(store, scope=None)
@@ -124,7 +135,7 @@ def test_every_decision_type_is_logged_with_who_when_why_and_authority(
         "minutes_reference": "Kommunstyrelsen 2018-03-14 § 45",
     }
     assert cancel["value_sek"] == "1500000.00"
-    [signed] = [r for r in rows if r["decision_type"] == "sign_contract"]
+    [signed, _] = [r for r in rows if r["decision_type"] == "sign_contract"]
     assert signed["details"]["contract_value_sek"] == "1450000.00"
     assert signed["value_sek"] == "1450000.00"
 

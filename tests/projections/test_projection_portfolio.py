@@ -92,7 +92,7 @@ def test_a_procurement_enters_the_portfolio_when_published(app: Innoledger, stor
         assert only(store)["status"] == status
 
 
-def test_direct_award_is_published_by_the_award_and_unpublished_by_an_upheld_review(
+def test_direct_award_is_published_by_the_award_and_unpublished_by_a_correction(
     app: Innoledger, store: SqlStore
 ):
     s = Scenario(app)
@@ -119,7 +119,7 @@ def test_direct_award_is_published_by_the_award_and_unpublished_by_an_upheld_rev
         procurement,
         review_id=review.created["review_id"],
         ruled_on=date(2019, 1, 20),
-        outcome="upheld",
+        outcome="correct",
         summary="Rättelse.",
         expected_version=s.version(procurement),
     )

@@ -15,9 +15,12 @@ from service.api.historical import shown
 from service.api.representations import party_ids, procurement_representation, with_parties
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
 from service.api.schemas.procurements import (
+    AppealSchema,
     BidSchema,
     EvaluationStartSchema,
     FollowUpSchema,
+    InterimOrderLiftedSchema,
+    InterimOrderSchema,
     LessonSchema,
     MarketDialogueSchema,
     MilestoneSchema,
@@ -131,7 +134,7 @@ class Decisions(MethodView):
     @blp.response(200, CommandResultSchema)
     def post(self, body: dict[str, Any], procurement_id: str) -> Any:
         """The lead's decisions: screen, choose_procedure, publish, award, cancel,
-        sign_contract, close"""
+        sign_contract, close, terminate_early"""
         result = services().innoledger.decide_on_procurement(
             current_principal(), procurement_id, decision=body, expected_version=expected_version()
         )
@@ -180,7 +183,9 @@ _fact_endpoint(
     "reviews",
     ReviewFiledSchema,
     lambda a: a.file_review,
-    "Record a review (överprövning) filed; it blocks signing until ruled on",
+    "Record a review application (överprövning) that reached the court; it blocks signing "
+    "until ruled on, and one that came in during the standstill extends it (förlängd "
+    "avtalsspärr, LOU 20 kap. 10 §)",
 )
 _fact_endpoint(
     "milestones",
@@ -202,18 +207,57 @@ _fact_endpoint(
 )
 
 
-@blp.route("/<procurement_id>/reviews/<review_id>/ruling")
-class ReviewRuling(MethodView):
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.arguments(ReviewRulingSchema)
-    @blp.response(200, CommandResultSchema)
-    def post(self, body: dict[str, Any], procurement_id: str, review_id: str) -> Any:
-        """Record the court's ruling on a review"""
-        result = services().innoledger.rule_on_review(
-            current_principal(),
-            procurement_id,
-            review_id=review_id,
-            expected_version=expected_version(),
-            **body,
-        )
-        return command_response(result)
+def _review_endpoint(
+    path: str, schema: type[Schema], use_case: Callable[[Innoledger], Callable[..., Any]], doc: str
+) -> None:
+    """Steps of one review share one shape: a body, If-Match, the review named in the path."""
+
+    class ReviewStep(MethodView):
+        @blp.doc(parameters=[IF_MATCH])
+        @blp.arguments(schema)
+        @blp.response(200, CommandResultSchema)
+        def post(self, body: dict[str, Any], procurement_id: str, review_id: str) -> Any:
+            result = use_case(services().innoledger)(
+                current_principal(),
+                procurement_id,
+                review_id=review_id,
+                expected_version=expected_version(),
+                **body,
+            )
+            return command_response(result)
+
+    ReviewStep.post.__doc__ = doc
+    ReviewStep.__name__ = f"Review_{path.replace('-', '_').replace('/', '_')}"
+    blp.route(f"/<procurement_id>/reviews/<review_id>/{path}")(ReviewStep)
+
+
+_review_endpoint(
+    "ruling",
+    ReviewRulingSchema,
+    lambda a: a.rule_on_review,
+    "Record the administrative court's ruling on a review (dismissed, redo, correct)",
+)
+_review_endpoint(
+    "interim-order",
+    InterimOrderSchema,
+    lambda a: a.issue_interim_order,
+    "Record an interim order (interimistiskt beslut) forbidding signing until further notice",
+)
+_review_endpoint(
+    "interim-order/lifting",
+    InterimOrderLiftedSchema,
+    lambda a: a.lift_interim_order,
+    "Record that the court lifted its interim order",
+)
+_review_endpoint(
+    "appeal",
+    AppealSchema,
+    lambda a: a.appeal_review,
+    "Record an appeal of the ruling to the administrative court of appeal (kammarrätten)",
+)
+_review_endpoint(
+    "appeal/ruling",
+    ReviewRulingSchema,
+    lambda a: a.rule_on_appeal,
+    "Record the administrative court of appeal's ruling",
+)

@@ -66,6 +66,18 @@ def _scores() -> fields.Nested:
     )
 
 
+class SwotAdditionSchema(Schema):
+    quadrant = fields.String(required=True, validate=validate.OneOf(QUADRANTS))
+    text = text(2000, required=True)
+
+
+class SwotChangesSchema(Schema):
+    add = fields.List(fields.Nested(SwotAdditionSchema), validate=validate.Length(max=100))
+    remove = fields.List(
+        fields.String(validate=validate.Regexp(UUID_PATTERN)), validate=validate.Length(max=500)
+    )
+
+
 class PrioritiseDecisionSchema(DecisionBaseSchema):
     type = fields.String(required=True, validate=validate.Equal("prioritise"))
     scores = _scores()
@@ -73,6 +85,13 @@ class PrioritiseDecisionSchema(DecisionBaseSchema):
         keys=fields.String(validate=validate.OneOf(SCORE_CRITERIA)),
         values=fields.Integer(validate=validate.Range(min=0, max=100)),
         metadata={"description": "Relative weight per criterion; equal weights when left out"},
+    )
+    swot_changes = fields.Nested(
+        SwotChangesSchema,
+        metadata={
+            "description": "Once prioritised, the SWOT is frozen: it changes only with a new "
+            "prioritisation, through these changes"
+        },
     )
 
 

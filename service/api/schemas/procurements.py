@@ -11,6 +11,7 @@ from domain.procurement import (
     PARTICIPANT_ROLES,
     PROCEDURES,
     REVIEW_OUTCOMES,
+    TERMINATION_REASONS,
 )
 from service.api.schemas.common import (
     UUID_PATTERN,
@@ -232,7 +233,20 @@ class SignContractDecisionSchema(DecisionBaseSchema):
 
 class CloseDecisionSchema(DecisionBaseSchema):
     type = _typed("close")
-    outcome = fields.String(required=True, validate=validate.OneOf(CLOSE_OUTCOMES))
+    outcome = fields.String(
+        required=True,
+        validate=validate.OneOf(CLOSE_OUTCOMES),
+        metadata={"description": "Only a contract implemented and followed up is closed"},
+    )
+
+
+class TerminateEarlyDecisionSchema(DecisionBaseSchema):
+    type = _typed("terminate_early")
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(TERMINATION_REASONS),
+        metadata={"description": "Why the contract ends before it is finished"},
+    )
 
 
 class ProcurementDecisionSchema(TypedUnionSchema):
@@ -245,6 +259,7 @@ class ProcurementDecisionSchema(TypedUnionSchema):
         "cancel": CancelDecisionSchema,
         "sign_contract": SignContractDecisionSchema,
         "close": CloseDecisionSchema,
+        "terminate_early": TerminateEarlyDecisionSchema,
     }
 
 
@@ -268,16 +283,50 @@ class EvaluationStartSchema(Schema):
 
 
 class ReviewFiledSchema(Schema):
-    filed_on = DateField(required=True)
+    filed_on = DateField(
+        required=True, metadata={"description": "The day the application reached the court"}
+    )
     court = text(200, required=True, metadata={"example": "Förvaltningsrätten i Malmö"})
     applicant = text(200, required=True)
-    reference = text(100, required=True, metadata={"description": "Målnummer"})
+    reference = text(100, required=True, metadata={"description": "Case number (målnummer)"})
+
+
+REVIEW_OUTCOME_DESCRIPTION = (
+    "dismissed: the procurement may go on (after the extended standstill if the application"
+    " came in during the standstill); redo: it is to be redone, back to planning; correct:"
+    " it is to be corrected (rättelse), the award is void and the evaluation redone"
+)
 
 
 class ReviewRulingSchema(Schema):
     ruled_on = DateField(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(REVIEW_OUTCOMES))
+    outcome = fields.String(
+        required=True,
+        validate=validate.OneOf(REVIEW_OUTCOMES),
+        metadata={"description": REVIEW_OUTCOME_DESCRIPTION},
+    )
     summary = text(10000, required=True)
+
+
+class InterimOrderSchema(Schema):
+    ordered_on = DateField(
+        required=True,
+        metadata={
+            "description": "Interimistiskt beslut of the court where the case is pending: no"
+            " contract may be signed until further notice"
+        },
+    )
+
+
+class InterimOrderLiftedSchema(Schema):
+    lifted_on = DateField(required=True)
+
+
+class AppealSchema(Schema):
+    appealed_on = DateField(required=True)
+    court = text(200, required=True, metadata={"example": "Kammarrätten i Göteborg"})
+    appellant = text(200, required=True)
+    reference = text(100, required=True, metadata={"description": "Case number (målnummer)"})
 
 
 class MilestoneSchema(Schema):
@@ -351,6 +400,14 @@ class AwardOutSchema(Schema):
         allow_none=True, metadata={"description": "Last day of the avtalsspärr (standstill)"}
     )
     earliest_signing_day = fields.Date()
+    extended_standstill_last_day = fields.Date(
+        allow_none=True,
+        metadata={"description": "Last day of the förlängd avtalsspärr after a review's ruling"},
+    )
+    extended_earliest_signing_day = fields.Date(
+        allow_none=True,
+        metadata={"description": "First signing day after the extended standstill"},
+    )
     decided_at = fields.DateTime()
 
 
@@ -361,10 +418,30 @@ class ContractOutSchema(Schema):
     signed_on = fields.Date()
 
 
-class RulingOutSchema(Schema):
+class AppealRulingOutSchema(Schema):
     ruled_on = fields.Date()
     outcome = fields.String()
     summary = fields.String()
+
+
+class RulingOutSchema(AppealRulingOutSchema):
+    extended_standstill_last_day = fields.Date(allow_none=True)
+    earliest_signing_day = fields.Date(allow_none=True)
+
+
+class InterimOrderOutSchema(Schema):
+    instance = fields.String(metadata={"description": "first (the review's court) or appeal"})
+    court = fields.String()
+    ordered_on = fields.Date()
+    lifted_on = fields.Date(allow_none=True)
+
+
+class AppealOutSchema(Schema):
+    appealed_on = fields.Date()
+    court = fields.String()
+    appellant = fields.String()
+    reference = fields.String()
+    ruling = fields.Nested(AppealRulingOutSchema, allow_none=True)
 
 
 class ReviewOutSchema(Schema):
@@ -373,7 +450,9 @@ class ReviewOutSchema(Schema):
     court = fields.String()
     applicant = fields.String()
     reference = fields.String()
+    interim_orders = fields.List(fields.Nested(InterimOrderOutSchema))
     ruling = fields.Nested(RulingOutSchema, allow_none=True)
+    appeal = fields.Nested(AppealOutSchema, allow_none=True)
 
 
 class MarketDialogueOutSchema(MarketDialogueSchema):
@@ -398,6 +477,14 @@ class ProcurementSchema(Schema):
     lead = fields.String()
     participants = fields.List(fields.Nested(ParticipantSchema))
     need_ids = fields.List(fields.String())
+    proposed_need_ids = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={
+            "description": "Other municipalities' needs proposed by the lead, by owner: each "
+            "enters the procurement only when its owner joins"
+        },
+    )
     title = fields.String()
     description = fields.String()
     estimated_value_sek = MoneyOut()
@@ -433,12 +520,23 @@ class ProcurementSchema(Schema):
     evaluation_started_at = fields.DateTime(allow_none=True)
     award = fields.Nested(AwardOutSchema, allow_none=True)
     contract = fields.Nested(ContractOutSchema, allow_none=True)
-    under_review = fields.Boolean()
+    under_review = fields.Boolean(
+        metadata={"description": "A review is pending or an interim order forbids signing"}
+    )
+    extended_standstill_last_day = fields.Date(allow_none=True)
+    signing_allowed_from = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "First day the contract may be signed as far as the calendar goes: "
+            "after the standstill, any extended standstill, rulings and liftings"
+        },
+    )
     reviews = fields.List(fields.Nested(ReviewOutSchema))
     milestones = fields.List(fields.Nested(MilestoneOutSchema))
     follow_ups = fields.List(fields.Nested(FollowUpOutSchema))
     lessons = fields.List(fields.Nested(LessonOutSchema))
     outcome = fields.String(allow_none=True)
+    termination_reason = fields.String(allow_none=True)
     cancelled_from = fields.String(allow_none=True)
     decisions = fields.List(fields.Nested(DecisionRecordSchema))
     created_on = fields.DateTime()

@@ -50,7 +50,6 @@ INNOVATION_KIND_NAMES = {
 CLOSE_OUTCOME_NAMES = {
     "completed": _l("Completed"),
     "partially_completed": _l("Partially completed"),
-    "terminated": _l("Terminated"),
 }
 assert set(REJECTION_NAMES) == set(REJECTION_REASONS)
 assert set(INNOVATION_KIND_NAMES) == set(INNOVATION_KINDS)

@@ -72,7 +72,11 @@ PARTICIPATION = {
     "declined": _l("declined"),
     "withdrawn": _l("withdrawn"),
 }
-REVIEW_OUTCOME_NAMES = {"dismissed": _l("dismissed"), "upheld": _l("upheld")}
+REVIEW_OUTCOME_NAMES = {
+    "dismissed": _l("dismissed"),
+    "redo": _l("to be redone"),
+    "correct": _l("to be corrected"),
+}
 assert set(DIALOGUE_KINDS) == set(MARKET_DIALOGUE_KINDS)
 assert set(REVIEW_OUTCOME_NAMES) == set(REVIEW_OUTCOMES)
 
