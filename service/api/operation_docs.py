@@ -69,7 +69,13 @@ OPERATIONS: dict[str, OperationDoc] = {
     ),
     "POST /api/v1/municipalities/{slug}/members": OperationDoc(
         TENANT_ADMIN + "; a platform admin seats the first tenant admin",
-        ("role_held", "municipality_suspended", "person_erased"),
+        ("role_held", "self_grant", "municipality_suspended", "person_erased"),
+        more="Every grant is a decision in the decision log; nobody grants a role to themself.",
+    ),
+    "GET /api/v1/municipalities/{slug}/members/{user_id}/tokens": OperationDoc(
+        TENANT_ADMIN + ", or a platform admin",
+        more="Lists the member's tokens (id, expiry, revocation), never a secret, so the one to "
+        "revoke can be found.",
     ),
     "DELETE /api/v1/municipalities/{slug}/members/{user_id}/roles/{role}": OperationDoc(
         TENANT_ADMIN, ("role_not_held", "municipality_suspended")
@@ -254,13 +260,24 @@ OPERATIONS: dict[str, OperationDoc] = {
     "GET /api/v1/audit/ledger/public-key": OperationDoc(ANYONE),
     "GET /api/v1/audit/events": OperationDoc(AUDITOR),
     "GET /api/v1/people/{user_id}": OperationDoc(
-        "members of a municipality the person belongs to; e-mail for the person and their admins"
+        "the people of the caller's own municipality, which keeps its own entry for each of its "
+        "members and former members; e-mail for the person and their admins"
     ),
     "PUT /api/v1/people/{user_id}": OperationDoc(
-        "the person, or a tenant admin of a municipality they belong to", ("person_erased",)
+        "the person, or a tenant admin of the caller's own municipality (its own entry only)",
+        ("person_erased",),
     ),
     "DELETE /api/v1/people/{user_id}": OperationDoc(
-        "a tenant admin of a municipality the person belongs to, or a platform admin"
+        "a tenant admin of the caller's own municipality, for its members and former members "
+        "(its own entry only), or a platform admin"
+    ),
+    "GET /api/v1/parties/{party_id}": OperationDoc(
+        "the staff of the municipality that recorded the sole trader, and platform auditors"
+    ),
+    "DELETE /api/v1/parties/{party_id}": OperationDoc(
+        "a tenant admin of the municipality that recorded the sole trader, or a platform admin",
+        more="Erases the personnummer and name; bids, awards and contracts then show the entry "
+        "as erased.",
     ),
 }
 

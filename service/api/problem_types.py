@@ -272,6 +272,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         409, "Har redan rollen", "Role held already",
         "Personen har redan rollen.", "The person holds the role already.",
     ),
+    "self-grant": _t(
+        409, "Egen behörighet", "Granting oneself a role",
+        "Ingen kan ge sig själv en roll: en annan administratör i kommunen beslutar om den, och "
+        "beslutet förs in i beslutsloggen (åtskillnad av arbetsuppgifter).",
+        "Nobody grants a role to themself: another admin of the municipality decides it, and the "
+        "grant is recorded in the decision log (separation of duties).",
+    ),
     "role-not-held": _t(
         409, "Har inte rollen", "Role not held",
         "Personen har inte rollen som skulle återkallas.",
