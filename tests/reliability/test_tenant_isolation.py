@@ -71,6 +71,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/municipalities/{slug}/suspend"): {"rationale": "Kapning"},
     ("post", "/api/v1/municipalities/{slug}/reactivate"): {"rationale": "Kapning"},
     ("post", "/api/v1/municipalities/{slug}/tokens"): {"user_id": "ystad-officer"},
+    ("post", "/api/v1/municipalities/{slug}/innovation-targets"): decision(
+        "adopt_innovation_target", year=2019, target_percent="90"
+    ),
     ("post", "/api/v1/procurements"): {
         "title": "Kapad",
         "description": "Med Ystads behov",
@@ -114,6 +117,23 @@ BODIES: dict[tuple[str, str], Any] = {
         "outcome": "dismissed",
         "summary": "Kapad",
     },
+    ("post", "/api/v1/procurements/{procurement_id}/reviews/{review_id}/interim-order"): {
+        "ordered_on": "2019-01-03",
+    },
+    ("post", "/api/v1/procurements/{procurement_id}/reviews/{review_id}/interim-order/lifting"): {
+        "lifted_on": "2019-01-04",
+    },
+    ("post", "/api/v1/procurements/{procurement_id}/reviews/{review_id}/appeal"): {
+        "appealed_on": "2019-01-08",
+        "court": "Kammarrätten i Göteborg",
+        "appellant": "Kapad AB",
+        "reference": "2-19",
+    },
+    ("post", "/api/v1/procurements/{procurement_id}/reviews/{review_id}/appeal/ruling"): {
+        "ruled_on": "2019-01-09",
+        "outcome": "dismissed",
+        "summary": "Kapad",
+    },
     ("post", "/api/v1/procurements/{procurement_id}/milestones"): {
         "title": "Kapad",
         "reached_on": "2019-01-10",
@@ -132,7 +152,11 @@ ALLOWED_ON_SHARED = {("post", "/api/v1/needs/{need_id}/co-owners")}
 # The other tenant's object is named in the body: answered as if it did not exist.
 ABSENT_IN_BODY = {("post", "/api/v1/procurements")}
 # Operations that act on the caller's own municipality only (nothing of Ystad's to name).
-OWN_ONLY = {("post", "/api/v1/needs")}
+OWN_ONLY = {
+    ("post", "/api/v1/needs"),
+    ("post", "/api/v1/procurements/register"),
+    ("post", "/api/v1/purchasing-register/imports"),
+}
 
 
 def operations(served: Served) -> list[tuple[str, str, dict[str, Any]]]:
