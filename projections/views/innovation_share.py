@@ -164,7 +164,7 @@ class InnovationShare(View):
             need_id
             for e in procurement_events
             if e.topic == PROCUREMENT_STARTED
-            for need_id in e.data["need_ids"]
+            for need_id in _needs_addressed(e.data)
         )
         net: Credits = {}
         changes: list[tuple[Any, ...]] = []
@@ -234,12 +234,21 @@ def _column(metric: str, amount: Any) -> Any:
     return int(amount) if metric in COUNTS else sek(amount)
 
 
+def _needs_addressed(started: dict[str, Any]) -> list[str]:
+    """The lead's own needs and those proposed to their owners (who bring them in by joining):
+    a procurement born from needs starts in the year of their decisions to procure, whoever
+    owns them."""
+    proposed = started.get("proposed_need_ids") or {}
+    return [*started["need_ids"], *(n for ids in proposed.values() for n in ids)]
+
+
 def _apply(row: Row | None, event: ProjectedEvent, decisions: RowBuffer) -> Row | None:
     data = event.data
     if event.topic == PROCUREMENT_STARTED:
+        needs = _needs_addressed(data)
         decided = [
             found["decided_at"]
-            for need_id in data["need_ids"]
+            for need_id in needs
             if (found := decisions.get(need_id)) is not None
         ]
         # Started in the year of its needs' (latest) decision to procure. A registered
@@ -247,14 +256,14 @@ def _apply(row: Row | None, event: ProjectedEvent, decisions: RowBuffer) -> Row 
         # nowhere.
         if decided:
             started_year: int | None = stockholm_year(from_micros(max(decided)))
-        elif data["need_ids"]:
+        elif needs:
             started_year = stockholm_year(event.recorded_at)  # needs decided before any view
         else:
             started_year = None
         return {
             "procurement_id": event.aggregate_id,
             "lead": data["lead"],
-            "need_ids": list(data["need_ids"]),
+            "need_ids": needs,
             "started_year": started_year,
             "own_decision": 0,
             "estimated_value_sek": sek(data["estimated_value_sek"]),

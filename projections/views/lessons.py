@@ -22,6 +22,7 @@ from projections.topics import (
     PROCUREMENT_AWARDED,
     PROCUREMENT_EDITED,
     PROCUREMENT_LESSON,
+    PROCUREMENT_PARTICIPATION_DECIDED,
     PROCUREMENT_PUBLISHED,
     PROCUREMENT_STARTED,
 )
@@ -59,6 +60,7 @@ class Lessons(View):
         NEED_IDENTIFIED,
         NEED_EDITED,
         PROCUREMENT_STARTED,
+        PROCUREMENT_PARTICIPATION_DECIDED,
         PROCUREMENT_EDITED,
         PROCUREMENT_PUBLISHED,
         PROCUREMENT_AWARDED,
@@ -81,10 +83,7 @@ class Lessons(View):
         procurements.load(
             e.aggregate_id for e in events if e.aggregate_type == "Procurement"
         )
-        started_needs = [
-            need_id for e in events if e.topic == PROCUREMENT_STARTED
-            for need_id in e.data["need_ids"]
-        ]
+        started_needs = [need_id for e in events for need_id in _needs_coming_in(e)]
         needs.load(started_needs)
         areas.load(row["innovation_area_id"] for row in map(needs.get, started_needs) if row)
 
@@ -101,21 +100,25 @@ class Lessons(View):
                 if "innovation_area_id" in data["changes"]:
                     needs.put({"need_id": event.aggregate_id,
                                "innovation_area_id": data["changes"]["innovation_area_id"]})
-            elif topic == PROCUREMENT_STARTED:
-                found: dict[str, str] = {}
-                for need_id in data["need_ids"]:
+            elif topic in (PROCUREMENT_STARTED, PROCUREMENT_PARTICIPATION_DECIDED):
+                procurement_id = event.aggregate_id
+                if topic == PROCUREMENT_STARTED:
+                    row = {"procurement_id": procurement_id, "lead": data["lead"],
+                           "title": data["title"], "published": 0, "areas": []}
+                else:
+                    row = procurements.get(procurement_id)
+                    if row is None:
+                        raise LookupError(f"lessons: unknown procurement {event.originator_id}")
+                # A need counts from the moment it is in the procurement: the lead's own at the
+                # start, another municipality's when its owner joins. A withdrawn need's area
+                # stays: the lessons were learnt while the procurement addressed it.
+                found = {fold(name): name for name in row["areas"]}
+                for need_id in _needs_coming_in(event):
                     need = needs.get(need_id)
                     area = None if need is None else areas.get(need["innovation_area_id"])
                     if area is not None:
                         found.setdefault(area["area_key"], area["name"])
-                procurement_id = event.aggregate_id
-                procurements.put({
-                    "procurement_id": procurement_id,
-                    "lead": data["lead"],
-                    "title": data["title"],
-                    "published": 0,
-                    "areas": [found[key] for key in sorted(found)],
-                })
+                procurements.put({**row, "areas": [found[key] for key in sorted(found)]})
                 for key in found:
                     procurement_areas.put({"procurement_id": procurement_id, "area_key": key})
             elif topic == PROCUREMENT_LESSON:
@@ -138,3 +141,12 @@ class Lessons(View):
                     procurements.put({**procurement, "published": 1})
         for buffer in (lessons, procurements, procurement_areas, needs, areas):
             buffer.flush()
+
+
+def _needs_coming_in(event: ProjectedEvent) -> list[str]:
+    """The needs an event brings into a procurement."""
+    if event.topic == PROCUREMENT_STARTED:
+        return list(event.data["need_ids"])
+    if event.topic == PROCUREMENT_PARTICIPATION_DECIDED:
+        return list(event.data.get("entering_need_ids") or [])
+    return []

@@ -121,6 +121,8 @@ def test_shareable_lessons_with_procurement_lead_and_areas(app: Innoledger, stor
     golv_need = s.decided_need(s.trelleborg, "Torra golv", shared=True)
     s.join(s.ystad, golv_need)
     procurement = s.procurement(s.ystad, [ystad_need, golv_need], title="Gemensam")
+    # Trelleborg's need is only proposed until Trelleborg itself joins: its area counts from then.
+    join(s, s.trelleborg, procurement)
     app.record_lesson(
         s.ystad.officer,
         procurement,
