@@ -20,6 +20,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final, Generic, Protocol, TypeVar
 
+from domain.errors import RuleViolation
+
 _PACKAGE_WITH_DATA: Final = "domain"
 _DATA_FILE_PARTS: Final = ("data", "procurement_law.json")
 
@@ -38,8 +40,11 @@ class InvalidLawTable(ValueError):
     """The procurement law data file is malformed; the message names the offending entry."""
 
 
-class NoRuleInForce(LookupError):
-    """The table has no entry in force on the requested day (it is before the first entry)."""
+class NoRuleInForce(RuleViolation, LookupError):
+    """The table has no entry in force on the requested day (it is before the first entry): a
+    decision dated then cannot be checked against the law, so it is refused, not guessed at."""
+
+    rule = "no_rule_in_force"
 
 
 @dataclass(frozen=True, slots=True)

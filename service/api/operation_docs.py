@@ -43,7 +43,8 @@ NEED_DECISION_RULES = (
 )  # fmt: skip
 PROCUREMENT_DECISION_RULES = (
     "wrong_state", "not_screened", "no_procedure", "procedure_without_notice",
-    "direct_award_limit", "supplier_without_bid", "standstill", "under_review", "not_awarded",
+    "direct_award_limit", "no_rule_in_force", "supplier_without_bid", "standstill",
+    "under_review", "not_awarded",
     "no_delegation_order", "not_delegated", "above_delegated_ceiling", "not_own_decision",
     "municipality_suspended",
 )  # fmt: skip

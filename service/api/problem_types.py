@@ -272,6 +272,15 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         409, "Har redan rollen", "Role held already",
         "Personen har redan rollen.", "The person holds the role already.",
     ),
+    "no-rule-in-force": _t(
+        409, "Ingen regel gällde då", "No rule in force then",
+        "Beslutet är daterat före det första beloppet i tabellen över upphandlingsrättens "
+        "belopp (tröskelvärden, direktupphandlingsgräns, avtalsspärr), så det kan inte prövas mot "
+        "lagen som gällde då. Kontrollera datumet.",
+        "The decision is dated before the first entry of the table of procurement-law amounts "
+        "(thresholds, direct-award limit, standstill), so it cannot be checked against the law "
+        "in force then. Check the date.",
+    ),
     "self-grant": _t(
         409, "Egen behörighet", "Granting oneself a role",
         "Ingen kan ge sig själv en roll: en annan administratör i kommunen beslutar om den, och "

@@ -564,6 +564,22 @@ def test_the_eu_threshold_in_force_flags_the_procurement(
     assert procurement["procedure"] == "open" and procurement["above_threshold"] is above
 
 
+def test_a_decision_dated_before_the_law_table_is_refused_not_a_server_error(
+    world: World, skurup: Tenant
+) -> None:
+    """The table of procurement-law amounts starts in 2018: a decision dated before it cannot
+    be checked against the law in force then (found by schemathesis as a 500)."""
+    procurement_id = world.procurement(skurup)
+    before = skurup.viewer.read(f"procurements/{procurement_id}")
+    for decided_at in ("0404-03-29T02:14:56Z", "2017-12-31T12:00:00+01:00"):
+        refused = skurup.dm.post(
+            f"procurements/{procurement_id}/decisions",
+            json=board("choose_procedure", decided_at, procedure="restricted"),
+        )
+        assert_problem(refused, 409, rule="no_rule_in_force")
+    assert skurup.viewer.read(f"procurements/{procurement_id}") == before
+
+
 def test_procedure_rules(world: World, skurup: Tenant) -> None:
     path = f"procurements/{world.procurement(skurup)}/decisions"
     # 2018 direct-award limit: 586 907 SEK.
