@@ -17,6 +17,7 @@ import pytest
 from tests.api.conftest import (
     AWARD_AT,
     BID_AT,
+    EVALUATION_AT,
     NOTIFIED_AT,
     PROCEDURE_AT,
     PUBLISH_AT,
@@ -206,7 +207,7 @@ def test_after_the_award_every_path_shows_what_the_current_state_shows(
 ) -> None:
     procurement_id = _evaluation_with_review(world, ystad, trelleborg)
     path = f"procurements/{procurement_id}"
-    ystad.officer.ok("POST", f"{path}/evaluation", 201, json={})
+    ystad.officer.ok("POST", f"{path}/evaluation", 201, json={"at": EVALUATION_AT})
     ystad.dm.ok(
         "POST",
         f"{path}/decisions",
