@@ -163,6 +163,8 @@ def whole_journey(browser: Browser, base_url: str, *, keyboard: bool, findings: 
         officer.fill("Inkom (tid)", "13:00")
         officer.button("Registrera anbudet", "bid")
         officer.expect_text("Anbud från Skjuts AB")
+        officer.fill("Anbuden öppnade (datum)", "2018-10-16")
+        officer.fill("Anbuden öppnade (tid)", "09:00")
         officer.button("Börja utvärderingen", "evaluation")
         officer.expect_text("Utvärderingen har börjat")
 

@@ -231,7 +231,11 @@ def test_bids_stay_secret_to_the_participant_until_the_award(app: Flask, demo: D
     assert "Skjuts AB" in ystad_officer.text(path)
     secret = skurup_officer.text(path)
     assert "Skjuts AB" not in secret and "absolut sekretess" in secret
-    assert ystad_officer.post(f"{path}/utvardering", {"version": 7}).status_code == 302
+    opened = ystad_officer.post(
+        f"{path}/utvardering",
+        {"opened_at": "2018-10-16", "opened_at_time": "09:00", "version": 7},
+    )
+    assert opened.status_code == 302, _why(opened)
     _decide(
         ystad_maker,
         decide,

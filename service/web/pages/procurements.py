@@ -330,7 +330,7 @@ def _bid() -> dict[str, Any]:
 
 @fact("utvardering", "start_evaluation", _l("The evaluation has started."))
 def _evaluation() -> dict[str, Any]:
-    return {}
+    return {"at": forms.moment("opened_at")}
 
 
 @fact("overprovning", "file_review", _l("The review (överprövning) is recorded."))
