@@ -28,12 +28,14 @@ from eventsourcing.utils import Environment
 
 from domain.audit import acting_as
 from domain.clock import clock_in_use
+from domain.errors import InvalidValue, RuleViolation
 from domain.municipality import Municipality, municipality_id
+from domain.need import PROCUREMENT_DECIDED as NEED_PROCUREMENT_DECIDED
 from domain.need import Need
 from domain.procurement import Procurement
 from eventstore.config import closed_environment
 from eventstore.repository import CopyOnWriteRepository, replay
-from service.access_policy import can_see_need, can_see_procurement
+from service.access_policy import can_see_need, can_see_procurement, works_on_need
 from service.errors import ConcurrentUpdate, Forbidden, NotFound, VersionMismatch
 from service.principal import Principal
 from service.settings import Settings
@@ -238,6 +240,32 @@ class BaseApplication(Application[UUID]):
         if not can_see_need(principal, current):
             raise NotFound(f"no need {need_id}")
         return need
+
+    def _needs_decided_for_procurement(
+        self, principal: Principal, need_ids: list[str], *, linking: str
+    ) -> list[Need]:
+        """The needs a procurement of the caller's municipality may address: each visible, worked
+        on by the caller's municipality (owner or co-owner) and past its decision to procure.
+        `linking` says what is being done with them, for the refusal's text."""
+        needs: list[Need] = []
+        for need_id in need_ids:
+            try:
+                need = self._need_for(principal, need_id)
+            except NotFound:
+                raise InvalidValue(f"need_ids: no need {need_id}", field="need_ids") from None
+            if not works_on_need(principal, need):
+                raise RuleViolation(
+                    f"need {need_id} belongs to {need.owner}; join it as co-owner first",
+                    rule="need_not_owned",
+                )
+            if need.status != NEED_PROCUREMENT_DECIDED:
+                raise RuleViolation(
+                    f"need {need_id} is {need.status}; only needs with a procurement decision"
+                    f" (anskaffningsbeslut) can be {linking}",
+                    rule="need_not_decided",
+                )
+            needs.append(need)
+        return needs
 
     def _procurement_for(
         self, principal: Principal, procurement_id: str | UUID, *, version: int | None = None

@@ -6,11 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.decisions import PARTICIPATION_DECISIONS, PROCUREMENT_DECISIONS
-from domain.errors import InvalidValue, RuleViolation
-from domain.need import PROCUREMENT_DECIDED, Need
+from domain.errors import InvalidValue
+from domain.need import Need
 from domain.procurement import Procurement
 from domain.values.money import parse_sek
-from service.access_policy import works_on_need
 from service.application import CommandResult, command, require_role, to_uuid
 from service.errors import Forbidden, NotFound
 from service.principal import Principal
@@ -42,24 +41,7 @@ class ProcurementUseCases(DecisionAuthorisation):
         lead.require_active()
         if not isinstance(need_ids, list) or not need_ids:
             raise InvalidValue("need_ids: at least one need", field="need_ids")
-        needs: list[Need] = []
-        for need_id in need_ids:
-            try:
-                need = self._need_for(principal, need_id)
-            except NotFound:
-                raise InvalidValue(f"need_ids: no need {need_id}", field="need_ids") from None
-            if not works_on_need(principal, need):
-                raise RuleViolation(
-                    f"need {need_id} belongs to {need.owner}; join it as co-owner first",
-                    rule="need_not_owned",
-                )
-            if need.status != PROCUREMENT_DECIDED:
-                raise RuleViolation(
-                    f"need {need_id} is {need.status}; only needs with a procurement decision"
-                    " (anskaffningsbeslut) can be procured",
-                    rule="need_not_decided",
-                )
-            needs.append(need)
+        needs = self._needs_decided_for_procurement(principal, need_ids, linking="procured")
         own = [need for need in needs if need.owner == lead.slug]
         proposed: dict[str, list[str]] = {}
         for need in needs:

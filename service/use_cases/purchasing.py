@@ -17,13 +17,12 @@ from datetime import datetime, time
 from typing import Any
 
 from domain.errors import DomainError, InvalidValue, RuleViolation
-from domain.need import PROCUREMENT_DECIDED, Need
+from domain.need import Need
 from domain.procurement import WITHOUT_STANDSTILL, Procurement
 from domain.values.dates import parse_date
 from domain.values.money import parse_sek
 from domain.values.text import optional_text, required_text
 from domain.values.timestamps import STOCKHOLM
-from service.access_policy import works_on_need
 from service.application import CommandResult, command, require_role
 from service.errors import ApplicationError, Forbidden, NotFound
 from service.principal import Principal
@@ -280,25 +279,7 @@ class PurchasingUseCases(DecisionAuthorisation):
     def _needs_to_register(self, principal: Principal, need_ids: list[str]) -> list[Need]:
         if not isinstance(need_ids, list) or len(need_ids) > 50:
             raise InvalidValue("need_ids: a list of at most 50 needs", field="need_ids")
-        needs: list[Need] = []
-        for need_id in need_ids:
-            try:
-                need = self._need_for(principal, need_id)
-            except NotFound:
-                raise InvalidValue(f"need_ids: no need {need_id}", field="need_ids") from None
-            if not works_on_need(principal, need):
-                raise RuleViolation(
-                    f"need {need_id} belongs to {need.owner}; join it as co-owner first",
-                    rule="need_not_owned",
-                )
-            if need.status != PROCUREMENT_DECIDED:
-                raise RuleViolation(
-                    f"need {need_id} is {need.status}; only needs with a procurement decision"
-                    " (anskaffningsbeslut) can be linked",
-                    rule="need_not_decided",
-                )
-            needs.append(need)
-        return needs
+        return self._needs_decided_for_procurement(principal, need_ids, linking="linked")
 
     def _register_contract(
         self,
