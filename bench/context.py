@@ -90,7 +90,9 @@ class Config:
         values: dict[str, Any] = {
             "sizes": SMOKE_SIZES,
             "smoke": True,
-            "warmup_s": 0.1,
+            # The warm-up absorbs each process's first-use costs (ORM mapper set-up, the first
+            # connection): on a busy machine 0.1 s left a 0.4 s window with no operation at all.
+            "warmup_s": 0.5,
             "measure_s": 0.4,
             "clients": 2,
             "repeats": 1,
