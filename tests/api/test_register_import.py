@@ -115,10 +115,8 @@ def test_file_level_problems_and_roles(world: World, ystad: Tenant):
 
 def test_cli_import_with_progress(world: World, ystad: Tenant, tmp_path: Path,
                                   store_settings: Settings, monkeypatch: pytest.MonkeyPatch):
-    if store_settings.database != "sqlite":
-        pytest.skip("the command line reads its settings from the environment: SQLite here")
-    monkeypatch.setenv("INNOLEDGER_DATABASE", "sqlite")
-    monkeypatch.setenv("INNOLEDGER_VAR_DIR", str(store_settings.var_dir))
+    for name, value in environment_of(store_settings).items():
+        monkeypatch.setenv(name, value)
     register = tmp_path / "register.csv"
     register.write_bytes(csv_text(*GOOD))
     runner = CliRunner()
@@ -138,6 +136,21 @@ def test_cli_import_with_progress(world: World, ystad: Tenant, tmp_path: Path,
                                     "ystad", "--user", "nobody"])
     assert outsider.exit_code != 0 and "not a member" in outsider.output
     assert "Referens;" in runner.invoke(main, ["purchasing", "template"]).output
+
+
+def environment_of(settings: Settings) -> dict[str, str]:
+    """The environment under which the command line opens the same store as the test's app."""
+    postgres = settings.postgres
+    return {
+        "INNOLEDGER_DATABASE": settings.database,
+        "INNOLEDGER_VAR_DIR": str(settings.var_dir),
+        "POSTGRES_HOST": postgres.host,
+        "POSTGRES_PORT": str(postgres.port),
+        "POSTGRES_USER": postgres.user,
+        "POSTGRES_PASSWORD": postgres.password,
+        "POSTGRES_DBNAME": postgres.dbname,
+        "POSTGRES_SCHEMA": postgres.schema,
+    }
 
 
 def test_the_documentation_lists_every_column():
