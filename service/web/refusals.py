@@ -3,6 +3,7 @@ field or step they concern. The core's own sentence is kept beside it as the det
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -59,6 +60,30 @@ RULE_TEXTS = {
 }
 
 
+def rule_text(rule: str | None) -> str | None:
+    """What the rule means, in the chosen language: the pages' own words where they have
+    them, else the explanation the API's problem type gives for the same rule (so a rule
+    added to the core is explained on the pages too, never left as a generic refusal)."""
+    if not rule:
+        return None
+    own = RULE_TEXTS.get(rule)
+    if own is not None:
+        return str(own)
+    from service.api.problem_types import PROBLEM_TYPES, slug_of
+    from service.web.i18n import chosen_language
+
+    problem = PROBLEM_TYPES.get(slug_of(rule))
+    if problem is None:
+        return None
+    swedish = chosen_language() == "sv"
+    title, text = (
+        (problem.title_sv, problem.text_sv) if swedish else (problem.title_en, problem.text_en)
+    )
+    # Sentences that point at fields of the API's answer mean nothing on a page.
+    sentences = [s for s in re.split(r"(?<=\.)\s+", text) if "`" not in s]
+    return f"{title}: {' '.join(sentences)}" if sentences else title
+
+
 @dataclass(frozen=True)
 class Refusal:
     status: int
@@ -72,7 +97,7 @@ class Refusal:
 def explain(error: Exception) -> Refusal:
     rule = getattr(error, "rule", None)
     detail = getattr(error, "message", None) or str(error)
-    text = RULE_TEXTS.get(rule or "")
+    text = rule_text(rule)
     from service.web.forms import UnreadableValue
 
     if isinstance(error, UnreadableValue):

@@ -51,6 +51,8 @@ DECISION_NAMES = {
     "cancel": _l("Cancel"),
     "sign_contract": _l("Sign the contract"),
     "close": _l("Close"),
+    "terminate_early": _l("Terminate early (uppsägning or hävning)"),
+    "adopt_innovation_target": _l("Adopt an innovation target"),
     "join": _l("Join"),
     "decline": _l("Decline"),
     "withdraw": _l("Withdraw"),

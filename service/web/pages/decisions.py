@@ -22,7 +22,7 @@ from service.web.forms import STOCKHOLM
 from service.web.pages import bp
 from service.web.pages.changes import changes_since
 from service.web.pages.needs import NEED_STATES, notice
-from service.web.pages.procurements import PROCEDURES, PROCUREMENT_STATES
+from service.web.pages.procurements import PROCEDURES, PROCUREMENT_STATES, TERMINATION_NAMES
 from service.web.reads import fresh
 from service.web.refusals import Refusal, explain
 from service.web.signin import current_principal, signed_in
@@ -67,8 +67,8 @@ NEXT_FOR_PROCUREMENT = {
     "tendering": ("cancel",),
     "evaluation": ("award", "cancel"),
     "awarded": ("sign_contract", "cancel"),
-    "contracted": ("close",),
-    "implementing": ("close",),
+    "contracted": ("close", "terminate_early"),
+    "implementing": ("close", "terminate_early"),
 }
 
 
@@ -171,6 +171,8 @@ def _decision_from_form(kind: str) -> dict[str, Any]:
         decision["signed_on"] = forms.day("signed_on")
     elif kind == "close":
         decision["outcome"] = forms.choice("outcome", tuple(CLOSE_OUTCOME_NAMES))
+    elif kind == "terminate_early":
+        decision["reason"] = forms.choice("reason", tuple(TERMINATION_NAMES))
     return decision
 
 
@@ -253,6 +255,7 @@ def _decision_page(
         innovation_kinds=INNOVATION_KIND_NAMES,
         procedures=PROCEDURES,
         close_outcomes=CLOSE_OUTCOME_NAMES,
+        termination_reasons=TERMINATION_NAMES,
         **forms.now_fields(),
     ), status
 

@@ -15,6 +15,7 @@ from domain.procurement import (
     MARKET_DIALOGUE_KINDS,
     PARTICIPANT_ROLES,
     REVIEW_OUTCOMES,
+    TERMINATION_REASONS,
     WITHOUT_STANDSTILL,
     Procurement,
 )
@@ -77,6 +78,14 @@ REVIEW_OUTCOME_NAMES = {
     "redo": _l("to be redone"),
     "correct": _l("to be corrected"),
 }
+TERMINATION_NAMES = {
+    "breach_by_supplier": _l("Breach of contract by the supplier (hävning)"),
+    "supplier_insolvency": _l("The supplier's insolvency"),
+    "need_ceased": _l("The need has ceased"),
+    "mutual_agreement": _l("Mutual agreement"),
+    "other": _l("Other reason"),
+}
+assert set(TERMINATION_NAMES) == set(TERMINATION_REASONS)
 assert set(DIALOGUE_KINDS) == set(MARKET_DIALOGUE_KINDS)
 assert set(REVIEW_OUTCOME_NAMES) == set(REVIEW_OUTCOMES)
 
@@ -158,10 +167,36 @@ def timeline(
         if award.get("standstill_last_day") is not None:
             steps.append({"when": award["standstill_last_day"], "kind": "standstill_last_day"})
         steps.append({"when": award["earliest_signing_day"], "kind": "signing_from"})
+    if award is not None and award.get("extended_standstill_last_day") is not None:
+        steps.append(
+            {"when": award["extended_standstill_last_day"], "kind": "extended_standstill_last_day"}
+        )
+        steps.append(
+            {"when": award["extended_earliest_signing_day"], "kind": "extended_signing_from"}
+        )
     for review in procurement.reviews:
         steps.append({"when": review["filed_on"], "kind": "review_filed", "item": review})
-        if review.get("ruled_on") is not None:
-            steps.append({"when": review["ruled_on"], "kind": "review_ruled", "item": review})
+        for order in review["interim_orders"]:
+            steps.append({"when": order["ordered_on"], "kind": "interim_order", "item": order})
+            if order["lifted_on"] is not None:
+                steps.append({"when": order["lifted_on"], "kind": "interim_lifted", "item": order})
+        ruling = review["ruling"]
+        if ruling is not None:
+            steps.append(
+                {
+                    "when": ruling["ruled_on"],
+                    "kind": "review_ruled",
+                    "item": ruling,
+                    "review": review,
+                }
+            )
+        appeal = review["appeal"]
+        if appeal is not None:
+            steps.append({"when": appeal["appealed_on"], "kind": "appealed", "item": appeal})
+            if appeal["ruling"] is not None:
+                steps.append(
+                    {"when": appeal["ruling"]["ruled_on"], "kind": "appeal_ruled", "item": appeal}
+                )
     for milestone in procurement.milestones:
         steps.append({"when": milestone["reached_on"], "kind": "milestone", "item": milestone})
     for follow_up in procurement.follow_ups:
@@ -177,15 +212,28 @@ def timeline(
 
 
 def allowed_today(procurement: Procurement, today: date) -> dict[str, Any]:
-    """The legal position today, from the procurement's own recorded dates."""
-    award = procurement.award
-    position: dict[str, Any] = {"under_review": procurement.under_review}
-    if award is not None and procurement.status == "awarded":
-        signing_from = award["earliest_signing_day"]
+    """The legal position today, from the procurement's own recorded dates as the core reads
+    them (standstill, extended standstill, rulings, interim orders in force)."""
+    position: dict[str, Any] = {
+        "under_review": procurement.under_review,
+        "pending_reviews": [r for r in procurement.reviews if r["ruling"] is None],
+        "interim_orders": procurement.interim_orders_in_force,
+        "extended_last_day": procurement.extended_standstill_last_day,
+        "status": procurement.status,
+    }
+    if procurement.award is not None and procurement.status == "awarded":
+        signing_from = procurement.signing_allowed_from
         position["signing_from"] = signing_from
-        position["in_standstill"] = today < signing_from
-        position["may_sign_today"] = today >= signing_from and not procurement.under_review
+        position["in_standstill"] = procurement.in_standstill_on(today)
+        position["may_sign_today"] = not position["in_standstill"] and not procurement.under_review
         position["no_standstill"] = procurement.procedure in WITHOUT_STANDSTILL
+        # A review application that reaches the court while the standstill runs extends it.
+        position["review_extends"] = (
+            not position["no_standstill"]
+            and procurement.award["standstill_last_day"] is not None
+            and today <= procurement.award["standstill_last_day"]
+        )
+    position["may_terminate"] = procurement.status in ("contracted", "implementing")
     try:
         position["direct_award_limit"] = direct_award_limit_on(today)
         position["eu_threshold"] = eu_threshold_on(today)
@@ -230,6 +278,7 @@ def render_procurement(
         participation=PARTICIPATION,
         roles=PARTICIPANT_ROLES,
         review_outcomes=REVIEW_OUTCOME_NAMES,
+        termination_reasons=TERMINATION_NAMES,
         need_titles=need_titles,
         is_lead=is_lead,
         works_on=works_on,
@@ -270,7 +319,8 @@ def _procurement_command(procurement_id: str, step: str, run: Callable[[], Any],
             step=step,
         )
     notice(done)
-    return redirect(url_for("web.procurement", procurement_id=procurement_id) + f"#{step}")
+    anchor = "overprovningar" if step.startswith("overprovning") else step
+    return redirect(url_for("web.procurement", procurement_id=procurement_id) + f"#{anchor}")
 
 
 def fact(step: str, method: str, done: Any) -> Callable[[Callable[[], dict[str, Any]]], Any]:
@@ -345,6 +395,45 @@ def _review() -> dict[str, Any]:
 
 @fact("overprovning-avgjord", "rule_on_review", _l("The ruling is recorded."))
 def _ruling() -> dict[str, Any]:
+    return {
+        "review_id": forms.text("review_id"),
+        "ruled_on": forms.day("ruled_on"),
+        "outcome": forms.choice("outcome", REVIEW_OUTCOMES),
+        "summary": forms.text("summary"),
+    }
+
+
+@fact(
+    "overprovning-interimistiskt-beslut",
+    "issue_interim_order",
+    _l("The interim order (interimistiskt beslut) is recorded."),
+)
+def _interim_order() -> dict[str, Any]:
+    return {"review_id": forms.text("review_id"), "ordered_on": forms.day("ordered_on")}
+
+
+@fact(
+    "overprovning-interimistiskt-beslut-upphavt",
+    "lift_interim_order",
+    _l("The lifting of the interim order is recorded."),
+)
+def _interim_order_lifted() -> dict[str, Any]:
+    return {"review_id": forms.text("review_id"), "lifted_on": forms.day("lifted_on")}
+
+
+@fact("overprovning-overklagad", "appeal_review", _l("The appeal is recorded."))
+def _appeal() -> dict[str, Any]:
+    return {
+        "review_id": forms.text("review_id"),
+        "appealed_on": forms.day("appealed_on"),
+        "court": forms.text("court"),
+        "appellant": forms.text("appellant"),
+        "reference": forms.text("reference"),
+    }
+
+
+@fact("overprovning-kammarratt-dom", "rule_on_appeal", _l("The appeal ruling is recorded."))
+def _appeal_ruling() -> dict[str, Any]:
     return {
         "review_id": forms.text("review_id"),
         "ruled_on": forms.day("ruled_on"),
