@@ -235,6 +235,18 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
             )
         api.call("POST", f"{path}/share", officer, versioned=need_id)
 
+    # Joint identification: the AI learning process was found together by the five
+    # municipalities that then procured it, so the need is theirs jointly from the start.
+    progress("joint identification: lärprocess för AI, co-owned by five municipalities")
+    ai_need_id = result.needs["Lärprocess för AI"]
+    for slug in ("trelleborg", "staffanstorp", "kavlinge", "burlov"):
+        api.call(
+            "POST",
+            f"/api/v1/needs/{ai_need_id}/co-owners",
+            result.tokens[slug]["officer"],
+            versioned=ai_need_id,
+        )
+
     def prioritise_and_decide(owner: str, title: str, day: str) -> str:
         need_id = result.needs[title]
         maker = result.tokens[owner]["decision_maker"]

@@ -100,6 +100,22 @@ def test_demo_loads_the_seed_network_through_the_api(tmp_path: Path) -> None:
             "burlov": ("participant", "joined"),
         }
         assert ai["procedure"] == "innovation_partnership"
+        ai_need = get(f"/api/v1/needs/{ai['need_ids'][0]}", ystad["officer"])
+        assert sorted(ai_need["co_owners"]) == ["burlov", "kavlinge", "staffanstorp", "trelleborg"]
+
+        # Two years of ordinary purchasing per municipality: the share differs per municipality
+        # and year, and the pilots count in 2018 (decisions) and 2019 (the floors contract).
+        share = get("/api/v1/network/innovation-share?limit=200&position="
+                    f"{app.extensions['innoledger'].innoledger.recorder.max_notification_id()}",
+                    ystad["viewer"])["items"]
+        years = {(row["municipality"], row["year"]) for row in share}
+        assert years == {(slug, year) for slug in result.tokens for year in (2018, 2019)}
+        ratios = {row["started"]["innovation_share"] for row in share}
+        assert len(ratios) >= 6
+        ystad_2019 = next(r for r in share if r["municipality"] == "ystad" and r["year"] == 2019)
+        assert ystad_2019["target"]["target_percent"] == "25.00"
+        burlov_2018 = next(r for r in share if r["municipality"] == "burlov" and r["year"] == 2018)
+        assert burlov_2018["started"]["innovation_count"] >= 1  # its part of the AI pilot
     finally:
         app.extensions["innoledger"].close()
 
