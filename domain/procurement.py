@@ -24,7 +24,7 @@ from domain.rules.thresholds import direct_award_limit_on, eu_threshold_on
 from domain.rules.valid_time import not_after_today, require_not_before
 from domain.values.money import parse_sek
 from domain.values.org_number import InvalidOrganisationNumber, OrganisationNumber
-from domain.values.text import optional_text, required_text
+from domain.values.text import optional_text, required_text, text_list
 from domain.values.timestamps import aware_utc, not_in_future, stockholm_date, utc_now
 
 PLANNING = "planning"
@@ -83,6 +83,9 @@ TERMINATION_REASONS = (
     "mutual_agreement",
     "other",
 )
+# The work model's phases a lesson is about (behovsidentifiering, upphandling, implementering,
+# uppföljning).
+LESSON_PHASES = ("needs_identification", "procurement", "implementation", "follow_up")
 CPV_PATTERN = re.compile(r"^\d{8}-\d$")
 
 
@@ -1479,9 +1482,18 @@ class Procurement(AuditedAggregate):
         self.status = IMPLEMENTING
 
     def record_follow_up(
-        self, *, need_id: str, followed_up_on: date, effect: str, measurement: str
+        self,
+        *,
+        need_id: str,
+        followed_up_on: date,
+        effect: str,
+        measurement: str,
+        municipality: str | None = None,
     ) -> str:
+        """A follow-up of the effect on a need, by any municipality taking part."""
         self._require_status(IMPLEMENTING, CLOSED, action="follow up")
+        if municipality is not None and not self.takes_part(municipality):
+            raise NotParticipant(f"{municipality} does not take part in this procurement")
         if str(need_id) not in self.need_ids:
             raise InvalidValue(
                 "need_id: this procurement does not address that need", field="need_id"
@@ -1497,12 +1509,19 @@ class Procurement(AuditedAggregate):
             followed_up_on=followed_up_on,
             effect=required_text(effect, field="effect", max_length=10000),
             measurement=required_text(measurement, field="measurement", max_length=2000),
+            municipality=municipality,
         )
         return follow_up_id
 
     @event("FollowedUp", topic="innoledger:Procurement.FollowedUp")
     def _followed_up(
-        self, follow_up_id: str, need_id: str, followed_up_on: date, effect: str, measurement: str
+        self,
+        follow_up_id: str,
+        need_id: str,
+        followed_up_on: date,
+        effect: str,
+        measurement: str,
+        municipality: str | None = None,  # absent from follow-ups recorded by the lead only
     ) -> None:
         self.follow_ups.append(
             {
@@ -1511,23 +1530,68 @@ class Procurement(AuditedAggregate):
                 "followed_up_on": followed_up_on,
                 "effect": effect,
                 "measurement": measurement,
+                "municipality": municipality or self.lead,
             }
         )
 
-    def record_lesson(self, *, text: str, shareable: bool) -> str:
+    def record_lesson(
+        self,
+        *,
+        text: str,
+        shareable: bool,
+        municipality: str | None = None,
+        phase: str | None = None,
+        what_worked: str | None = None,
+        what_to_change: str | None = None,
+        tags: object = None,
+    ) -> str:
+        """A lesson of any municipality taking part (lead, co-lead or participant), structured
+        by phase, what worked and what to change, and tags the network searches by."""
         if not isinstance(shareable, bool):
             raise InvalidValue("shareable: true or false", field="shareable")
+        if municipality is not None and not self.takes_part(municipality):
+            raise NotParticipant(f"{municipality} does not take part in this procurement")
+        if phase is not None and phase not in LESSON_PHASES:
+            raise InvalidValue(f"phase: one of {', '.join(LESSON_PHASES)}", field="phase")
         lesson_id = str(uuid.uuid4())
         self._lesson_recorded(
             lesson_id=lesson_id,
             text=required_text(text, field="text", max_length=10000),
             shareable=shareable,
+            municipality=municipality,
+            phase=phase,
+            what_worked=optional_text(what_worked, field="what_worked", max_length=10000),
+            what_to_change=optional_text(
+                what_to_change, field="what_to_change", max_length=10000
+            ),
+            tags=[t.casefold() for t in text_list(tags, field="tags", max_items=20,
+                                                   max_length=50)],
         )
         return lesson_id
 
     @event("LessonRecorded", topic="innoledger:Procurement.LessonRecorded")
-    def _lesson_recorded(self, lesson_id: str, text: str, shareable: bool) -> None:
-        self.lessons.append({"id": lesson_id, "text": text, "shareable": shareable})
+    def _lesson_recorded(
+        self,
+        lesson_id: str,
+        text: str,
+        shareable: bool,
+        # Absent from lessons recorded before they were structured (all by the lead then).
+        municipality: str | None = None,
+        phase: str | None = None,
+        what_worked: str | None = None,
+        what_to_change: str | None = None,
+        tags: list[str] | None = None,
+    ) -> None:
+        self.lessons.append({
+            "id": lesson_id,
+            "text": text,
+            "shareable": shareable,
+            "municipality": municipality or self.lead,
+            "phase": phase,
+            "what_worked": what_worked,
+            "what_to_change": what_to_change,
+            "tags": list(tags or []),
+        })
 
     # Ending
 

@@ -734,12 +734,25 @@ def list_lessons(
     area: str | None = None,
     lead: str | None = None,
     procurement_id: str | None = None,
+    municipality: str | None = None,
+    phase: str | None = None,
+    tag: str | None = None,
+    q: str | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> Page:
     """Shareable lessons, newest first; `area` is an innovation area name of the procurement's
-    needs (case-insensitive)."""
+    needs (case-insensitive); `municipality` who recorded it; `q` words all found in its text,
+    what worked, what to change or tags."""
     where = _Where()
+    if municipality is not None:
+        where.add("COALESCE(d.municipality, p.lead) = ?", municipality)
+    if phase is not None:
+        where.add("d.phase = ?", phase)
+    if tag is not None:
+        where.add("d.tag_keys LIKE ? ESCAPE '!'", f"%|{like_escape(fold(tag))}|%")
+    for word in fold(q or "").split()[:10]:
+        where.add("COALESCE(d.search, '') LIKE ? ESCAPE '!'", f"%{like_escape(word)}%")
     if area is not None:
         where.add(
             "EXISTS (SELECT 1 FROM lessons_procurement_areas a"
@@ -755,8 +768,10 @@ def list_lessons(
         store,
         "lessons",
         "SELECT l.lesson_id, l.seq, l.procurement_id, l.text, l.recorded_at, p.lead, p.title,"
-        " p.published, p.areas FROM lessons l"
-        f" JOIN lessons_procurements p ON p.procurement_id = l.procurement_id{where.sql()}"
+        " p.published, p.areas, d.municipality, d.phase, d.what_worked, d.what_to_change,"
+        " d.tags FROM lessons l"
+        " JOIN lessons_procurements p ON p.procurement_id = l.procurement_id"
+        f" LEFT JOIN lessons_details d ON d.lesson_id = l.lesson_id{where.sql()}"
         " ORDER BY l.seq DESC LIMIT ?",
         where.params,
         order="v.seq DESC",
@@ -773,6 +788,11 @@ def list_lessons(
                 "lead": row["lead"],
             },
             "innovation_areas": from_json(row["areas"]),
+            "municipality": row["municipality"] or row["lead"],
+            "phase": row["phase"],
+            "what_worked": row["what_worked"],
+            "what_to_change": row["what_to_change"],
+            "tags": from_json(row["tags"]) or [],
         },
     )
 

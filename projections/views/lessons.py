@@ -46,6 +46,16 @@ PROCUREMENT_AREAS = Table(
     "procurement_id TEXT NOT NULL, area_key TEXT NOT NULL, PRIMARY KEY (procurement_id, area_key)",
     (("area", "area_key, procurement_id"),),
 )
+# Who recorded a lesson and how it is structured (lessons recorded before they were structured
+# have no row here: the lead recorded them, as free text).
+DETAILS = Table(
+    "lessons_details",
+    "lesson_id TEXT PRIMARY KEY, municipality TEXT NOT NULL, phase TEXT, what_worked TEXT,"
+    " what_to_change TEXT, tags TEXT NOT NULL, tag_keys TEXT NOT NULL, search TEXT NOT NULL",
+    (("municipality", "municipality"),),
+)
+DETAIL_COLUMNS = ("lesson_id", "municipality", "phase", "what_worked", "what_to_change", "tags",
+                  "tag_keys", "search")
 NEEDS = Table("lessons_needs", "need_id TEXT PRIMARY KEY, innovation_area_id TEXT NOT NULL")
 AREAS = Table(
     "lessons_areas", "area_id TEXT PRIMARY KEY, name TEXT NOT NULL, area_key TEXT NOT NULL"
@@ -54,7 +64,9 @@ AREAS = Table(
 
 class Lessons(View):
     name = "lessons"
-    tables: ClassVar[tuple[Table, ...]] = (LESSONS, PROCUREMENTS, PROCUREMENT_AREAS, NEEDS, AREAS)
+    tables: ClassVar[tuple[Table, ...]] = (
+        LESSONS, PROCUREMENTS, PROCUREMENT_AREAS, NEEDS, AREAS, DETAILS
+    )  # fmt: skip
     topics: ClassVar[tuple[str, ...]] = (
         MUNICIPALITY_AREA_ADDED,
         NEED_IDENTIFIED,
@@ -79,6 +91,8 @@ class Lessons(View):
         needs = RowBuffer(cursor, NEEDS.base + suffix, "need_id",
                           ("need_id", "innovation_area_id"))
         areas = RowBuffer(cursor, AREAS.base + suffix, "area_id", ("area_id", "name", "area_key"))
+        details = RowBuffer(cursor, DETAILS.base + suffix, "lesson_id", DETAIL_COLUMNS,
+                            json_columns=("tags",))
 
         procurements.load(
             e.aggregate_id for e in events if e.aggregate_type == "Procurement"
@@ -130,6 +144,19 @@ class Lessons(View):
                         "text": data["text"],
                         "recorded_at": micros(event.recorded_at),
                     })
+                    tags = list(data.get("tags") or [])
+                    written = [data["text"], data.get("what_worked") or "",
+                               data.get("what_to_change") or "", " ".join(tags)]
+                    details.put({
+                        "lesson_id": data["lesson_id"],
+                        "municipality": data.get("municipality") or event.audit["tenant"],
+                        "phase": data.get("phase"),
+                        "what_worked": data.get("what_worked"),
+                        "what_to_change": data.get("what_to_change"),
+                        "tags": tags,
+                        "tag_keys": "".join(f"|{fold(tag)}|" for tag in tags),
+                        "search": fold(" ".join(written)),
+                    })
             else:
                 procurement = procurements.get(event.aggregate_id)
                 if procurement is None:
@@ -139,7 +166,7 @@ class Lessons(View):
                         procurements.put({**procurement, "title": data["changes"]["title"]})
                 elif not procurement["published"]:  # Published or Awarded
                     procurements.put({**procurement, "published": 1})
-        for buffer in (lessons, procurements, procurement_areas, needs, areas):
+        for buffer in (lessons, procurements, procurement_areas, needs, areas, details):
             buffer.flush()
 
 

@@ -70,10 +70,13 @@ class ProcurementUseCases(DecisionAuthorisation):
         expected_version: int,
         *,
         co_leads_too: bool = False,
+        participants_too: bool = False,
     ) -> Procurement:
         procurement = self._procurement_for(principal, procurement_id)
-        allowed = principal.municipality == procurement.lead or (
-            co_leads_too and procurement.is_co_lead(principal.municipality)
+        allowed = (
+            principal.municipality == procurement.lead
+            or (co_leads_too and procurement.is_co_lead(principal.municipality))
+            or (participants_too and _has_joined(procurement, principal.municipality))
         )
         if not allowed:
             raise Forbidden(
@@ -445,10 +448,14 @@ class ProcurementUseCases(DecisionAuthorisation):
         expected_version: int,
     ) -> CommandResult:
         procurement = self._procurement_to_work_on(
-            principal, procurement_id, expected_version, co_leads_too=True
+            principal, procurement_id, expected_version, co_leads_too=True, participants_too=True
         )
         follow_up_id = procurement.record_follow_up(
-            need_id=need_id, followed_up_on=followed_up_on, effect=effect, measurement=measurement
+            need_id=need_id,
+            followed_up_on=followed_up_on,
+            effect=effect,
+            measurement=measurement,
+            municipality=principal.municipality,
         )
         return self._commit(procurement, created={"follow_up_id": follow_up_id})
 
@@ -461,11 +468,25 @@ class ProcurementUseCases(DecisionAuthorisation):
         text: str,
         shareable: bool,
         expected_version: int,
+        phase: str | None = None,
+        what_worked: str | None = None,
+        what_to_change: str | None = None,
+        tags: list[str] | None = None,
     ) -> CommandResult:
+        """Every municipality taking part records its own lessons (lead, co-leads and
+        participants that joined)."""
         procurement = self._procurement_to_work_on(
-            principal, procurement_id, expected_version, co_leads_too=True
+            principal, procurement_id, expected_version, co_leads_too=True, participants_too=True
         )
-        lesson_id = procurement.record_lesson(text=text, shareable=shareable)
+        lesson_id = procurement.record_lesson(
+            text=text,
+            shareable=shareable,
+            municipality=principal.municipality,
+            phase=phase,
+            what_worked=what_worked,
+            what_to_change=what_to_change,
+            tags=tags,
+        )
         return self._commit(procurement, created={"lesson_id": lesson_id})
 
     def authority_for_procurement_decision(
@@ -515,3 +536,8 @@ def _required(decision: dict[str, Any], name: str) -> Any:
     if value is None:
         raise InvalidValue(f"{name}: required", field=name)
     return value
+
+
+def _has_joined(procurement: Procurement, municipality: str | None) -> bool:
+    participant = procurement.participant(municipality)
+    return participant is not None and participant["status"] == "joined"

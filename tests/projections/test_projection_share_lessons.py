@@ -173,3 +173,45 @@ def test_shareable_lessons_with_procurement_lead_and_areas(app: Innoledger, stor
         "Börja med behoven."
     ]
     assert len(queries.list_lessons(store, area="lärprocess för ai").rows) == 2
+
+
+def test_every_participant_records_structured_lessons_the_network_searches(
+    app: Innoledger, store: SqlStore
+):
+    s = Scenario(app)
+    procurement = s.procurement(s.ystad, [s.decided_need(s.ystad, "Lärprocess")])
+    app.invite_participant(s.ystad.officer, procurement, municipality="skurup",
+                           role="participant", expected_version=s.version(procurement))
+    join(s, s.skurup, procurement)
+    # Invited but not joined: Trelleborg may not record lessons.
+    app.invite_participant(s.ystad.officer, procurement, municipality="trelleborg",
+                           role="participant", expected_version=s.version(procurement))
+    app.record_lesson(s.skurup.officer, procurement, text="Gemensam kravställning sparade tid.",
+                      shareable=True, phase="procurement", what_worked="Delad kravlista",
+                      what_to_change="Tidigare dialog med leverantörer",
+                      tags=["Kravställning", "samverkan"],
+                      expected_version=s.version(procurement))
+    app.record_lesson(s.ystad.officer, procurement, text="Budgeten var för snäv.",
+                      shareable=True, tags=["ekonomi"], expected_version=s.version(procurement))
+    try:
+        app.record_lesson(s.trelleborg.officer, procurement, text="Nej", shareable=True,
+                          expected_version=s.version(procurement))
+        raise AssertionError("an invited municipality recorded a lesson")
+    except Exception as refused:  # noqa: BLE001
+        assert type(refused).__name__ in ("Forbidden", "NotParticipant")
+    sync(app)
+    skurups = queries.list_lessons(store, municipality="skurup").rows
+    assert [(r["municipality"], r["phase"], r["tags"]) for r in skurups] == [
+        ("skurup", "procurement", ["kravställning", "samverkan"])]
+    assert skurups[0]["what_worked"] == "Delad kravlista"
+    assert skurups[0]["procurement"]["lead"] == "ystad"
+    assert [r["municipality"] for r in queries.list_lessons(store, tag="KRAVSTÄLLNING").rows] == [
+        "skurup"]
+    assert [r["municipality"] for r in queries.list_lessons(store, q="dialog leverantörer").rows
+            ] == ["skurup"]
+    assert [r["municipality"] for r in queries.list_lessons(store, q="budgeten").rows] == [
+        "ystad"]
+    assert queries.list_lessons(store, q="budgeten dialog").rows == []
+    assert len(queries.list_lessons(store, procurement_id=procurement).rows) == 2
+    state = app.procurement(s.skurup.viewer, procurement)
+    assert [lesson["municipality"] for lesson in state.lessons] == ["skurup", "ystad"]

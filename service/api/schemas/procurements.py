@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from domain.procurement import (
     CLOSE_OUTCOMES,
     INNOVATION_KINDS,
+    LESSON_PHASES,
     MARKET_DIALOGUE_KINDS,
     PARTICIPANT_ROLES,
     PROCEDURES,
@@ -345,6 +346,18 @@ class FollowUpSchema(Schema):
 class LessonSchema(Schema):
     text = text(10000, required=True)
     shareable = strict_boolean(required=True, metadata={"description": "Share with the network"})
+    phase = fields.String(
+        validate=validate.OneOf(LESSON_PHASES),
+        allow_none=True,
+        metadata={"description": "The work model's phase the lesson is about"},
+    )
+    what_worked = fields.String(validate=validate.Length(max=10000), allow_none=True)
+    what_to_change = fields.String(validate=validate.Length(max=10000), allow_none=True)
+    tags = fields.List(
+        fields.String(validate=validate.Length(min=1, max=50)),
+        validate=validate.Length(max=20),
+        metadata={"description": "Keywords the network searches lessons by"},
+    )
 
 
 # Responses
@@ -465,10 +478,12 @@ class MilestoneOutSchema(MilestoneSchema):
 
 class FollowUpOutSchema(FollowUpSchema):
     id = fields.String()
+    municipality = fields.String(metadata={"description": "Who followed up"})
 
 
 class LessonOutSchema(LessonSchema):
     id = fields.String()
+    municipality = fields.String(metadata={"description": "Who recorded it"})
 
 
 class ProcurementSchema(Schema):

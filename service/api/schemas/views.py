@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from domain.need import NEED_STATES
-from domain.procurement import PROCEDURES, PROCUREMENT_STATES
+from domain.procurement import LESSON_PHASES, PROCEDURES, PROCUREMENT_STATES
 from projections.queries import LOGGED_DECISION_TYPES
 from service.api.schemas.values import QueryDateTimeField
 
@@ -84,6 +84,16 @@ class LessonsQuerySchema(ViewQuerySchema):
     area = fields.String(validate=validate.Length(min=1, max=200))
     lead = fields.String(validate=SLUG)
     procurement_id = fields.String(validate=validate.Length(max=64))
+    municipality = fields.String(
+        validate=SLUG, metadata={"description": "The municipality that recorded the lesson"}
+    )
+    phase = fields.String(validate=validate.OneOf(LESSON_PHASES))
+    tag = fields.String(validate=validate.Length(min=1, max=50))
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Words all found in the lesson (text, what worked, what to "
+                  "change, tags)"},
+    )
 
 
 class DecisionLogQuerySchema(ViewQuerySchema):
