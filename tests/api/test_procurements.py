@@ -1300,7 +1300,9 @@ def test_milestones_follow_ups_and_lessons(world: World, skurup: Tenant) -> None
     response = skurup.officer.post(f"{base}/follow-ups", json=follow_up)
     assert response.status_code == 201
     follow_up_id = response.get_json()["created"]["follow_up_id"]
-    assert skurup.viewer.read(base)["follow_ups"] == [{"id": follow_up_id, **follow_up}]
+    assert skurup.viewer.read(base)["follow_ups"] == [
+        {"id": follow_up_id, **follow_up, "municipality": "skurup"}
+    ]
     other = world.need(skurup)
     assert_problem(
         skurup.officer.post(f"{base}/follow-ups", json={**follow_up, "need_id": other}),
@@ -1320,7 +1322,16 @@ def test_milestones_follow_ups_and_lessons(world: World, skurup: Tenant) -> None
     assert response.status_code == 201
     lesson_id = response.get_json()["created"]["lesson_id"]
     assert skurup.viewer.read(base)["lessons"] == [
-        {"id": lesson_id, "text": "Lägg tid på behovsidentifiering och nätverk", "shareable": True}
+        {
+            "id": lesson_id,
+            "text": "Lägg tid på behovsidentifiering och nätverk",
+            "shareable": True,
+            "municipality": "skurup",
+            "phase": None,
+            "what_worked": None,
+            "what_to_change": None,
+            "tags": [],
+        }
     ]
     assert_problem(
         skurup.officer.post(f"{base}/lessons", json={"text": "x"}), 422, field="shareable"
