@@ -323,6 +323,13 @@ class Procurement(AuditedAggregate):
         participant = self.participant(municipality)
         return participant is not None and participant["status"] in ("invited", "joined")
 
+    def has_joined(self, municipality: str | None) -> bool:
+        """Lead, or a participant that joined (an invitation alone is no part in the work)."""
+        if municipality == self.lead:
+            return True
+        participant = self.participant(municipality)
+        return participant is not None and participant["status"] == "joined"
+
     def is_co_lead(self, municipality: str | None) -> bool:
         participant = self.participant(municipality)
         return (
@@ -1492,8 +1499,8 @@ class Procurement(AuditedAggregate):
     ) -> str:
         """A follow-up of the effect on a need, by any municipality taking part."""
         self._require_status(IMPLEMENTING, CLOSED, action="follow up")
-        if municipality is not None and not self.takes_part(municipality):
-            raise NotParticipant(f"{municipality} does not take part in this procurement")
+        if municipality is not None and not self.has_joined(municipality):
+            raise NotParticipant(f"{municipality} has not joined this procurement")
         if str(need_id) not in self.need_ids:
             raise InvalidValue(
                 "need_id: this procurement does not address that need", field="need_id"
@@ -1549,8 +1556,8 @@ class Procurement(AuditedAggregate):
         by phase, what worked and what to change, and tags the network searches by."""
         if not isinstance(shareable, bool):
             raise InvalidValue("shareable: true or false", field="shareable")
-        if municipality is not None and not self.takes_part(municipality):
-            raise NotParticipant(f"{municipality} does not take part in this procurement")
+        if municipality is not None and not self.has_joined(municipality):
+            raise NotParticipant(f"{municipality} has not joined this procurement")
         if phase is not None and phase not in LESSON_PHASES:
             raise InvalidValue(f"phase: one of {', '.join(LESSON_PHASES)}", field="phase")
         lesson_id = str(uuid.uuid4())

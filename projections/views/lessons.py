@@ -120,9 +120,10 @@ class Lessons(View):
                     row = {"procurement_id": procurement_id, "lead": data["lead"],
                            "title": data["title"], "published": 0, "areas": []}
                 else:
-                    row = procurements.get(procurement_id)
-                    if row is None:
+                    known = procurements.get(procurement_id)
+                    if known is None:
                         raise LookupError(f"lessons: unknown procurement {event.originator_id}")
+                    row = known
                 # A need counts from the moment it is in the procurement: the lead's own at the
                 # start, another municipality's when its owner joins. A withdrawn need's area
                 # stays: the lessons were learnt while the procurement addressed it.

@@ -76,7 +76,7 @@ class ProcurementUseCases(DecisionAuthorisation):
         allowed = (
             principal.municipality == procurement.lead
             or (co_leads_too and procurement.is_co_lead(principal.municipality))
-            or (participants_too and _has_joined(procurement, principal.municipality))
+            or (participants_too and procurement.has_joined(principal.municipality))
         )
         if not allowed:
             raise Forbidden(
@@ -536,8 +536,3 @@ def _required(decision: dict[str, Any], name: str) -> Any:
     if value is None:
         raise InvalidValue(f"{name}: required", field=name)
     return value
-
-
-def _has_joined(procurement: Procurement, municipality: str | None) -> bool:
-    participant = procurement.participant(municipality)
-    return participant is not None and participant["status"] == "joined"

@@ -1129,10 +1129,20 @@ def test_milestones_follow_ups_and_lessons(world):
             "followed_up_on": FOLLOW_UP_ON,
             "effect": "Lärare använder AI-stödet varje vecka",
             "measurement": "80 % av lärarna",
+            "municipality": procurement.lead,
         }
     ]
     assert procurement.lessons == [
-        {"id": lesson, "text": "Avsätt tid för behoven", "shareable": True}
+        {
+            "id": lesson,
+            "text": "Avsätt tid för behoven",
+            "shareable": True,
+            "municipality": procurement.lead,
+            "phase": None,
+            "what_worked": None,
+            "what_to_change": None,
+            "tags": [],
+        }
     ]
 
 
