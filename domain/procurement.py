@@ -592,11 +592,8 @@ class Procurement(AuditedAggregate):
                 )
             share = value_share_percent_of(value_share_percent)
             stated = sum(
-                (
-                    p.get("value_share_percent") or Decimal(0)
-                    for p in self.participants
-                    if p["status"] == "joined"
-                ),
+                (p.get("value_share_percent") or Decimal(0) for p in self.participants
+                 if p["status"] == "joined"),
                 Decimal(0),
             )
             if stated + share > 100:
@@ -829,10 +826,7 @@ class Procurement(AuditedAggregate):
         published = self._last_decision("publish")
         assert published is not None
         require_not_before(
-            "the bid",
-            received,
-            "the publication",
-            published["decided_at"],
+            "the bid", received, "the publication", published["decided_at"],
             rule="bid_before_publication",
         )
         key = party_key(tenderer["org_number"], tenderer.get("party_id"))
@@ -947,11 +941,8 @@ class Procurement(AuditedAggregate):
         else:
             self._require_after(decision, "award", "publish")
             require_not_before(
-                "the award",
-                decision.decided_at,
-                "the opening of the bids",
-                self.evaluation_started_at,
-                rule="award_before_evaluation",
+                "the award", decision.decided_at, "the opening of the bids",
+                self.evaluation_started_at, rule="award_before_evaluation",
             )
         if not isinstance(sent_electronically, bool):
             raise InvalidValue("sent_electronically: true or false", field="sent_electronically")
@@ -1091,19 +1082,13 @@ class Procurement(AuditedAggregate):
             )
         for review in self.reviews:
             require_not_before(
-                "the signature",
-                signed_on,
-                "the ruling",
-                review["ruling"]["ruled_on"],
+                "the signature", signed_on, "the ruling", review["ruling"]["ruled_on"],
                 rule="signature_before_ruling",
             )
             for order in review["interim_orders"]:
                 require_not_before(
-                    "the signature",
-                    signed_on,
-                    "the lifting of the interim order",
-                    order["lifted_on"],
-                    rule="signature_before_lifting",
+                    "the signature", signed_on, "the lifting of the interim order",
+                    order["lifted_on"], rule="signature_before_lifting",
                 )
         if signed_on < self.award["earliest_signing_day"]:
             last_day = self.award["standstill_last_day"]
@@ -1177,18 +1162,12 @@ class Procurement(AuditedAggregate):
         published = self._last_decision("publish")
         if published is not None:
             require_not_before(
-                step,
-                day,
-                "the publication",
-                published["decided_at"],
+                step, day, "the publication", published["decided_at"],
                 rule="review_before_publication",
             )
         elif self.award is not None:
             require_not_before(
-                step,
-                day,
-                "the award notification",
-                self.award["notification_sent_at"],
+                step, day, "the award notification", self.award["notification_sent_at"],
                 rule="review_before_award",
             )
 
@@ -1242,18 +1221,12 @@ class Procurement(AuditedAggregate):
             raise InvalidValue(f"outcome: one of {', '.join(REVIEW_OUTCOMES)}", field="outcome")
         ruled_on = not_after_today(ruled_on, field="ruled_on")
         require_not_before(
-            "the ruling",
-            ruled_on,
-            "the review application",
-            review["filed_on"],
+            "the ruling", ruled_on, "the review application", review["filed_on"],
             rule="ruling_before_filing",
         )
         for order in review["interim_orders"]:
             require_not_before(
-                "the ruling",
-                ruled_on,
-                "the interim order",
-                order["ordered_on"],
+                "the ruling", ruled_on, "the interim order", order["ordered_on"],
                 rule="ruling_before_interim_order",
             )
         last_day = signing_from = None
@@ -1332,10 +1305,7 @@ class Procurement(AuditedAggregate):
                 rule="no_pending_case",
             )
         require_not_before(
-            "the interim order",
-            ordered_on,
-            "the case reaching the court",
-            since,
+            "the interim order", ordered_on, "the case reaching the court", since,
             rule="interim_order_before_case",
         )
         if _interim_order_in_force(review) is not None:
@@ -1360,10 +1330,7 @@ class Procurement(AuditedAggregate):
             raise RuleViolation("no interim order is in force", rule="no_interim_order")
         lifted_on = not_after_today(lifted_on, field="lifted_on")
         require_not_before(
-            "the lifting",
-            lifted_on,
-            "the interim order",
-            order["ordered_on"],
+            "the lifting", lifted_on, "the interim order", order["ordered_on"],
             rule="lifting_before_interim_order",
         )
         self._interim_order_lifted(review_id=str(review_id), lifted_on=lifted_on)
@@ -1387,10 +1354,7 @@ class Procurement(AuditedAggregate):
         self._require_no_contract("appeal")
         appealed_on = not_after_today(appealed_on, field="appealed_on")
         require_not_before(
-            "the appeal",
-            appealed_on,
-            "the ruling",
-            review["ruling"]["ruled_on"],
+            "the appeal", appealed_on, "the ruling", review["ruling"]["ruled_on"],
             rule="appeal_before_ruling",
         )
         self._review_appealed(
@@ -1414,7 +1378,9 @@ class Procurement(AuditedAggregate):
             "ruling": None,
         }
 
-    def rule_on_appeal(self, *, review_id: str, ruled_on: date, outcome: str, summary: str) -> None:
+    def rule_on_appeal(
+        self, *, review_id: str, ruled_on: date, outcome: str, summary: str
+    ) -> None:
         """Kammarrättens dom. Redo or correct sends the procurement back as at first instance;
         dismissed leaves it where it stands (a correction already under way goes on)."""
         review = self._review(review_id)
@@ -1429,10 +1395,7 @@ class Procurement(AuditedAggregate):
             self._require_no_contract("send the procurement back")
         ruled_on = not_after_today(ruled_on, field="ruled_on")
         require_not_before(
-            "the appeal ruling",
-            ruled_on,
-            "the appeal",
-            appeal["appealed_on"],
+            "the appeal ruling", ruled_on, "the appeal", appeal["appealed_on"],
             rule="ruling_before_appeal",
         )
         self._appeal_ruled(
@@ -1609,11 +1572,8 @@ class Procurement(AuditedAggregate):
         if lead_decisions:
             latest = max(lead_decisions, key=lambda d: d["decided_at"])
             require_not_before(
-                "the cancellation",
-                decision.decided_at,
-                self._STEP_NAMES[latest["type"]],
-                latest["decided_at"],
-                rule=f"cancel_before_{latest['type']}",
+                "the cancellation", decision.decided_at, self._STEP_NAMES[latest["type"]],
+                latest["decided_at"], rule=f"cancel_before_{latest['type']}",
             )
         self._cancelled(decision=decision.as_event_data())
 
@@ -1660,11 +1620,8 @@ class Procurement(AuditedAggregate):
             if facts:
                 latest = max(fact[field] for fact in facts)
                 require_not_before(
-                    f"the {step} decision",
-                    decision.decided_at,
-                    f"the latest {kind.replace('_', '-')}",
-                    latest,
-                    rule=f"{step}_before_{kind}",
+                    f"the {step} decision", decision.decided_at,
+                    f"the latest {kind.replace('_', '-')}", latest, rule=f"{step}_before_{kind}",
                 )
 
     def terminate_early(self, decision: DecisionRecord, *, reason: str) -> None:
