@@ -28,8 +28,18 @@ PROCUREMENT_DECISIONS = (
 PARTICIPATION_DECISIONS = ("join", "decline", "withdraw")
 # A municipality's own policy decisions (usually the board's).
 MUNICIPALITY_DECISIONS = ("adopt_innovation_target",)
+# A joint development project: the coordinator establishes it; each invited municipality joins,
+# declines or withdraws for itself; each links (and unlinks) its own needs and procurements.
+PROJECT_DECISIONS = (
+    "establish_project", "join_project", "decline_project", "withdraw_from_project",
+    "link_to_project", "unlink_from_project",
+)  # fmt: skip
 DECISION_TYPES = (
-    NEED_DECISIONS + PROCUREMENT_DECISIONS + PARTICIPATION_DECISIONS + MUNICIPALITY_DECISIONS
+    NEED_DECISIONS
+    + PROCUREMENT_DECISIONS
+    + PARTICIPATION_DECISIONS
+    + MUNICIPALITY_DECISIONS
+    + PROJECT_DECISIONS
 )
 
 AUTHORITY_DELEGATION = "delegation"

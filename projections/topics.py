@@ -57,6 +57,17 @@ PROCUREMENT_CANCELLED = "innoledger:Procurement.Cancelled"
 PROCUREMENT_CLOSED = "innoledger:Procurement.Closed"
 PROCUREMENT_TERMINATED_EARLY = "innoledger:Procurement.TerminatedEarly"
 
+# Project (a joint development project)
+PROJECT_ESTABLISHED = "innoledger:Project.Established"
+PROJECT_MUNICIPALITY_INVITED = "innoledger:Project.MunicipalityInvited"
+PROJECT_PARTNERSHIP_DECIDED = "innoledger:Project.PartnershipDecided"
+PROJECT_ORGANISATION_ADDED = "innoledger:Project.OrganisationAdded"
+PROJECT_REFERENCE_MEMBER_ADDED = "innoledger:Project.ReferenceGroupMemberAdded"
+PROJECT_REFERENCE_MEMBER_REMOVED = "innoledger:Project.ReferenceGroupMemberRemoved"
+PROJECT_PHASE_PLANNED = "innoledger:Project.PhasePlanned"
+PROJECT_LINKED = "innoledger:Project.Linked"
+PROJECT_UNLINKED = "innoledger:Project.Unlinked"
+
 # The status each lifecycle event leaves a need in (the need's own transitions).
 NEED_STATUS_AFTER = {
     NEED_IDENTIFIED: "identified",
@@ -103,6 +114,10 @@ DECISION_TOPICS = (
     PROCUREMENT_CANCELLED,
     PROCUREMENT_CLOSED,
     PROCUREMENT_TERMINATED_EARLY,
+    PROJECT_ESTABLISHED,
+    PROJECT_PARTNERSHIP_DECIDED,
+    PROJECT_LINKED,
+    PROJECT_UNLINKED,
 )
 
 NEED_TOPICS = (
@@ -150,4 +165,16 @@ PROCUREMENT_TOPICS = (
     PROCUREMENT_CANCELLED,
     PROCUREMENT_CLOSED,
     PROCUREMENT_TERMINATED_EARLY,
+)
+
+PROJECT_TOPICS = (
+    PROJECT_ESTABLISHED,
+    PROJECT_MUNICIPALITY_INVITED,
+    PROJECT_PARTNERSHIP_DECIDED,
+    PROJECT_ORGANISATION_ADDED,
+    PROJECT_REFERENCE_MEMBER_ADDED,
+    PROJECT_REFERENCE_MEMBER_REMOVED,
+    PROJECT_PHASE_PLANNED,
+    PROJECT_LINKED,
+    PROJECT_UNLINKED,
 )

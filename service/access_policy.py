@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from domain.need import Need
 from domain.procurement import Procurement
+from domain.project import Project
 from service.principal import Principal
 
 READERS = ("tenant_admin", "officer", "decision_maker", "auditor", "viewer")
@@ -42,6 +43,13 @@ def can_see_procurement(principal: Principal, procurement: Procurement) -> bool:
     if procurement.participant(principal.municipality) is not None:
         return True
     return procurement.is_published
+
+
+def can_see_project(principal: Principal, project: Project) -> bool:
+    """A joint development project is the network's public work (a funded project, its
+    partners, phases and reference group): everyone of the network sees it. What it links is
+    shown as each linked object's own visibility allows (see the project use cases)."""
+    return principal.is_platform_auditor or _reads_for_a_municipality(principal)
 
 
 def can_see_bids(principal: Principal, procurement: Procurement) -> bool:

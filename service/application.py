@@ -33,9 +33,15 @@ from domain.municipality import Municipality, municipality_id
 from domain.need import PROCUREMENT_DECIDED as NEED_PROCUREMENT_DECIDED
 from domain.need import Need
 from domain.procurement import Procurement
+from domain.project import Project
 from eventstore.config import closed_environment
 from eventstore.repository import CopyOnWriteRepository, replay
-from service.access_policy import can_see_need, can_see_procurement, works_on_need
+from service.access_policy import (
+    can_see_need,
+    can_see_procurement,
+    can_see_project,
+    works_on_need,
+)
 from service.errors import ConcurrentUpdate, Forbidden, NotFound, VersionMismatch
 from service.principal import Principal
 from service.settings import Settings
@@ -101,7 +107,9 @@ _loaded_in_request: ContextVar[dict[str, Municipality] | None] = ContextVar(
 
 class BaseApplication(Application[UUID]):
     name = "Innoledger"
-    snapshotting_projectors = {Need: replay, Procurement: replay, Municipality: replay}
+    snapshotting_projectors = {
+        Need: replay, Procurement: replay, Municipality: replay, Project: replay
+    }
 
     def __init__(self, settings: Settings):
         settings.validate()
@@ -111,6 +119,7 @@ class BaseApplication(Application[UUID]):
             Need: settings.snapshot_interval,
             Procurement: settings.snapshot_interval,
             Municipality: settings.snapshot_interval,
+            Project: settings.snapshot_interval,
         }
         super().__init__(env=eventsourcing_env(settings))
 
@@ -275,6 +284,14 @@ class BaseApplication(Application[UUID]):
         if not can_see_procurement(principal, current):
             raise NotFound(f"no procurement {procurement_id}")
         return procurement
+
+    def _project_for(
+        self, principal: Principal, project_id: str | UUID, *, version: int | None = None
+    ) -> Project:
+        project = self._load(to_uuid(project_id), Project, version)
+        if not can_see_project(principal, project):
+            raise NotFound(f"no project {project_id}")
+        return project
 
 
 def require_role(principal: Principal, *roles: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from service.use_cases.municipalities import MunicipalityUseCases
 from service.use_cases.needs import NeedUseCases
 from service.use_cases.procurements import ProcurementUseCases
+from service.use_cases.projects import ProjectUseCases
 from service.use_cases.purchasing import PurchasingUseCases
 from service.use_cases.reads import ReadUseCases
 from service.use_cases.share import ShareUseCases
@@ -14,6 +15,7 @@ class Innoledger(
     MunicipalityUseCases,
     NeedUseCases,
     ProcurementUseCases,
+    ProjectUseCases,
     PurchasingUseCases,
     ShareUseCases,
     ReadUseCases,

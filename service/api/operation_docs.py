@@ -36,6 +36,7 @@ OWNER_OFFICER = "an officer of the owning municipality"
 TENANT_ADMIN = "a tenant admin of the municipality"
 PLATFORM_ADMIN = "a platform admin"
 NOBODY = "anyone, without a token"
+COORDINATOR_OFFICER = "an officer of the coordinating municipality"
 
 NEED_DECISION_RULES = (
     "wrong_state", "swot_incomplete", "no_delegation_order", "not_delegated",
@@ -238,6 +239,46 @@ OPERATIONS: dict[str, OperationDoc] = {
         "decision maker recording a board decision",
         ("no_delegation_order", "not_delegated", "municipality_suspended", "not_own_decision"),
     ),
+    "POST /api/v1/projects": OperationDoc(
+        "a decision maker of the caller's municipality under its delegation order, or an "
+        "officer or decision maker recording a board decision; the caller's municipality "
+        "coordinates the project",
+        ("no_delegation_order", "not_delegated", "municipality_suspended"),
+        "Establishing the project is the coordinator's decision (`establish_project`), in the "
+        "decision log like any other.",
+    ),
+    "GET /api/v1/projects": OperationDoc(ANYONE),
+    "GET /api/v1/projects/{project_id}": OperationDoc(
+        ANYONE + "; a linked need's or procurement's title and status only to whoever may see "
+        "it; `?version=` and `?as_of=` for auditors",
+        ("not_yet_existing",),
+    ),
+    "POST /api/v1/projects/{project_id}/partners": OperationDoc(
+        COORDINATOR_OFFICER,
+        ("is_coordinator", "already_invited", "already_partner", "project_full"),
+        "A municipality of the network is invited and joins by its own decision; another "
+        "organisation (university, region, agency) is recorded as a partner at once.",
+    ),
+    "POST /api/v1/projects/{project_id}/reference-group": OperationDoc(
+        COORDINATOR_OFFICER, ("project_full",),
+        "Members are organisations and what they bring, never named persons.",
+    ),
+    "DELETE /api/v1/projects/{project_id}/reference-group/{member_id}": OperationDoc(
+        COORDINATOR_OFFICER
+    ),
+    "PUT /api/v1/projects/{project_id}/phases/{phase}": OperationDoc(
+        COORDINATOR_OFFICER, ("no_change",),
+    ),
+    "POST /api/v1/projects/{project_id}/decisions": OperationDoc(
+        "a decision maker of the deciding municipality, for itself, under its delegation order, "
+        "or an officer or decision maker recording a board decision",
+        ("not_own_decision", "wrong_state", "not_project_partner", "already_linked",
+         "not_linked", "linked_work", "project_full", "project_decision_before_establishment",
+         "unlink_before_link", "no_delegation_order", "not_delegated", "municipality_suspended"),
+        "An invited municipality joins, declines or withdraws; a partner links its own needs "
+        "(as owner) and procurements (as lead), and only it unlinks them.",
+    ),
+    "GET /api/v1/projects/{project_id}/history": OperationDoc(ANYONE + " but viewers"),
     "GET /api/v1/audit/decisions": OperationDoc(AUDITOR),
     "GET /api/v1/procurements/{procurement_id}/ocds/releases": OperationDoc(
         "whoever may read the procurement; tenderers only after the award"

@@ -585,6 +585,49 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "i stället.",
         "The procurement would address no need any more; the lead cancels it instead.",
     ),
+    # Joint development projects
+    "is-coordinator": _t(
+        409, "Samordnar redan", "Is the coordinator",
+        "Den samordnande kommunen deltar redan i projektet.",
+        "The coordinating municipality takes part in the project already.",
+    ),
+    "already-partner": _t(
+        409, "Redan partner", "Partner already",
+        "Organisationen är redan partner i projektet.",
+        "The organisation is a partner of the project already.",
+    ),
+    "not-project-partner": _t(
+        409, "Inte med i projektet", "Not a partner of the project",
+        "Bara den samordnande kommunen och kommuner som har beslutat att gå med knyter sitt "
+        "arbete till projektet. Samordnaren bjuder in (`POST /projects/{id}/partners`), sedan "
+        "beslutar kommunen `join_project` (`POST /projects/{id}/decisions`).",
+        "Only the coordinator and municipalities that decided to join link their work to the "
+        "project. The coordinator invites (`POST /projects/{id}/partners`), then the "
+        "municipality decides `join_project` (`POST /projects/{id}/decisions`).",
+        MODEL,
+    ),
+    "already-linked": _t(
+        409, "Redan knuten", "Linked already",
+        "Behovet eller upphandlingen är redan knuten till projektet.",
+        "The need or procurement is linked to the project already.",
+    ),
+    "not-linked": _t(
+        409, "Inte knuten", "Not linked",
+        "Behovet eller upphandlingen är inte knuten till projektet.",
+        "The need or procurement is not linked to the project.",
+    ),
+    "linked-work": _t(
+        409, "Knutet arbete kvar", "Linked work remains",
+        "En kommun som lämnar projektet tar först bort kopplingen för sina behov och "
+        "upphandlingar (`unlink_from_project`), så att projektets redovisning stämmer.",
+        "A municipality leaving the project first unlinks its needs and procurements "
+        "(`unlink_from_project`), so the project's account stays true.",
+    ),
+    "project-full": _t(
+        409, "Projektet är fullt", "Project full",
+        "Ett projekt har ett tak för partner, referensgruppens medlemmar och knutna objekt.",
+        "A project has a ceiling on partners, reference group members and linked objects.",
+    ),
 }
 
 # Steps out of order in valid time: one page each, all explained by the same rule.
@@ -594,6 +637,7 @@ for _code in (
     "interim_order_before_case", "lifting_before_interim_order", "appeal_before_ruling",
     "ruling_before_appeal", "bid_before_publication", "award_before_evaluation",
     "milestone_before_contract", "follow_up_before_contract", "realised_before_contract",
+    "project_decision_before_establishment", "unlink_before_link",
 ):  # fmt: skip
     PROBLEM_TYPES[_code.replace("_", "-")] = PROBLEM_TYPES["valid-time-order"]
 

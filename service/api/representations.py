@@ -9,6 +9,7 @@ from typing import Any
 from domain.municipality import Municipality
 from domain.need import Need
 from domain.procurement import Procurement
+from domain.project import PHASES, Project
 from service.principal import Principal
 from service.use_cases.reads import Shown
 
@@ -124,3 +125,30 @@ def with_parties(
 def municipality_representation(shown: Shown) -> dict[str, Any]:
     municipality: Municipality = shown.aggregate
     return shown.representation(_public(municipality))
+
+
+def project_representation(
+    shown: Shown, linked: list[Any], names: Mapping[str, str]
+) -> dict[str, Any]:
+    """A project with its phases in the work model's order, and its linked needs and
+    procurements as the caller may see them (`Innoledger.linked_work`)."""
+    project: Project = shown.aggregate
+    body = _common(project)
+    body.update(
+        title=project.title,
+        description=project.description,
+        coordinator={"slug": project.coordinator, "name": names.get(project.coordinator)},
+        starts_on=project.starts_on,
+        ends_on=project.ends_on,
+        funder=project.funder,
+        partners=[
+            {**partner, "name": partner["name"] or names.get(partner["municipality"] or "")}
+            for partner in project.partners
+        ],
+        reference_group=project.reference_group,
+        phases=[project.phases[phase] for phase in PHASES if phase in project.phases],
+        needs=[vars(work) for work in linked if work.kind == "need"],
+        procurements=[vars(work) for work in linked if work.kind == "procurement"],
+        decisions=project.decisions,
+    )
+    return shown.representation(body)

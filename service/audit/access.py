@@ -10,7 +10,7 @@ from service.errors import Forbidden, NotFound
 from service.principal import Principal
 from service.redaction import NOT_VISIBLE, SHOWN_IN_FULL, Redaction, redaction_for
 
-KINDS = ("need", "procurement", "municipality")
+KINDS = ("need", "procurement", "municipality", "project")
 
 
 def require_auditor(principal: Principal) -> None:
@@ -23,7 +23,8 @@ def load_current(app: Any, principal: Principal, kind: str, object_id: str) -> A
     current state, as everywhere else)."""
     if kind not in KINDS:
         raise NotFound(f"no {kind} {object_id}")
-    loader = {"need": app.need, "procurement": app.procurement, "municipality": app.municipality}
+    loader = {"need": app.need, "procurement": app.procurement, "municipality": app.municipality,
+              "project": app.project}  # fmt: skip
     return loader[kind](principal, object_id)
 
 

@@ -105,5 +105,45 @@ AUTHORISED_DECISIONS = (
     "prioritise", "park", "reopen", "reject", "decide_to_procure", "mark_realised",
     "screen", "choose_procedure", "publish", "award", "cancel", "sign_contract", "close",
     "terminate_early", "join", "decline", "withdraw",
+    "join_project", "decline_project", "withdraw_from_project", "link_to_project",
+    "unlink_from_project",
 )  # fmt: skip
 DELEGATED_CEILING_SEK = "5000000.00"
+
+# The development project Vinnova funded (public record: Skurup and Ystad, three steps, three
+# pilots in 2018, the AI pilot run with four more municipalities). Its dates within 2018-2019
+# follow the seed; the reference group's organisations are invented for the demo.
+PROJECT = {
+    "title": "Arbetsmodell för innovationsupphandling i små och medelstora kommuner",
+    "description": "Skurup och Ystad utvecklar med stöd av Vinnova en resurseffektiv modell för "
+    "innovationsupphandling som prövas i tre upphandlingar och integreras i det löpande "
+    "inköpsarbetet, så att andelen innovationsupphandlingar ökar.",
+    "starts_on": "2018-01-15",
+    "ends_on": "2019-12-31",
+    "funder": {"name": "Vinnova", "programme": "Innovationsupphandling"},
+}
+PROJECT_PHASES = {
+    "needs_identification": {
+        "starts_on": "2018-01-15", "ends_on": "2018-03-31",
+        "description": "Tvärfunktionella workshoppar i båda kommunerna; SWOT för varje utmaning.",
+        "results": "Nio utmaningar i fyra innovationsområden; tre valda för pilotupphandlingar.",
+    },
+    "pilots": {
+        "starts_on": "2018-03-14", "ends_on": "2018-12-31",
+        "description": "Tre innovationsupphandlingar enligt modellen: rena golv i förskolan "
+        "(Skurup), delningstjänst mellan kommuner (Ystad), lärprocess för AI (Ystad med "
+        "Trelleborg, Staffanstorp, Kävlinge och Burlöv).",
+        "results": "Lägg tid på behovsidentifiering och på att bygga nätverk; samla flera "
+        "kompetenser.",
+    },
+    "implementation": {
+        "starts_on": "2018-10-01", "ends_on": "2019-12-31",
+        "description": "Modellen implementeras i det löpande inköpsarbetet: varje upphandling "
+        "bedöms för innovationspotential.",
+        "results": None,
+    },
+}  # fmt: skip
+PROJECT_REFERENCE_GROUP = (
+    ("Upphandlingsmyndigheten", "Stöd och vägledning om innovationsupphandling"),
+    ("Region Skåne", "Regional utveckling och näringsliv"),
+)

@@ -23,6 +23,9 @@ from service.demo.network import (
     FIRST_NAMES,
     LAST_NAMES,
     MUNICIPALITIES,
+    PROJECT,
+    PROJECT_PHASES,
+    PROJECT_REFERENCE_GROUP,
     ROLES,
     SCORES,
     SWOT,
@@ -45,6 +48,7 @@ class DemoResult:
     platform_tokens: dict[str, str] = field(default_factory=dict)
     needs: dict[str, str] = field(default_factory=dict)  # title -> id
     procurements: dict[str, str] = field(default_factory=dict)  # pilot -> id
+    projects: dict[str, str] = field(default_factory=dict)  # "vinnova" -> id
 
 
 class Api:
@@ -582,9 +586,60 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
         ),
         versioned=ai,
     )
+    load_project(api, result, progress)
     load_ordinary_purchasing(api, result, progress)
     progress("done")
     return result
+
+
+def load_project(api: Api, result: DemoResult, progress: Callable[[str], None]) -> None:
+    """The Vinnova-funded project: Skurup coordinates (its board's decision), Ystad and the AI
+    pilot's four municipalities join by their own decisions, and each links its own work: the
+    nine challenges and the three pilots."""
+    progress("the Vinnova-funded development project")
+    skurup = result.tokens["skurup"]
+    established = {
+        "rationale": "Kommunen samordnar utvecklingsprojektet med stöd av Vinnova",
+        "authority": {
+            "kind": "board",
+            "body": "Kommunstyrelsen",
+            "minutes_reference": "Kommunstyrelsen i Skurup 2018-01-22 § 12",
+        },
+        "decided_at": "2018-01-22T18:00:00+01:00",
+    }
+    project = api.call("POST", "/api/v1/projects", skurup["decision_maker"],
+                       {**PROJECT, **established})["id"]
+    result.projects["vinnova"] = project
+    path = f"/api/v1/projects/{project}"
+    with_the_ai_pilot = "2018-05-08T14:00:00+02:00"
+    joining = {"ystad": ("co_applicant", "2018-01-25T14:00:00+01:00"),
+               "trelleborg": ("partner", with_the_ai_pilot),
+               "staffanstorp": ("partner", with_the_ai_pilot),
+               "kavlinge": ("partner", with_the_ai_pilot),
+               "burlov": ("partner", with_the_ai_pilot)}  # fmt: skip
+    for slug, (role, _) in joining.items():
+        api.call("POST", f"{path}/partners", skurup["officer"],
+                 {"kind": "municipality", "municipality": slug, "role": role}, versioned=project)
+    for slug, (_, decided_at) in joining.items():
+        api.call("POST", f"{path}/decisions", result.tokens[slug]["decision_maker"],
+                 decision("join_project", decided_at,
+                          "Kommunen deltar i utvecklingsprojektet"), versioned=project)
+    for organisation, represents in PROJECT_REFERENCE_GROUP:
+        api.call("POST", f"{path}/reference-group", skurup["officer"],
+                 {"organisation": organisation, "represents": represents}, versioned=project)
+    for phase, plan in PROJECT_PHASES.items():
+        api.call("PUT", f"{path}/phases/{phase}", skurup["officer"], plan, versioned=project)
+    linked: list[tuple[str, str, str]] = [
+        (owner, "need", result.needs[title]) for owner, _, title, _ in CHALLENGES
+    ]
+    linked += [("skurup", "procurement", result.procurements["floors"]),
+               ("ystad", "procurement", result.procurements["sharing"]),
+               ("ystad", "procurement", result.procurements["ai"])]  # fmt: skip
+    for owner, kind, object_id in linked:
+        api.call("POST", f"{path}/decisions", result.tokens[owner]["decision_maker"],
+                 decision("link_to_project", "2018-06-01T10:00:00+02:00",
+                          "Arbetet görs inom utvecklingsprojektet", kind=kind,
+                          object_id=object_id), versioned=project)
 
 
 DATA = Path(__file__).parent / "data"

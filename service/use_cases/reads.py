@@ -66,7 +66,8 @@ class ReadUseCases(BaseApplication):
         version: int | None = None,
         as_of: datetime | None = None,
     ) -> Shown:
-        """A need, procurement or municipality (by slug): now, at `version`, or `as_of`."""
+        """A need, procurement, project or municipality (by slug): now, at `version`, or
+        `as_of`."""
         if version is not None and as_of is not None:
             raise InvalidValue("give version or as_of, not both", field="as_of")
         if version is not None or as_of is not None:
@@ -77,6 +78,7 @@ class ReadUseCases(BaseApplication):
             )
             return Shown(past.aggregate, past.redaction, past=True, immutable=past.immutable)
         loader = {"need": self._need_for, "procurement": self._procurement_for,
-                  "municipality": self._municipality_for}[kind]  # fmt: skip
+                  "municipality": self._municipality_for,
+                  "project": self._project_for}[kind]  # fmt: skip
         current = loader(principal, object_id)
         return Shown(current, redaction_for(principal, current), past=False, immutable=False)

@@ -155,7 +155,7 @@ def now_iso(delta: timedelta = timedelta(0)) -> str:
     return (datetime.now(UTC) + delta).isoformat()
 
 
-_ROOT = re.compile(r"^(/api/v1/(?:needs|procurements|municipalities)/[^/?]+)")
+_ROOT = re.compile(r"^(/api/v1/(?:needs|procurements|municipalities|projects)/[^/?]+)")
 
 AUTO = object()
 

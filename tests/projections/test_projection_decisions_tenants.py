@@ -38,6 +38,28 @@ def all_decisions(store: SqlStore, **filters: Any) -> list[dict[str, Any]]:
         cursor = page.next_cursor
 
 
+def take_every_project_decision(app: Innoledger, s: Scenario, procurement: str) -> None:
+    project = app.establish_project(
+        s.ystad.decision_maker, title="Utvecklingsprojekt", description="Med stöd av Vinnova",
+        starts_on="2018-01-15", decision=decision("establish_project", PRIORITISED_AT),
+    ).aggregate_id
+    for slug in ("skurup", "trelleborg"):
+        app.add_project_partner(
+            s.ystad.officer, project, kind="municipality", municipality=slug, role="partner",
+            expected_version=s.version(project),
+        )
+    for tenant, kind in ((s.skurup, "join_project"), (s.trelleborg, "decline_project"),
+                         (s.skurup, "withdraw_from_project")):
+        app.decide_on_project(tenant.decision_maker, project, decision=decision(kind, PROCEDURE_AT),
+                              expected_version=s.version(project))
+    for kind in ("link_to_project", "unlink_from_project"):
+        app.decide_on_project(
+            s.ystad.decision_maker, project,
+            decision=decision(kind, AWARD_AT, kind="procurement", object_id=procurement),
+            expected_version=s.version(project),
+        )
+
+
 def test_every_decision_type_is_logged_with_who_when_why_and_authority(
     app: Innoledger, store: SqlStore
 ):
@@ -101,6 +123,7 @@ def test_every_decision_type_is_logged_with_who_when_why_and_authority(
     ended = s.procurement(s.ystad, [s.decided_need(s.ystad, "Avslutat i förtid")])
     s.walk(s.ystad, ended, "contracted")
     s.decide(s.ystad, ended, "terminate_early", CLOSE_AT, reason="need_ceased")
+    take_every_project_decision(app, s, ended)
     sync(app)
 
     rows = all_decisions(store, scope=None)

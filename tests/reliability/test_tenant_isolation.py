@@ -156,6 +156,7 @@ OWN_ONLY = {
     ("post", "/api/v1/needs"),
     ("post", "/api/v1/procurements/register"),
     ("post", "/api/v1/purchasing-register/imports"),
+    ("post", "/api/v1/projects"),
 }
 
 

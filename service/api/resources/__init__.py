@@ -15,6 +15,7 @@ def register_blueprints(api: Api) -> None:
         people,
         probes,
         procurements,
+        projects,
         purchasing,
         share,
         tokens,
@@ -23,7 +24,7 @@ def register_blueprints(api: Api) -> None:
 
     for module in (
         probes, municipalities, tokens, needs, procurements, purchasing, views, share, ocds,
-        audit, people, parties,
+        audit, people, parties, projects,
     ):
         api.register_blueprint(module.blp)
         for union in getattr(module, "TYPED_UNIONS", ()):

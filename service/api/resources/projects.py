@@ -1,0 +1,184 @@
+"""Joint development projects (utvecklingsprojekt): the coordinator, partners, reference group,
+phases, and the needs and procurements done under a project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask.views import MethodView
+
+from service.api.blueprint import Blueprint
+from service.api.context import current_principal, services
+from service.api.historical import shown
+from service.api.representations import project_representation
+from service.api.schemas.audit import HistoryPageSchema, HistoryQuerySchema
+from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
+from service.api.schemas.projects import (
+    PartnerCreateSchema,
+    PhasePlanSchema,
+    ProjectCreateSchema,
+    ProjectDecisionSchema,
+    ProjectListSchema,
+    ProjectQuerySchema,
+    ProjectSchema,
+    ReferenceGroupMemberCreateSchema,
+)
+from service.api.versioning import IF_MATCH, command_response, expected_version, with_etag
+from service.audit.history import history
+from service.innoledger import Innoledger
+
+blp = Blueprint(
+    "projects",
+    __name__,
+    url_prefix="/api/v1/projects",
+    description="Joint development projects (utvecklingsprojekt), e.g. a Vinnova-funded one: "
+    "the coordinating municipality, partners (municipalities by their own decision, and other "
+    "organisations), a reference group, the phases behovsidentifiering, pilots and "
+    "implementation, and the needs and procurements each partner links to it.",
+)
+TYPED_UNIONS = (ProjectDecisionSchema,)
+DECISION_FIELDS = ("rationale", "authority", "decided_at")
+
+
+def _names(app: Innoledger, slugs: set[str]) -> dict[str, str]:
+    names = {}
+    for slug in slugs:
+        names[slug] = app.require_registered(slug).name
+    return names
+
+
+def project_body(app: Innoledger, project_shown: Any) -> dict[str, Any]:
+    """The project as the caller may see it (also what reports build on)."""
+    project = project_shown.aggregate
+    slugs = {project.coordinator} | {
+        p["municipality"] for p in project.partners if p.get("municipality")
+    }
+    linked = app.linked_work(current_principal(), project)
+    body: dict[str, Any] = ProjectSchema().dump(
+        project_representation(project_shown, linked, _names(app, slugs))
+    )
+    return body
+
+
+@blp.route("")
+class Projects(MethodView):
+    @blp.arguments(ProjectCreateSchema)
+    @blp.response(201, CommandResultSchema)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Establish a project: the caller's municipality coordinates it, by decision"""
+        decision = {k: body.pop(k) for k in DECISION_FIELDS}
+        body.pop("type", None)
+        result = services().innoledger.establish_project(
+            current_principal(), decision=decision, **body
+        )
+        return command_response(result, status=201)
+
+    @blp.arguments(ProjectQuerySchema, location="query")
+    @blp.response(200, ProjectListSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Projects of the network, in the order they were established"""
+        page = services().innoledger.projects(current_principal(), **query)
+        items = []
+        for project in page.projects:
+            partners = [
+                p["municipality"] or p["name"] for p in project.partners if p["status"] == "joined"
+            ]
+            items.append({
+                "id": str(project.id), "version": project.version, "title": project.title,
+                "coordinator": project.coordinator, "starts_on": project.starts_on,
+                "ends_on": project.ends_on,
+                "funder": project.funder["name"] if project.funder else None,
+                "partners": partners,
+            })  # fmt: skip
+        return jsonify(ProjectListSchema().dump({"items": items, "next_cursor": page.next_cursor}))
+
+
+@blp.route("/<project_id>")
+class ProjectResource(MethodView):
+    @blp.arguments(VersionQuerySchema, location="query")
+    @blp.response(200, ProjectSchema)
+    def get(self, query: dict[str, Any], project_id: str) -> Any:
+        """One project: now, or as of a version or a moment (auditors)"""
+        project = shown("project", project_id, query)
+        response = jsonify(project_body(services().innoledger, project))
+        return with_etag(response, project)
+
+
+@blp.route("/<project_id>/partners")
+class Partners(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.arguments(PartnerCreateSchema)
+    @blp.response(201, CommandResultSchema)
+    def post(self, body: dict[str, Any], project_id: str) -> Any:
+        """Invite a municipality as partner, or record another organisation as one
+        (coordinator's officer)"""
+        result = services().innoledger.add_project_partner(
+            current_principal(), project_id, expected_version=expected_version(), **body
+        )
+        return command_response(result, status=201)
+
+
+@blp.route("/<project_id>/reference-group")
+class ReferenceGroup(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.arguments(ReferenceGroupMemberCreateSchema)
+    @blp.response(201, CommandResultSchema)
+    def post(self, body: dict[str, Any], project_id: str) -> Any:
+        """Add an organisation to the reference group (coordinator's officer)"""
+        result = services().innoledger.add_reference_group_member(
+            current_principal(), project_id, expected_version=expected_version(), **body
+        )
+        return command_response(result, status=201)
+
+
+@blp.route("/<project_id>/reference-group/<member_id>")
+class ReferenceGroupMember(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(200, CommandResultSchema)
+    def delete(self, project_id: str, member_id: str) -> Any:
+        """Remove an organisation from the reference group (coordinator's officer)"""
+        result = services().innoledger.remove_reference_group_member(
+            current_principal(), project_id, member_id=member_id,
+            expected_version=expected_version(),
+        )
+        return command_response(result)
+
+
+@blp.route("/<project_id>/phases/<phase>")
+class Phase(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.arguments(PhasePlanSchema)
+    @blp.response(200, CommandResultSchema)
+    def put(self, body: dict[str, Any], project_id: str, phase: str) -> Any:
+        """Set a phase's dates, what it does and what it achieved: needs_identification
+        (behovsidentifiering), pilots or implementation (coordinator's officer)"""
+        result = services().innoledger.plan_project_phase(
+            current_principal(), project_id, phase, expected_version=expected_version(), **body
+        )
+        return command_response(result)
+
+
+@blp.route("/<project_id>/decisions")
+class Decisions(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.arguments(ProjectDecisionSchema)
+    @blp.doc(requestBody=ProjectDecisionSchema.request_body_doc())
+    @blp.response(200, CommandResultSchema)
+    def post(self, body: dict[str, Any], project_id: str) -> Any:
+        """Take the caller's municipality's own decision on the project: join_project,
+        decline_project, withdraw_from_project, link_to_project, unlink_from_project"""
+        result = services().innoledger.decide_on_project(
+            current_principal(), project_id, decision=body, expected_version=expected_version()
+        )
+        return command_response(result)
+
+
+@blp.route("/<project_id>/history")
+class ProjectHistory(MethodView):
+    @blp.arguments(HistoryQuerySchema, location="query")
+    @blp.response(200, HistoryPageSchema)
+    def get(self, query: dict[str, Any], project_id: str) -> Any:
+        """Every event of a project: who, when, the decision record, what changed"""
+        page = history(services().innoledger, current_principal(), "project", project_id, **query)
+        return page.to_json()
