@@ -330,7 +330,14 @@ IDEMPOTENCY_KEY = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
-    "schema": {"type": "string", "maxLength": 257, "example": '"8e03978e-40d5-43e8-bc93"'},
+    # The pattern of service/api/idempotency.py: a quoted string of printable characters
+    # (no quote or backslash inside), or a bare token.
+    "schema": {
+        "type": "string",
+        "pattern": r'^("[\x20-\x21\x23-\x5b\x5d-\x7e]{1,255}"|[A-Za-z0-9._~:+/=-]{1,255})$',
+        "maxLength": 257,
+        "example": '"8e03978e-40d5-43e8-bc93"',
+    },
     "description": "Makes a retry safe (IETF httpapi draft): the same key with the same request "
     "answers the first answer again (`Idempotent-Replayed: true`) without a second write; the "
     "same key with another request is refused (422, /problems/idempotency-key-reused); a retry "
