@@ -9,6 +9,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
+from service.api.links import add_links
 from service.api.operation_docs import OperationDocsPlugin
 from service.api.problems import PROBLEM_MEDIA_TYPE, ProblemSchema
 from service.api.schemas.common import MoneyOut
@@ -70,4 +71,5 @@ def create_api(app: Flask) -> InnoledgerApi:
     api.register_field(MoneyOut, "string", "decimal")
     api.register_field(MoneyField, "string", None)
     register_blueprints(api)
+    add_links(api.spec)
     return api

@@ -1,18 +1,26 @@
 """§8: no endpoint answers 5xx to any input schemathesis generates, against the running gunicorn
 (over HTTP, not the WSGI test client), as every role: stateless (each operation on its own) and
-stateful (sequences linked by the ids operations return).
+stateful (sequences linked by the document's own links: the ids answers create or name, and
+their ETags as the next command's If-Match).
 
-Every role of Ystad, Skurup's officer (another municipality), the platform admin and the
-platform auditor; path ids are now and then those of real needs, procurements and
-municipalities, and If-Match is usually their current version, so generated bodies reach the
-domain rather than stopping at 404 or 412.
+Stateless: every role of Ystad, Skurup's officer (another municipality), Trelleborg's decision
+maker (a co-lead), the platform admin and the platform auditor; path ids are now and then those
+of real needs, procurements and municipalities, and If-Match is usually their current version.
+Stateful: scenarios acting for Ystad, Trelleborg and Skurup, each step through the role that may
+take it (now and then another), so that the sequences reach the commands' own rules; the test
+fails if they stop reaching them (too few operations answering 2xx or a rule's 409).
 """
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import os
+import random
+import re
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +38,12 @@ from tests.reliability.checks import FIGURES, server_errors
 from tests.reliability.conftest import Served, served_demo
 
 EXAMPLES = int(os.environ.get("INNOLEDGER_LIVE_FUZZ_EXAMPLES", "5"))
-SCENARIOS = int(os.environ.get("INNOLEDGER_LIVE_STATEFUL_SCENARIOS", "4"))
+SCENARIOS = int(os.environ.get("INNOLEDGER_LIVE_STATEFUL_SCENARIOS", "6"))  # per municipality
+STEPS = int(os.environ.get("INNOLEDGER_LIVE_STATEFUL_STEPS", "12"))
+# What the stateful scenarios must reach at least (operations): 2xx, and a rule's 409.
+MIN_SUCCEEDING = 10
+MIN_RULED = 3
+NAMED_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PROBLEM = "application/problem+json"
 ROOTS = {"need_id": "needs", "procurement_id": "procurements", "slug": "municipalities"}
 
@@ -44,40 +57,12 @@ def _document() -> dict[str, Any]:
             app.extensions["innoledger"].close()
 
 
-def _with_links(document: dict[str, Any]) -> dict[str, Any]:
-    """OpenAPI links for the stateful run (the served document has none): a need or procurement
-    that one operation creates or reads is what the next one works on."""
-    paths = document["paths"]
-
-    def pointer(path: str, method: str) -> str:
-        return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
-
-    def link(source: tuple[str, str, str], prefix: str, parameter: str) -> None:
-        path, method, status = source
-        response = paths[path][method]["responses"].setdefault(status, {"description": "ok"})
-        links = response.setdefault("links", {})
-        for target, item in paths.items():
-            if not target.startswith(prefix):
-                continue
-            for target_method in item:
-                if target_method in ("get", "post", "put", "patch", "delete"):
-                    name = f"{target_method}{target}".replace("/", "_").replace("{", "")
-                    links[name.replace("}", "")] = {
-                        "operationRef": pointer(target, target_method),
-                        "parameters": {f"path.{parameter}": "$response.body#/id"},
-                    }
-
-    need, procurement = "/api/v1/needs/{need_id}", "/api/v1/procurements/{procurement_id}"
-    link(("/api/v1/needs", "post", "201"), need, "need_id")
-    link((need, "get", "200"), need, "need_id")
-    link((procurement, "get", "200"), procurement, "procurement_id")
-    return document
-
-
 schema = schemathesis.openapi.from_dict(_document())
 schema.config.phases.update(phases=["fuzzing"])
 schema.config.generation.update(max_examples=EXAMPLES, database="none", deterministic=True)
-linked = schemathesis.openapi.from_dict(_with_links(_document()))
+# The served document's own links (service.api.links) chain the steps: the id a creation
+# answers, the ids in the request, and the ETag as the next command's If-Match.
+linked = schemathesis.openapi.from_dict(_document())
 # Sequences are built from valid steps (the stateless run above covers invalid input, missing
 # credentials included); otherwise most steps would stop at a 401 or 422.
 linked.config.generation.update(modes=[GenerationMode.POSITIVE], database="none")
@@ -164,53 +149,151 @@ def test_stateless_fuzzing_of_every_operation_over_http(
     check_answer(response)
 
 
-def test_stateful_sequences_as_every_role_over_http(served: Served) -> None:
-    tokens = roles(served)
-    base = linked.as_state_machine()
-    ids = real_ids(served)
-    areas = served.demo.areas
-    order = sorted(tokens)
+# Who acts in a stateful scenario: a municipality of the demo's joint work (Ystad leads,
+# Trelleborg co-leads the AI pilot, Skurup leads its own), through the role that may take each
+# step most of the time, and now and then another role or municipality, so that the sequences
+# reach the rules of the commands and the refusals of the wrong callers alike.
+ACTING = ("ystad", "trelleborg", "skurup")
+PLATFORM_STEPS = ("/api/v1/municipalities", "/suspend", "/reactivate")
+ADMIN_STEPS = (
+    "/members",
+    "/tokens",
+    "/delegation-order",
+    "/innovation-areas",
+    "/people/",
+    "/parties/",
+)
 
-    class Machine(base):  # type: ignore[misc, valid-type]
-        role = order[0]
+
+def acting_role(case: schemathesis.Case) -> str:
+    path, method = case.path, case.method.upper()
+    if path.endswith(PLATFORM_STEPS) and method != "GET":
+        return "platform_admin"
+    if any(step in path for step in ADMIN_STEPS) or path.startswith("/api/v1/tokens"):
+        return "tenant_admin"
+    if method == "GET":
+        return "auditor"
+    if path.endswith(("/decisions", "/participation", "/innovation-targets")):
+        return "decision_maker"
+    return "officer"
+
+
+@dataclasses.dataclass
+class StepFigures:
+    """Per operation, the statuses the stateful scenarios got."""
+
+    answers: dict[str, collections.Counter[int]] = dataclasses.field(
+        default_factory=lambda: collections.defaultdict(collections.Counter)
+    )
+
+    def record(self, case: schemathesis.Case, status: int) -> None:
+        self.answers[f"{case.method.upper()} {case.path}"][status] += 1
+
+    def reaching(self, statuses: set[int]) -> set[str]:
+        return {op for op, counts in self.answers.items() if statuses & set(counts)}
+
+    def only_refused(self) -> set[str]:
+        return {op for op, counts in self.answers.items() if set(counts) <= {401, 403, 404}}
+
+
+def test_stateful_sequences_as_every_role_over_http(served: Served) -> None:
+    demo = served.demo
+    ids = real_ids(served)
+    areas = demo.areas
+    figures = StepFigures()
+    seen: set[str] = set()  # ids the service has named: a link brought them
+    etags: set[str] = set()  # versions the service has named
+    now = datetime.now(UTC)
+
+    class Machine(linked.as_state_machine()):  # type: ignore[misc]
+        municipality = ACTING[0]
+        chance = random.Random(0)
+
+        def token(self, case: schemathesis.Case) -> str:
+            role = acting_role(case)
+            municipality = self.municipality
+            if self.chance.random() < 0.15:  # the wrong caller, now and then
+                municipality = self.chance.choice(ACTING)
+                role = self.chance.choice(["viewer", "officer", "decision_maker", "auditor"])
+            if role == "platform_admin":
+                return demo.platform["platform_admin"]
+            if role == "auditor" and self.chance.random() < 0.3:
+                return demo.platform["auditor"]
+            return demo.token(municipality, role)
 
         def before_call(self, case: schemathesis.Case) -> None:
-            # Start from real objects most of the time, and create needs in a real area.
+            # A root step's generated ids become real objects; ids a link brought stay.
             for name, value in list((case.path_parameters or {}).items()):
-                if name in ids and value not in ids[name] and hash(value) % 4:
-                    case.path_parameters[name] = ids[name][hash(value) % len(ids[name])]
-            if case.path == "/api/v1/needs" and isinstance(case.body, dict):
-                municipality = self.role if self.role in areas else "ystad"
-                case.body["innovation_area_id"] = areas.get(municipality, areas["ystad"])
+                if name == "slug":
+                    if case.path.endswith(("/suspend", "/reactivate")):
+                        case.path_parameters[name] = "burlov"  # the others must stay active
+                    elif value not in seen:
+                        case.path_parameters[name] = self.municipality
+                elif name in ids and value not in seen:
+                    case.path_parameters[name] = self.chance.choice(ids[name])
+            body = case.body if isinstance(case.body, dict) else None
+            if body is None:
+                return
+            if case.path == "/api/v1/needs":
+                body["innovation_area_id"] = areas[self.municipality]
+            # Decisions dated now (so in valid-time order after the demo's) under the
+            # delegation order, most of the time: then the domain's rules decide.
+            if "decided_at" in body and self.chance.random() < 0.7:
+                body["decided_at"] = (now - timedelta(minutes=1)).isoformat()
+                body["authority"] = {"kind": "delegation"}
 
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            headers = {"Authorization": f"Bearer {tokens[self.role]}"}
-            for name, value in (case.path_parameters or {}).items():
-                if name in ROOTS and case.method.upper() != "GET":
-                    etag = current_etag(served, f"/api/v1/{ROOTS[name]}/{value}")
-                    if etag:
-                        headers["If-Match"] = etag
+            headers = {"Authorization": f"Bearer {self.token(case)}"}
+            if_match = (case.headers or {}).get("If-Match")
+            if if_match is not None and if_match not in etags:
+                # Not a version the service gave (a root step's, generated): name the current
+                # one most of the time, so the command's own rules decide.
+                for name, value in (case.path_parameters or {}).items():
+                    if name in ROOTS and self.chance.random() < 0.9:
+                        if_match = current_etag(served, f"/api/v1/{ROOTS[name]}/{value}")
+                headers["If-Match"] = if_match or '"1"'
+            elif if_match is not None:
+                headers["If-Match"] = if_match
             return {"base_url": served.server.url, "headers": headers, "timeout": 30}
+
+        def after_call(self, response: Any, case: schemathesis.Case) -> None:
+            figures.record(case, response.status_code)
+            if "ETag" in response.headers:
+                etags.add(response.headers["ETag"])
+            seen.update((case.path_parameters or {}).values())
+            seen.update(NAMED_ID.findall(response.text or ""))
 
         def validate_response(self, response: Any, case: schemathesis.Case, **kwargs: Any) -> None:
             check_answer(response)
 
-    # One scenario per run, each with a seed of its own: the server's state changes from one
-    # scenario to the next, so Hypothesis must not replay or shrink across them (it would find
-    # the steps "inconsistent"); a failure is reported with its seed and steps as they ran.
-    for number in range(SCENARIOS * len(order)):
-        Machine.role = order[number % len(order)]
+    # Each municipality's scenarios in one run of their own, generated only (never replayed or
+    # shrunk: the server's state changes from one scenario to the next, so Hypothesis would find
+    # the steps "inconsistent"); a failure is reported with its steps as they ran.
+    for number, municipality in enumerate(ACTING):
+        Machine.municipality = municipality
+        Machine.chance = random.Random(number)
         hypothesis.seed(1000 + number)(Machine)
         Machine.run(
             settings=hypothesis.settings(
-                max_examples=1,
-                stateful_step_count=6,
+                max_examples=SCENARIOS,
+                stateful_step_count=STEPS,
                 deadline=None,
                 suppress_health_check=list(hypothesis.HealthCheck),
                 database=None,
                 phases=[hypothesis.Phase.generate],
+                report_multiple_bugs=False,
             )
         )
+    succeeded = figures.reaching(set(range(200, 300)))
+    ruled = figures.reaching({409, 412, 422})
+    print(
+        f"\nstateful: {len(figures.answers)} operations called, {len(succeeded)} answered 2xx,"
+        f" {len(figures.reaching({409}))} a rule's 409, {len(ruled)} 409/412/422,"
+        f" {len(figures.only_refused())} only 401/403/404"
+    )
+    # The sequences get past authentication and lookup into the commands' own logic.
+    assert len(succeeded) >= MIN_SUCCEEDING, sorted(figures.answers.items())
+    assert len(figures.reaching({409})) >= MIN_RULED, sorted(figures.answers.items())
 
 
 def test_no_generated_input_made_the_service_fail(served: Served) -> None:
