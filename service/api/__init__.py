@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from service.api.problem_pages import register_problem_pages
     from service.api.problems import register_problem_handlers
     from service.audit.people import PeopleDirectory
+    from service.auth.sessions import BrowserSessions
     from service.auth.throttle import FailedAuthThrottle
     from service.auth.tokens import TokenStore
     from service.innoledger import Innoledger
@@ -55,7 +56,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     sql = SqlStore(innoledger.recorder)
     tokens = TokenStore(sql)
     tokens.create_tables()
-    access = AccessAdministration(innoledger, tokens, PeopleDirectory.of(innoledger))
+    sessions = BrowserSessions(sql)
+    sessions.create_tables()
+    access = AccessAdministration(innoledger, tokens, PeopleDirectory.of(innoledger), sessions)
     throttle = FailedAuthThrottle(sql)
     throttle.create_tables()
     app.extensions["innoledger"] = Services(
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         tokens=tokens,
         access=access,
         throttle=throttle,
+        sessions=sessions,
     )
 
     register_observability(app)  # first: the request id must exist before anything logs

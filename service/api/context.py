@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app, g
 
 from eventstore.sql import SqlStore
+from service.auth.sessions import BrowserSessions
 from service.auth.throttle import FailedAuthThrottle
 from service.auth.tokens import TokenStore
 from service.innoledger import Innoledger
@@ -23,6 +24,7 @@ class Services:
     tokens: TokenStore
     access: AccessAdministration
     throttle: FailedAuthThrottle
+    sessions: BrowserSessions
 
     def close(self) -> None:
         self.innoledger.close()

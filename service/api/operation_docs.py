@@ -80,7 +80,14 @@ OPERATIONS: dict[str, OperationDoc] = {
         "revoke can be found.",
     ),
     "DELETE /api/v1/municipalities/{slug}/members/{user_id}/roles/{role}": OperationDoc(
-        TENANT_ADMIN, ("role_not_held", "municipality_suspended")
+        TENANT_ADMIN, ("role_not_held", "municipality_suspended"),
+        "Ends the member's browser sessions there at once; with the last role go their tokens.",
+    ),
+    "DELETE /api/v1/municipalities/{slug}/members/{user_id}/sessions": OperationDoc(
+        TENANT_ADMIN + ", or the member themself",
+        more="Ends every browser session of the member in the municipality at once (signed in "
+        "on the pages); the next page they open asks them to sign in again. Answers how many "
+        "were open.",
     ),
     "PUT /api/v1/municipalities/{slug}/delegation-order": OperationDoc(
         TENANT_ADMIN, ("municipality_suspended",),
@@ -104,7 +111,8 @@ OPERATIONS: dict[str, OperationDoc] = {
         more="The secret is in this answer only; it is stored as a hash.",
     ),
     "DELETE /api/v1/tokens/{token_id}": OperationDoc(
-        "the token's holder, a tenant admin of its municipality, or a platform admin"
+        "the token's holder, a tenant admin of its municipality, or a platform admin",
+        more="Revoked by anyone but its holder, it also ends the holder's browser sessions.",
     ),
     "POST /api/v1/needs": OperationDoc(
         "an officer of the caller's municipality (the owner)", ("area_retired",)

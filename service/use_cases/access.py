@@ -10,6 +10,9 @@ and take the calling principal as every use case does; the HTTP handlers only tr
   that municipality, so a token Skurup issued carries no rights in Ystad, and a holder without
   any role there is not authenticated at all.
 - Revoking a member's last role revokes every token of theirs in that municipality.
+- Revoking any of a member's roles, or an admin revoking one of their tokens, ends every browser
+  session of theirs there at once (they sign in again with what they still hold); a tenant admin
+  may also end a member's browser sessions alone, and a member their own.
 - The people directory keeps one entry per municipality and person (see `service.audit.people`):
   each municipality reads, corrects and erases only its own entries, its tenant admins also those
   of former members; a person reads and corrects their own entry in the municipality their token
@@ -24,6 +27,7 @@ from typing import Any
 
 from service.application import CommandResult
 from service.audit.people import PLATFORM, PeopleDirectory, Person
+from service.auth.sessions import BrowserSessions
 from service.auth.tokens import IssuedToken, TokenRecord, TokenStore
 from service.errors import Forbidden, NotFound
 from service.principal import Principal
@@ -34,6 +38,7 @@ class AccessAdministration:
     app: Any  # the Innoledger application
     tokens: TokenStore
     people: PeopleDirectory
+    sessions: BrowserSessions
 
     # Members and roles
 
@@ -61,7 +66,19 @@ class AccessAdministration:
         )
         if not self.app.municipality(principal, slug).roles_of(user_id):
             self.tokens.revoke_all_of(user_id=user_id, municipality=slug)
+        self.sessions.end_all_of(user_id=user_id, municipality=slug, reason="revoked")
         return result
+
+    # Browser sessions
+
+    def end_sessions(self, principal: Principal, slug: str, user_id: str) -> int:
+        """Ends every browser session of a member (a tenant admin of `slug`, or the member
+        themself); how many were open. Anyone else is told the member does not exist."""
+        self.app.municipality(principal, slug)  # 404 for an unknown municipality
+        own = principal.municipality == slug and principal.user_id == user_id
+        if not own and not self._administers_tokens_of(principal, slug):
+            raise Forbidden(f"only a tenant admin of {slug} ends its members' sessions")
+        return self.sessions.end_all_of(user_id=user_id, municipality=slug, reason="revoked")
 
     # Tokens
 
@@ -116,6 +133,11 @@ class AccessAdministration:
         if not (own or admin):
             raise NotFound(f"no token {token_id}")
         self.tokens.revoke(token_id)
+        if not own and record.municipality is not None:
+            # Taken away by an admin: whatever the holder is signed in with goes too.
+            self.sessions.end_all_of(
+                user_id=record.user_id, municipality=record.municipality, reason="revoked"
+            )
 
     # The people directory
 

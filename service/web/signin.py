@@ -1,46 +1,53 @@
 """Who is signed in to the pages: a session naming a member of a municipality.
 
-The session holds only the member's user id and municipality; their roles are read live from
-the municipality at every request, exactly as the API reads them for a token, so a revoked role
-stops working at once and a member with no role left has no access. Sessions end after a spell
-of inactivity and at a fixed time after sign-in, whichever comes first.
+The cookie holds the id of a session kept in the store (`service.auth.sessions`), and the
+member's user id and municipality; their roles are read live from the municipality at every
+request, exactly as the API reads them for a token. Every request checks the stored session,
+so a session ended anywhere — signed out, a role or token revoked, ended by an admin, idle too
+long, too old — is refused at once on every worker, and a copy of the cookie is worth nothing
+after it ended. A member with no role left has no access.
 """
 
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, g, redirect, request, session, url_for
 
 from service.api.context import services
+from service.auth.sessions import SessionLimits
 from service.errors import NotFound
 from service.principal import Principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 USER = "user"
-SEEN = "seen"
-OPEN_PATHS = ("/api/", "/static/", "/livez", "/readyz", "/metrics")
+SESSION_ID = "sid"
+# Why a session ended, as the sign-in page tells it.
+ENDED_REASONS = ("idle", "expired", "no_role", "signed_out", "revoked", "failed")
+OPEN_PATHS = ("/api/", "/static/", "/assets/", "/livez", "/readyz", "/metrics")
 
 
 def start_session(*, user_id: str, municipality: str, via: str) -> None:
     """A new session after sign-in: nothing of the anonymous one is carried over (a fixed
     session cannot be planted), the language choice apart."""
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
-    now = int(time.time())
-    session[USER] = {"id": user_id, "municipality": municipality, "via": via, "since": now}
-    session[SEEN] = now
+    end_session()
+    session[SESSION_ID] = services().sessions.start(
+        user_id=user_id, municipality=municipality, via=via
+    )
+    session[USER] = {"id": user_id, "municipality": municipality, "via": via}
     session.permanent = False
 
 
 def end_session(reason: str | None = None) -> None:
+    """Ends the stored session too, so that no copy of the cookie can go on using it."""
+    session_id = session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        services().sessions.end(session_id, reason or "ended")
     language = session.get("lang")
     session.clear()
     if language:
@@ -61,21 +68,28 @@ def load_principal() -> None:
     if request.path.startswith(OPEN_PATHS):
         return
     user = session.get(USER)
-    if not isinstance(user, dict):
+    session_id = session.get(SESSION_ID)
+    if not isinstance(user, dict) or not isinstance(session_id, str):
+        if user is not None:
+            end_session("expired")  # a cookie from before sessions were kept in the store
         return
     web = services().settings.web
-    now = int(time.time())
-    if now - int(session.get(SEEN, 0)) > web.idle_timeout_minutes * 60:
-        end_session("idle")
-        return
-    if now - int(user.get("since", 0)) > web.session_max_hours * 3600:
-        end_session("expired")
+    limits = SessionLimits(
+        idle=timedelta(minutes=web.idle_timeout_minutes),
+        lifetime=timedelta(hours=web.session_max_hours),
+    )
+    stored, ended = services().sessions.check(session_id, limits)
+    if stored is None or (stored.user_id, stored.municipality) != (
+        user.get("id"),
+        user.get("municipality"),
+    ):
+        end_session()
+        session["ended"] = ended if ended in ENDED_REASONS else "expired"
         return
     roles = live_roles(user["municipality"], user["id"])
     if not roles:
         end_session("no_role")
         return
-    session[SEEN] = now
     g.web_principal = Principal(
         user_id=user["id"],
         municipality=user["municipality"],

@@ -4,6 +4,7 @@ officer's needs, refusals in Swedish next to their field, and conflicts told as 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from flask import Flask
 
@@ -137,10 +138,16 @@ def test_sign_out_needs_the_csrf_token(officer: Visitor) -> None:
 
 
 def test_an_idle_session_ends(app: Flask, officer: Visitor) -> None:
-    with officer.client.session_transaction() as session:
-        session["seen"] = session["seen"] - 31 * 60
+    assert officer.get("/behov").status_code == 200
+    officer.age_session(idle=timedelta(minutes=31))
     assert officer.get("/behov").status_code == 302
     assert "inaktivitet" in officer.text("/logga-in")
+
+
+def test_a_session_ends_at_its_lifetime_however_busy(app: Flask, officer: Visitor) -> None:
+    officer.age_session(started=timedelta(hours=13))
+    assert officer.get("/behov").status_code == 302
+    assert "Din session har upphört" in officer.text("/logga-in")
 
 
 def test_a_member_without_roles_has_no_access(app: Flask, demo: DemoResult) -> None:
@@ -157,7 +164,10 @@ def test_a_member_without_roles_has_no_access(app: Flask, demo: DemoResult) -> N
     )
     assert revoked.status_code == 200, revoked.get_data(as_text=True)
     assert visitor.get("/behov").status_code == 302
-    assert "ingen roll" in visitor.text("/logga-in")
+    assert "din behörighet har ändrats eller återkallats" in visitor.text("/logga-in")
+    # Nor can they sign in again: the demo offers only people who hold a role.
+    assert visitor.post("/logga-in/demo", {"user_id": "burlov-viewer"}).status_code == 400
+    assert visitor.get("/behov").status_code == 302
 
 
 def test_officer_sees_own_needs_by_state(officer: Visitor, demo: DemoResult) -> None:

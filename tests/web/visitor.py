@@ -3,7 +3,9 @@ forms posted with the CSRF token its session holds, unless a test leaves it out 
 
 from __future__ import annotations
 
+import hashlib
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -42,6 +44,36 @@ class Visitor:
         response = self.post("/logga-in/demo", {"user_id": user_id})
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
+
+    def session_id(self) -> str:
+        with self.client.session_transaction() as session:
+            return str(session["sid"])
+
+    def age_session(
+        self, *, idle: timedelta = timedelta(0), started: timedelta = timedelta(0)
+    ) -> None:
+        """Moves this browser's stored session back in time: as if its last page had been
+        `idle` ago and its sign-in `started` ago."""
+        from service.api.context import services
+
+        with self.client.application.app_context(), services().sql.transaction() as cursor:
+            cursor.execute(
+                "UPDATE web_sessions SET last_seen = last_seen - ?, started_at = started_at - ?"
+                " WHERE session_hash = ?",
+                (
+                    int(idle.total_seconds() * 1000),
+                    int(started.total_seconds() * 1000),
+                    hashlib.sha256(self.session_id().encode()).hexdigest(),
+                ),
+            )
+
+    def copy(self) -> Visitor:
+        """Another browser holding a copy of this one's session cookie."""
+        other = Visitor(self.client.application.test_client())
+        cookie = self.client.get_cookie("innoledger_session")
+        assert cookie is not None
+        other.client.set_cookie("innoledger_session", cookie.value)
+        return other
 
     def text(self, path: str) -> str:
         response = self.get(path)

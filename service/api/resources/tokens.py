@@ -1,5 +1,6 @@
 """Bearer tokens: issued by tenant admins (secret shown once), listed for them (never a secret),
-revoked by them or the holder. The rules are the core's (`service.use_cases.access`)."""
+revoked by them or the holder; a member's browser sessions, ended by them or the holder. The
+rules are the core's (`service.use_cases.access`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask.views import MethodView
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.schemas.municipalities import (
+    SessionsEndedSchema,
     TokenCreateSchema,
     TokenIssuedSchema,
     TokenListSchema,
@@ -41,6 +43,14 @@ class MemberTokens(MethodView):
         """A member's tokens, active and revoked (tenant admin, or the member): never a secret"""
         records = services().access.member_tokens(current_principal(), slug, user_id)
         return {"items": [record.to_json() for record in records]}
+
+
+@blp.route("/municipalities/<slug>/members/<user_id>/sessions")
+class MemberSessions(MethodView):
+    @blp.response(200, SessionsEndedSchema)
+    def delete(self, slug: str, user_id: str) -> Any:
+        """End a member's browser sessions at once (tenant admin, or the member)"""
+        return {"ended": services().access.end_sessions(current_principal(), slug, user_id)}
 
 
 @blp.route("/tokens/<token_id>")

@@ -130,3 +130,9 @@ class TokenRecordSchema(Schema):
 
 class TokenListSchema(Schema):
     items = fields.List(fields.Nested(TokenRecordSchema))
+
+
+class SessionsEndedSchema(Schema):
+    ended = fields.Integer(
+        required=True, metadata={"description": "How many browser sessions were open and ended"}
+    )
