@@ -13,6 +13,7 @@ from service.principal import Principal
 
 READERS = ("tenant_admin", "officer", "decision_maker", "auditor", "viewer")
 BID_READERS = ("officer", "decision_maker", "auditor")
+PARTY_READERS = ("tenant_admin", "officer", "decision_maker", "auditor")
 
 
 def _reads_for_a_municipality(principal: Principal) -> bool:
@@ -70,6 +71,22 @@ def can_see_members(principal: Principal, slug: str) -> bool:
     if principal.is_platform:
         return principal.has_role("platform_admin", "auditor")
     return principal.municipality == slug and _reads_for_a_municipality(principal)
+
+
+def can_see_parties(principal: Principal, tenant: str) -> bool:
+    """A sole trader's personnummer and name (the party directory) are personal data of the
+    municipality that recorded them: its people but viewers see them, and on the platform its
+    auditors and admins (who erase them); everyone else sees the entry's id only."""
+    if principal.is_platform:
+        return principal.has_role("auditor", "platform_admin")
+    return principal.municipality == tenant and principal.has_role(*PARTY_READERS)
+
+
+def can_erase_parties(principal: Principal, tenant: str) -> bool:
+    """The recording municipality's tenant admins and the platform admin."""
+    if principal.is_platform:
+        return principal.has_role("platform_admin")
+    return principal.municipality == tenant and principal.has_role("tenant_admin")
 
 
 def sees_own_objects_in_full(principal: Principal, tenant: str | None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.use_cases.municipalities import MunicipalityUseCases
 from service.use_cases.needs import NeedUseCases
+from service.use_cases.parties import PartyUseCases
 from service.use_cases.procurements import ProcurementUseCases
 from service.use_cases.projects import ProjectUseCases
 from service.use_cases.purchasing import PurchasingUseCases
@@ -14,6 +15,7 @@ from service.use_cases.share import ShareUseCases
 class Innoledger(
     MunicipalityUseCases,
     NeedUseCases,
+    PartyUseCases,
     ProcurementUseCases,
     ProjectUseCases,
     PurchasingUseCases,

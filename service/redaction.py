@@ -11,7 +11,10 @@ What is withheld, and from whom (see `service.access_policy` for the rules thems
 - bids, the bid count, tenderers and review applicants (usually a tenderer) of a procurement,
   from everyone but the lead's bid readers and platform auditors until the award (OSL 19:3);
 - who holds which role in a municipality (its members), from everyone outside it, and from
-  its own members who hold no role any more; in its history that includes who acted.
+  its own members who hold no role any more; in its history that includes who acted;
+- a sole trader's personnummer and name (kept in the party directory, never in events), from
+  everyone but the people of the municipality that recorded them and the platform's auditors
+  and admins: the others see the directory entry's id only.
 
 A withheld event keeps its place (type, version, position, time and the acting municipality), so
 the record stays gap-free and verifiable by its hash; only what it says is replaced by
@@ -25,7 +28,7 @@ from typing import Any
 
 from domain.municipality import Municipality
 from domain.procurement import Procurement
-from service.access_policy import can_see_bids, can_see_members
+from service.access_policy import can_see_bids, can_see_members, can_see_parties
 from service.principal import Principal
 
 WITHHELD = "withheld"
@@ -44,15 +47,16 @@ class Redaction:
     bids: bool = False  # bids, bid count, tenderers, review applicants
     members: bool = False  # who holds which role
     everything: bool = False  # the object is not visible to the caller at all
+    parties: bool = False  # sole traders' personnummer and names (the object refers to some)
 
     @property
     def withholds_anything(self) -> bool:
-        return self.bids or self.members or self.everything
+        return self.bids or self.members or self.everything or self.parties
 
     @property
     def tag(self) -> str:
         """Distinguishes differently redacted representations of one version (for ETags)."""
-        marks = (("b", self.bids), ("m", self.members), ("x", self.everything))
+        marks = (("b", self.bids), ("m", self.members), ("x", self.everything), ("p", self.parties))
         return "".join(mark for mark, on in marks if on)
 
     def state(self, state: dict[str, Any]) -> dict[str, Any]:
@@ -113,10 +117,24 @@ def _without_applicant(review: Any) -> Any:
 SHOWN_IN_FULL = Redaction()
 
 
+def referred_parties(procurement: Procurement) -> set[str]:
+    """The party directory entries (sole traders) a procurement refers to."""
+    ids = {bid.get("tenderer_party_id") for bid in procurement.bids}
+    if procurement.award is not None:
+        ids |= {supplier.get("party_id") for supplier in procurement.award["suppliers"]}
+    if procurement.contract is not None:
+        ids.add(procurement.contract.get("supplier_party_id"))
+    return {party_id for party_id in ids if party_id}
+
+
 def redaction_for(principal: Principal, current: Any) -> Redaction:
     """What `principal` may not see of the object whose current state is `current`."""
     if isinstance(current, Procurement):
-        return Redaction(bids=not can_see_bids(principal, current))
+        return Redaction(
+            bids=not can_see_bids(principal, current),
+            parties=bool(referred_parties(current))
+            and not can_see_parties(principal, current.lead),
+        )
     if isinstance(current, Municipality):
         return Redaction(members=not can_see_members(principal, current.slug))
     return SHOWN_IN_FULL

@@ -10,7 +10,6 @@ from domain.municipality import Municipality
 from domain.need import Need
 from domain.procurement import Procurement
 from domain.project import PHASES, Project
-from service.principal import Principal
 from service.use_cases.reads import Shown
 
 
@@ -52,33 +51,19 @@ def procurement_representation(shown: Shown) -> dict[str, Any]:
     return shown.representation(body)
 
 
-def party_ids(procurement: Procurement) -> set[str]:
-    """The party directory entries (sole traders) a procurement refers to."""
-    ids = {bid.get("tenderer_party_id") for bid in procurement.bids}
-    if procurement.award is not None:
-        ids |= {supplier.get("party_id") for supplier in procurement.award["suppliers"]}
-    if procurement.contract is not None:
-        ids.add(procurement.contract.get("supplier_party_id"))
-    return {party_id for party_id in ids if party_id}
-
-
-def with_parties(
-    body: dict[str, Any],
-    procurement: Procurement,
-    principal: Principal,
-    parties: Mapping[str, Any],
-) -> dict[str, Any]:
-    """Shows a sole trader's number and name (from the party directory) to the lead's people
-    and platform auditors only; everyone else, and everyone once erased, sees the entry's id."""
-    shown = principal.municipality == procurement.lead or principal.is_platform_auditor
+def with_parties(body: dict[str, Any], shown: Shown) -> dict[str, Any]:
+    """Shows a sole trader's number and name (from the party directory) where the core gave
+    them (`Shown.parties`: withheld from whoever may not see them); otherwise, and once
+    erased, the entry's id alone."""
+    parties = shown.parties
 
     def number(party_id: str | None) -> str | None:
         party = parties.get(party_id or "")
-        return party.shown_number if shown and party is not None else None
+        return party.shown_number if party is not None else None
 
     def name(party_id: str | None) -> str | None:
         party = parties.get(party_id or "")
-        return party.name if shown and party is not None else None
+        return party.name if party is not None else None
 
     if body.get("bids"):
         body["bids"] = [

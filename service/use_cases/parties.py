@@ -11,7 +11,11 @@ from typing import Any
 from domain.errors import InvalidValue, RuleViolation
 from domain.values.org_number import InvalidOrganisationNumber, OrganisationNumber
 from domain.values.personal_identity import parse_party_number
-from service.audit.parties import PartyDirectory
+from service.access_policy import can_erase_parties, can_see_parties
+from service.application import BaseApplication
+from service.audit.parties import Party, PartyDirectory
+from service.errors import NotFound
+from service.principal import Principal
 
 
 @dataclass(frozen=True)
@@ -70,3 +74,24 @@ def identifying_parties(app: Any, tenant: str) -> Iterator[PartyIdentification]:
         for party_id in identification.made:
             identification.directory.forget_unused(party_id)
         raise
+
+
+class PartyUseCases(BaseApplication):
+    """The party directory's entries, as the redaction policy decides (`can_see_parties`): an
+    entry is there for those who may see who it is, and absent (404) for everyone else, as
+    another tenant's object is."""
+
+    def party(self, principal: Principal, party_id: str) -> Party:
+        party = PartyDirectory.of(self).get(party_id)
+        if party is None or not can_see_parties(principal, party.tenant):
+            raise NotFound(f"no party {party_id}")
+        return party
+
+    def erase_party(self, principal: Principal, party_id: str) -> Party:
+        """Clears a sole trader's number and name for good (GDPR art. 17)."""
+        party = self.party(principal, party_id)
+        if not can_erase_parties(principal, party.tenant):
+            raise NotFound(f"no party {party_id}")
+        erased = PartyDirectory.of(self).erase(party_id)
+        assert erased is not None
+        return erased

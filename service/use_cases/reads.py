@@ -7,7 +7,8 @@ redaction policy (`service.redaction`) are applied once, in the core, whatever p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +17,9 @@ from domain.municipality import Municipality
 from domain.procurement import Procurement
 from service.application import BaseApplication
 from service.audit.as_of import state_as_of, state_at_version
+from service.audit.parties import Party, PartyDirectory
 from service.principal import Principal
-from service.redaction import Redaction, redaction_for
+from service.redaction import Redaction, redaction_for, referred_parties
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Shown:
     redaction: Redaction  # what of it is withheld from this caller
     past: bool = False  # read as of a version or moment
     immutable: bool = False  # the answer can never change (a settled past state)
+    # The sole traders it refers to, by entry id, when the caller may see who they are.
+    parties: Mapping[str, Party] = field(default_factory=dict)
 
     @property
     def version(self) -> int:
@@ -43,10 +47,12 @@ class Shown:
 
     @property
     def holds_secrets(self) -> bool:
-        """Bids or a member list (personal data) are in the answer: no cache may keep it."""
+        """Bids, a sole trader's number or a member list (personal data) are in the answer:
+        no cache may keep it."""
         aggregate = self.aggregate
         if isinstance(aggregate, Procurement):
-            return not self.redaction.bids and bool(aggregate.bids or aggregate.reviews)
+            shown_bids = not self.redaction.bids and bool(aggregate.bids or aggregate.reviews)
+            return shown_bids or bool(self.parties)
         if isinstance(aggregate, Municipality):
             return not self.redaction.members and bool(aggregate.members)
         return False
@@ -76,9 +82,29 @@ class ReadUseCases(BaseApplication):
                 if version is not None
                 else state_as_of(self, principal, kind, object_id, as_of)  # type: ignore[arg-type]
             )
-            return Shown(past.aggregate, past.redaction, past=True, immutable=past.immutable)
+            return Shown(
+                past.aggregate,
+                past.redaction,
+                past=True,
+                immutable=past.immutable,
+                parties=self._parties_shown(past.aggregate, past.redaction),
+            )
         loader = {"need": self._need_for, "procurement": self._procurement_for,
                   "municipality": self._municipality_for,
                   "project": self._project_for}[kind]  # fmt: skip
         current = loader(principal, object_id)
-        return Shown(current, redaction_for(principal, current), past=False, immutable=False)
+        redaction = redaction_for(principal, current)
+        return Shown(
+            current,
+            redaction,
+            past=False,
+            immutable=False,
+            parties=self._parties_shown(current, redaction),
+        )
+
+    def _parties_shown(self, aggregate: Any, redaction: Redaction) -> Mapping[str, Party]:
+        """The directory entries of the sole traders `aggregate` refers to, unless withheld."""
+        if not isinstance(aggregate, Procurement) or redaction.parties:
+            return {}
+        referred = referred_parties(aggregate)
+        return PartyDirectory.of(self).get_many(referred) if referred else {}

@@ -12,7 +12,7 @@ from marshmallow import Schema
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.historical import shown
-from service.api.representations import party_ids, procurement_representation, with_parties
+from service.api.representations import procurement_representation, with_parties
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
 from service.api.schemas.procurements import (
     AppealSchema,
@@ -35,7 +35,6 @@ from service.api.schemas.procurements import (
     ReviewRulingSchema,
 )
 from service.api.versioning import IF_MATCH, command_response, expected_version, with_etag
-from service.audit.parties import PartyDirectory
 from service.innoledger import Innoledger
 
 blp = Blueprint(
@@ -79,13 +78,7 @@ class ProcurementResource(MethodView):
     def get(self, query: dict[str, Any], procurement_id: str) -> Any:
         """One procurement: now, or as of a version or a moment. Bids are secret before award."""
         procurement = shown("procurement", procurement_id, query)
-        body = procurement_representation(procurement)
-        referred = party_ids(procurement.aggregate)
-        if referred:
-            directory = PartyDirectory.of(services().innoledger)
-            body = with_parties(
-                body, procurement.aggregate, current_principal(), directory.get_many(referred)
-            )
+        body = with_parties(procurement_representation(procurement), procurement)
         return with_etag(jsonify(ProcurementSchema().dump(body)), procurement)
 
     @blp.doc(parameters=[IF_MATCH])
