@@ -49,22 +49,56 @@ def version() -> int:
     return integer("version")
 
 
-def day(name: str) -> date:
+# Dates and times are typed as text (the pages' fields are plain text fields with the format
+# as a hint, read alike by every browser, locale and screen reader): the ISO form, also
+# without dashes or with one-digit months and days; times also as Swedish "13.30" or "1330".
+DATE_TYPED = re.compile(r"^(\d{4})-?(\d{1,2})-?(\d{1,2})$")
+DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+TIME_TYPED = re.compile(r"^(\d{1,2})[:.]?(\d{2})$")
+
+
+def iso_date(raw: str) -> str:
+    """A typed date as YYYY-MM-DD (unchanged when it is no date: the parser refuses it)."""
+    raw = raw.strip()
+    found = DATE_COMPACT.match(raw) or DATE_TYPED.match(raw)
+    if found is None:
+        return raw
+    year, month, day_ = found.groups()
+    return f"{year}-{int(month):02d}-{int(day_):02d}"
+
+
+def iso_time(raw: str) -> str:
+    """A typed time as HH:MM (unchanged when it is no time)."""
+    found = TIME_TYPED.match(raw.strip())
+    if found is None:
+        return raw.strip()
+    hours, minutes = found.groups()
+    return f"{int(hours):02d}:{minutes}"
+
+
+def parse_day(raw: str, *, field: str) -> date:
     """The domain's one date value (as every entry point reads dates), refused in words."""
     try:
-        return parse_date(text(name), field=name)
+        return parse_date(iso_date(raw), field=field)
     except InvalidValue:
-        raise UnreadableValue(_("Enter a date as YYYY-MM-DD."), field=name) from None
+        raise UnreadableValue(_("Enter a date as YYYY-MM-DD."), field=field) from None
+
+
+def parse_time(raw: str, *, field: str) -> time:
+    try:
+        return time.fromisoformat(iso_time(raw))
+    except ValueError:
+        raise UnreadableValue(_("Enter a time as HH:MM."), field=field) from None
+
+
+def day(name: str) -> date:
+    return parse_day(text(name), field=name)
 
 
 def moment(name: str) -> datetime:
     """A date field and its `_time` companion, as a moment in Swedish time."""
     on = day(name)
-    raw = request.form.get(f"{name}_time", "").strip() or "00:00"
-    try:
-        at = time.fromisoformat(raw)
-    except ValueError:
-        raise UnreadableValue(_("Enter a time as HH:MM."), field=f"{name}_time") from None
+    at = parse_time(request.form.get(f"{name}_time", "").strip() or "00:00", field=f"{name}_time")
     return datetime.combine(on, at, tzinfo=STOCKHOLM)
 
 

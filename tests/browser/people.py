@@ -133,15 +133,12 @@ class Person:
             target.fill(value)
             return
         self._focus(target)
-        kind = target.get_attribute("type") or ""
-        if kind in ("date", "time"):
-            # Chromium's segmented date and time fields read typed digits by the browser's
-            # locale; the field is reached by keyboard, its value set as a whole.
-            target.fill(value)
-            return
+        # Every field, dates and times included, is typed key by key (no value is set from
+        # outside): what is there is selected and replaced, as a person would.
         self.page.keyboard.press("Control+a")
         self.page.keyboard.press("Delete")
         self.page.keyboard.type(value)
+        assert target.input_value() == value, (field_label, target.input_value(), value)
 
     def choose(self, field_label: str, value: str, *, within: Locator | None = None) -> None:
         target = (within or self.page).get_by_label(field_label, exact=True).first

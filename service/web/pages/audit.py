@@ -45,8 +45,8 @@ def _optional_moment(name: str, *, end_of_day: bool = False) -> datetime | None:
     if not raw:
         return None
     try:
-        day = datetime.fromisoformat(raw).date()
-    except ValueError:
+        day = forms.parse_day(raw, field=name)
+    except DomainError:
         return None
     return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=STOCKHOLM)
 
@@ -122,13 +122,12 @@ def as_of(kind: str, object_id: str) -> Any:
     if on:
         try:
             moment = datetime.combine(
-                datetime.fromisoformat(on).date(), time.fromisoformat(at), tzinfo=STOCKHOLM
+                forms.parse_day(on, field="date"),
+                forms.parse_time(at, field="time"),
+                tzinfo=STOCKHOLM,
             )
             past = state_as_of(app, principal, kind, object_id, moment)
             state = past.redaction.state(public_state(past.aggregate))
-        except ValueError:
-            unreadable = forms.UnreadableValue(str(_l("Enter a date as YYYY-MM-DD.")), field="date")
-            refusal = explain(unreadable)
         except (DomainError, ApplicationError) as error:
             refusal = explain(error)
     return render_template(
