@@ -64,6 +64,7 @@ $(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
 # named). Tests marked `exclusive` stop the shared test PostgreSQL, so they run alone, last.
 test: $(STAMP_test) $(OIDC_PROVIDER)
 	@scripts/ensure-chromium
+	@scripts/ensure-pdf-libraries $(VENV_PY)
 	@scripts/with-test-postgres bash -c '$(VENV)/bin/pytest -q tests/contracts \
 	    && $(VENV)/bin/pytest $(PYTEST_ARGS) --ignore=tests/contracts -m "not exclusive and not hosts" \
 	    && $(VENV)/bin/pytest -q -m exclusive' || { \
@@ -77,6 +78,7 @@ test-hosts: $(STAMP_test)
 	$(VENV)/bin/pytest -q -m hosts tests/hosts
 
 run: $(STAMP_run)
+	@scripts/ensure-pdf-libraries $(VENV_PY)
 	scripts/run-local
 
 bench: $(STAMP_bench)

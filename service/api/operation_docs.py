@@ -287,6 +287,13 @@ OPERATIONS: dict[str, OperationDoc] = {
         "(as owner) and procurements (as lead), and only it unlinks them.",
     ),
     "GET /api/v1/projects/{project_id}/history": OperationDoc(ANYONE + " but viewers"),
+    "GET /api/v1/municipalities/{slug}/reports/annual/{year}": OperationDoc(
+        "the municipality's officers, decision makers, tenant admins and auditors, and platform "
+        "auditors",
+        more="One report in three forms: JSON, CSV or PDF (`?format=` or `Accept`). Every "
+        "procurement and decision in it links to its history; the procurements' credits add "
+        "up to the year's figures.",
+    ),
     "GET /api/v1/audit/decisions": OperationDoc(AUDITOR),
     "GET /api/v1/procurements/{procurement_id}/ocds/releases": OperationDoc(
         "whoever may read the procurement; tenderers only after the award"

@@ -101,6 +101,14 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Skicka kroppen som `application/json`.",
         "Send the body as `application/json`.",
     ),
+    "not-acceptable": _t(
+        406, "Formatet finns inte", "Format not available",
+        "`Accept` nämner inget format som svaret finns i. Rapporter finns som "
+        "`application/json`, `text/csv` och `application/pdf`; välj med `?format=json|csv|pdf`.",
+        "`Accept` names no format the answer exists in. Reports are served as "
+        "`application/json`, `text/csv` and `application/pdf`; choose with "
+        "`?format=json|csv|pdf`.",
+    ),
     "version-mismatch": _t(
         412, "Versionen har ändrats", "The version changed",
         "`If-Match` nämner en version som inte längre är den senaste: någon annan har ändrat "

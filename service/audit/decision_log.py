@@ -27,9 +27,14 @@ def decisions(app: Any, store: SqlStore, principal: Principal, **filters: Any) -
     """One page of the log (filters as `projections.queries.list_decisions`)."""
     require_decision_log_reader(principal)
     page = queries.list_decisions(store, scope=principal.municipality, **filters)
+    return Page(as_shown_to(app, principal, page.rows), page.next_cursor, page.position)
+
+
+def as_shown_to(app: Any, principal: Principal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the log as `principal` is shown the objects they concern (for readers that
+    checked their own access, e.g. a report to the municipality's board)."""
     redactions = Redactions(app, principal)
-    rows = [_shown(row, redactions) for row in page.rows]
-    return Page(rows, page.next_cursor, page.position)
+    return [_shown(row, redactions) for row in rows]
 
 
 def _shown(row: dict[str, Any], redactions: Redactions) -> dict[str, Any]:

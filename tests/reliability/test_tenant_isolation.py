@@ -222,12 +222,13 @@ def fill(path: str, params: dict[str, str]) -> str | None:
         "review_id": str(uuid.uuid4()),
         "item_id": str(uuid.uuid4()),
         "role": "officer",
+        "year": "2019",
     }
     values = {**defaults, **params}
     names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
     if not names or not all(name in values for name in names):
         return None
-    if not set(names) <= set(params) | {"review_id", "item_id", "role"}:
+    if not set(names) <= set(params) | {"review_id", "item_id", "role", "year"}:
         return None
     for name in names:
         path = path.replace("{" + name + "}", values[name])

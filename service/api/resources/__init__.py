@@ -17,6 +17,7 @@ def register_blueprints(api: Api) -> None:
         procurements,
         projects,
         purchasing,
+        reports,
         share,
         tokens,
         views,
@@ -24,7 +25,7 @@ def register_blueprints(api: Api) -> None:
 
     for module in (
         probes, municipalities, tokens, needs, procurements, purchasing, views, share, ocds,
-        audit, people, parties, projects,
+        audit, people, parties, projects, reports,
     ):
         api.register_blueprint(module.blp)
         for union in getattr(module, "TYPED_UNIONS", ()):

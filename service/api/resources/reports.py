@@ -1,0 +1,114 @@
+"""Reports as JSON, CSV and PDF: the board's annual report and the auditor's report.
+
+Each report is built once by the core (service/reports) for the caller and rendered in the
+format asked for: `?format=json|csv|pdf`, else the `Accept` header (JSON by default). A caller
+that accepts none of the three gets 406.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+from werkzeug.exceptions import NotAcceptable
+
+from service.api.blueprint import Blueprint
+from service.api.context import current_principal, services
+from service.api.schemas.reports import BoardReportSchema, ReportFormatQuerySchema
+from service.reports.board import board_annual_report
+from service.reports.document import Report
+
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/v1",
+    description="Reports people print, file and open in spreadsheets: each as JSON, CSV "
+    "(`;`, decimal comma, UTF-8 with BOM) or PDF, with every figure traced to its decisions.",
+)
+
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
+
+
+def alternative_formats(description: str, schema: type) -> dict[str, Any]:
+    """The JSON, CSV and PDF forms of a 200 answer, the 403 and the 406."""
+    return {
+        "responses": {
+            "200": {
+                "description": description,
+                "content": {
+                    "application/json": {"schema": schema},
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                },
+            },
+            "403": {
+                "description": "The caller's roles may not read this report: /problems/forbidden",
+                "content": {"application/problem+json": {
+                    "schema": {"$ref": "#/components/schemas/Problem"}}},
+            },
+            "406": {
+                "description": "`Accept` names none of application/json, text/csv and "
+                "application/pdf: /problems/not-acceptable",
+                "content": {"application/problem+json": {
+                    "schema": {"$ref": "#/components/schemas/Problem"}}},
+            },
+        }
+    }
+
+
+def chosen_format(query: dict[str, Any]) -> str:
+    asked = query.get("format")
+    if asked:
+        return str(asked)
+    accept = request.accept_mimetypes
+    if not accept:
+        return "json"
+    best = accept.best_match(list(MEDIA_TYPES.values()))
+    if best is None:
+        raise NotAcceptable(
+            "this report is served as application/json, text/csv or application/pdf "
+            "(or ask with ?format=json|csv|pdf)"
+        )
+    return next(name for name, media in MEDIA_TYPES.items() if media == best)
+
+
+def answer(report: Report, format_: str) -> Any:
+    """The JSON body for the schema to dump, or the rendered document as a download."""
+    if format_ == "json":
+        return report.body
+    base_url = request.url_root.rstrip("/")
+    if format_ == "csv":
+        from service.reports.spreadsheet import render_csv
+
+        content = render_csv(report, base_url)
+        mimetype = "text/csv"
+    else:
+        from service.reports.pdf import render_pdf
+
+        content = render_pdf(report, base_url)
+        mimetype = "application/pdf"
+    response = Response(content, mimetype=mimetype)
+    if format_ == "csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{report.filename}.{format_}"'
+    )
+    return response
+
+
+@blp.route("/municipalities/<slug>/reports/annual/<int:year>")
+class BoardAnnualReport(MethodView):
+    @blp.arguments(ReportFormatQuerySchema, location="query")
+    @blp.response(200, BoardReportSchema)
+    @blp.doc(**alternative_formats(
+        "The board's annual report (årsrapport till nämnden) as JSON, CSV or PDF",
+        BoardReportSchema,
+    ))
+    def get(self, query: dict[str, Any], slug: str, year: int) -> Any:
+        """The board's annual report of a municipality and year: innovation share against
+        target with the trend, the procurements behind the figures, and the decisions taken
+        under delegation (delegationsbeslut)"""
+        svc = services()
+        report = board_annual_report(svc.innoledger, svc.sql, current_principal(), slug, year)
+        return answer(report, chosen_format(query))

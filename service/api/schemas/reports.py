@@ -1,0 +1,118 @@
+"""The reports' JSON: the same report the PDF and CSV forms print (service/reports)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from service.api.schemas.share import TrendSchema
+from service.api.schemas.values import DateField
+
+FORMATS = ("json", "csv", "pdf")
+
+
+class ReportFormatQuerySchema(Schema):
+    format = fields.String(
+        validate=validate.OneOf(FORMATS),
+        metadata={
+            "description": "json, csv (Swedish Excel: `;`, decimal comma, UTF-8 with BOM) or "
+            "pdf, for links that cannot send `Accept`; without it the `Accept` header decides "
+            "(application/json, text/csv, application/pdf; JSON when it names none of them "
+            "but allows anything)"
+        },
+    )
+
+
+class AuditorReportQuerySchema(ReportFormatQuerySchema):
+    period_from = DateField(
+        required=True,
+        data_key="from",
+        metadata={"description": "First day of the period (Stockholm calendar), YYYY-MM-DD"},
+    )
+    period_until = DateField(
+        required=True,
+        data_key="until",
+        metadata={"description": "Last day of the period, included, YYYY-MM-DD"},
+    )
+    municipality = fields.String(
+        validate=validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$"),
+        metadata={"description": "Platform auditors: one municipality's decisions (the "
+                  "decisions on its objects and those it took); leave out for all"},
+    )
+
+
+class MunicipalityRefSchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+    organisation_number = fields.String()
+
+
+class ReportProcurementSchema(Schema):
+    procurement_id = fields.String()
+    title = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    status_sv = fields.String(allow_none=True)
+    procedure = fields.String(allow_none=True)
+    procedure_sv = fields.String(allow_none=True)
+    lead = fields.String()
+    relation = fields.String(allow_none=True)
+    relation_sv = fields.String(allow_none=True)
+    innovation = fields.Boolean()
+    started_count = fields.Integer(metadata={"description": "1 if started in the year"})
+    started_innovation_count = fields.Integer()
+    started_value_sek = fields.String(
+        metadata={"description": "The value credited to the municipality (its part of a joint "
+                  "procurement)"}
+    )
+    started_innovation_value_sek = fields.String()
+    contracted_count = fields.Integer(metadata={"description": "1 if signed in the year"})
+    contracted_innovation_count = fields.Integer()
+    contracted_value_sek = fields.String()
+    contracted_innovation_value_sek = fields.String()
+    link = fields.String()
+    history = fields.String()
+
+
+class DelegationDecisionSchema(Schema):
+    position = fields.Integer(metadata={"description": "Log position of the decision's event"})
+    decision_type = fields.String()
+    decision_type_sv = fields.String()
+    decided_at = fields.String(metadata={"description": "Valid time (RFC 3339)"})
+    recorded_at = fields.String(metadata={"description": "Transaction time (RFC 3339)"})
+    decided_by = fields.String(allow_none=True)
+    decided_by_name = fields.String(allow_none=True)
+    rule_id = fields.String(allow_none=True, metadata={"description": "Delegation rule relied on"})
+    order_version = fields.Integer(allow_none=True)
+    role = fields.String(allow_none=True)
+    role_sv = fields.String(allow_none=True)
+    max_value_sek = fields.String(allow_none=True)
+    value_sek = fields.String(allow_none=True)
+    rationale = fields.String(allow_none=True)
+    aggregate_type = fields.String()
+    aggregate_id = fields.String()
+    subject = fields.String(allow_none=True, metadata={"description": "Title of the object"})
+    link = fields.String()
+    history = fields.String()
+
+
+class BoardReportSchema(Schema):
+    report = fields.String(metadata={"example": "board_annual"})
+    municipality = fields.Nested(MunicipalityRefSchema)
+    year = fields.Integer()
+    generated_at = fields.String()
+    innovation_share = fields.Dict(
+        allow_none=True,
+        metadata={"description": "The municipality's row of GET /network/innovation-share for "
+                  "the year (started, contracted, network, target); null when it has none"},
+    )
+    trend = fields.Nested(TrendSchema)
+    procurements = fields.List(
+        fields.Nested(ReportProcurementSchema),
+        metadata={"description": "The procurements behind the year's figures; their credits "
+                  "add up to `innovation_share`"},
+    )
+    delegation_decisions = fields.List(fields.Nested(DelegationDecisionSchema))
+    sources = fields.Dict(
+        keys=fields.String(), values=fields.Integer(),
+        metadata={"description": "Each view read, with the log position it reflected"},
+    )
+    links = fields.Dict(keys=fields.String(), values=fields.String())
