@@ -294,6 +294,13 @@ OPERATIONS: dict[str, OperationDoc] = {
         "procurement and decision in it links to its history; the procurements' credits add "
         "up to the year's figures.",
     ),
+    "GET /api/v1/audit/reports/decisions": OperationDoc(
+        AUDITOR + "; a platform auditor may name one municipality",
+        more="The decisions taken in the period (`decided_at`, Stockholm calendar), each with "
+        "its authority, ledger leaf index and RFC 9162 inclusion proof against the signed tree "
+        "head the report carries (size, root, signature, key id, public key): the printed "
+        "report can be verified later. JSON, CSV or PDF (`?format=` or `Accept`).",
+    ),
     "GET /api/v1/audit/decisions": OperationDoc(AUDITOR),
     "GET /api/v1/procurements/{procurement_id}/ocds/releases": OperationDoc(
         "whoever may read the procurement; tenderers only after the award"

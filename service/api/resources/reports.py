@@ -13,9 +13,18 @@ from flask import Response, request
 from flask.views import MethodView
 from werkzeug.exceptions import NotAcceptable
 
+from projections.runner import head_position
+from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
-from service.api.schemas.reports import BoardReportSchema, ReportFormatQuerySchema
+from service.api.schemas.reports import (
+    AuditorReportQuerySchema,
+    AuditorReportSchema,
+    BoardReportSchema,
+    ReportFormatQuerySchema,
+)
+from service.api.views import reach_position
+from service.reports.auditor import auditor_report
 from service.reports.board import board_annual_report
 from service.reports.document import Report
 
@@ -73,6 +82,14 @@ def chosen_format(query: dict[str, Any]) -> str:
     return next(name for name, media in MEDIA_TYPES.items() if media == best)
 
 
+def reflect_the_log(*views: str) -> None:
+    """A report is filed as it stands: its views first reach the log as it is now (the web
+    process applies what a lagging runner has not, or answers 503 to try again)."""
+    head = head_position(services().innoledger.recorder)
+    for view in views:
+        reach_position(view, head)
+
+
 def answer(report: Report, format_: str) -> Any:
     """The JSON body for the schema to dump, or the rendered document as a download."""
     if format_ == "json":
@@ -109,6 +126,29 @@ class BoardAnnualReport(MethodView):
         """The board's annual report of a municipality and year: innovation share against
         target with the trend, the procurements behind the figures, and the decisions taken
         under delegation (delegationsbeslut)"""
+        format_ = chosen_format(query)
+        reflect_the_log(SHARE_VIEW, "tenant_index", "decision_log")
         svc = services()
         report = board_annual_report(svc.innoledger, svc.sql, current_principal(), slug, year)
-        return answer(report, chosen_format(query))
+        return answer(report, format_)
+
+
+@blp.route("/audit/reports/decisions")
+class AuditorReport(MethodView):
+    @blp.arguments(AuditorReportQuerySchema, location="query")
+    @blp.response(200, AuditorReportSchema)
+    @blp.doc(**alternative_formats(
+        "The auditor's report (revisionsrapport) as JSON, CSV or PDF", AuditorReportSchema
+    ))
+    def get(self, query: dict[str, Any]) -> Any:
+        """The auditor's report of a period: every decision taken in it with its authority,
+        its ledger leaf and an inclusion proof against the signed tree head it carries"""
+        format_ = chosen_format(query)
+        reflect_the_log("decision_log")
+        svc = services()
+        report = auditor_report(
+            svc.innoledger, svc.sql, current_principal(),
+            period_from=query["period_from"], period_until=query["period_until"],
+            municipality=query.get("municipality"),
+        )
+        return answer(report, format_)

@@ -116,3 +116,58 @@ class BoardReportSchema(Schema):
         metadata={"description": "Each view read, with the log position it reflected"},
     )
     links = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ReportTreeHeadSchema(Schema):
+    tree_size = fields.Integer()
+    root_hash = fields.String()
+    timestamp = fields.String()
+    timestamp_ms = fields.Integer()
+    signature = fields.String(metadata={"description": "Ed25519 signature, base64"})
+    key_id = fields.String()
+    signature_algorithm = fields.String()
+    hash_algorithm = fields.String()
+    signed_data = fields.String()
+    public_key_pem = fields.String(metadata={"description": "The key that signed the head"})
+
+
+class AuditedDecisionSchema(Schema):
+    position = fields.Integer()
+    leaf_index = fields.Integer(metadata={"description": "The event's leaf in the ledger"})
+    leaf_hash = fields.String()
+    inclusion_path = fields.List(
+        fields.String(),
+        metadata={"description": "RFC 9162 inclusion proof of the leaf in the tree of "
+                  "`tree_head.tree_size` leaves, hex"},
+    )
+    aggregate_type = fields.String()
+    aggregate_id = fields.String()
+    aggregate_version = fields.Integer()
+    event_type = fields.String()
+    tenant = fields.String()
+    decision_type = fields.String()
+    decision_type_sv = fields.String()
+    decided_at = fields.String()
+    recorded_at = fields.String()
+    decided_by = fields.String(allow_none=True)
+    roles = fields.List(fields.String(), allow_none=True)
+    municipality = fields.String()
+    authority = fields.Dict(allow_none=True)
+    authority_sv = fields.String(allow_none=True)
+    rationale = fields.String(allow_none=True)
+    value_sek = fields.String(allow_none=True)
+    link = fields.String()
+    history = fields.String()
+
+
+class AuditorReportSchema(Schema):
+    report = fields.String(metadata={"example": "auditor"})
+    scope = fields.String(
+        allow_none=True, metadata={"description": "The municipality, or null for the network"}
+    )
+    period = fields.Dict(keys=fields.String(), values=fields.String())
+    generated_at = fields.String()
+    tree_head = fields.Nested(ReportTreeHeadSchema)
+    decisions = fields.List(fields.Nested(AuditedDecisionSchema))
+    sources = fields.Dict(keys=fields.String(), values=fields.Integer())
+    verification = fields.Dict(keys=fields.String(), values=fields.String())
