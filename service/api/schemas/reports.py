@@ -40,7 +40,7 @@ class AuditorReportQuerySchema(ReportFormatQuerySchema):
     )
 
 
-class MunicipalityRefSchema(Schema):
+class ReportMunicipalitySchema(Schema):
     slug = fields.String()
     name = fields.String()
     organisation_number = fields.String()
@@ -96,7 +96,7 @@ class DelegationDecisionSchema(Schema):
 
 class BoardReportSchema(Schema):
     report = fields.String(metadata={"example": "board_annual"})
-    municipality = fields.Nested(MunicipalityRefSchema)
+    municipality = fields.Nested(ReportMunicipalitySchema)
     year = fields.Integer()
     generated_at = fields.String()
     innovation_share = fields.Dict(
