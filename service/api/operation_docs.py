@@ -301,6 +301,13 @@ OPERATIONS: dict[str, OperationDoc] = {
         "head the report carries (size, root, signature, key id, public key): the printed "
         "report can be verified later. JSON, CSV or PDF (`?format=` or `Accept`).",
     ),
+    "GET /api/v1/projects/{project_id}/report": OperationDoc(
+        ANYONE + " with a role, as the project itself; a linked need's or procurement's title, "
+        "figures and results only to whoever may see it",
+        more="The funder's report: project, funder, partners, reference group, phases with "
+        "their activities (needs, procurements) and results (milestones, follow-ups), and the "
+        "project's decisions with their authority. JSON, CSV or PDF (`?format=` or `Accept`).",
+    ),
     "GET /api/v1/audit/decisions": OperationDoc(AUDITOR),
     "GET /api/v1/procurements/{procurement_id}/ocds/releases": OperationDoc(
         "whoever may read the procurement; tenderers only after the award"

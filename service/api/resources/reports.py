@@ -21,12 +21,14 @@ from service.api.schemas.reports import (
     AuditorReportQuerySchema,
     AuditorReportSchema,
     BoardReportSchema,
+    ProjectReportSchema,
     ReportFormatQuerySchema,
 )
 from service.api.views import reach_position
 from service.reports.auditor import auditor_report
 from service.reports.board import board_annual_report
 from service.reports.document import Report
+from service.reports.project import project_report
 
 blp = Blueprint(
     "reports",
@@ -151,4 +153,19 @@ class AuditorReport(MethodView):
             period_from=query["period_from"], period_until=query["period_until"],
             municipality=query.get("municipality"),
         )
+        return answer(report, format_)
+
+
+@blp.route("/projects/<project_id>/report")
+class FunderProjectReport(MethodView):
+    @blp.arguments(ReportFormatQuerySchema, location="query")
+    @blp.response(200, ProjectReportSchema)
+    @blp.doc(**alternative_formats(
+        "The funder's project report (projektrapport) as JSON, CSV or PDF", ProjectReportSchema
+    ))
+    def get(self, query: dict[str, Any], project_id: str) -> Any:
+        """The funder's project report: the project and its funder, partners and reference
+        group, and its activities and results phase by phase, with its decisions"""
+        format_ = chosen_format(query)
+        report = project_report(services().innoledger, current_principal(), project_id)
         return answer(report, format_)

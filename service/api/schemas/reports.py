@@ -171,3 +171,109 @@ class AuditorReportSchema(Schema):
     decisions = fields.List(fields.Nested(AuditedDecisionSchema))
     sources = fields.Dict(keys=fields.String(), values=fields.Integer())
     verification = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ReportProjectSchema(Schema):
+    id = fields.String()
+    version = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    coordinator = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    starts_on = fields.String()
+    ends_on = fields.String(allow_none=True)
+    funder = fields.Dict(allow_none=True, metadata={
+        "description": "name, programme, reference, granted_sek"})
+    link = fields.String()
+    history = fields.String()
+
+
+class ReportPartnerSchema(Schema):
+    id = fields.String(allow_none=True)
+    kind = fields.String(allow_none=True)
+    kind_sv = fields.String(allow_none=True)
+    municipality = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    organisation_number = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    role_sv = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    status_sv = fields.String(allow_none=True)
+    decided_at = fields.String(allow_none=True)
+    authority_sv = fields.String(allow_none=True)
+
+
+class ReportPhaseSchema(Schema):
+    phase = fields.String()
+    phase_sv = fields.String()
+    starts_on = fields.String(allow_none=True)
+    ends_on = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    results = fields.String(allow_none=True)
+    activities = fields.Integer(metadata={"description": "Needs (needs identification), "
+                                "procurements (pilots) or results (implementation) in it"})
+
+
+class ReportLinkedNeedSchema(Schema):
+    need_id = fields.String()
+    municipality = fields.String()
+    linked_at = fields.String(allow_none=True)
+    title = fields.String(allow_none=True, metadata={"description": "null when not visible"})
+    status = fields.String(allow_none=True)
+    status_sv = fields.String(allow_none=True)
+    link = fields.String()
+    history = fields.String()
+
+
+class ReportLinkedProcurementSchema(Schema):
+    procurement_id = fields.String()
+    municipality = fields.String()
+    linked_at = fields.String(allow_none=True)
+    title = fields.String(allow_none=True, metadata={"description": "null when not visible"})
+    status = fields.String(allow_none=True)
+    status_sv = fields.String(allow_none=True)
+    innovation = fields.Boolean(allow_none=True)
+    procedure = fields.String(allow_none=True)
+    procedure_sv = fields.String(allow_none=True)
+    estimated_value_sek = fields.String(allow_none=True)
+    contract_value_sek = fields.String(allow_none=True)
+    signed_on = fields.String(allow_none=True)
+    link = fields.String()
+    history = fields.String()
+
+
+class ReportResultSchema(Schema):
+    procurement_id = fields.String()
+    procurement = fields.String()
+    kind = fields.String(metadata={"description": "milestone or follow_up"})
+    kind_sv = fields.String()
+    on = fields.String()
+    what = fields.String()
+    measured = fields.String(allow_none=True)
+    municipality = fields.String()
+    history = fields.String()
+
+
+class ReportProjectDecisionSchema(Schema):
+    decision_type = fields.String()
+    decision_type_sv = fields.String(allow_none=True)
+    decided_at = fields.String(allow_none=True)
+    municipality = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    authority = fields.Dict(allow_none=True)
+    authority_sv = fields.String(allow_none=True)
+    rationale = fields.String(allow_none=True)
+
+
+class ProjectReportSchema(Schema):
+    report = fields.String(metadata={"example": "project"})
+    project = fields.Nested(ReportProjectSchema)
+    generated_at = fields.String()
+    partners = fields.List(fields.Nested(ReportPartnerSchema))
+    reference_group = fields.List(fields.Dict())
+    phases = fields.List(fields.Nested(ReportPhaseSchema))
+    needs = fields.List(fields.Nested(ReportLinkedNeedSchema))
+    procurements = fields.List(fields.Nested(ReportLinkedProcurementSchema))
+    results = fields.List(fields.Nested(ReportResultSchema))
+    decisions = fields.List(fields.Nested(ReportProjectDecisionSchema))
+    totals = fields.Dict(metadata={"description": "Of the linked procurements the reader may "
+                         "see: counts, estimated and contract values"})
