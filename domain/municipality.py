@@ -13,6 +13,7 @@ from eventsourcing.domain import event
 from domain.audit import Actor, AuditedAggregate, current_actor
 from domain.decisions import AUTHORITY_BOARD, AuthorityClaim, DecisionRecord
 from domain.errors import AuthorityMissing, InvalidValue, NotParticipant, RuleViolation
+from domain.innovation_areas import AREA_OWN, SHARED_AREAS, area_visibility, shared_area
 from domain.innovation_share import target_measure, target_year
 from domain.innovation_share import target_percent as target_percent_of
 from domain.rules.delegation import find_authorising_rule, order_in_force, parse_rules
@@ -48,6 +49,14 @@ def validate_slug(slug: object) -> str:
 class Municipality(AuditedAggregate):
     TOPIC = "innoledger:Municipality"
     TENANT_FIELD = "slug"
+    # Version 2: innovation areas say whose catalogue lists them. Snapshots of version 1 are
+    # upcast (their areas were the municipality's own list).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        for area in state.get("innovation_areas", []):
+            area.setdefault("visibility", AREA_OWN)
 
     @staticmethod
     def create_id(slug: str) -> uuid.UUID:
@@ -120,7 +129,11 @@ class Municipality(AuditedAggregate):
 
     # Innovation areas
 
-    def add_innovation_area(self, name: str, description: str | None = None) -> str:
+    def add_innovation_area(
+        self, name: str, description: str | None = None, visibility: str = AREA_OWN
+    ) -> str:
+        """An area of this municipality's own beside the network's shared catalogue
+        (domain/innovation_areas.py), listed to itself only or to the whole network."""
         name = required_text(name, field="name", max_length=200)
         if any(
             a["name"].casefold() == name.casefold() and not a["retired"]
@@ -134,14 +147,36 @@ class Municipality(AuditedAggregate):
             description=None
             if description is None
             else required_text(description, field="description", max_length=2000),
+            visibility=area_visibility(visibility),
         )
         return area_id
 
-    @event("InnovationAreaAdded", topic="innoledger:Municipality.InnovationAreaAdded")
-    def _innovation_area_added(self, area_id: str, name: str, description: str | None) -> None:
-        self.innovation_areas.append(
-            {"id": area_id, "name": name, "description": description, "retired": False}
-        )
+    class InnovationAreaAdded(AuditedAggregate.Event):
+        """Version 2 says whose catalogue lists the area; areas added before that were the
+        municipality's own list, and read so."""
+
+        TOPIC = "innoledger:Municipality.InnovationAreaAdded"
+        class_version = 2
+        area_id: str
+        name: str
+        description: str | None
+        visibility: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["visibility"] = AREA_OWN
+
+    @event(InnovationAreaAdded)
+    def _innovation_area_added(
+        self, area_id: str, name: str, description: str | None, visibility: str
+    ) -> None:
+        self.innovation_areas.append({
+            "id": area_id,
+            "name": name,
+            "description": description,
+            "visibility": visibility,
+            "retired": False,
+        })
 
     def retire_innovation_area(self, area_id: str) -> None:
         area = self.innovation_area(area_id)
@@ -164,7 +199,31 @@ class Municipality(AuditedAggregate):
             field="innovation_area_id",
         )
 
+    def areas_to_file_under(self) -> list[dict[str, str]]:
+        """What this municipality's needs may be filed under: the network's shared catalogue,
+        then its own active areas."""
+        shared = [{"id": area.id, "name": area.name} for area in SHARED_AREAS]
+        own = [
+            {"id": area["id"], "name": area["name"]}
+            for area in self.innovation_areas
+            if not area["retired"]
+        ]
+        return shared + own
+
+    def area_name(self, area_id: str) -> str | None:
+        """The name of an area this municipality's needs may name (shared or its own)."""
+        shared = shared_area(area_id)
+        if shared is not None:
+            return shared.name
+        for area in self.innovation_areas:
+            if area["id"] == str(area_id):
+                return str(area["name"])
+        return None
+
     def require_active_area(self, area_id: str) -> None:
+        """A need of this municipality may be filed under a shared area or an own active one."""
+        if shared_area(area_id) is not None:
+            return
         if self.innovation_area(area_id)["retired"]:
             raise RuleViolation(
                 "innovation area is retired; choose an active one", rule="area_retired"

@@ -30,6 +30,7 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, OperationalError
 
 from domain.decisions import DECISION_TYPES
+from domain.innovation_areas import SHARED_AREAS
 from domain.innovation_share import COUNTS, METRICS, NETWORK, TARGET_MEASURES, add_credits
 from domain.need import NEED_STATES
 from domain.procurement import PROCEDURES, PROCUREMENT_STATES
@@ -376,6 +377,54 @@ def network_need_areas(store: SqlStore) -> Page:
             "municipalities": municipalities,
         })
     rows.sort(key=lambda r: (-r["municipality_count"], -r["need_count"], r["area_name"]))
+    position = int(found[0]["view_position"]) if found else 0
+    return Page(rows, None, position)
+
+
+# Innovation areas: the shared catalogue and the areas municipalities added
+
+
+def list_innovation_areas(store: SqlStore, municipality: str | None) -> Page:
+    """The areas a municipality files its needs under and sees: the network's shared catalogue
+    first (the same for everyone, from the day a municipality joins), then its own areas
+    (private or not, retired ones marked) and the areas other municipalities made visible to
+    the network, by name. Without a municipality (platform readers): shared and network ones."""
+    _ensure(store, "innovation_areas")
+    found = _read(
+        store,
+        "SELECT t.position AS view_position, a.area_id, a.municipality, a.name, a.description,"
+        " a.visibility, a.retired FROM projection_tracking t"
+        " LEFT JOIN innovation_areas a ON (a.municipality = ?"
+        "  OR (a.visibility = 'network' AND a.retired = 0))"
+        " WHERE t.name = ?",
+        [municipality, "innovation_areas"],
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "id": area.id,
+            "name": area.name,
+            "description": area.description,
+            "scope": "shared",
+            "municipality": None,
+            "visibility": "network",
+            "retired": False,
+        }
+        for area in SHARED_AREAS
+    ]
+    added = [row for row in found if row["area_id"] is not None]
+    added.sort(key=lambda r: (r["municipality"] != municipality, fold(r["name"]), r["area_id"]))
+    rows.extend(
+        {
+            "id": row["area_id"],
+            "name": row["name"],
+            "description": row["description"],
+            "scope": "own" if row["municipality"] == municipality else "network",
+            "municipality": row["municipality"],
+            "visibility": row["visibility"],
+            "retired": bool(row["retired"]),
+        }
+        for row in added
+    )
     position = int(found[0]["view_position"]) if found else 0
     return Page(rows, None, position)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.base import Projection
 from projections.views.decision_log import DecisionLog
+from projections.views.innovation_areas import InnovationAreas
 from projections.views.innovation_share import InnovationShare
 from projections.views.lessons import Lessons
 from projections.views.network_needs import NetworkNeeds
@@ -19,6 +20,7 @@ def all_projections() -> list[Projection]:
         InnovationShare(),
         Lessons(),
         DecisionLog(),
+        InnovationAreas(),
     ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 # Municipality
 MUNICIPALITY_AREA_ADDED = "innoledger:Municipality.InnovationAreaAdded"
+MUNICIPALITY_AREA_RETIRED = "innoledger:Municipality.InnovationAreaRetired"
 MUNICIPALITY_TARGET_ADOPTED = "innoledger:Municipality.InnovationTargetAdopted"
 MUNICIPALITY_ROLE_GRANTED = "innoledger:Municipality.RoleGranted"
 MUNICIPALITY_ROLE_REVOKED = "innoledger:Municipality.RoleRevoked"

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from domain.innovation_areas import shared_area
 from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
-from projections.rows import RowBuffer
+from projections.rows import Row, RowBuffer
 from projections.topics import (
     MUNICIPALITY_AREA_ADDED,
     NEED_EDITED,
@@ -99,7 +100,11 @@ class Lessons(View):
         )
         started_needs = [need_id for e in events for need_id in _needs_coming_in(e)]
         needs.load(started_needs)
-        areas.load(row["innovation_area_id"] for row in map(needs.get, started_needs) if row)
+        areas.load(
+            row["innovation_area_id"]
+            for row in map(needs.get, started_needs)
+            if row and shared_area(row["innovation_area_id"]) is None
+        )
 
         for event in events:
             data = event.data
@@ -130,7 +135,7 @@ class Lessons(View):
                 found = {fold(name): name for name in row["areas"]}
                 for need_id in _needs_coming_in(event):
                     need = needs.get(need_id)
-                    area = None if need is None else areas.get(need["innovation_area_id"])
+                    area = None if need is None else _area(areas, need["innovation_area_id"])
                     if area is not None:
                         found.setdefault(area["area_key"], area["name"])
                 procurements.put({**row, "areas": [found[key] for key in sorted(found)]})
@@ -178,3 +183,11 @@ def _needs_coming_in(event: ProjectedEvent) -> list[str]:
     if event.topic == PROCUREMENT_PARTICIPATION_DECIDED:
         return list(event.data.get("entering_need_ids") or [])
     return []
+
+
+def _area(areas: RowBuffer, area_id: str) -> Row | None:
+    """An area's row: the network's shared catalogue (domain data) or one a municipality added."""
+    shared = shared_area(area_id)
+    if shared is not None:
+        return {"area_id": shared.id, "name": shared.name, "area_key": fold(shared.name)}
+    return areas.get(area_id)

@@ -3,7 +3,8 @@
 Only shared needs are in `network_needs` (and their title words in `network_need_words`); the
 state of needs that are not shared (never, or not any more) waits in `network_needs_unshared`,
 which no query reads, so that sharing later can publish the need whole. Area names come from the
-municipalities' InnovationAreaAdded events, kept in `network_need_areas`.
+network's shared catalogue (domain data) or the municipalities' InnovationAreaAdded events, kept
+in `network_need_areas`.
 
 Similar needs: two shared needs of different municipalities are similar when their innovation
 areas have the same name (compared case- and space-insensitively) or their titles share a
@@ -24,6 +25,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from domain.innovation_areas import shared_area
 from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import POSTGRES, Table, dialect, table_exists
@@ -155,11 +157,15 @@ class _Batch:
         self.areas = RowBuffer(cursor, AREAS.base + suffix, "area_id", AREA_COLUMNS)
         self.needs.load(e.aggregate_id for e in events if e.aggregate_type == "Need")
         self.areas.load(
-            e.data["innovation_area_id"] if e.topic == NEED_IDENTIFIED
-            else e.data["changes"]["innovation_area_id"]
-            for e in events
-            if e.topic == NEED_IDENTIFIED
-            or (e.topic == NEED_EDITED and "innovation_area_id" in e.data["changes"])
+            area_id
+            for area_id in (
+                e.data["innovation_area_id"] if e.topic == NEED_IDENTIFIED
+                else e.data["changes"]["innovation_area_id"]
+                for e in events
+                if e.topic == NEED_IDENTIFIED
+                or (e.topic == NEED_EDITED and "innovation_area_id" in e.data["changes"])
+            )
+            if shared_area(area_id) is None
         )
         # The title words each touched need has in network_need_words now (None: not listed).
         self.listed_words: dict[str, list[str] | None] = {}
@@ -174,6 +180,9 @@ class _Batch:
         return row
 
     def area(self, area_id: str) -> Row:
+        shared = shared_area(area_id)
+        if shared is not None:  # the network's catalogue: data, the same in every store
+            return {"area_id": shared.id, "name": shared.name, "area_key": fold(shared.name)}
         area = self.areas.get(area_id)
         if area is None:
             # A need names an area its owner added, so this cannot happen with a sound log;

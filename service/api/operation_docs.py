@@ -238,6 +238,12 @@ OPERATIONS: dict[str, OperationDoc] = {
     "GET /api/v1/network/needs": OperationDoc(ANYONE),
     "GET /api/v1/network/needs/{need_id}/similar": OperationDoc(ANYONE),
     "GET /api/v1/network/need-areas": OperationDoc(ANYONE),
+    "GET /api/v1/innovation-areas": OperationDoc(
+        ANYONE,
+        more="The shared catalogue is the same for every municipality from the day it joins; "
+        "an area a municipality adds is listed to it alone or, with visibility `network`, to "
+        "every municipality.",
+    ),
     "GET /api/v1/network/procurements": OperationDoc(ANYONE),
     "GET /api/v1/network/innovation-share": OperationDoc(ANYONE),
     "GET /api/v1/network/lessons": OperationDoc(ANYONE),

@@ -21,66 +21,61 @@ ROLES = ("tenant_admin", "officer", "decision_maker", "auditor", "viewer")
 FIRST_NAMES = ("Anna", "Erik", "Maria", "Johan", "Karin", "Lars")
 LAST_NAMES = ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson")
 
-AREAS = {
-    "Samhällsbyggnad": "Lokaler, mark och stadsplanering",
-    "Välfärd och omsorg": "Förskola, LSS och omsorg",
-    "Digitalisering": "Digitala tjänster och lärande",
-    "Energi och miljö": "Energi, resurser och klimat",
-}
-
-# The nine challenges Skurup and Ystad identified, with a SWOT each (owner, area, statement).
+# The nine challenges Skurup and Ystad identified, each filed under its area of the network's
+# shared catalogue (domain/innovation_areas.py), with a SWOT each (owner, area, title,
+# statement).
 CHALLENGES = [
     (
         "ystad",
-        "Samhällsbyggnad",
+        "Ökat samutnyttjande",
         "Ökat samutnyttjande",
         "Kommunens resurser används en liten del av tiden och står oanvända resten.",
     ),
     (
         "ystad",
-        "Samhällsbyggnad",
+        "Samutnyttjade lokaler",
         "Samutnyttjade lokaler",
         "Lokaler för skola, kultur och föreningar står tomma kvällar och helger.",
     ),
     (
         "skurup",
-        "Samhällsbyggnad",
+        "Privat mark",
         "Privat mark",
         "Privat mark i tätorten ligger outnyttjad medan kommunen saknar mark för behov.",
     ),
     (
         "skurup",
-        "Energi och miljö",
+        "Överskottsenergi",
         "Överskottsenergi",
         "Överskottsvärme och solel från kommunens fastigheter tas inte tillvara.",
     ),
     (
         "ystad",
-        "Välfärd och omsorg",
+        "Delningstjänst för transporter/boende/LSS",
         "Delningstjänst för transporter, boende och LSS",
         "Transporter, boenden och LSS-insatser planeras var för sig och med låg beläggning.",
     ),
     (
         "skurup",
-        "Välfärd och omsorg",
+        "Rena och torra golv",
         "Rena och torra golv i förskolan",
         "Blöta och smutsiga golv i förskolan ger halkrisk, slitage och sämre inomhusmiljö.",
     ),
     (
         "ystad",
-        "Digitalisering",
+        "Lärprocess för AI",
         "Lärprocess för AI",
         "Medarbetare saknar ett sätt att lära sig vad AI kan göra för kommunens verksamheter.",
     ),
     (
         "skurup",
-        "Digitalisering",
+        "AR i stadsplanering",
         "AR i stadsplanering",
         "Medborgare har svårt att förstå hur planerad bebyggelse kommer att se ut på plats.",
     ),
     (
         "ystad",
-        "Samhällsbyggnad",
+        "Delningstjänst mellan kommuner",
         "Delningstjänst mellan kommuner",
         "Kommunerna lånar och byter tjänster, utrustning och kompetens sällan och omständligt.",
     ),

@@ -15,8 +15,8 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from domain.innovation_areas import shared_area_named
 from service.demo.network import (
-    AREAS,
     AUTHORISED_DECISIONS,
     CHALLENGES,
     DELEGATED_CEILING_SEK,
@@ -121,7 +121,6 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
         lifetime=timedelta(days=30),
     ).secret
     api = Api(app.test_client())
-    areas: dict[str, dict[str, str]] = {}
 
     for municipality in MUNICIPALITIES:
         slug = municipality["slug"]
@@ -189,16 +188,20 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
             },
             versioned=slug,
         )
-        areas[slug] = {}
-        for name, description in AREAS.items():
-            created = api.call(
-                "POST",
-                f"/api/v1/municipalities/{slug}/innovation-areas",
-                admin_token,
-                {"name": name, "description": description},
-                versioned=slug,
-            )
-            areas[slug][name] = created["created"]["innovation_area_id"]
+
+    # Every municipality files its needs under the network's shared catalogue from the day it
+    # joins; one adds an area of its own and lists it for the whole network.
+    api.call(
+        "POST",
+        "/api/v1/municipalities/trelleborg/innovation-areas",
+        result.tokens["trelleborg"]["tenant_admin"],
+        {
+            "name": "Hållbara måltider",
+            "description": "Skol- och äldreomsorgens måltider: matsvinn, närproducerat, klimat",
+            "visibility": "network",
+        },
+        versioned="trelleborg",
+    )
 
     progress("identifying the nine challenges")
     for owner, area, title, statement in CHALLENGES:
@@ -210,7 +213,7 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
             {
                 "title": title,
                 "problem_statement": statement,
-                "innovation_area_id": areas[owner][area],
+                "innovation_area_id": shared_area_named(area).id,
                 "affected_end_users": ["medborgare", "medarbetare"],
                 "competences": ["verksamhet", "upphandling", "IT", "ekonomi"],
             },

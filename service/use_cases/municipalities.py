@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from domain.innovation_areas import AREA_OWN
 from domain.municipality import Municipality, municipality_id, validate_slug
 from service.application import BaseApplication, CommandResult, command
 from service.errors import AlreadyExists, Forbidden, NotFound
@@ -73,10 +74,13 @@ class MunicipalityUseCases(BaseApplication):
         *,
         name: str,
         description: str | None = None,
+        visibility: str = AREA_OWN,
         expected_version: int,
     ) -> CommandResult:
+        """An area of the municipality's own beside the network's shared catalogue (which
+        every municipality has from the day it joins, without adding anything)."""
         municipality = self._administered(principal, slug, expected_version)
-        area_id = municipality.add_innovation_area(name, description)
+        area_id = municipality.add_innovation_area(name, description, visibility)
         return self._commit(municipality, created={"innovation_area_id": area_id})
 
     @command

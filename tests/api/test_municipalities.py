@@ -217,6 +217,7 @@ def test_innovation_areas_are_added_and_retired(world: World, ystad: Tenant) -> 
         "id": area_id,
         "name": "Överskottsenergi",
         "description": None,
+        "visibility": "municipality",
         "retired": False,
     } in areas
     ystad.admin.ok("DELETE", f"municipalities/ystad/innovation-areas/{area_id}", 200)

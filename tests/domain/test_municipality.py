@@ -5,13 +5,18 @@ Decisions checked against the delegation order are in test_delegation.py.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from eventsourcing.application import Application
+from eventsourcing.persistence import StoredEvent
 
 from domain.audit import Actor, acting_as
 from domain.errors import InvalidValue, MissingAuditContext, RuleViolation
+from domain.innovation_areas import SHARED_AREAS, shared_area_named
 from domain.municipality import Municipality, municipality_id
 from tests.builders import (
     LUHN_INVALID_ORG_NUMBER,
@@ -184,6 +189,7 @@ def test_innovation_areas_are_added_and_retired():
         "id": area_id,
         "name": "Rena och torra golv",
         "description": "Halkolyckor i äldreomsorgen",
+        "visibility": "municipality",
         "retired": True,
     }
     assert municipality.innovation_area(other_id)["retired"] is False
@@ -191,6 +197,62 @@ def test_innovation_areas_are_added_and_retired():
     with pytest.raises(RuleViolation) as refusal:
         municipality.require_active_area(area_id)
     assert refusal.value.rule == "area_retired"
+
+
+def test_the_shared_catalogue_is_every_municipality_s_without_adding_anything():
+    municipality = register()
+    assert municipality.innovation_areas == []
+    names = [area.name for area in SHARED_AREAS]
+    assert len(names) == 9 and len(set(names)) == 9
+    assert [a["name"] for a in municipality.areas_to_file_under()] == names
+    for area in SHARED_AREAS:
+        municipality.require_active_area(area.id)
+        assert municipality.area_name(area.id) == area.name
+    # The ids are fixed: the same in every store, whenever it was made.
+    assert shared_area_named("Lärprocess för AI").id == "e8496be4-e4d3-55db-ab1d-5b7e96a745bd"
+    with pytest.raises(InvalidValue) as refusal:
+        municipality.require_active_area("00000000-0000-4000-8000-000000000000")
+    assert refusal.value.field == "innovation_area_id"
+
+
+def test_an_own_area_is_listed_to_the_municipality_unless_it_lists_it_for_the_network():
+    municipality = register()
+    with acting_as(YSTAD.actor("tenant_admin")):
+        own = municipality.add_innovation_area("Trygg skolväg")
+        network = municipality.add_innovation_area("Hållbara måltider", visibility="network")
+        with pytest.raises(InvalidValue) as refusal:
+            municipality.add_innovation_area("Annat", visibility="everyone")
+    assert refusal.value.field == "visibility"
+    assert municipality.innovation_area(own)["visibility"] == "municipality"
+    assert municipality.innovation_area(network)["visibility"] == "network"
+    assert [a["name"] for a in municipality.areas_to_file_under()][9:] == [
+        "Trygg skolväg", "Hållbara måltider"
+    ]
+
+
+def test_areas_added_before_they_had_a_visibility_read_as_the_municipality_s_own():
+    """Stored events and snapshots of before are upcast, never rewritten."""
+    app = Application[Any](env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    municipality = register()
+    with acting_as(YSTAD.actor("tenant_admin")):
+        area_id = municipality.add_innovation_area("Privat mark", visibility="network")
+    app.save(municipality)
+    [_, stored] = app.recorder.select_events(municipality.id)
+    state = json.loads(stored.state)
+    del state["visibility"], state["class_version"]
+    old = StoredEvent(stored.originator_id, stored.originator_version, stored.topic,
+                      json.dumps(state).encode())
+    assert app.mapper.to_domain_event(old).visibility == "municipality"
+
+    snapshot = Municipality.Snapshot.take(municipality)
+    stored_snapshot = app.mapper.to_stored_event(snapshot)
+    state = json.loads(stored_snapshot.state)
+    del state["state"]["class_version"]
+    del state["state"]["innovation_areas"][0]["visibility"]
+    old_snapshot = StoredEvent(stored_snapshot.originator_id, stored_snapshot.originator_version,
+                               stored_snapshot.topic, json.dumps(state).encode())
+    restored = app.mapper.to_domain_event(old_snapshot).mutate(None)
+    assert restored.innovation_area(area_id)["visibility"] == "municipality"
 
 
 def test_an_active_area_with_the_same_name_is_refused_whatever_the_case():

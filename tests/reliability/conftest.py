@@ -66,8 +66,8 @@ def build_demo(settings: Settings) -> Demo:
         ystad = result.tokens["ystad"]
         areas = {}
         for slug, tokens in result.tokens.items():
-            body = _call(client, "GET", f"{API}/municipalities/{slug}", tokens["viewer"]).get_json()
-            areas[slug] = body["innovation_areas"][0]["id"]
+            body = _call(client, "GET", f"{API}/innovation-areas", tokens["viewer"]).get_json()
+            areas[slug] = body["items"][0]["id"]
         private = _call(
             client,
             "POST",

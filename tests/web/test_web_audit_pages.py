@@ -61,7 +61,7 @@ def test_history_of_another_municipality_s_private_object_is_not_found(
 def _area(app: Flask, slug: str) -> str:
     with app.app_context():
         muni = app.extensions["innoledger"].innoledger.require_registered(slug)
-        return str(muni.innovation_areas[0]["id"])
+        return str(muni.areas_to_file_under()[0]["id"])
 
 
 def test_an_object_as_it_was_on_a_date(app: Flask, demo: DemoResult) -> None:

@@ -186,7 +186,8 @@ def test_another_municipality_s_private_need_is_not_found(app: Flask, officer: V
 
 def _need_form(app: Flask, slug: str, title: str) -> dict[str, str]:
     with app.app_context():
-        area = app.extensions["innoledger"].innoledger.require_registered(slug).innovation_areas[0]
+        municipality = app.extensions["innoledger"].innoledger.require_registered(slug)
+        area = municipality.areas_to_file_under()[0]
     return {
         "title": title,
         "problem_statement": "Ett lösningsneutralt problem som många delar.",

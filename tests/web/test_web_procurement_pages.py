@@ -112,9 +112,8 @@ def test_bids_stay_secret_to_the_participant_until_the_award(app: Flask, demo: D
 
     # A need: identified, SWOT in every quadrant, prioritised, decided for procurement.
     with app.app_context():
-        area = (
-            app.extensions["innoledger"].innoledger.require_registered("ystad").innovation_areas[0]
-        )
+        ystad = app.extensions["innoledger"].innoledger.require_registered("ystad")
+        area = ystad.areas_to_file_under()[0]
     created = ystad_officer.post(
         "/behov/nytt",
         {

@@ -67,7 +67,7 @@ def _awarded(app: Flask, officer: Visitor, maker: Visitor) -> str:
     electronically: the standstill's last day is 2019-01-02)."""
     with app.app_context():
         areas = app.extensions["innoledger"].innoledger.require_registered("ystad")
-        area = areas.innovation_areas[0]["id"]
+        area = areas.areas_to_file_under()[0]["id"]
     created = officer.post(
         "/behov/nytt",
         {

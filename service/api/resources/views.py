@@ -14,6 +14,7 @@ from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.schemas.views import (
+    CataloguePageSchema,
     DecisionLogQuerySchema,
     InnovationShareQuerySchema,
     LessonsQuerySchema,
@@ -104,6 +105,21 @@ class SimilarNeeds(MethodView):
         reach_position("network_needs", position)
         page = queries.similar_network_needs(services().sql, need_id, limit=filters["limit"])
         return page_response(page)
+
+
+@blp.route("/innovation-areas")
+class InnovationAreaCatalogue(MethodView):
+    @blp.arguments(ViewQuerySchema, location="query")
+    @blp.response(200, CataloguePageSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Innovation areas to file needs under: the network's shared catalogue, your own
+        areas and those other municipalities list for the network"""
+        principal = current_principal()
+        position, _ = split_view_query(query)
+        reach_position("innovation_areas", position)
+        return page_response(
+            queries.list_innovation_areas(services().sql, principal.municipality)
+        )
 
 
 @blp.route("/network/need-areas")

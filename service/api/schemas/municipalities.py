@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from domain.decisions import DECISION_TYPES
+from domain.innovation_areas import AREA_OWN, AREA_VISIBILITIES
 from domain.municipality import SWEDISH_COUNTIES, TENANT_ROLES
 from domain.rules.delegation import DELEGABLE_ROLES
 from service.api.schemas.common import MoneyOut, money, text
@@ -29,6 +30,15 @@ class MemberGrantSchema(Schema):
 class InnovationAreaCreateSchema(Schema):
     name = text(200, required=True)
     description = fields.String(validate=validate.Length(max=2000), allow_none=True)
+    visibility = fields.String(
+        validate=validate.OneOf(AREA_VISIBILITIES),
+        load_default=AREA_OWN,
+        metadata={
+            "description": "Whose catalogue lists the area: this municipality's only "
+            "(`municipality`, the default) or every municipality's (`network`). Names are not "
+            "confidential: the municipality's record shows all its areas."
+        },
+    )
 
 
 class DelegationRuleSchema(Schema):
@@ -56,6 +66,7 @@ class InnovationAreaSchema(Schema):
     id = fields.String()
     name = fields.String()
     description = fields.String(allow_none=True)
+    visibility = fields.String(validate=validate.OneOf(AREA_VISIBILITIES))
     retired = fields.Boolean()
 
 

@@ -166,3 +166,25 @@ class NetworkNeedsPageSchema(ViewPageSchema):
 
 class SimilarNeedsPageSchema(ViewPageSchema):
     items = fields.List(fields.Nested(SimilarNeedSchema))
+
+
+class CatalogueAreaSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "What a need's "
+                       "innovation_area_id names"})
+    name = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    scope = fields.String(
+        required=True,
+        validate=validate.OneOf(("shared", "own", "network")),
+        metadata={"description": "shared: the network's catalogue (the nine areas Skurup and "
+                  "Ystad found), every municipality's from the day it joins; own: added by "
+                  "your municipality; network: added by another municipality for the network"},
+    )
+    municipality = fields.String(allow_none=True, metadata={"description": "Who added it"})
+    visibility = fields.String(required=True, validate=validate.OneOf(("municipality",
+                                                                      "network")))
+    retired = fields.Boolean(required=True)
+
+
+class CataloguePageSchema(ViewPageSchema):
+    items = fields.List(fields.Nested(CatalogueAreaSchema))

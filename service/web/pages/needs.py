@@ -47,7 +47,7 @@ def notice(message: str) -> None:
 
 def _areas(slug: str) -> list[tuple[str, str]]:
     municipality = services().innoledger.require_registered(slug)
-    return [(a["id"], a["name"]) for a in municipality.innovation_areas if not a.get("retired")]
+    return [(a["id"], a["name"]) for a in municipality.areas_to_file_under()]
 
 
 @bp.get("/behov")
@@ -109,14 +109,14 @@ def render_need(
 ) -> Any:
     principal = current_principal()
     app = services().innoledger
-    area_names = {a["id"]: a["name"] for a in app.require_registered(need.owner).innovation_areas}
+    owner = app.require_registered(need.owner)
     changed = None
     if refusal is not None and refusal.conflict and seen_version is not None:
         changed = changes_since(app, principal, "need", str(need.id), seen_version)
     return render_template(
         "needs/detail.html",
         need=need_representation(Shown(need, redaction_for(principal, need))),
-        area_name=area_names.get(need.innovation_area_id, need.innovation_area_id),
+        area_name=owner.area_name(need.innovation_area_id) or need.innovation_area_id,
         quadrants=QUADRANTS,
         states=NEED_STATES,
         works_on=works_on_need(principal, need) and principal.has_role("officer"),
