@@ -36,8 +36,17 @@ def test_decision_log_and_ledger_are_for_auditors(app: Flask) -> None:
 def test_history_shows_each_version_as_differences(app: Flask, demo: DemoResult) -> None:
     auditor = signed_in(app, "ystad-auditor")
     need_id = demo.needs["Lärprocess för AI"]
-    html = auditor.text(f"/revision/need/{need_id}/historik")
-    assert "Version 1" in html and "<ins>" in html and "Swot item added" in html
+    html = _plain(auditor.text(f"/revision/need/{need_id}/historik"))
+    assert "Version 1: Behov identifierat" in html and "SWOT-punkt tillagd" in html
+    # Each change in words: the field by its name, what it held and what it holds now.
+    assert "Läge: ändrad från Identifierade till Prioriterade" in html
+    assert "SWOT › 1: tillagt quadrant: strength; text: Engagerade medarbetare" in html
+    assert "Prioritera: " in html  # the decision the version records, with its authority
+    assert "Delegationspunkt" in html
+
+
+def _plain(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace(" :", ":")
 
 
 def test_history_of_another_municipality_s_private_object_is_not_found(

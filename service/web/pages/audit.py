@@ -26,7 +26,7 @@ from service.ledger.ledger import Ledger
 from service.web import forms
 from service.web.forms import STOCKHOLM
 from service.web.pages import bp
-from service.web.pages.changes import changes_since
+from service.web.pages.changes import differences
 from service.web.reads import fresh
 from service.web.refusals import explain
 from service.web.signin import current_principal, signed_in
@@ -95,7 +95,7 @@ def history(kind: str, object_id: str) -> Any:
     loader = {"need": app.need, "procurement": app.procurement, "municipality": app.municipality}
     current = loader[kind](principal, object_id)  # another tenant's private object: 404
     require_auditor(principal)
-    entries = changes_since(app, principal, kind, object_id, 0) or []
+    entries = differences(app, principal, kind, object_id)
     return render_template(
         "audit/history.html",
         kind=kind,

@@ -63,9 +63,75 @@ def decision_name(kind: str) -> str:
     return str(DECISION_NAMES.get(kind, kind))
 
 
+EVENT_NAMES = {
+    "AppealRuled": _l("Appeal ruled"),
+    "AttachedToProcurement": _l("Attached to a procurement"),
+    "Awarded": _l("Award decision (tilldelningsbeslut)"),
+    "BidReceived": _l("Bid received"),
+    "Cancelled": _l("Procurement cancelled"),
+    "Closed": _l("Procurement closed"),
+    "CoOwnerJoined": _l("Co-owner joined"),
+    "ContractSigned": _l("Contract signed"),
+    "DelegationOrderAdopted": _l("Delegation order adopted"),
+    "Edited": _l("Details edited"),
+    "EvaluationStarted": _l("Evaluation started"),
+    "FollowedUp": _l("Followed up"),
+    "InnovationAreaAdded": _l("Innovation area added"),
+    "InnovationAreaRetired": _l("Innovation area retired"),
+    "InterimOrderIssued": _l("Interim order issued"),
+    "InterimOrderLifted": _l("Interim order lifted"),
+    "LessonRecorded": _l("Lesson recorded"),
+    "Linked": _l("Linked"),
+    "MarketDialogueRecorded": _l("Market dialogue recorded"),
+    "MilestoneRecorded": _l("Milestone recorded"),
+    "MunicipalityInvited": _l("Municipality invited"),
+    "OrganisationAdded": _l("Organisation added"),
+    "Parked": _l("Need parked"),
+    "ParticipantInvited": _l("Participant invited"),
+    "ParticipationDecided": _l("Participation decided"),
+    "PartnershipDecided": _l("Partnership decided"),
+    "PhasePlanned": _l("Phase planned"),
+    "Prioritised": _l("Need prioritised"),
+    "ProcedureChosen": _l("Procedure chosen"),
+    "ProcurementDecided": _l("Procurement decided (anskaffningsbeslut)"),
+    "Published": _l("Procurement published"),
+    "Reactivated": _l("Municipality reactivated"),
+    "Realised": _l("Need realised"),
+    "ReferenceGroupMemberAdded": _l("Reference group member added"),
+    "ReferenceGroupMemberRemoved": _l("Reference group member removed"),
+    "Rejected": _l("Need rejected"),
+    "ReleasedFromProcurement": _l("Released from a procurement"),
+    "Reopened": _l("Need reopened"),
+    "ReviewAppealed": _l("Ruling appealed"),
+    "ReviewFiled": _l("Review filed (överprövning)"),
+    "ReviewRuled": _l("Review ruled"),
+    "RoleGranted": _l("Role granted"),
+    "RoleRevoked": _l("Role revoked"),
+    "Screened": _l("Screened for innovation"),
+    "Shared": _l("Shared with the network"),
+    "Suspended": _l("Municipality suspended"),
+    "SwotItemAdded": _l("SWOT item added"),
+    "SwotItemRemoved": _l("SWOT item removed"),
+    "TerminatedEarly": _l("Terminated early"),
+    "Unlinked": _l("Unlinked"),
+    "Unshared": _l("No longer shared"),
+    "WorkshopRecorded": _l("Workshop recorded"),
+    "Registered": _l("Municipality registered"),
+    "Identified": _l("Need identified"),
+    "Started": _l("Procurement started"),
+    "Established": _l("Project established"),
+    "InnovationTargetAdopted": _l("Innovation target adopted"),
+}
+
+
 def event_name(event_type: str) -> str:
-    """CamelCase event names as words: SwotItemAdded -> "Swot item added"."""
+    """An event by its name in the chosen language; one without a name yet as words
+    (SwotItemAdded -> "Swot item added")."""
     import re
+
+    known = EVENT_NAMES.get(event_type)
+    if known is not None:
+        return str(known)
 
     words = re.sub(r"(?<!^)(?=[A-Z])", " ", event_type).lower()
     return words[:1].upper() + words[1:]
