@@ -1039,6 +1039,22 @@ def view_position(store: SqlStore, name: str) -> int:
         return tracking.read_position(cursor, name) or 0
 
 
+def view_positions(store: SqlStore, names: Sequence[str]) -> dict[str, int]:
+    """The positions several views reflect, in one statement (0 for a view never applied)."""
+    wanted = sorted(set(names))
+    for name in wanted:
+        _ensure(store, name)  # once per process: no catalogue lookup per read
+    with store.reading() as cursor:
+        rows = cursor.execute(
+            "SELECT name, position FROM projection_tracking WHERE name IN ("
+            + ",".join("?" * len(wanted))
+            + ")",
+            wanted,
+        ).fetchall()
+    found = {row["name"]: int(row["position"]) for row in rows}
+    return {name: found.get(name, 0) for name in wanted}
+
+
 def wait_for_position(store: SqlStore, name: str, position: int, timeout_s: float) -> bool:
     """Waits (at most `timeout_s`) until view `name` reflects the log up to `position` — the
     position a command answered — and says whether it does."""

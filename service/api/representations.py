@@ -51,6 +51,15 @@ def procurement_representation(shown: Shown) -> dict[str, Any]:
     return shown.representation(body)
 
 
+def shown_parties(shown: Shown) -> tuple[str, ...]:
+    """What `with_parties` shows this caller of the party directory, for the ETag: an entry
+    changes (an erasure) without a new version of the procurement."""
+    return tuple(
+        f"{party_id}={party.shown_number}|{party.name}"
+        for party_id, party in sorted(shown.parties.items())
+    )
+
+
 def with_parties(body: dict[str, Any], shown: Shown) -> dict[str, Any]:
     """Shows a sole trader's number and name (from the party directory) where the core gave
     them (`Shown.parties`: withheld from whoever may not see them); otherwise, and once

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import Response, current_app, jsonify
 from werkzeug.exceptions import ServiceUnavailable
 
 from domain.errors import InvalidValue
-from projections.queries import Page, view_position, wait_for_position
+from projections.queries import Page, view_position, view_positions, wait_for_position
 from projections.registry import projection_named
 from projections.runner import ProjectionRunner, head_position
-from service.api.context import services
+from service.api.conditional import matches, not_modified, view_etag
+from service.api.context import current_principal, services
 
 # A runner normally keeps the views within milliseconds of the log; past this wait the web
 # process applies the missing events itself (exactly once: the tracking row arbitrates).
@@ -69,6 +71,56 @@ def page_response(page: Page) -> Any:
             body, mimetype=getattr(provider, "mimetype", "application/json")
         )
     response.headers["Innoledger-Position"] = str(page.position)
+    return response
+
+
+# The validator of an answer made of a view and of objects' current state (the decision log
+# shows each decision as its object is shown now) also names the log's head.
+LOG_HEAD = "log"
+
+
+def conditional_page(
+    views: tuple[str, ...],
+    position: int | None,
+    read: Callable[[], Page],
+    *,
+    reads_current_state: bool = False,
+) -> Any:
+    """A page of `views` after waiting for `position`, or 304 when the caller's If-None-Match
+    names the page they would be given now: the views' positions and the caller decide it, so
+    the 304 reads the tracking rows and never the views' tables."""
+
+    def answer() -> tuple[Response, int | None]:
+        page = read()
+        return page_response(page), page.position
+
+    return conditional_answer(views, position, answer, reads_current_state=reads_current_state)
+
+
+def conditional_answer(
+    views: tuple[str, ...],
+    position: int | None,
+    answer: Callable[[], tuple[Response, int | None]],
+    *,
+    reads_current_state: bool = False,
+) -> Any:
+    """`answer()` (a response, and the position of the one view it read if it knows it) with
+    its validator, or 304 when the caller already holds it (see `conditional_page`)."""
+    for view in views:
+        reach_position(view, position)
+    principal = current_principal()
+    svc = services()
+    positions = view_positions(svc.sql, views)
+    if reads_current_state:
+        positions[LOG_HEAD] = head_position(svc.innoledger.recorder)
+    etag = view_etag(positions, principal)
+    if matches(etag):
+        return not_modified(etag, headers=[("Innoledger-Position", str(min(positions.values())))])
+    response, read_at = answer()
+    if read_at is not None and len(views) == 1:
+        # The position read with the rows, perhaps later than the one above.
+        positions[views[0]] = read_at
+    response.headers["ETag"] = view_etag(positions, principal)
     return response
 
 

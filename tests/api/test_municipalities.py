@@ -47,7 +47,7 @@ def test_the_platform_admin_registers_the_six_pilot_municipalities(world: World)
     assert {"slug": "kavlinge", "name": "Kävlinge kommun", "county": "Skåne"} in listed
 
     one = world.platform.get("municipalities/kavlinge")
-    assert one.status_code == 200 and one.headers["ETag"] == '"1"'
+    assert one.status_code == 200 and one.headers["ETag"].startswith('"1-')
     body = one.get_json()
     assert body["organisation_number"] == "212000-1108"
     assert body["name"] == "Kävlinge kommun" and body["suspended"] is False
@@ -438,7 +438,7 @@ def test_only_the_platform_admin_suspends(world: World, ystad: Tenant, skurup: T
 def test_a_municipality_as_of_a_version(world: World, ystad: Tenant, skurup: Tenant) -> None:
     response = ystad.auditor.get("municipalities/ystad", query={"version": 1})
     assert response.status_code == 200
-    assert response.headers["ETag"] == '"1"'
+    assert response.headers["ETag"].startswith('"1-')
     assert "immutable" in response.headers["Cache-Control"]
     body = response.get_json()
     assert body["version"] == 1

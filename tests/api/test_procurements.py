@@ -1394,7 +1394,7 @@ def test_a_procurement_as_of_a_version_and_a_moment(world: World, skurup: Tenant
     procurement_id = world.procurement(skurup, "tendering")
     path = f"procurements/{procurement_id}"
     planning = skurup.auditor.get(path, query={"version": 1})
-    assert planning.status_code == 200 and planning.headers["ETag"] == '"1"'
+    assert planning.status_code == 200 and planning.headers["ETag"].startswith('"1-')
     # Only the caller's own cache may keep it: another caller may be shown less of it.
     assert planning.headers["Cache-Control"] == "private, max-age=31536000, immutable"
     assert planning.get_json()["status"] == "planning"

@@ -191,7 +191,7 @@ def test_bad_commands_on_an_existing_need_are_refused_and_write_nothing(served: 
     path = f"/api/v1/needs/{demo.private_need}"
     etag = version_of(served, path, officer)
     shared = f"/api/v1/needs/{demo.needs['Ökat samutnyttjande']}"
-    stale = f'"{int(version_of(served, shared, officer).strip(chr(34))) - 1}"'
+    stale = f'"{int(version_of(served, shared, officer).strip(chr(34)).split("-")[0]) - 1}"'
     swot = json.dumps({"quadrant": "threat", "text": "Hot"}).encode()
     cases: list[tuple[str, str, str, bytes, dict[str, str], set[int]]] = [
         ("no If-Match", "POST", f"{path}/swot", swot, JSON, {428}),

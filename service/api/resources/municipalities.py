@@ -21,7 +21,13 @@ from service.api.schemas.municipalities import (
     MunicipalitySchema,
     SuspensionSchema,
 )
-from service.api.versioning import IF_MATCH, command_response, expected_version, with_etag
+from service.api.versioning import (
+    IF_MATCH,
+    command_response,
+    expected_version,
+    unchanged,
+    with_etag,
+)
 
 blp = Blueprint(
     "municipalities",
@@ -55,8 +61,10 @@ class MunicipalityResource(MethodView):
     def get(self, query: dict[str, Any], slug: str) -> Any:
         """One municipality; members only for its own people"""
         municipality = shown("municipality", slug, query)
-        body = MunicipalitySchema().dump(municipality_representation(municipality))
-        return with_etag(jsonify(body), municipality)
+        return unchanged(municipality) or with_etag(
+            jsonify(MunicipalitySchema().dump(municipality_representation(municipality))),
+            municipality,
+        )
 
 
 @blp.route("/<slug>/members")

@@ -20,7 +20,13 @@ from service.api.schemas.needs import (
     SwotItemCreateSchema,
     WorkshopCreateSchema,
 )
-from service.api.versioning import IF_MATCH, command_response, expected_version, with_etag
+from service.api.versioning import (
+    IF_MATCH,
+    command_response,
+    expected_version,
+    unchanged,
+    with_etag,
+)
 
 blp = Blueprint(
     "needs",
@@ -49,8 +55,9 @@ class NeedResource(MethodView):
     def get(self, query: dict[str, Any], need_id: str) -> Any:
         """One need: now, or as of a version or a moment (auditors)"""
         need = shown("need", need_id, query)
-        response = jsonify(NeedSchema().dump(need_representation(need)))
-        return with_etag(response, need)
+        return unchanged(need) or with_etag(
+            jsonify(NeedSchema().dump(need_representation(need))), need
+        )
 
     @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(NeedEditSchema)

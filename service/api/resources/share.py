@@ -14,7 +14,7 @@ from service.api.context import current_principal, services
 from service.api.schemas.common import CommandResultSchema
 from service.api.schemas.share import InnovationTargetSchema, TrendQuerySchema, TrendSchema
 from service.api.versioning import IF_MATCH, command_response, expected_version
-from service.api.views import reach_position
+from service.api.views import conditional_answer
 
 blp = Blueprint(
     "share",
@@ -50,5 +50,9 @@ class Trend(MethodView):
         """Year by year: actual share, target, distance and change, with the slope over the
         years, for a municipality or the network"""
         current_principal()
-        reach_position(SHARE_VIEW, query.pop("position", None))
-        return jsonify(queries.innovation_share_trend(services().sql, **query))
+        position = query.pop("position", None)
+        return conditional_answer(
+            (SHARE_VIEW,),
+            position,
+            lambda: (jsonify(queries.innovation_share_trend(services().sql, **query)), None),
+        )

@@ -27,7 +27,7 @@ from service.api.schemas.views import (
     ViewPageSchema,
     ViewQuerySchema,
 )
-from service.api.views import page_response, reach_position, split_view_query
+from service.api.views import conditional_page, split_view_query
 from service.audit.decision_log import decisions, require_decision_log_reader
 from service.errors import Forbidden
 from service.principal import Principal
@@ -42,11 +42,23 @@ blp = Blueprint(
 )
 
 
-def _view_page(view: str, read: Callable[..., Page], query: dict[str, Any], **fixed: Any) -> Any:
-    """Waits for the asked position, reads one page of the view, answers with its position."""
+def _view_page(
+    view: str,
+    read: Callable[..., Page],
+    query: dict[str, Any],
+    *,
+    reads_current_state: bool = False,
+    **fixed: Any,
+) -> Any:
+    """Waits for the asked position, reads one page of the view (or answers 304 when the
+    caller already holds it), answers with its position."""
     position, filters = split_view_query(query)
-    reach_position(view, position)
-    return page_response(read(services().sql, **fixed, **filters))
+    return conditional_page(
+        (view,),
+        position,
+        lambda: read(services().sql, **fixed, **filters),
+        reads_current_state=reads_current_state,
+    )
 
 
 def _whose(principal: Principal, query: dict[str, Any]) -> str:
@@ -102,9 +114,13 @@ class SimilarNeeds(MethodView):
         """Shared needs of other municipalities like this one: where the network can meet"""
         current_principal()
         position, filters = split_view_query(query)
-        reach_position("network_needs", position)
-        page = queries.similar_network_needs(services().sql, need_id, limit=filters["limit"])
-        return page_response(page)
+        return conditional_page(
+            ("network_needs",),
+            position,
+            lambda: queries.similar_network_needs(
+                services().sql, need_id, limit=filters["limit"]
+            ),
+        )
 
 
 @blp.route("/innovation-areas")
@@ -130,8 +146,9 @@ class NeedAreas(MethodView):
         """Innovation areas side by side: which municipalities share needs in each"""
         current_principal()
         position, _ = split_view_query(query)
-        reach_position("network_needs", position)
-        return page_response(queries.network_need_areas(services().sql))
+        return conditional_page(
+            ("network_needs",), position, lambda: queries.network_need_areas(services().sql)
+        )
 
 
 @blp.route("/network/procurements")
@@ -161,8 +178,11 @@ class InnovationShare(MethodView):
         if not principal.has_role("auditor"):
             raise Forbidden("the share as of a past moment is for auditors")
         position, filters = split_view_query(query)
-        reach_position(SHARE_VIEW, position)
-        return page_response(queries.innovation_share_as_of(services().sql, as_of, **filters))
+        return conditional_page(
+            (SHARE_VIEW,),
+            position,
+            lambda: queries.innovation_share_as_of(services().sql, as_of, **filters),
+        )
 
 
 @blp.route("/network/lessons")
@@ -190,4 +210,5 @@ class DecisionLog(MethodView):
             "decision_log",
             lambda store, **filters: decisions(svc.innoledger, store, principal, **filters),
             query,
+            reads_current_state=True,
         )
