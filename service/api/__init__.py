@@ -23,6 +23,7 @@ class InnoledgerJSON(DefaultJSONProvider):
 
 
 def create_app(settings: Settings | None = None) -> Flask:
+    from eventstore.eventlog import EventLog
     from eventstore.sql import SqlStore
     from service.api.authentication import register_authentication
     from service.api.body_limit import register_body_limit
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from service.api.problem_pages import register_problem_pages
     from service.api.problems import register_problem_handlers
     from service.audit.people import PeopleDirectory
+    from service.auth.principal_cache import PrincipalCache
     from service.auth.sessions import BrowserSessions
     from service.auth.throttle import FailedAuthThrottle
     from service.auth.tokens import TokenStore
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         access=access,
         throttle=throttle,
         sessions=sessions,
+        principals=PrincipalCache(sql, EventLog(innoledger.recorder, sql)),
     )
 
     register_observability(app)  # first: the request id must exist before anything logs

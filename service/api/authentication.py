@@ -6,6 +6,8 @@ from flask import Flask, g, request
 
 from service.api.context import services
 from service.api.problems import problem
+from service.auth.principal_cache import Freshness, KnownHolder
+from service.auth.tokens import secret_digest
 from service.errors import NotFound
 from service.principal import Principal
 
@@ -43,25 +45,44 @@ def authenticate_request():
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorised("send Authorization: Bearer <token>", invalid=False)
     svc = services()
-    checked = svc.tokens.check(secret.strip())
-    if not checked.genuine:
-        wait = svc.throttle.failed(address=request.remote_addr, token_id=checked.known_token_id)
-        if wait is not None:
-            return _throttled(wait)
-    record = checked.record
-    if record is None:
-        return _unauthorised("the token is unknown, expired or revoked", invalid=True)
-    if record.municipality is None:
-        roles = record.platform_roles
-    else:
-        try:
-            roles = svc.innoledger.roles_in(record.municipality, record.user_id)
-        except NotFound:
-            roles = ()
-        if not roles:
-            # A token acts only through its holder's roles in the municipality that issued it;
-            # with the last role revoked it acts no more (its tokens are revoked with it too).
-            return _unauthorised("the token's holder holds no role any more", invalid=True)
+    secret = secret.strip()
+    digest = secret_digest(secret)
+    holder = svc.principals.known(digest)
+    if holder is None:
+        # Read before the token and the roles: a revocation after this read moves the
+        # counter or the version past what the entry remembers.
+        before = svc.principals.freshness(None)
+        checked = svc.tokens.check(secret)
+        if not checked.genuine:
+            wait = svc.throttle.failed(
+                address=request.remote_addr, token_id=checked.known_token_id
+            )
+            if wait is not None:
+                return _throttled(wait)
+        record = checked.record
+        if record is None:
+            return _unauthorised("the token is unknown, expired or revoked", invalid=True)
+        if record.municipality is None:
+            roles = record.platform_roles
+            version = None
+        else:
+            try:
+                municipality = svc.innoledger.require_registered(record.municipality)
+                roles, version = municipality.roles_of(record.user_id), municipality.version
+            except NotFound:
+                roles, version = (), None
+            if not roles:
+                # A token acts only through its holder's roles in the municipality that issued
+                # it; with the last role revoked it acts no more (its tokens are revoked too).
+                return _unauthorised("the token's holder holds no role any more", invalid=True)
+        holder = KnownHolder(
+            record=record,
+            roles=tuple(roles),
+            made_of=Freshness(generation=before.generation, municipality_version=version),
+        )
+        svc.principals.remember(digest, holder)
+    record = holder.record
+    roles = holder.roles
     g.principal = Principal(
         user_id=record.user_id,
         municipality=record.municipality,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app, g
 
 from eventstore.sql import SqlStore
+from service.auth.principal_cache import PrincipalCache
 from service.auth.sessions import BrowserSessions
 from service.auth.throttle import FailedAuthThrottle
 from service.auth.tokens import TokenStore
@@ -25,6 +26,7 @@ class Services:
     access: AccessAdministration
     throttle: FailedAuthThrottle
     sessions: BrowserSessions
+    principals: PrincipalCache
 
     def close(self) -> None:
         self.innoledger.close()

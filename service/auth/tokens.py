@@ -32,7 +32,15 @@ TABLES = [
         revoked_at TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS api_tokens_by_user ON api_tokens (municipality, user_id)",
+    # One counter moved by every revocation, in the revoking transaction: a process that keeps
+    # principals in memory reads it (with what it reads anyway) and drops them when it moved.
+    """CREATE TABLE IF NOT EXISTS token_revocations (
+        id INTEGER PRIMARY KEY,
+        generation BIGINT NOT NULL
+    )""",
+    "INSERT INTO token_revocations (id, generation) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
 ]
+REVOKED = "UPDATE token_revocations SET generation = generation + 1 WHERE id = 1"
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,11 @@ class IssuedToken:
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_digest(secret: str) -> str:
+    """What a secret is known by in memory and in the table: its SHA-256."""
+    return _hash(secret)
 
 
 def _record(row: dict[str, object]) -> TokenRecord:
@@ -187,7 +200,10 @@ class TokenStore:
                 "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
                 ((now or datetime.now(UTC)).isoformat(), token_id),
             )
-            return cursor.rowcount == 1
+            revoked = cursor.rowcount == 1
+            if revoked:
+                cursor.execute(REVOKED)
+            return revoked
 
     def of_member(self, *, user_id: str, municipality: str) -> list[TokenRecord]:
         """A member's tokens in one municipality, newest first (never a secret or its hash)."""
@@ -209,4 +225,7 @@ class TokenStore:
                 " WHERE municipality = ? AND user_id = ? AND revoked_at IS NULL",
                 ((now or datetime.now(UTC)).isoformat(), municipality, user_id),
             )
-            return int(cursor.rowcount)
+            revoked = int(cursor.rowcount)
+            if revoked:
+                cursor.execute(REVOKED)
+            return revoked

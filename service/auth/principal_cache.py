@@ -1,0 +1,99 @@
+"""Who a token's holder is, kept in memory per process, and revocation at once everywhere.
+
+Authenticating a token costs two reads of the database: the token's row, and the holder's
+municipality (its live roles) brought up to date from the event store. A process keeps what it
+learned, keyed by the secret's hash, and before using it checks in ONE statement that nothing
+it was made of changed since:
+
+- the revocation counter (`token_revocations`), moved in the same transaction as any token's
+  revocation — so a revoked token stops working on every worker and host with the next request;
+- the municipality's version in the event store — so a role granted or revoked (an event of the
+  municipality) takes effect at once too, with no window: the version is the record itself.
+
+Expiry is checked against the clock on every request. A changed counter or version only sends
+the request through the full check again; nothing is trusted that the database did not confirm
+within this request.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from domain.municipality import municipality_id
+from eventstore.eventlog import EventLog
+from eventstore.sql import SqlStore
+from service.auth.tokens import TokenRecord
+
+# Enough for every token in active use on a large deployment; beyond it the oldest half goes.
+MAX_ENTRIES = 20_000
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What a cached principal was made of, as the database says now."""
+
+    generation: int  # the revocation counter
+    municipality_version: int | None  # the holder's municipality's version (None: platform)
+
+
+@dataclass(frozen=True)
+class KnownHolder:
+    record: TokenRecord
+    roles: tuple[str, ...]
+    made_of: Freshness
+
+
+class PrincipalCache:
+    def __init__(self, store: SqlStore, events: EventLog, *, max_entries: int = MAX_ENTRIES):
+        self._store = store
+        self._events = events
+        self._max_entries = max_entries
+        self._entries: dict[str, KnownHolder] = {}
+        self._lock = threading.Lock()
+        generation = "(SELECT generation FROM token_revocations WHERE id = 1) AS generation"
+        self._platform_statement = f"SELECT {generation}"
+        self._member_statement = (
+            f"SELECT {generation}, (SELECT MAX(originator_version) FROM {events.table}"
+            " WHERE originator_id = ?) AS version"
+        )
+
+    def freshness(self, municipality: str | None) -> Freshness:
+        """The revocation counter and the municipality's version, in one round trip."""
+        with self._store.reading() as cursor:
+            if municipality is None:
+                row = cursor.execute(self._platform_statement).fetchone()
+                version = None
+            else:
+                originator = self._events.id_param(municipality_id(municipality))
+                row = cursor.execute(self._member_statement, (originator,)).fetchone()
+                version = int((row or {}).get("version") or 0)
+        generation = int((row or {}).get("generation") or 0)
+        return Freshness(generation=generation, municipality_version=version)
+
+    def known(self, digest: str, *, now: datetime | None = None) -> KnownHolder | None:
+        """The holder of the token with this secret hash, if this process knows them and the
+        database confirms now that nothing they were made of changed."""
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if not entry.record.is_valid_at(now or datetime.now(UTC)):
+            self._forget(digest)
+            return None
+        if self.freshness(entry.record.municipality) != entry.made_of:
+            self._forget(digest)
+            return None
+        return entry
+
+    def remember(self, digest: str, holder: KnownHolder) -> None:
+        with self._lock:
+            if len(self._entries) >= self._max_entries:
+                for key in list(self._entries)[: self._max_entries // 2]:
+                    self._entries.pop(key, None)
+            self._entries[digest] = holder
+
+    def _forget(self, digest: str) -> None:
+        with self._lock:
+            self._entries.pop(digest, None)
+
