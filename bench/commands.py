@@ -20,7 +20,7 @@ from uuid import UUID
 
 from bench.context import Context
 from bench.loadgen import CommandTask, Tally, Task, Window, pace, run_parallel
-from bench.results import HIGHER, Measure, median_pair, rate_ratio
+from bench.results import HIGHER, Measure, cpu_row, median_index, median_pair, rate_ratio
 from bench.web import WebSession
 from domain.audit import Actor
 from service.settings import Settings
@@ -81,7 +81,9 @@ def library_rate(
     best: Tally | None = None
     for processes in counts:
         tasks = [LibraryLoop(settings, needs[i], actor) for i in range(processes)]
-        tally = run_parallel(tasks, ctx.config.window)
+        tally = run_parallel(
+            tasks, ctx.config.window, cpu_roles={"database": ctx.database.server_pids()}
+        )
         tally.info["processes"] = processes
         ctx.say(f"  bare get–mutate–save, {processes} process(es): {tally.rate:,.0f} cmd/s")
         if best is None or tally.rate > best.rate:
@@ -95,7 +97,11 @@ def http_rate(ctx: Context, web: WebSession) -> Tally:
         CommandTask(web.server.host, web.server.port, web.command_token, need)
         for need in web.http_needs
     ]
-    tally = run_parallel(tasks, ctx.config.window)
+    tally = run_parallel(
+        tasks,
+        ctx.config.window,
+        cpu_roles={"service": [web.server.pid], "database": ctx.database.server_pids()},
+    )
     ctx.say(f"  over HTTP, {len(tasks)} clients: {tally.rate:,.0f} cmd/s")
     return tally
 
@@ -128,9 +134,9 @@ def measure(ctx: Context, web: WebSession) -> None:
     if with_crud:
         ctx.shared["crud.command_pairs"] = crud_pairs
         ctx.shared["crud.processes"] = crud_counts[0]
-    ours, base, ratio = median_pair(
-        [(h.rate, b.rate) for h, b in zip(https, libraries, strict=True)]
-    )
+    pairs = [(h.rate, b.rate) for h, b in zip(https, libraries, strict=True)]
+    ours, base, ratio = median_pair(pairs)
+    median = median_index(pairs)
     ctx.shared["commands.http_rate"] = ours
     ctx.shared["commands.library_rate"] = base
     merged = Tally()
@@ -161,6 +167,16 @@ def measure(ctx: Context, web: WebSession) -> None:
     )
     row.judge(row.ratio, HIGHER, TARGET)
     ctx.add(row)
+    ctx.add(
+        cpu_row(
+            "commands",
+            "commands.cpu_per_command",
+            ctx.db,
+            "  CPU per command, every process (HTTP: load + service + database)",
+            https[median].info.get("cpu_ms_per_op"),
+            libraries[median].info.get("cpu_ms_per_op"),
+        )
+    )
 
 
 def _ms(seconds: float | None) -> float | None:

@@ -19,13 +19,16 @@ import json
 import multiprocessing
 import queue as queue_module
 import socket
+import threading
 import time
 import traceback
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from bench.cputime import CpuMeter, per_operation_ms
 
 
 @dataclass
@@ -77,12 +80,15 @@ class Task(ABC):
         """Runs the load from `start` for the window; what it did."""
 
 
-def _entry(task: Task, window: Window, barrier: Any, results: Any) -> None:
+def _entry(task: Task, window: Window, barrier: Any, results: Any, released: Any) -> None:
     try:
         state = task.setup()
         barrier.wait(timeout=300)
         start = time.perf_counter()
+        results.put(("start", start))  # CLOCK_MONOTONIC: the same clock in every process
         results.put(("ok", task.run(state, start, window)))
+        # Alive until the parent has read the CPU time at the window's end.
+        released.wait(timeout=window.warmup_s + window.measure_s + 30)
     except BaseException:
         with contextlib.suppress(Exception):
             barrier.abort()
@@ -111,13 +117,39 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def run_parallel(tasks: Sequence[Task], window: Window, *, timeout_s: float = 600) -> Tally:
-    """Runs every task in its own process at the same moment; the merged tally."""
+def _meter_window(meter: CpuMeter, start: float, window: Window, released: Any) -> None:
+    """Reads the meter at the start and the end of the measured window (after the warm-up)."""
+    try:
+        time.sleep(max(0.0, start + window.warmup_s - time.perf_counter()))
+        meter.start()
+        time.sleep(max(0.0, start + window.warmup_s + window.measure_s - time.perf_counter()))
+        meter.stop()
+    finally:
+        released.set()
+
+
+def run_parallel(
+    tasks: Sequence[Task],
+    window: Window,
+    *,
+    timeout_s: float = 600,
+    cpu_roles: Mapping[str, Sequence[int]] | None = None,
+) -> Tally:
+    """Runs every task in its own process at the same moment; the merged tally.
+
+    With `cpu_roles` (role -> root pids of process trees, e.g. {"service": [gunicorn]}), the
+    tally's `info["cpu_ms_per_op"]` holds the CPU time per operation of each role in the
+    measured window, the load processes themselves as role "load" (see `bench.cputime`)."""
     context = _context()
     results = context.Queue()
     barrier = context.Barrier(len(tasks))
+    released = context.Event()
+    if cpu_roles is None:
+        released.set()
     processes = [
-        context.Process(target=_entry, args=(task, window, barrier, results), daemon=True)
+        context.Process(
+            target=_entry, args=(task, window, barrier, results, released), daemon=True
+        )
         for task in tasks
     ]
     for process in processes:
@@ -125,6 +157,12 @@ def run_parallel(tasks: Sequence[Task], window: Window, *, timeout_s: float = 60
     total = Tally()
     failures: list[str] = []
     deadline = time.monotonic() + timeout_s
+    meter = (
+        None
+        if cpu_roles is None
+        else CpuMeter({**cpu_roles, "load": [p.pid for p in processes if p.pid is not None]})
+    )
+    metering: threading.Thread | None = None
     try:
         reported = 0
         while reported < len(processes):
@@ -141,12 +179,23 @@ def run_parallel(tasks: Sequence[Task], window: Window, *, timeout_s: float = 60
                         failures.append("a load process died without reporting")
                         break
                 continue
+            if kind == "start":
+                if meter is not None and metering is None:
+                    metering = threading.Thread(
+                        target=_meter_window,
+                        args=(meter, payload, window, released),
+                        daemon=True,
+                    )
+                    metering.start()
+                continue
             reported += 1
             if kind == "ok":
                 total.merge(payload)
             else:
                 failures.append(payload)
     finally:
+        if metering is None:
+            released.set()
         for process in processes:
             process.join(timeout=10)
             if process.is_alive():
@@ -154,6 +203,9 @@ def run_parallel(tasks: Sequence[Task], window: Window, *, timeout_s: float = 60
                 process.join(timeout=5)
     if failures:
         raise LoadFailed(failures[0])
+    if meter is not None and metering is not None:
+        metering.join(timeout=window.warmup_s + window.measure_s + 5)
+        total.info["cpu_ms_per_op"] = per_operation_ms(meter.spent, total.count)
     return total
 
 
@@ -276,12 +328,13 @@ class GetTask(Task):
     headers: dict[str, str]
     rate: float | None = None  # per process; None = closed loop
     offset: float = 0.0  # share of an interval this process is shifted by (open loop)
+    expect: int = 200  # 304 for conditional reads (If-None-Match)
 
     def setup(self) -> Any:
         conn = HttpConnection(self.host, self.port)
         raw = conn.request_bytes("GET", self.path, self.headers)
         status, _, _ = conn.call(raw)  # connect and warm this connection
-        if status != 200:
+        if status != self.expect:
             raise LoadFailed(f"GET {self.path} answered {status}")
         return conn, raw
 
@@ -295,7 +348,7 @@ class GetTask(Task):
                 tally.count += 1
                 tally.latencies.append(done - scheduled)
                 tally.statuses[status] += 1
-                if status != 200:
+                if status != self.expect:
                     tally.errors += 1
                 if "x-bench-shim" in headers:
                     tally.info["shim"] = headers["x-bench-shim"]

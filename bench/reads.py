@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import statistics
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from bench.context import Context
 from bench.loadgen import GetTask, HttpConnection, Tally, run_parallel
-from bench.results import HIGHER, Measure, median_pair, rate_ratio
+from bench.results import HIGHER, Measure, cpu_row, median_index, median_pair, rate_ratio
 from bench.servers import gunicorn
 from bench.web import BARE_APP, WebSession
 from bench.wsgi import BARE_PATH, NETWORK_NEEDS
@@ -27,9 +28,22 @@ from bench.wsgi import BARE_PATH, NETWORK_NEEDS
 TARGET = 0.5
 
 
-def _closed(ctx: Context, host: str, port: int, path: str, headers: dict[str, str]) -> Tally:
-    tasks = [GetTask(host, port, path, headers) for _ in range(ctx.config.clients)]
-    return run_parallel(tasks, ctx.config.window)
+def _closed(
+    ctx: Context,
+    host: str,
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    *,
+    service_pid: int,
+    database_pids: list[int] | None = None,
+    expect: int = 200,
+) -> Tally:
+    tasks = [
+        GetTask(host, port, path, headers, expect=expect) for _ in range(ctx.config.clients)
+    ]
+    roles = {"service": [service_pid], "database": database_pids or []}
+    return run_parallel(tasks, ctx.config.window, cpu_roles=roles)
 
 
 def _open(
@@ -43,7 +57,7 @@ def _open(
     return run_parallel(tasks, ctx.config.window)
 
 
-def _page(web: WebSession) -> bytes:
+def _page(web: WebSession) -> tuple[bytes, str]:
     conn = HttpConnection(web.server.host, web.server.port)
     try:
         raw = conn.request_bytes(
@@ -54,13 +68,17 @@ def _page(web: WebSession) -> bytes:
         conn.close()
     if status != 200:
         raise RuntimeError(f"GET {NETWORK_NEEDS} answered {status}: {body[:300]!r}")
-    return body
+    return body, _headers.get("etag", "")
 
 
 def measure(ctx: Context, web: WebSession) -> None:
-    body = _page(web)
+    body, etag = _page(web)
     rows = len(json.loads(body).get("items", []) or [])
     ours_headers = {"Authorization": f"Bearer {web.reader_token}"}
+    # The same page again with the validator of the copy the client holds: 304.
+    conditional_headers = {**ours_headers, "If-None-Match": etag}
+    database_pids = ctx.database.server_pids()
+    conditional_runs: list[Tally] = []
     host, port = web.server.host, web.server.port
     ours_runs: list[Tally] = []
     base_runs: list[Tally] = []
@@ -77,16 +95,30 @@ def measure(ctx: Context, web: WebSession) -> None:
             settle_s=0.3 if ctx.config.smoke else 1.5,
         ) as bare:
             for round_ in range(ctx.config.rounds):
-                ours_runs.append(_closed(ctx, host, port, NETWORK_NEEDS, ours_headers))
-                base_runs.append(_closed(ctx, bare.host, bare.port, BARE_PATH, {}))
+                ours_runs.append(
+                    _closed(
+                        ctx, host, port, NETWORK_NEEDS, ours_headers,
+                        service_pid=web.server.pid, database_pids=database_pids,
+                    )
+                )  # fmt: skip
+                base_runs.append(
+                    _closed(ctx, bare.host, bare.port, BARE_PATH, {}, service_pid=bare.pid)
+                )
                 ratios.append(rate_ratio(ours_runs[-1].rate, base_runs[-1].rate))
+                conditional_runs.append(
+                    _closed(
+                        ctx, host, port, NETWORK_NEEDS, conditional_headers,
+                        service_pid=web.server.pid, database_pids=database_pids, expect=304,
+                    )
+                )  # fmt: skip
                 ctx.say(
                     f"reads: round {round_ + 1}: network view ({rows} rows a page)"
-                    f" {ours_runs[-1].rate:,.0f} req/s, bare {base_runs[-1].rate:,.0f} req/s"
+                    f" {ours_runs[-1].rate:,.0f} req/s, bare {base_runs[-1].rate:,.0f} req/s,"
+                    f" unchanged (304) {conditional_runs[-1].rate:,.0f} req/s"
                 )
-            ours_rate, base_rate, ratio = median_pair(
-                [(o.rate, b.rate) for o, b in zip(ours_runs, base_runs, strict=True)]
-            )
+            pairs = [(o.rate, b.rate) for o, b in zip(ours_runs, base_runs, strict=True)]
+            ours_rate, base_rate, ratio = median_pair(pairs)
+            median = median_index(pairs)
             ours_half: list[Tally] = []
             base_half: list[Tally] = []
             for round_ in range(ctx.config.rounds):
@@ -119,6 +151,38 @@ def measure(ctx: Context, web: WebSession) -> None:
     )
     row.judge(row.ratio, HIGHER, TARGET)
     ctx.add(row)
+    ctx.add(
+        cpu_row(
+            "reads",
+            "reads.cpu_per_read",
+            ctx.db,
+            "  CPU per read, every process (load + service + database)",
+            ours_runs[median].info.get("cpu_ms_per_op"),
+            base_runs[median].info.get("cpu_ms_per_op"),
+        )
+    )
+    conditional_pairs = [
+        (c.rate, b.rate) for c, b in zip(conditional_runs, base_runs, strict=True)
+    ]
+    conditional_rate, _, conditional_ratio = median_pair(conditional_pairs)
+    ctx.add(
+        Measure(
+            group="reads",
+            key="reads.unchanged_304_vs_bare",
+            database=ctx.db,
+            name="  same page, unchanged (If-None-Match → 304) vs bare Flask JSON",
+            unit="req/s",
+            ours=conditional_rate,
+            baseline=base_rate,
+            ratio=conditional_ratio,
+            details={
+                "round_ratios": [rate_ratio(c, b) for c, b in conditional_pairs],
+                "errors": sum(t.errors for t in conditional_runs),
+                "statuses": dict(sum((t.statuses for t in conditional_runs), Counter())),
+                "cpu_ms_per_op": conditional_runs[median].info.get("cpu_ms_per_op"),
+            },
+        )
+    )
     for share, label in ((0.5, "p50"), (0.99, "p99")):
         ours_ms = _median_ms(ours_half, share)
         base_ms = _median_ms(base_half, share)

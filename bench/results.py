@@ -215,6 +215,48 @@ def rate_ratio(ours: float, baseline: float) -> float:
     return ours / baseline if baseline else math.nan
 
 
+def median_index(pairs: Sequence[tuple[float, float]]) -> int:
+    """The index of the round `median_pair` reports."""
+    ranked = sorted(range(len(pairs)), key=lambda i: _pair_ratio(pairs[i]))
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def _pair_ratio(pair: tuple[float, float]) -> float:
+    return pair[0] / pair[1] if pair[1] else math.inf
+
+
+def cpu_row(
+    group: str,
+    key: str,
+    database: str,
+    name: str,
+    ours: dict[str, float] | None,
+    baseline: dict[str, float] | None,
+) -> Measure:
+    """An information row beside a rate: CPU milliseconds per operation of every process
+    involved (`bench.cputime`), ours and the baseline's, from the same round as the rate; the
+    ratio is baseline / ours, read like the rate's ratio (higher is better for us)."""
+    ours_total = (ours or {}).get("total")
+    base_total = (baseline or {}).get("total")
+    ratio = (
+        base_total / ours_total
+        if ours_total and base_total is not None and math.isfinite(ours_total)
+        else None
+    )
+    return Measure(
+        group=group,
+        key=key,
+        database=database,
+        name=name,
+        unit="ms CPU/op",
+        ours=ours_total,
+        baseline=base_total,
+        ratio=ratio,
+        note="" if ours_total is not None else "no /proc: CPU time not read",
+        details={"ours_ms_per_op": ours or {}, "baseline_ms_per_op": baseline or {}},
+    )
+
+
 def median_pair(pairs: Sequence[tuple[float, float]]) -> tuple[float, float, float]:
     """(ours, baseline, ours / baseline) of the round whose ratio is the median, so that the
     table's columns agree with its ratio; for an even count the lower middle one."""

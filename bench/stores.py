@@ -113,6 +113,11 @@ class Database(ABC):
     def sqlalchemy_url(self, store: Store) -> str:
         """The URL the CRUD comparison connects to this store with."""
 
+    def server_pids(self) -> list[int]:
+        """The database server's process (its postmaster; the backends are its children), for
+        the CPU time per operation; none for an embedded database."""
+        return []
+
     def close(self) -> None:
         for store in reversed(self._stores):
             try:
@@ -252,6 +257,16 @@ class PostgresDatabase(Database):
             conn.execute(f"ANALYZE {schema}.innoledger_snapshots")
         progress(f"  {store.events:,} events in {time.perf_counter() - started:.1f} s")
         return store
+
+    def server_pids(self) -> list[int]:
+        """From the cluster's postmaster.pid, when it runs on this machine and we may read it."""
+        try:
+            with self._connect() as conn:
+                row = conn.execute("SHOW data_directory").fetchone()
+            first = (Path(str(row[0])) / "postmaster.pid").read_text().splitlines()[0]
+            return [int(first)]
+        except Exception:
+            return []
 
     def server_version(self) -> str:
         with self._connect() as conn:

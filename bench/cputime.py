@@ -1,0 +1,111 @@
+"""CPU time per operation of every process a measure involves, read from /proc.
+
+Throughput on a shared machine moves with whatever else runs on it; the CPU time a process
+spends per operation moves far less (it does not count time spent waiting for a core). A
+measure names the process trees it involves by role — the service (gunicorn's master and its
+workers), the runners, the database server, the load processes themselves (for an in-process
+baseline that is where the work happens) — and `CpuMeter` reads their user + system time at the
+start and the end of the measured window (not the warm-up).
+
+Linux only (/proc); elsewhere the meter reports nothing and the rows say so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+PROC = Path("/proc")
+
+
+def available() -> bool:
+    return (PROC / "self" / "stat").exists()
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        text = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces: split after it.
+    return text[text.rfind(")") + 2 :].split()
+
+
+def _children_of() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(int(entry.name))
+        if fields is None:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))  # field 4: ppid
+    return children
+
+
+def tree(roots: Iterable[int]) -> set[int]:
+    """The processes `roots` and all their descendants, alive now."""
+    children = _children_of()
+    found: set[int] = set()
+    pending = list(roots)
+    while pending:
+        pid = pending.pop()
+        if pid in found:
+            continue
+        found.add(pid)
+        pending.extend(children.get(pid, ()))
+    return found
+
+
+def cpu_seconds(pids: Iterable[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process (its own, not its children's)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds: dict[int, float] = {}
+    for pid in pids:
+        fields = _stat_fields(pid)
+        if fields is not None:
+            # Fields 14 and 15 of /proc/<pid>/stat: utime, stime (here at 11 and 12).
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
+
+
+class CpuMeter:
+    """CPU seconds spent per role between `start()` and `stop()`.
+
+    Roles are process trees (`roots`, read again at each reading, so workers that start later
+    count too). A process that ended between the readings is missed (its time since the first
+    reading is lost); the measures keep their processes alive across the window."""
+
+    def __init__(self, roles: Mapping[str, Sequence[int]]):
+        self.roles = {role: list(roots) for role, roots in roles.items() if roots}
+        self._before: dict[str, dict[int, float]] = {}
+        self.spent: dict[str, float] = {}
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        return {role: cpu_seconds(tree(roots)) for role, roots in self.roles.items()}
+
+    def start(self) -> None:
+        if available():
+            self._before = self._read()
+
+    def stop(self) -> dict[str, float]:
+        if not available() or not self._before:
+            return {}
+        after = self._read()
+        self.spent = {
+            role: sum(
+                seconds - self._before[role].get(pid, 0.0) for pid, seconds in now.items()
+            )
+            for role, now in after.items()
+        }
+        return self.spent
+
+
+def per_operation_ms(spent: Mapping[str, float], operations: int) -> dict[str, float]:
+    """Milliseconds of CPU per operation, per role and in total."""
+    if not spent or operations <= 0:
+        return {}
+    per_op = {role: 1000 * seconds / operations for role, seconds in spent.items()}
+    per_op["total"] = sum(per_op.values())
+    return per_op
