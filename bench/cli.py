@@ -156,6 +156,13 @@ def bench_command(
     command = "python -m bench " + shlex.join(_argv(params))
     click.echo(f"bench: {command.strip()} — sizes {config.sizes}", err=True)
     report = run(config)
+    target = output if output is not None else (None if smoke else Path("docs/benchmarks.md"))
+    path = (
+        None
+        if target is None or str(target) == "-"
+        else (target if target.is_absolute() else PROJECT_ROOT / target)
+    )
+    report.pair_with(path)
     click.echo()
     click.echo(report.table())
     click.echo()
@@ -163,9 +170,7 @@ def bench_command(
         f"{len(report.missed)} target(s) missed; {len(report.errors)} error(s);"
         f" {report.seconds / 60:.1f} min"
     )
-    target = output if output is not None else (None if smoke else Path("docs/benchmarks.md"))
-    if target is not None and str(target) != "-":
-        path = target if target.is_absolute() else PROJECT_ROOT / target
+    if path is not None:
         write_markdown(report, path, command.strip())
         click.echo(f"wrote {path}")
     if report.errors:

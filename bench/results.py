@@ -38,10 +38,18 @@ class Measure:
     met: bool | None = None
     note: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    # The same row in the previous full run of the same configuration (`bench.consecutive`).
+    previous_ratio: float | None = None
+    previous_met: bool | None = None
 
     @property
     def informative(self) -> bool:
         return not self.target
+
+    @property
+    def confirmed(self) -> bool:
+        """Met in this run and in the previous one: only then does a target count as met."""
+        return self.met is True and self.previous_met is True
 
     @property
     def has_number(self) -> bool:
@@ -90,14 +98,26 @@ def ratio_text(value: float | None) -> str:
 
 
 def met_text(measure: Measure) -> str:
+    """"yes" only when met in this run and the previous one; "once" when met in this run only."""
     if measure.informative:
         return "info"
     if measure.met is None:
         return "n/a"
-    return "yes" if measure.met else "NO"
+    if not measure.met:
+        return "NO"
+    return "yes" if measure.confirmed else "once"
 
 
-COLUMNS = ("measure", "db", "ours", "baseline", "ratio", "target", "met")
+def previous_text(measure: Measure) -> str:
+    if measure.informative:
+        return ""
+    if measure.previous_met is None and measure.previous_ratio is None:
+        return "—"
+    verdict = {True: "yes", False: "NO", None: "n/a"}[measure.previous_met]
+    return f"{ratio_text(measure.previous_ratio)} ({verdict})"
+
+
+COLUMNS = ("measure", "db", "ours", "baseline", "ratio", "previous run", "target", "met")
 
 
 def rows_of(measures: Sequence[Measure]) -> list[tuple[str, ...]]:
@@ -107,7 +127,16 @@ def rows_of(measures: Sequence[Measure]) -> list[tuple[str, ...]]:
         ours = number(m.ours, m.unit) if m.has_number else (note or "—")
         baseline = number(m.baseline, m.baseline_unit or m.unit)
         rows.append(
-            (m.name, m.database, ours, baseline, ratio_text(m.ratio), m.target or "—", met_text(m))
+            (
+                m.name,
+                m.database,
+                ours,
+                baseline,
+                ratio_text(m.ratio),
+                previous_text(m),
+                m.target or "—",
+                met_text(m),
+            )
         )
     return rows
 
@@ -118,7 +147,7 @@ def render_text(measures: Sequence[Measure]) -> str:
     lines = []
     for index, row in enumerate(rows):
         cells = [
-            cell.ljust(width) if i in (0, 1, 5, 6) else cell.rjust(width)
+            cell.ljust(width) if i in (0, 1, 6, 7) else cell.rjust(width)
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         ]
         lines.append("  ".join(cells).rstrip())
@@ -133,7 +162,7 @@ def render_markdown(measures: Sequence[Measure]) -> str:
 
     lines = [
         "| " + " | ".join(COLUMNS) + " |",
-        "|---|---|--:|--:|--:|---|---|",
+        "|---|---|--:|--:|--:|--:|---|---|",
     ]
     for row in rows_of(measures):
         lines.append("| " + " | ".join(cell(c) for c in row) + " |")

@@ -16,6 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.consecutive import (
+    PREVIOUS_BEGIN,
+    PREVIOUS_END,
+    confirm,
+    previous_run,
+    previous_section,
+    read_section,
+    run_data,
+)
 from bench.context import Config, Context
 from bench.results import Measure, machine, render_markdown, render_text
 from bench.stores import Database, databases, workdir
@@ -44,9 +53,23 @@ class Report:
     def table(self) -> str:
         return render_text(self.measures)
 
+    previous: str | None = None  # the previous report's results section, if it pairs with this
+
     @property
     def missed(self) -> list[Measure]:
         return [m for m in self.measures if m.met is False]
+
+    @property
+    def met_once(self) -> list[Measure]:
+        """Met in this run but not (or not known) in the previous one: not counted as met."""
+        return [m for m in self.measures if m.met is True and not m.confirmed]
+
+    def pair_with(self, path: Path | None) -> None:
+        """Reads the previous full run from the report file, if it was made the same way."""
+        section = None if path is None else read_section(path, BEGIN, END)
+        data = previous_run(section, self.config)
+        confirm(self.measures, data)
+        self.previous = previous_section(section) if data is not None and section else None
 
 
 def _failed(ctx: Context, group: str, exc: BaseException, report: Report) -> None:
@@ -175,8 +198,12 @@ def results_markdown(report: Report, command: str) -> str:
         if name in m
     )
     missed = report.missed
+    once = report.met_once
+    confirmed = [m for m in report.measures if m.confirmed]
+    targeted = [m for m in report.measures if not m.informative]
     lines = [
         BEGIN,
+        run_data(config, report.measures, report.started.isoformat(timespec="seconds")),
         f"Run `{command}` on {report.started:%Y-%m-%d %H:%M} UTC, {report.seconds / 60:.1f} min"
         f"{' (smoke: tiny sizes, numbers meaningless)' if config.smoke else ''}.",
         "",
@@ -193,7 +220,9 @@ def results_markdown(report: Report, command: str) -> str:
         "",
         render_markdown(report.measures),
         "",
-        f"Targets missed: {len(missed)}"
+        f"Targets met in this run and the previous one (counted as met): {len(confirmed)} of"
+        f" {len(targeted)}. Met in this run only (not counted until the next run holds too):"
+        f" {len(once)}. Missed in this run: {len(missed)}"
         + (
             ""
             if not missed
@@ -205,9 +234,28 @@ def results_markdown(report: Report, command: str) -> str:
         _details(report.measures),
         "",
         "</details>",
+        "",
+        *_previous_lines(report),
         END,
     ]
     return "\n".join(lines)
+
+
+def _previous_lines(report: Report) -> list[str]:
+    if report.previous is None:
+        return [
+            "No earlier full run with the same configuration in this file: every target met here"
+            " reads `once` until the next run holds it too.",
+        ]
+    return [
+        PREVIOUS_BEGIN,
+        "<details><summary>The previous run (the other half of each pair)</summary>",
+        "",
+        report.previous,
+        "",
+        "</details>",
+        PREVIOUS_END,
+    ]
 
 
 TEMPLATE = """# Benchmarks

@@ -53,4 +53,4 @@ def test_every_measure_produces_a_number_and_the_table_renders(tmp_path: Path) -
     write_markdown(report, output, "python -m bench --smoke")  # replaces its own section
     text = output.read_text(encoding="utf-8")
     assert text.count(BEGIN) == 1 and text.count(END) == 1
-    assert "| measure | db | ours | baseline | ratio | target | met |" in text
+    assert "| measure | db | ours | baseline | ratio | previous run | target | met |" in text
