@@ -74,6 +74,11 @@ def test_only_the_recording_municipalitys_admin_or_the_platform_admin_erases(
     for client in (ystad.officer, ystad.auditor, ystad.viewer, world.platform_auditor):
         assert_problem(client.delete(f"parties/{party_id}", if_match=None), 404)
     assert ystad.officer.read(f"parties/{party_id}")["erased"] is False
+    before = ystad.officer.get(path).headers["ETag"]
     assert ystad.admin.delete(f"parties/{party_id}", if_match=None).status_code == 204
     assert ystad.officer.read(f"parties/{party_id}")["erased"] is True
-    assert ystad.officer.read(path)["contract"]["supplier_org_number"] is None
+    after = ystad.officer.get(path)
+    assert after.get_json()["contract"]["supplier_org_number"] is None
+    # The same version shows something else now: its ETag changed with it.
+    assert after.headers["ETag"] != before
+    assert after.headers["ETag"].strip('"').split("-")[0] == before.strip('"').split("-")[0]
