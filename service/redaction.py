@@ -76,7 +76,13 @@ class Redaction:
                 shown["reviews"] = [_without_applicant(review) for review in shown["reviews"]]
         if self.members and "members" in shown:
             shown["members"] = None
+        if self.hides_actors:
+            shown = _without_deciders(shown)
         return shown
+
+    def decision(self, record: Any) -> Any:
+        """A decision record as this caller may see it: who decided is who acted."""
+        return _without_deciders(record) if self.hides_actors else record
 
     @property
     def hides_actors(self) -> bool:
@@ -105,7 +111,24 @@ class Redaction:
             return {"members": MEMBERS_WITHHELD}, True
         if self.bids and event_type in _APPLICANT_EVENTS and "applicant" in data:
             return {**data, "applicant": None}, True
+        if self.hides_actors:
+            shown = _without_deciders(data)
+            if shown != data:
+                return shown, True
         return data, False
+
+
+def _without_deciders(node: Any) -> Any:
+    """`node` with every decision record's `decided_by` cleared (state keeps the records of
+    decisions, e.g. a municipality's innovation targets)."""
+    if isinstance(node, dict):
+        return {
+            key: None if key == "decided_by" else _without_deciders(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_without_deciders(item) for item in node]
+    return node
 
 
 def _without_applicant(review: Any) -> Any:

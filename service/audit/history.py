@@ -253,7 +253,7 @@ class HistoryReader:
                         "request_id": None if anonymous else audit.get("request_id"),
                         "tenant": audit.get("tenant"),
                     },
-                    decision=None if decision is None else json_safe(decision),
+                    decision=None if decision is None else redaction.decision(json_safe(decision)),
                     data=data,
                     changes=ops,
                     redacted=redacted,

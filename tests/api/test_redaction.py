@@ -19,6 +19,7 @@ from tests.api.conftest import (
     BID_AT,
     EVALUATION_AT,
     NOTIFIED_AT,
+    PRIORITISED_AT,
     PROCEDURE_AT,
     PUBLISH_AT,
     SCREEN_AT,
@@ -98,7 +99,15 @@ def _assert_every_path_withholds(
 def test_another_municipalitys_members_are_withheld_on_every_path(
     world: World, ystad: Tenant, skurup: Tenant
 ) -> None:
-    """The reported hole: Ystad's history showed Skurup its role grants (user ids, roles)."""
+    """The reported hole: Ystad's history showed Skurup its role grants (user ids, roles).
+    Its own decisions name who decided too (an innovation target adopted by its decision
+    maker): withheld with the members, in the history's decision records and patches alike."""
+    ystad.dm.ok(
+        "POST",
+        "municipalities/ystad/innovation-targets",
+        201,
+        json=decision("adopt_innovation_target", PRIORITISED_AT, year=2019, target_percent="25"),
+    )
     path = ystad.path
     for role in HISTORY_ROLES:
         client = skurup.clients[role]
