@@ -12,19 +12,34 @@ from eventsourcing.domain import event
 from domain.audit import Actor, AuditedAggregate
 from domain.decisions import DecisionRecord
 from domain.errors import InvalidValue, NotParticipant, RuleViolation, WrongState
+from domain.lifecycle import (
+    IDENTIFIED,
+    IN_PROCUREMENT,
+    PARKED,
+    PRIORITISED,
+    PROCUREMENT_DECIDED,
+    REALISED,
+    REJECTED,
+    Happened,
+    need_status_after,
+)
 from domain.rules.valid_time import not_after_today, require_not_before
+from domain.topics import (
+    NEED_ATTACHED,
+    NEED_IDENTIFIED,
+    NEED_PARKED,
+    NEED_PRIORITISED,
+    NEED_PROCUREMENT_DECIDED,
+    NEED_REALISED,
+    NEED_REJECTED,
+    NEED_RELEASED,
+    NEED_REOPENED,
+)
 from domain.values.text import optional_text, required_text, text_list
 
 if TYPE_CHECKING:
     from domain.procurement import Procurement
 
-IDENTIFIED = "identified"
-PRIORITISED = "prioritised"
-PARKED = "parked"
-REJECTED = "rejected"
-PROCUREMENT_DECIDED = "procurement_decided"
-IN_PROCUREMENT = "in_procurement"
-REALISED = "realised"
 NEED_STATES = (
     IDENTIFIED, PRIORITISED, PARKED, REJECTED, PROCUREMENT_DECIDED, IN_PROCUREMENT, REALISED
 )  # fmt: skip
@@ -133,10 +148,15 @@ class Need(AuditedAggregate):
         self.workshops: list[dict[str, Any]] = []
         self.scorings: list[dict[str, Any]] = []
         self.visibility = PRIVATE
-        self.status = IDENTIFIED
+        self.status = need_status_after(None, Happened(NEED_IDENTIFIED))
         self.decisions: list[dict[str, Any]] = []
         self.rejection_reason: str | None = None
         self.procurement_id: str | None = None
+
+    def _lifecycle(self, topic: str) -> None:
+        """The status after the event being applied (domain/lifecycle.py, which the read
+        models follow too)."""
+        self.status = need_status_after(self.status, Happened(topic))
 
     @property
     def tenant(self) -> str:
@@ -436,7 +456,7 @@ class Need(AuditedAggregate):
             }
         )
         self.decisions.append(decision)
-        self.status = PRIORITISED
+        self._lifecycle(NEED_PRIORITISED)
 
     @property
     def weighted_total(self) -> Decimal | None:
@@ -451,7 +471,7 @@ class Need(AuditedAggregate):
     @event("Parked", topic="innoledger:Need.Parked")
     def _parked(self, decision: dict[str, Any]) -> None:
         self.decisions.append(decision)
-        self.status = PARKED
+        self._lifecycle(NEED_PARKED)
 
     def reopen(self, decision: DecisionRecord) -> None:
         self._require_owner_decision(decision, "reopen")
@@ -462,7 +482,7 @@ class Need(AuditedAggregate):
     @event("Reopened", topic="innoledger:Need.Reopened")
     def _reopened(self, decision: dict[str, Any]) -> None:
         self.decisions.append(decision)
-        self.status = IDENTIFIED
+        self._lifecycle(NEED_REOPENED)
 
     def reject(self, decision: DecisionRecord, *, reason: str) -> None:
         self._require_owner_decision(decision, "reject")
@@ -476,7 +496,7 @@ class Need(AuditedAggregate):
     def _rejected(self, decision: dict[str, Any], reason: str) -> None:
         self.decisions.append(decision)
         self.rejection_reason = reason
-        self.status = REJECTED
+        self._lifecycle(NEED_REJECTED)
 
     def decide_to_procure(self, decision: DecisionRecord) -> None:
         """Anskaffningsbeslut: the need will be met by a procurement."""
@@ -488,7 +508,7 @@ class Need(AuditedAggregate):
     @event("ProcurementDecided", topic="innoledger:Need.ProcurementDecided")
     def _procurement_decided(self, decision: dict[str, Any]) -> None:
         self.decisions.append(decision)
-        self.status = PROCUREMENT_DECIDED
+        self._lifecycle(NEED_PROCUREMENT_DECIDED)
 
     # Facts caused by the procurement that addresses the need, saved in the same transaction.
 
@@ -499,7 +519,7 @@ class Need(AuditedAggregate):
     @event("AttachedToProcurement", topic="innoledger:Need.AttachedToProcurement")
     def _attached_to_procurement(self, procurement_id: str) -> None:
         self.procurement_id = procurement_id
-        self.status = IN_PROCUREMENT
+        self._lifecycle(NEED_ATTACHED)
 
     def release_from_procurement(self, procurement_id: str) -> None:
         """The procurement is cancelled, or the owner withdrew from it: the need is free."""
@@ -511,7 +531,7 @@ class Need(AuditedAggregate):
     @event("ReleasedFromProcurement", topic="innoledger:Need.ReleasedFromProcurement")
     def _released_from_procurement(self, procurement_id: str) -> None:
         self.procurement_id = None
-        self.status = PROCUREMENT_DECIDED
+        self._lifecycle(NEED_RELEASED)
 
     def mark_realised(self, decision: DecisionRecord, procurement: Procurement) -> None:
         self._require_owner_decision(decision, "mark_realised")
@@ -537,4 +557,4 @@ class Need(AuditedAggregate):
     @event("Realised", topic="innoledger:Need.Realised")
     def _realised(self, decision: dict[str, Any]) -> None:
         self.decisions.append(decision)
-        self.status = REALISED
+        self._lifecycle(NEED_REALISED)

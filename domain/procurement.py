@@ -14,6 +14,25 @@ from domain.audit import AuditedAggregate
 from domain.decisions import DecisionRecord
 from domain.errors import InvalidValue, NotParticipant, OutOfOrder, RuleViolation, WrongState
 from domain.innovation_share import value_share_percent as value_share_percent_of
+from domain.lifecycle import (
+    AWARDED,
+    CANCELLED,
+    CLOSED,
+    CONTRACTED,
+    CORRECT,
+    DISMISSED,
+    EVALUATION,
+    IMPLEMENTING,
+    LEGACY_UPHELD,
+    PLANNING,
+    REDO,
+    TENDERING,
+    WITHOUT_NOTICE,
+    Happened,
+    procurement_status_after,
+    ruling_sends_back_to,
+    step_after_ruling,
+)
 from domain.rules.standstill import (
     earliest_signing_day,
     earliest_signing_day_after_ruling,
@@ -22,19 +41,24 @@ from domain.rules.standstill import (
 )
 from domain.rules.thresholds import direct_award_limit_on, eu_threshold_on
 from domain.rules.valid_time import not_after_today, require_not_before
+from domain.topics import (
+    PROCUREMENT_APPEAL_RULED,
+    PROCUREMENT_AWARDED,
+    PROCUREMENT_CANCELLED,
+    PROCUREMENT_CLOSED,
+    PROCUREMENT_CONTRACT_SIGNED,
+    PROCUREMENT_EVALUATION_STARTED,
+    PROCUREMENT_MILESTONE,
+    PROCUREMENT_PUBLISHED,
+    PROCUREMENT_REVIEW_RULED,
+    PROCUREMENT_STARTED,
+    PROCUREMENT_TERMINATED_EARLY,
+)
 from domain.values.money import parse_sek
 from domain.values.org_number import InvalidOrganisationNumber, OrganisationNumber
 from domain.values.text import optional_text, required_text, text_list
 from domain.values.timestamps import aware_utc, not_in_future, stockholm_date, utc_now
 
-PLANNING = "planning"
-TENDERING = "tendering"
-EVALUATION = "evaluation"
-AWARDED = "awarded"
-CONTRACTED = "contracted"
-IMPLEMENTING = "implementing"
-CLOSED = "closed"
-CANCELLED = "cancelled"
 PROCUREMENT_STATES = (
     PLANNING, TENDERING, EVALUATION, AWARDED, CONTRACTED, IMPLEMENTING, CLOSED, CANCELLED
 )  # fmt: skip
@@ -51,8 +75,6 @@ PROCEDURES = (
     "pre_commercial",
     "call_off",
 )
-# Procedures that need no published notice: the lead goes straight from planning to award.
-WITHOUT_NOTICE = ("direct_award", "negotiated_without_notice", "call_off")
 # No standstill (avtalsspärr) before signing: a direct award, and a call-off (avrop) from a
 # framework agreement without renewed competition (LOU 20 kap. 1 §).
 WITHOUT_STANDSTILL = ("direct_award", "call_off")
@@ -69,8 +91,7 @@ PARTICIPANT_ROLES = ("co_lead", "participant")
 # procurement is to be redone (from planning: a new notice, new bids), or to be corrected
 # (rättelse: a new evaluation). Rulings stored before this distinction say "upheld", which meant
 # the award was voided and the evaluation redone: a correction.
-REVIEW_OUTCOMES = ("dismissed", "redo", "correct")
-LEGACY_UPHELD = "upheld"
+REVIEW_OUTCOMES = (DISMISSED, REDO, CORRECT)
 # A finished contract is closed as completed or partially completed; one ended before it was
 # finished is terminated early, by its own decision with a reason. Closings stored before that
 # distinction may say "terminated".
@@ -236,7 +257,7 @@ class Procurement(AuditedAggregate):
         self.case_number = case_number
         self.cpv_code = cpv_code
         self.participants: list[dict[str, Any]] = []
-        self.status = PLANNING
+        self.status = procurement_status_after(None, Happened(PROCUREMENT_STARTED), procedure=None)
         self.screening: dict[str, Any] | None = None
         self.procedure: str | None = None
         self.exemption_rationale: str | None = None
@@ -262,6 +283,13 @@ class Procurement(AuditedAggregate):
     @property
     def tenant(self) -> str:
         return self.lead
+
+    def _lifecycle(self, topic: str) -> None:
+        """The status after the event being applied (domain/lifecycle.py, which the read
+        models follow too)."""
+        self.status = procurement_status_after(
+            self.status, Happened(topic), procedure=self.procedure
+        )
 
     @property
     def under_review(self) -> bool:
@@ -763,7 +791,7 @@ class Procurement(AuditedAggregate):
     ) -> None:
         self.notice_id = notice_id
         self.tender_deadline = tender_deadline
-        self.status = TENDERING
+        self._lifecycle(PROCUREMENT_PUBLISHED)
         self.decisions.append(decision)
 
     # Facts of the tendering phase
@@ -883,7 +911,7 @@ class Procurement(AuditedAggregate):
     @event("EvaluationStarted", topic="innoledger:Procurement.EvaluationStarted")
     def _evaluation_started(self, started_at: datetime) -> None:
         self.evaluation_started_at = started_at
-        self.status = EVALUATION
+        self._lifecycle(PROCUREMENT_EVALUATION_STARTED)
 
     # Award and contract
 
@@ -998,7 +1026,7 @@ class Procurement(AuditedAggregate):
             "decided_at": decision["decided_at"],
         }
         self.bids_disclosed = True
-        self.status = AWARDED
+        self._lifecycle(PROCUREMENT_AWARDED)
         self.decisions.append(decision)
 
     def in_standstill_on(self, day: date) -> bool:
@@ -1119,7 +1147,7 @@ class Procurement(AuditedAggregate):
             "contract_value_sek": contract_value_sek,
             "signed_on": signed_on,
         }
-        self.status = CONTRACTED
+        self._lifecycle(PROCUREMENT_CONTRACT_SIGNED)
         self.decisions.append(decision)
 
     # Reviews (överprövning)
@@ -1199,13 +1227,7 @@ class Procurement(AuditedAggregate):
 
     def _step_after_ruling(self, outcome: str) -> str | None:
         """Where an outcome sends the procurement back to; None where it stays."""
-        if outcome == "dismissed" or self.status not in (TENDERING, EVALUATION, AWARDED):
-            return None
-        if outcome == "redo":
-            return PLANNING
-        if self.status == AWARDED:
-            return PLANNING if self.procedure in WITHOUT_NOTICE else EVALUATION
-        return None  # corrected where it stands (e.g. the documents during tendering)
+        return step_after_ruling(self.status, outcome, procedure=self.procedure)
 
     def rule_on_review(self, *, review_id: str, ruled_on: date, outcome: str, summary: str) -> None:
         """The administrative court's ruling (förvaltningsrättens dom).
@@ -1254,12 +1276,13 @@ class Procurement(AuditedAggregate):
         earliest_signing_day: date | None = None,
         sends_back_to: str | None = None,
     ) -> None:
+        ruling = Happened(
+            PROCUREMENT_REVIEW_RULED, {"outcome": outcome, "sends_back_to": sends_back_to}
+        )
         if outcome == LEGACY_UPHELD:
             # Recorded before redo and correct were told apart: it voided the award and the
             # evaluation was redone, which is a correction.
-            outcome = "correct"
-            if self.status == AWARDED:
-                sends_back_to = PLANNING if self.procedure in WITHOUT_NOTICE else EVALUATION
+            outcome = CORRECT
         review = next(r for r in self.reviews if r["id"] == review_id)
         review["ruling"] = {
             "ruled_on": ruled_on,
@@ -1273,12 +1296,15 @@ class Procurement(AuditedAggregate):
             if current is None or earliest_signing_day > current:
                 self.award["extended_standstill_last_day"] = extended_standstill_last_day
                 self.award["extended_earliest_signing_day"] = earliest_signing_day
-        if sends_back_to is not None:
-            self._send_back_to(sends_back_to)
+        self._ruled(ruling)
 
-    def _send_back_to(self, step: str) -> None:
-        self.award = None
-        if step == PLANNING:
+    def _ruled(self, ruling: Happened) -> None:
+        """A ruling that sends the procurement back voids the award, and one that sends it back
+        to planning the notice and the bids besides."""
+        sends_back_to = ruling_sends_back_to(self.status, ruling, procedure=self.procedure)
+        if sends_back_to is not None:
+            self.award = None
+        if sends_back_to == PLANNING:
             # Redone from the start: a new notice, new bids, a new evaluation. The earlier
             # round stays in the history.
             self.notice_id = None
@@ -1286,7 +1312,7 @@ class Procurement(AuditedAggregate):
             self.bids = []
             self.bids_disclosed = False
             self.evaluation_started_at = None
-        self.status = step
+        self.status = procurement_status_after(self.status, ruling, procedure=self.procedure)
 
     def issue_interim_order(self, *, review_id: str, ordered_on: date) -> None:
         """Interimistiskt beslut: the court where the case is pending forbids signing until
@@ -1412,8 +1438,10 @@ class Procurement(AuditedAggregate):
     ) -> None:
         review = next(r for r in self.reviews if r["id"] == review_id)
         review["appeal"]["ruling"] = {"ruled_on": ruled_on, "outcome": outcome, "summary": summary}
-        if sends_back_to is not None:
-            self._send_back_to(sends_back_to)
+        ruling = Happened(
+            PROCUREMENT_APPEAL_RULED, {"outcome": outcome, "sends_back_to": sends_back_to}
+        )
+        self._ruled(ruling)
 
     def _last_decision(self, decision_type: str) -> dict[str, Any] | None:
         for decision in reversed(self.decisions):
@@ -1449,7 +1477,7 @@ class Procurement(AuditedAggregate):
         self.milestones.append(
             {"id": milestone_id, "title": title, "reached_on": reached_on, "note": note}
         )
-        self.status = IMPLEMENTING
+        self._lifecycle(PROCUREMENT_MILESTONE)
 
     def record_follow_up(
         self,
@@ -1580,7 +1608,7 @@ class Procurement(AuditedAggregate):
     @event("Cancelled", topic="innoledger:Procurement.Cancelled")
     def _cancelled(self, decision: dict[str, Any]) -> None:
         self.cancelled_from = self.status
-        self.status = CANCELLED
+        self._lifecycle(PROCUREMENT_CANCELLED)
         self.decisions.append(decision)
 
     def close(self, decision: DecisionRecord, *, outcome: str) -> None:
@@ -1638,13 +1666,13 @@ class Procurement(AuditedAggregate):
     def _terminated_early(self, decision: dict[str, Any], reason: str) -> None:
         self.outcome = LEGACY_TERMINATED
         self.termination_reason = reason
-        self.status = CLOSED
+        self._lifecycle(PROCUREMENT_TERMINATED_EARLY)
         self.decisions.append(decision)
 
     @event("Closed", topic="innoledger:Procurement.Closed")
     def _closed(self, decision: dict[str, Any], outcome: str) -> None:
         self.outcome = outcome
-        self.status = CLOSED
+        self._lifecycle(PROCUREMENT_CLOSED)
         self.decisions.append(decision)
 
     def decision_value(self, decision_type: str) -> Decimal | None:

@@ -1,5 +1,5 @@
-"""What the views have in common: the table plumbing of a Projection, and lifecycle rules
-that more than one view mirrors from the aggregates."""
+"""What the views have in common: the table plumbing of a Projection, and the participant list
+that more than one view keeps. (A status comes from the domain's lifecycle, domain/lifecycle.py.)"""
 
 from __future__ import annotations
 
@@ -7,16 +7,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from domain.procurement import WITHOUT_NOTICE
 from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
-from projections.topics import (
-    PROCUREMENT_APPEAL_RULED,
-    PROCUREMENT_PARTICIPANT_INVITED,
-    PROCUREMENT_REVIEW_RULED,
-    PROCUREMENT_STATUS_AFTER,
-)
+from projections.topics import PROCUREMENT_PARTICIPANT_INVITED
 
 
 class View(ABC):
@@ -39,28 +33,6 @@ class View(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
-
-
-def procurement_status_after(event: ProjectedEvent, status: str, procedure: str | None) -> str:
-    """The procurement's status after `event`, as Procurement's own handlers set it."""
-    if event.topic in (PROCUREMENT_REVIEW_RULED, PROCUREMENT_APPEAL_RULED):
-        sends_back_to = ruling_sends_back_to(event, status, procedure)
-        return status if sends_back_to is None else sends_back_to
-    return PROCUREMENT_STATUS_AFTER.get(event.topic, status)
-
-
-def ruling_sends_back_to(event: ProjectedEvent, status: str, procedure: str | None) -> str | None:
-    """The step a court's ruling sends the procurement back to, as the ruling recorded it.
-
-    Rulings recorded before redo and correct were told apart say "upheld": on an award, that
-    voided it and the evaluation was redone (rättelse).
-    """
-    if event.data.get("outcome") == "upheld":
-        if status == "awarded":
-            return "planning" if procedure in WITHOUT_NOTICE else "evaluation"
-        return None
-    sends_back_to: str | None = event.data.get("sends_back_to")
-    return sends_back_to
 
 
 def participants_after(

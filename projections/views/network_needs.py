@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from domain.innovation_areas import shared_area
+from domain.lifecycle import NEED_STATUS_TOPICS, need_status_after
 from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import POSTGRES, Table, dialect, table_exists
@@ -37,7 +38,6 @@ from projections.topics import (
     NEED_IDENTIFIED,
     NEED_PRIORITISED,
     NEED_SHARED,
-    NEED_STATUS_AFTER,
     NEED_UNSHARED,
 )
 from projections.values import fold, from_json, micros, rfc3339, sek, title_words
@@ -128,7 +128,7 @@ class NetworkNeeds(View):
         NEED_SHARED,
         NEED_UNSHARED,
         NEED_CO_OWNER_JOINED,
-        *NEED_STATUS_AFTER,  # Identified and every decision or fact that moves the status
+        *NEED_STATUS_TOPICS,  # Identified and every decision or fact that moves the status
     )
 
     def create_tables(self, cursor: Cursor, suffix: str = "") -> None:
@@ -213,7 +213,7 @@ class _Batch:
                 "innovation_area_id": data["innovation_area_id"],
                 "area_name": area["name"],
                 "area_key": area["area_key"],
-                "status": "identified",
+                "status": need_status_after(None, event),
                 "priority_score": None,
                 "affected_end_users": list(data["affected_end_users"]),
                 "competences": list(data["competences"]),
@@ -236,7 +236,7 @@ class _Batch:
         elif event.topic == NEED_CO_OWNER_JOINED:
             row["co_owners"] = [*row["co_owners"], data["municipality"]]
         else:
-            row["status"] = NEED_STATUS_AFTER[event.topic]
+            row["status"] = need_status_after(row["status"], event)
             if event.topic == NEED_PRIORITISED:
                 row["priority_score"] = sek(data["weighted_total"])
 

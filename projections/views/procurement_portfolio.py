@@ -18,6 +18,11 @@ from datetime import date
 from decimal import Decimal
 from typing import ClassVar
 
+from domain.lifecycle import (
+    PROCUREMENT_STATUS_TOPICS,
+    procurement_status_after,
+    ruling_sends_back_to,
+)
 from domain.rules.thresholds import law_table
 from domain.values.timestamps import stockholm_date
 from eventstore.sql import Cursor
@@ -27,12 +32,7 @@ from projections.rows import Row, RowBuffer, SplitRows
 from projections.topics import (
     PROCUREMENT_APPEAL_RULED,
     PROCUREMENT_AWARDED,
-    PROCUREMENT_CANCELLED,
-    PROCUREMENT_CLOSED,
-    PROCUREMENT_CONTRACT_SIGNED,
     PROCUREMENT_EDITED,
-    PROCUREMENT_EVALUATION_STARTED,
-    PROCUREMENT_MILESTONE,
     PROCUREMENT_PARTICIPANT_INVITED,
     PROCUREMENT_PARTICIPATION_DECIDED,
     PROCUREMENT_PROCEDURE_CHOSEN,
@@ -40,15 +40,9 @@ from projections.topics import (
     PROCUREMENT_REVIEW_RULED,
     PROCUREMENT_SCREENED,
     PROCUREMENT_STARTED,
-    PROCUREMENT_TERMINATED_EARLY,
 )
 from projections.values import micros, sek
-from projections.views.common import (
-    View,
-    participants_after,
-    procurement_status_after,
-    ruling_sends_back_to,
-)
+from projections.views.common import View, participants_after
 
 BELOW_DIRECT_AWARD_LIMIT = "below_direct_award_limit"
 BELOW_EU_THRESHOLD = "below_eu_threshold"
@@ -118,22 +112,12 @@ class ProcurementPortfolio(View):
     name = "procurement_portfolio"
     tables: ClassVar[tuple[Table, ...]] = (PUBLISHED, UNPUBLISHED)
     topics: ClassVar[tuple[str, ...]] = (
-        PROCUREMENT_STARTED,
+        *PROCUREMENT_STATUS_TOPICS,  # Started, and every decision or fact that moves the status
         PROCUREMENT_EDITED,
         PROCUREMENT_PARTICIPANT_INVITED,
         PROCUREMENT_PARTICIPATION_DECIDED,
         PROCUREMENT_SCREENED,
         PROCUREMENT_PROCEDURE_CHOSEN,
-        PROCUREMENT_PUBLISHED,
-        PROCUREMENT_EVALUATION_STARTED,
-        PROCUREMENT_AWARDED,
-        PROCUREMENT_CONTRACT_SIGNED,
-        PROCUREMENT_REVIEW_RULED,
-        PROCUREMENT_APPEAL_RULED,
-        PROCUREMENT_MILESTONE,
-        PROCUREMENT_CANCELLED,
-        PROCUREMENT_CLOSED,
-        PROCUREMENT_TERMINATED_EARLY,
     )
 
     def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
@@ -166,7 +150,7 @@ def _started(procurement_id: str, event: ProjectedEvent) -> Row:
         "seq": event.position,
         "lead": data["lead"],
         "title": data["title"],
-        "status": "planning",
+        "status": procurement_status_after(None, event, procedure=None),
         "procedure": None,
         "innovation": None,
         "innovation_kind": None,
@@ -191,7 +175,7 @@ def _apply(row: Row, event: ProjectedEvent) -> None:
     topic = event.topic
     row["updated_at"] = micros(event.recorded_at)
     before = row["status"]
-    row["status"] = procurement_status_after(event, before, row["procedure"])
+    row["status"] = procurement_status_after(before, event, procedure=row["procedure"])
     if topic == PROCUREMENT_EDITED:
         changes = data["changes"]
         for field in ("title", "cpv_code"):
@@ -216,7 +200,7 @@ def _apply(row: Row, event: ProjectedEvent) -> None:
     elif topic == PROCUREMENT_AWARDED:
         row["has_award"] = 1
     elif topic in (PROCUREMENT_REVIEW_RULED, PROCUREMENT_APPEAL_RULED) and (
-        ruling_sends_back_to(event, before, row["procedure"]) is not None
+        ruling_sends_back_to(before, event, procedure=row["procedure"]) is not None
     ):
         row["has_award"] = 0  # the award is void; a direct award is unpublished again
     if row["published_at"] is None and (row["notice_id"] is not None or row["has_award"]):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from domain.lifecycle import need_status_after, procurement_status_after
 from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.db import Table
@@ -26,7 +27,6 @@ from projections.topics import (
     NEED_IDENTIFIED,
     NEED_RELEASED,
     NEED_SHARED,
-    NEED_STATUS_AFTER,
     NEED_TOPICS,
     NEED_UNSHARED,
     PROCUREMENT_EDITED,
@@ -38,7 +38,7 @@ from projections.topics import (
     PROCUREMENT_TOPICS,
 )
 from projections.values import from_json, sek, to_json
-from projections.views.common import View, participants_after, procurement_status_after
+from projections.views.common import View, participants_after
 
 NEED_COLUMNS = ("need_id", "seq", "owner", "co_owners", "title", "status", "visibility",
                 "innovation_area_id", "procurement_id", "version")
@@ -119,7 +119,7 @@ def _need(row: Row | None, event: ProjectedEvent) -> Row:
             "owner": event.data["owner"],
             "co_owners": "[]",
             "title": event.data["title"],
-            "status": "identified",
+            "status": need_status_after(None, event),
             "visibility": "private",
             "innovation_area_id": event.data["innovation_area_id"],
             "procurement_id": None,
@@ -128,8 +128,7 @@ def _need(row: Row | None, event: ProjectedEvent) -> Row:
     if row is None:
         raise LookupError(f"tenant_index: unknown need {event.originator_id}")
     row["version"] = event.originator_version
-    if event.topic in NEED_STATUS_AFTER:
-        row["status"] = NEED_STATUS_AFTER[event.topic]
+    row["status"] = need_status_after(row["status"], event)
     if event.topic == NEED_EDITED:
         for field in ("title", "innovation_area_id"):
             if field in event.data["changes"]:
@@ -165,7 +164,7 @@ def _procurement(row: Row | None, event: ProjectedEvent) -> Row:
             "seq": event.position,
             "lead": event.data["lead"],
             "title": event.data["title"],
-            "status": "planning",
+            "status": procurement_status_after(None, event, procedure=None),
             "procedure": None,
             "innovation": None,
             "estimated_value_sek": sek(event.data["estimated_value_sek"]),
@@ -175,7 +174,7 @@ def _procurement(row: Row | None, event: ProjectedEvent) -> Row:
     if row is None:
         raise LookupError(f"tenant_index: unknown procurement {event.originator_id}")
     row["version"] = event.originator_version
-    row["status"] = procurement_status_after(event, row["status"], row["procedure"])
+    row["status"] = procurement_status_after(row["status"], event, procedure=row["procedure"])
     if event.topic == PROCUREMENT_EDITED:
         changes = event.data["changes"]
         if "title" in changes:
