@@ -132,9 +132,10 @@ class InnovationAreaCatalogue(MethodView):
         areas and those other municipalities list for the network"""
         principal = current_principal()
         position, _ = split_view_query(query)
-        reach_position("innovation_areas", position)
-        return page_response(
-            queries.list_innovation_areas(services().sql, principal.municipality)
+        return conditional_page(
+            ("innovation_areas",),
+            position,
+            lambda: queries.list_innovation_areas(services().sql, principal.municipality),
         )
 
 
