@@ -34,6 +34,8 @@ def _concrete(rule: str, demo: DemoResult) -> str:
         "kind": "need",
         "object_id": demo.needs["Lärprocess för AI"],
         "municipality": "ystad",
+        "year": "2019",
+        "project_id": demo.projects["vinnova"],
     }
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: values[m.group(1)], rule)
 

@@ -81,9 +81,10 @@ def register_pages(app: Flask) -> None:
         network,
         oidc,
         procurements,
+        reports,
     )
 
-    del audit, decisions, demo, home, needs, network, procurements  # their routes are on bp
+    del audit, decisions, demo, home, needs, network, procurements, reports  # routes are on bp
     app.register_blueprint(bp)
     chrome.register(app)
     oidc.register(app)

@@ -34,6 +34,7 @@ MENU = (
     ("web.ledger", _l("Ledger"), ("auditor",)),
     ("web.network_needs", _l("Network needs"), ()),
     ("web.innovation_share", _l("Innovation share"), ()),
+    ("web.reports", _l("Reports"), ("officer", "decision_maker", "tenant_admin", "auditor")),
 )
 
 

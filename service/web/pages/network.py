@@ -14,8 +14,9 @@ from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from service.api.context import services
 from service.web.pages import bp
 from service.web.pages.needs import NEED_STATES
+from service.web.pages.reports import may_read_annual_report
 from service.web.reads import fresh
-from service.web.signin import signed_in
+from service.web.signin import current_principal, signed_in
 
 
 @bp.get("/natverket/behov")
@@ -75,8 +76,11 @@ def innovation_share() -> Any:
             else None
         )
     network = shown[0]["network"] if shown else None
+    principal = current_principal()
+    own_rows = [row for row in shown if row["municipality"] == principal.municipality]
     return render_template(
         "network/innovation_share.html",
+        annual_report=bool(own_rows) and may_read_annual_report(principal),
         rows=shown,
         years=years,
         year=year,
