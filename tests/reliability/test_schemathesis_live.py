@@ -7,8 +7,9 @@ Stateless: every role of Ystad, Skurup's officer (another municipality), Trelleb
 maker (a co-lead), the platform admin and the platform auditor; path ids are now and then those
 of real needs, procurements and municipalities, and If-Match is usually their current version.
 Stateful: scenarios acting for Ystad, Trelleborg and Skurup, each step through the role that may
-take it (now and then another), so that the sequences reach the commands' own rules; the test
-fails if they stop reaching them (too few operations answering 2xx or a rule's 409).
+take it (now and then another), so that the sequences reach the commands' own rules; every
+answer must conform to the document (status, content type, body schema), and the test fails if
+the sequences stop reaching the rules (too few operations answering 2xx or a rule's 409).
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ import requests
 import schemathesis
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from service.api import create_app
 from service.settings import Settings
@@ -43,6 +50,8 @@ STEPS = int(os.environ.get("INNOLEDGER_LIVE_STATEFUL_STEPS", "12"))
 # What the stateful scenarios must reach at least (operations): 2xx, and a rule's 409.
 MIN_SUCCEEDING = 10
 MIN_RULED = 3
+# What the document promises of every answer a sequence gets.
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 NAMED_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PROBLEM = "application/problem+json"
 ROOTS = {"need_id": "needs", "procurement_id": "procurements", "slug": "municipalities"}
@@ -271,7 +280,8 @@ def test_stateful_sequences_as_every_role_over_http(served: Served) -> None:
             # server whose state has moved on since. The steps as they ran are in the message.
             try:
                 check_answer(response)
-            except AssertionError as failure:
+                case.validate_response(response, checks=CONFORMANCE)
+            except (AssertionError, FailureGroup) as failure:
                 problems.append(
                     f"{case.method.upper()} {case.formatted_path} for {self.municipality}"
                     f" after {' ; '.join(figures.steps[-STEPS:-1])}: {failure}"
