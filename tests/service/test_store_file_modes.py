@@ -6,6 +6,7 @@ import os
 import stat
 from pathlib import Path
 
+from projections.lease import lease_for
 from service.api import create_app
 from service.settings import Settings
 
@@ -21,11 +22,17 @@ def test_var_the_store_and_its_wal_are_private(tmp_path: Path) -> None:
         app = create_app(Settings(database="sqlite", var_dir=var, testing=True))
         try:
             app.test_client().get("/readyz")
+            # The projection runner's lease files sit beside the store too.
+            lease = lease_for(app.extensions["innoledger"].innoledger.recorder, "public", "ledger")
+            assert lease.try_acquire()
+            lease.release()
             files = [p for p in var.iterdir() if p.name.startswith("innoledger.sqlite3")]
             assert any(p.name.endswith("-wal") for p in files), files
+            assert any(p.name.endswith(".lease") for p in files), files
             assert _mode(var) == 0o700
-            for path in files:
-                assert _mode(path) == 0o600, path
+            # Whatever the service makes in var/, not only the files this test knows of.
+            for path in var.rglob("*"):
+                assert _mode(path) == (0o700 if path.is_dir() else 0o600), path
         finally:
             app.extensions["innoledger"].close()
     finally:
