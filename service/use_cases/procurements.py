@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, assert_never
 
-from domain.decisions import PARTICIPATION_DECISIONS, PROCUREMENT_DECISIONS
+from domain.decisions import PARTICIPATION_DECISIONS
 from domain.errors import InvalidValue
 from domain.need import Need
 from domain.procurement import Procurement
+from domain.procurement_decisions import (
+    Award,
+    Cancel,
+    ChooseProcedure,
+    Close,
+    LeadDecision,
+    NamedSupplier,
+    ProcurementDecision,
+    Publish,
+    Screen,
+    SignContract,
+    TerminateEarly,
+    procurement_decision,
+)
 from domain.values.money import parse_sek
 from service.application import CommandResult, command, require_role, to_uuid
 from service.errors import Forbidden, NotFound
@@ -162,75 +177,73 @@ class ProcurementUseCases(DecisionAuthorisation):
         principal: Principal,
         procurement_id: str,
         *,
-        decision: dict[str, Any],
+        decision: ProcurementDecision | Mapping[str, Any],
         expected_version: int,
     ) -> CommandResult:
-        """One entry point for the lead's decisions; `decision["type"]` says which."""
-        kind = decision.get("type")
-        if kind not in PROCUREMENT_DECISIONS:
-            raise InvalidValue(f"type: one of {', '.join(PROCUREMENT_DECISIONS)}", field="type")
+        """One entry point for the lead's decisions, each a typed command
+        (domain/procurement_decisions.py); a mapping is read into one first."""
+        command = decision if isinstance(decision, LeadDecision) else procurement_decision(decision)
         procurement = self._procurement_for(principal, procurement_id)
         if principal.municipality != procurement.lead:
             raise Forbidden(f"only {procurement.lead}, the lead, takes this decision")
         self._check_version(procurement, expected_version)
-        value = procurement.decision_value(kind)
-        if kind == "sign_contract":
-            value = parse_sek(decision.get("contract_value_sek"), field="contract_value_sek")
-        record = self._authorise(principal, decision, value_sek=value)
+        value = procurement.decision_value(command.type)
+        if isinstance(command, SignContract):
+            value = command.contract_value_sek
+        record = self._authorise(principal, command.claim(), value_sek=value)
         with identifying_parties(self, procurement.lead) as parties:
             changed: list[Any] = [procurement]
-            if kind == "screen":
-                procurement.screen(
-                    record,
-                    innovation=decision.get("innovation"),  # type: ignore[arg-type]
-                    kind=decision.get("kind"),
-                )
-            elif kind == "choose_procedure":
-                procurement.choose_procedure(
-                    record,
-                    procedure=decision.get("procedure", ""),
-                    exemption_rationale=decision.get("exemption_rationale"),
-                    framework_agreement=decision.get("framework_agreement"),
-                )
-            elif kind == "publish":
-                procurement.publish(
-                    record,
-                    notice_id=decision.get("notice_id", ""),
-                    tender_deadline=_required(decision, "tender_deadline"),
-                )
-            elif kind == "award":
-                procurement.award_contract(
-                    record,
-                    suppliers=_suppliers(parties, decision.get("suppliers", [])),
-                    evaluation_summary=decision.get("evaluation_summary", ""),
-                    notification_sent_at=_required(decision, "notification_sent_at"),
-                    sent_electronically=decision.get("sent_electronically"),  # type: ignore[arg-type]
-                )
-            elif kind == "sign_contract":
-                supplier = parties.identify(
-                    decision.get("supplier_org_number"),
-                    None,
-                    field="supplier_org_number",
-                    name_field="supplier_name",
-                    create=False,
-                )
-                procurement.sign_contract(
-                    record,
-                    supplier_org_number=supplier.org_number,
-                    supplier_party_id=supplier.party_id,
-                    contract_value_sek=decision.get("contract_value_sek"),
-                    signed_on=_required(decision, "signed_on"),
-                )
-            elif kind == "cancel":
-                procurement.cancel(record)
-                for need_id in procurement.need_ids:
-                    need = self._load(to_uuid(need_id), Need)
-                    need.release_from_procurement(str(procurement.id))
-                    changed.append(need)
-            elif kind == "terminate_early":
-                procurement.terminate_early(record, reason=decision.get("reason", ""))
-            else:
-                procurement.close(record, outcome=decision.get("outcome", ""))
+            match command:
+                case Screen():
+                    procurement.screen(record, innovation=command.innovation, kind=command.kind)
+                case ChooseProcedure():
+                    procurement.choose_procedure(
+                        record,
+                        procedure=command.procedure,
+                        exemption_rationale=command.exemption_rationale,
+                        framework_agreement=command.framework_agreement,
+                    )
+                case Publish():
+                    procurement.publish(
+                        record,
+                        notice_id=command.notice_id,
+                        tender_deadline=command.tender_deadline,
+                    )
+                case Award():
+                    procurement.award_contract(
+                        record,
+                        suppliers=_suppliers(parties, command.suppliers),
+                        evaluation_summary=command.evaluation_summary,
+                        notification_sent_at=command.notification_sent_at,
+                        sent_electronically=command.sent_electronically,
+                    )
+                case SignContract():
+                    supplier = parties.identify(
+                        command.supplier_org_number,
+                        None,
+                        field="supplier_org_number",
+                        name_field="supplier_name",
+                        create=False,
+                    )
+                    procurement.sign_contract(
+                        record,
+                        supplier_org_number=supplier.org_number,
+                        supplier_party_id=supplier.party_id,
+                        contract_value_sek=command.contract_value_sek,
+                        signed_on=command.signed_on,
+                    )
+                case Cancel():
+                    procurement.cancel(record)
+                    for need_id in procurement.need_ids:
+                        need = self._load(to_uuid(need_id), Need)
+                        need.release_from_procurement(str(procurement.id))
+                        changed.append(need)
+                case TerminateEarly():
+                    procurement.terminate_early(record, reason=command.reason)
+                case Close():
+                    procurement.close(record, outcome=command.outcome)
+                case _:
+                    assert_never(command)
             return self._commit(*changed)
 
     # Facts
@@ -513,26 +526,16 @@ class ProcurementUseCases(DecisionAuthorisation):
         return self._procurement_for(principal, procurement_id, version=version)
 
 
-def _suppliers(parties: PartyIdentification, suppliers: object) -> Any:
+def _suppliers(
+    parties: PartyIdentification, suppliers: tuple[NamedSupplier, ...]
+) -> list[dict[str, Any]]:
     """Sole traders among the suppliers become directory references; the rest is the domain's."""
-    if not isinstance(suppliers, list):
-        return suppliers
     return [
         parties.identify(
-            supplier.get("org_number"),
-            supplier.get("name"),
+            supplier.org_number,
+            supplier.name,
             field=f"suppliers[{index}].org_number",
             name_field=f"suppliers[{index}].name",
         ).as_supplier()
-        if isinstance(supplier, dict)
-        else supplier
         for index, supplier in enumerate(suppliers)
     ]
-
-
-def _required(decision: dict[str, Any], name: str) -> Any:
-    """Present, or refused naming the field; its form is the domain's to check."""
-    value = decision.get(name)
-    if value is None:
-        raise InvalidValue(f"{name}: required", field=name)
-    return value

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, post_load, validate
 
 from domain.procurement import (
     CLOSE_OUTCOMES,
@@ -14,6 +16,7 @@ from domain.procurement import (
     REVIEW_OUTCOMES,
     TERMINATION_REASONS,
 )
+from domain.procurement_decisions import ProcurementDecision, procurement_decision
 from service.api.schemas.common import (
     UUID_PATTERN,
     AuthoritySchema,
@@ -175,13 +178,21 @@ class ParticipationDecisionSchema(TypedUnionSchema):
     }
 
 
-class ScreenDecisionSchema(DecisionBaseSchema):
+class LeadDecisionSchema(DecisionBaseSchema):
+    """A decision of the lead on its procurement: loads as its typed command."""
+
+    @post_load
+    def to_command(self, data: dict[str, Any], **kwargs: Any) -> ProcurementDecision:
+        return procurement_decision(data)
+
+
+class ScreenDecisionSchema(LeadDecisionSchema):
     type = _typed("screen")
     innovation = strict_boolean(required=True)
     kind = fields.String(validate=validate.OneOf(INNOVATION_KINDS), allow_none=True)
 
 
-class ChooseProcedureDecisionSchema(DecisionBaseSchema):
+class ChooseProcedureDecisionSchema(LeadDecisionSchema):
     type = _typed("choose_procedure")
     procedure = fields.String(required=True, validate=validate.OneOf(PROCEDURES))
     exemption_rationale = fields.String(
@@ -196,7 +207,7 @@ class ChooseProcedureDecisionSchema(DecisionBaseSchema):
     )
 
 
-class PublishDecisionSchema(DecisionBaseSchema):
+class PublishDecisionSchema(LeadDecisionSchema):
     type = _typed("publish")
     notice_id = text(100, required=True, metadata={"description": "Id in the notice database"})
     tender_deadline = DateTimeField(required=True)
@@ -209,7 +220,7 @@ class SupplierSchema(Schema):
     name = text(200, required=True)
 
 
-class AwardDecisionSchema(DecisionBaseSchema):
+class AwardDecisionSchema(LeadDecisionSchema):
     type = _typed("award")
     suppliers = fields.List(
         fields.Nested(SupplierSchema), required=True, validate=validate.Length(min=1, max=50)
@@ -219,11 +230,11 @@ class AwardDecisionSchema(DecisionBaseSchema):
     sent_electronically = strict_boolean(required=True)
 
 
-class CancelDecisionSchema(DecisionBaseSchema):
+class CancelDecisionSchema(LeadDecisionSchema):
     type = _typed("cancel")
 
 
-class SignContractDecisionSchema(DecisionBaseSchema):
+class SignContractDecisionSchema(LeadDecisionSchema):
     type = _typed("sign_contract")
     supplier_org_number = fields.String(
         required=True, validate=ORG_NUMBER, metadata={"description": PARTY_NUMBER_DESCRIPTION}
@@ -232,7 +243,7 @@ class SignContractDecisionSchema(DecisionBaseSchema):
     signed_on = DateField(required=True)
 
 
-class CloseDecisionSchema(DecisionBaseSchema):
+class CloseDecisionSchema(LeadDecisionSchema):
     type = _typed("close")
     outcome = fields.String(
         required=True,
@@ -241,7 +252,7 @@ class CloseDecisionSchema(DecisionBaseSchema):
     )
 
 
-class TerminateEarlyDecisionSchema(DecisionBaseSchema):
+class TerminateEarlyDecisionSchema(LeadDecisionSchema):
     type = _typed("terminate_early")
     reason = fields.String(
         required=True,
