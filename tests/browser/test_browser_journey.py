@@ -3,11 +3,15 @@ no WCAG 2.1 A/AA violation on any page visited; every page is photographed."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import LiveService
 from tests.browser.journey import whole_journey
 from tests.browser.people import Findings, Person
+from tests.web.test_web_review_pages import _awarded as awarded
+from tests.web.test_web_review_pages import _record as record
+from tests.web.test_web_review_pages import _review_id as review_of
+from tests.web.visitor import signed_in
 
 
 def test_the_whole_journey_in_the_browser(browser: Browser, live: LiveService) -> None:
@@ -30,8 +34,48 @@ PAGES_OUTSIDE_THE_JOURNEY = (
     ("viewer", "burlov-viewer", ("/behov", "/upphandlingar", "/natverket/behov",
                                  "/natverket/behov?q=golv", "/natverket/innovationsandel")),
     ("auditor", "ystad-auditor", ("/revision/beslutslogg", "/revision/beslutslogg?type=award",
-                                  "/revision/liggare")),
+                                  "/revision/liggare", "/rapporter")),
+    ("officer", "ystad-officer", ("/rapporter", "/natverket/innovationsandel")),
 )  # fmt: skip
+
+
+def reviewed_procurement(live: LiveService) -> str:
+    """A procurement of Ystad's whose award was reviewed: the ruling dismissed the application
+    (an extended standstill runs) and the ruling is appealed, so every review step's form is
+    on its page."""
+    officer = signed_in(live.app, "ystad-officer")
+    maker = signed_in(live.app, "ystad-decision-maker")
+    path = awarded(live.app, officer, maker)
+    record(
+        officer,
+        path,
+        "overprovning",
+        filed_on="2018-12-28",
+        court="Förvaltningsrätten i Malmö",
+        applicant="Konkurrent AB",
+        reference="1234-18",
+    )
+    review_id = review_of(officer.text(path))
+    record(
+        officer,
+        path,
+        "overprovning-avgjord",
+        review_id=review_id,
+        ruled_on="2019-01-10",
+        outcome="dismissed",
+        summary="Ansökan avslås.",
+    )
+    record(
+        officer,
+        path,
+        "overprovning-overklagad",
+        review_id=review_id,
+        appealed_on="2019-01-15",
+        court="Kammarrätten i Göteborg",
+        appellant="Konkurrent AB",
+        reference="99-19",
+    )
+    return path
 
 
 def test_every_other_page_has_no_wcag_violation(browser: Browser, live: LiveService) -> None:
@@ -60,7 +104,15 @@ def test_every_other_page_has_no_wcag_violation(browser: Browser, live: LiveServ
                 someone.page.wait_for_url(lambda url: "/logga-in" not in url)
             for path in (*paths, *extra.get(label, ())):
                 someone.go(path, path.strip("/").split("/")[0].split("?")[0] or "start")
+            if label == "officer":
+                # Every form of the review steps, opened, as the officer sees them.
+                someone.page.goto(reviewed_procurement(live))
+                someone.page.evaluate(
+                    "document.querySelectorAll('details').forEach(d => { d.open = true })"
+                )
+                someone.arrived("procurement-reviews-open")
+                expect(someone.page.locator("#overprovningar")).to_be_visible()
         finally:
             someone.close()
-    assert len(findings.pages) >= 15
+    assert len(findings.pages) >= 18
     assert not findings.violations, findings.violations
