@@ -32,3 +32,25 @@ def test_innovation_share_has_a_chart_and_the_same_figures_in_a_table(app: Flask
     bars = re.findall(r'class="bar w-(\d+)"', html)
     cells = re.findall(r"<td>(\d+) %</td>", html)
     assert bars and set(bars) <= set(cells) | {"0"}
+
+
+def test_the_trend_against_the_target_tells_the_api_s_figures(app: Flask, demo: DemoResult) -> None:
+    officer = signed_in(app, "ystad-officer")
+    api = app.test_client().get(
+        "/api/v1/network/innovation-share/trend?municipality=ystad&measure=started_count",
+        headers={"Authorization": f"Bearer {demo.tokens['ystad']['officer']}"},
+    )
+    assert api.status_code == 200, api.get_data(as_text=True)
+    expected = api.get_json()
+    html = officer.text("/natverket/innovationsandel")  # the person's own municipality
+    assert "Trend och mål" in html and "Innovationsandel för Ystads kommun mot målet" in html
+    table = html[html.index("mot målet</caption>") :]
+    rows = re.findall(r'<th scope="row">(\d{4})</th>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>', table)
+    assert [int(year) for year, _, _ in rows] == [y["year"] for y in expected["years"]]
+    for (_, actual, target), year in zip(rows, expected["years"], strict=True):
+        assert actual == (f"{year['actual_percent']} %" if year["actual_percent"] else "–")
+        assert target == (f"{year['target_percent']} %" if year["target_percent"] else "–")
+    assert any(y["target_percent"] for y in expected["years"])  # the demo adopted targets
+    network = officer.text("/natverket/innovationsandel?kommun=natverket&matt=contracted_value")
+    assert "Innovationsandel för nätverket mot målet" in network
+    assert "Tecknade avtal, värde" in network

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask import render_template, request
+from flask_babel import lazy_gettext as _l
 
+from domain.innovation_share import TARGET_MEASURES
 from projections import queries
 from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from service.api.context import services
@@ -51,6 +53,42 @@ def _percent(share: str | None) -> int | None:
     return max(0, min(100, int((Decimal(share) * 100).to_integral_value())))
 
 
+MEASURES = {
+    "started_count": _l("Procurements started, by count"),
+    "started_value": _l("Procurements started, by value"),
+    "contracted_count": _l("Contracts signed, by count"),
+    "contracted_value": _l("Contracts signed, by value"),
+}
+assert set(MEASURES) == set(TARGET_MEASURES)
+NETWORK = "natverket"
+
+
+def _points(value: str | None) -> int | None:
+    """A percentage as a whole number from 0 to 100, for the width of a bar."""
+    if value is None:
+        return None
+    return max(0, min(100, int(Decimal(value).to_integral_value())))
+
+
+def _trend(principal: Any) -> dict[str, Any]:
+    """The share year by year against the target, for the municipality chosen (the person's
+    own by default) or the network, on the chosen measure: the same figures as the API's."""
+    measure = request.args.get("matt", "started_count")
+    if measure not in MEASURES:
+        measure = "started_count"
+    who = request.args.get("kommun") or principal.municipality or NETWORK
+    registered = {m["slug"] for m in services().innoledger.registered_municipalities()}
+    if who not in registered:
+        who = NETWORK
+    trend = queries.innovation_share_trend(
+        services().sql, municipality=None if who == NETWORK else who, measure=measure
+    )
+    for year in trend["years"]:
+        year["actual_width"] = _points(year["actual_percent"])
+        year["target_width"] = _points(year["target_percent"])
+    return {**trend, "who": who, "measure": measure}
+
+
 @bp.get("/natverket/innovationsandel")
 @signed_in
 def innovation_share() -> Any:
@@ -77,10 +115,14 @@ def innovation_share() -> Any:
         )
     network = shown[0]["network"] if shown else None
     principal = current_principal()
+    trend = _trend(principal)
     own_rows = [row for row in shown if row["municipality"] == principal.municipality]
     return render_template(
         "network/innovation_share.html",
         annual_report=bool(own_rows) and may_read_annual_report(principal),
+        trend=trend,
+        measures=MEASURES,
+        municipalities=services().innoledger.registered_municipalities(),
         rows=shown,
         years=years,
         year=year,
