@@ -450,7 +450,7 @@ def test_every_operation_that_needs_a_token_is_private_to_its_caller(
 ) -> None:
     """Each caller's answer is theirs alone: no shared cache may keep it, every cache keys it by
     the credentials. Reads are made by several roles of two municipalities on real ids; commands
-    by a viewer (refused) and without If-Match (so nothing is written)."""
+    by a viewer (refused) and without If-Match (so nothing is written). None of them is a 5xx."""
     document = _document(network.app)
     http = network.app.test_client()
     readers = [
@@ -473,6 +473,8 @@ def test_every_operation_that_needs_a_token_is_private_to_its_caller(
             body: dict[str, Any] | None = {} if method in WRITES else None
             response = http.open(path, method=method.upper(), headers=headers, json=body)
             probes += 1
+            if response.status_code >= 500:
+                wrong.append(f"{client.name} {method.upper()} {template}: {response.status_code}")
             cache = response.headers.get("Cache-Control", "")
             vary = {v.strip().lower() for v in response.headers.get("Vary", "").split(",")}
             if not cache.startswith("private") or "public" in cache or "authorization" not in vary:
