@@ -78,6 +78,8 @@ class NetworkGenerator:
     def __init__(self, app: Innoledger, seed: int = 4):
         self.app = app
         self.random = random.Random(seed)
+        # Its own stream, so adding market publications left the rest of the network as it was.
+        self.market_random = random.Random(seed + 1)
         self.municipalities: list[Municipality] = []
         self.areas: dict[str, list[str]] = {}
         self._counter = 0
@@ -165,6 +167,11 @@ class NetworkGenerator:
                     "impact", "feasibility", "market_readiness", "cost_viability",
                     "organisational_readiness")},
             )
+            if self.market_random.random() < 0.2:
+                need.publish_to_market(self.decision(slug, "publish_to_market"),
+                                       summary="Leverantörsdialog")
+                if self.market_random.random() < 0.3:
+                    need.withdraw_from_market(self.decision(slug, "withdraw_from_market"))
             if rnd.random() < 0.6:
                 need.decide_to_procure(self.decision(slug, "decide_to_procure"))
                 return need

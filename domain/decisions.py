@@ -34,12 +34,16 @@ PROJECT_DECISIONS = (
     "establish_project", "join_project", "decline_project", "withdraw_from_project",
     "link_to_project", "unlink_from_project",
 )  # fmt: skip
+# A need opened to the market (suppliers, data portals), distinct from sharing it with the
+# network: the owner's decision, and the owner's to withdraw.
+MARKET_DECISIONS = ("publish_to_market", "withdraw_from_market")
 DECISION_TYPES = (
     NEED_DECISIONS
     + PROCUREMENT_DECISIONS
     + PARTICIPATION_DECISIONS
     + MUNICIPALITY_DECISIONS
     + PROJECT_DECISIONS
+    + MARKET_DECISIONS
 )
 
 AUTHORITY_DELEGATION = "delegation"

@@ -57,6 +57,8 @@ SCORE_CRITERIA = (
 DEFAULT_WEIGHTS = {criterion: Decimal(1) for criterion in SCORE_CRITERIA}
 PRIVATE = "private"
 SHARED = "shared"
+# A need is opened to the market while it can still shape what is procured or shows what was.
+NOT_FOR_THE_MARKET = (REJECTED,)
 
 
 def _weighted_total(scores: dict[str, int], weights: dict[str, Decimal]) -> Decimal:
@@ -326,6 +328,59 @@ class Need(AuditedAggregate):
     @event("Unshared", topic="innoledger:Need.Unshared")
     def _unshared(self) -> None:
         self.visibility = PRIVATE
+
+    # The market (suppliers and data portals, without sign-in)
+
+    @property
+    def market(self) -> dict[str, Any] | None:
+        """The publication in force: {decided_at, summary, version}; None when not published.
+        Needs recorded before the market existed have no such attribute."""
+        published: dict[str, Any] | None = getattr(self, "market_publication", None)
+        return published
+
+    @property
+    def is_on_market(self) -> bool:
+        return self.market is not None
+
+    def publish_to_market(self, decision: DecisionRecord, *, summary: object = None) -> None:
+        """The owner opens the need to suppliers: its title, problem statement, area and end
+        users, with `summary` (what the municipality asks of the market). Never its analysis."""
+        self._require_owner_decision(decision, "publish_to_market")
+        if self.is_on_market:
+            raise RuleViolation("the need is published to the market already",
+                                rule="already_on_market")
+        if self.status in NOT_FOR_THE_MARKET:
+            raise WrongState(
+                f"a need that is {self.status} is not published to the market",
+                subject="need",
+                allowed=tuple(s for s in NEED_STATES if s not in NOT_FOR_THE_MARKET),
+            )
+        self._require_after_previous_decision(decision)
+        self._published_to_market(
+            decision=decision.as_event_data(),
+            summary=optional_text(summary, field="summary", max_length=5000),
+        )
+
+    @event("PublishedToMarket", topic="innoledger:Need.PublishedToMarket")
+    def _published_to_market(self, decision: dict[str, Any], summary: str | None) -> None:
+        # The version this event gives the need (applied before the version moves on): the
+        # market's list tells a need's current publication from an earlier one by it.
+        self.market_publication: dict[str, Any] | None = {
+            "decided_at": decision["decided_at"], "summary": summary, "version": self.version + 1
+        }
+        self.decisions.append(decision)
+
+    def withdraw_from_market(self, decision: DecisionRecord) -> None:
+        self._require_owner_decision(decision, "withdraw_from_market")
+        if not self.is_on_market:
+            raise RuleViolation("the need is not published to the market", rule="not_on_market")
+        self._require_after_previous_decision(decision)
+        self._withdrawn_from_market(decision=decision.as_event_data())
+
+    @event("WithdrawnFromMarket", topic="innoledger:Need.WithdrawnFromMarket")
+    def _withdrawn_from_market(self, decision: dict[str, Any]) -> None:
+        self.market_publication = None
+        self.decisions.append(decision)
 
     def join_as_co_owner(self, actor: Actor) -> None:
         """A municipality joins a shared need itself: nobody else can make it a co-owner."""

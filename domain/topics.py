@@ -24,6 +24,8 @@ NEED_PROCUREMENT_DECIDED = "innoledger:Need.ProcurementDecided"
 NEED_ATTACHED = "innoledger:Need.AttachedToProcurement"
 NEED_RELEASED = "innoledger:Need.ReleasedFromProcurement"
 NEED_REALISED = "innoledger:Need.Realised"
+NEED_PUBLISHED_TO_MARKET = "innoledger:Need.PublishedToMarket"
+NEED_WITHDRAWN_FROM_MARKET = "innoledger:Need.WithdrawnFromMarket"
 
 # Procurement
 PROCUREMENT_STARTED = "innoledger:Procurement.Started"

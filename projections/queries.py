@@ -1104,3 +1104,64 @@ def view_status(store: SqlStore, recorder: ApplicationRecorder) -> list[ViewStat
             rebuilding=tracking.REBUILD_MARK in name,
         ))
     return out
+
+
+# The market's needs (open without sign-in): an index of publications and withdrawals
+
+
+def list_market_needs(
+    store: SqlStore, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> Page:
+    """The needs on the market now, each at its latest publication, oldest first: a list a
+    follower pages through to its end and polls there (the next page's cursor is stable).
+    Rows: position, need_id, version (of the publication), owner, recorded_at (micros)."""
+    where = _Where()
+    where.add("e.event = ?", "published")
+    where.add(
+        "NOT EXISTS (SELECT 1 FROM market_need_events later"
+        " WHERE later.need_id = e.need_id AND later.position > e.position)"
+    )
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, "market_needs", (int,))
+        where.add("e.position > ?", after)
+    return _page(
+        store,
+        "market_needs",
+        "SELECT e.position, e.need_id, e.version, e.owner, e.recorded_at"
+        f" FROM market_need_events e WHERE {' AND '.join(where.clauses)}"
+        " ORDER BY e.position LIMIT ?",
+        where.params,
+        order="v.position",
+        limit=_limit(limit),
+        key_column="need_id",
+        key_of=lambda row: [int(row["position"])],
+        shape=lambda row: {
+            k: row[k] for k in ("position", "need_id", "version", "owner", "recorded_at")
+        },
+    )
+
+
+def market_need_events(
+    store: SqlStore, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> Page:
+    """Publications and withdrawals, newest first (the feed). Rows: position, need_id, version,
+    owner, event (published | withdrawn), recorded_at (micros)."""
+    where = _Where()
+    _seq_cursor(where, "e.position", "market_need_events", cursor)
+    clause = f" WHERE {' AND '.join(where.clauses)}" if where.clauses else ""
+    return _page(
+        store,
+        "market_needs",
+        "SELECT e.position, e.need_id, e.version, e.owner, e.event, e.recorded_at"
+        " FROM market_need_events e"
+        f"{clause} ORDER BY e.position DESC LIMIT ?",
+        where.params,
+        order="v.position DESC",
+        limit=_limit(limit),
+        key_column="need_id",
+        key_of=lambda row: [int(row["position"])],
+        shape=lambda row: {
+            k: row[k] for k in ("position", "need_id", "version", "owner", "event", "recorded_at")
+        },
+        cursor_tag="market_need_events",
+    )

@@ -7,6 +7,7 @@ from projections.views.decision_log import DecisionLog
 from projections.views.innovation_areas import InnovationAreas
 from projections.views.innovation_share import InnovationShare
 from projections.views.lessons import Lessons
+from projections.views.market_needs import MarketNeeds
 from projections.views.network_needs import NetworkNeeds
 from projections.views.procurement_portfolio import ProcurementPortfolio
 from projections.views.tenant_index import TenantIndex
@@ -21,6 +22,7 @@ def all_projections() -> list[Projection]:
         Lessons(),
         DecisionLog(),
         InnovationAreas(),
+        MarketNeeds(),
     ]
 
 

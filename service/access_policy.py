@@ -22,11 +22,15 @@ def _reads_for_a_municipality(principal: Principal) -> bool:
 
 
 def can_see_need(principal: Principal, need: Need) -> bool:
+    """Own and co-owned needs, needs shared with the network, and — for everyone, signed in or
+    not — needs their owner published to the market."""
     if principal.is_platform_auditor:
         return True
+    if principal.is_public:
+        return need.is_on_market
     if not _reads_for_a_municipality(principal):
         return False
-    return need.is_owned_by(principal.municipality) or need.is_shared
+    return need.is_owned_by(principal.municipality) or need.is_shared or need.is_on_market
 
 
 def works_on_need(principal: Principal, need: Need) -> bool:
@@ -37,6 +41,8 @@ def works_on_need(principal: Principal, need: Need) -> bool:
 def can_see_procurement(principal: Principal, procurement: Procurement) -> bool:
     if principal.is_platform_auditor:
         return True
+    if principal.is_public:
+        return procurement.is_published
     if not _reads_for_a_municipality(principal):
         return False
     if procurement.lead == principal.municipality:

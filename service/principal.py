@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from domain.audit import Actor
 
 PLATFORM_ROLES = ("platform_admin", "auditor")
+# Whoever reads what is open to the market, without signing in (suppliers, data portals).
+PUBLIC_ROLE = "public"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,16 @@ class Principal:
 
     def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
+
+    @property
+    def is_public(self) -> bool:
+        """The anonymous reader of the open endpoints: sees what is published, nothing else."""
+        return self.municipality is None and self.roles == (PUBLIC_ROLE,)
+
+    @classmethod
+    def public(cls, request_id: str | None = None) -> Principal:
+        return cls(user_id="public", municipality=None, roles=(PUBLIC_ROLE,),
+                   request_id=request_id)
 
     @property
     def is_platform_auditor(self) -> bool:

@@ -5,6 +5,10 @@ holding bids or personal data — so no shared cache may keep it, and every cach
 the credentials: `Vary: Authorization` always, and `Cache-Control: private, no-store` unless the
 handler knowingly allowed the caller's own cache to keep it (a settled past state without
 secrets: `private, max-age=…, immutable`). A handler can never make an API answer public.
+
+Only the open data under `/api/open/` (what is published to the market; nothing there reads a
+token) is public: its successful answers say `public` with validators (set by its handlers), and
+its refusals are revalidated every time, so a need published a moment later is seen at once.
 """
 
 from __future__ import annotations
@@ -14,9 +18,15 @@ from flask import Flask, Response, request
 from service.api.authentication import API_PREFIX
 
 NO_STORE = "private, no-store"
+OPEN_DATA_PREFIX = "/api/open/"
+REVALIDATE = "public, no-cache"
 
 
 def keep_private(response: Response) -> Response:
+    if request.path.startswith(OPEN_DATA_PREFIX):
+        if response.status_code not in (200, 304) or "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = REVALIDATE
+        return response
     if not request.path.startswith(API_PREFIX):
         return response
     response.vary.add("Authorization")

@@ -314,6 +314,34 @@ OPERATIONS: dict[str, OperationDoc] = {
         "their activities (needs, procurements) and results (milestones, follow-ups), and the "
         "project's decisions with their authority. JSON, CSV or PDF (`?format=` or `Accept`).",
     ),
+    "POST /api/v1/needs/{need_id}/market": OperationDoc(
+        "a decision maker of the owning municipality under its delegation order, or an "
+        "officer or decision maker recording a board decision",
+        ("already_on_market", "not_on_market", "wrong_state", "no_delegation_order",
+         "not_delegated", "valid_time_order", "municipality_suspended"),
+        "`publish_to_market` opens the need's title, problem statement, innovation area, end "
+        "users and `summary` to everyone without sign-in (`/api/open/v1/needs`); never its "
+        "SWOT, workshops, scores or rationales. `withdraw_from_market` takes it back. Distinct "
+        "from sharing with the network.",
+    ),
+    "GET /api/open/v1/needs": OperationDoc(
+        NOBODY, more="Public data: `Cache-Control: public`, ETag and Last-Modified (304)."
+    ),
+    "GET /api/open/v1/needs/{need_id}": OperationDoc(
+        NOBODY, more="A need that is not on the market answers 404."
+    ),
+    "GET /api/open/v1/feeds/needs.atom": OperationDoc(
+        NOBODY, more="Atom 1.0; withdrawals are RFC 6721 tombstones; `next` links older entries."
+    ),
+    "GET /api/open/v1/ocds/releases": OperationDoc(
+        NOBODY, more="Published procurements only; tenderers only from the award on."
+    ),
+    "GET /api/open/v1/procurements/{procurement_id}/ocds/releases": OperationDoc(
+        NOBODY, more="A procurement that is not published answers 404."
+    ),
+    "GET /api/open/v1/procurements/{procurement_id}/ocds/record": OperationDoc(
+        NOBODY, more="A procurement that is not published answers 404."
+    ),
     "GET /api/v1/audit/decisions": OperationDoc(AUDITOR),
     "GET /api/v1/procurements/{procurement_id}/ocds/releases": OperationDoc(
         "whoever may read the procurement; tenderers only after the award"
@@ -446,6 +474,13 @@ def describe(key: str, operation: dict[str, Any]) -> None:
                 "/problems/version-mismatch"
             ),
         )
+    if not authenticated and operation.get("security") == [] and method.lower() == "get":
+        # Open data: conditional requests, and objects that are not (or no longer) public.
+        responses.setdefault("304", {"description": "Not Modified (If-None-Match matched)"})
+        if "{" in path:
+            responses.setdefault(
+                "404", _response("Not published (or unknown): /problems/not-found")
+            )
     if authenticated and method.lower() in COMMAND_METHODS and key not in NO_IDEMPOTENCY_KEY:
         operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
         responses.setdefault(

@@ -593,6 +593,19 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "i stället.",
         "The procurement would address no need any more; the lead cancels it instead.",
     ),
+    # The market
+    "already-on-market": _t(
+        409, "Redan publicerat för marknaden", "Published to the market already",
+        "Behovet är redan publicerat för marknaden. Dra tillbaka det (`withdraw_from_market`) "
+        "och publicera det igen för att ändra sammanfattningen.",
+        "The need is published to the market already. Withdraw it (`withdraw_from_market`) "
+        "and publish it again to change its summary.",
+    ),
+    "not-on-market": _t(
+        409, "Inte publicerat för marknaden", "Not on the market",
+        "Behovet är inte publicerat för marknaden; det finns inget att dra tillbaka.",
+        "The need is not published to the market; there is nothing to withdraw.",
+    ),
     # Joint development projects
     "is-coordinator": _t(
         409, "Samordnar redan", "Is the coordinator",

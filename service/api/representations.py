@@ -32,6 +32,7 @@ def need_representation(shown: Shown) -> dict[str, Any]:
     need: Need = shown.aggregate
     body = _public(need)
     body["weighted_total"] = need.weighted_total
+    body["market_publication"] = need.market
     return shown.representation(body)
 
 

@@ -101,7 +101,7 @@ AUTHORISED_DECISIONS = (
     "screen", "choose_procedure", "publish", "award", "cancel", "sign_contract", "close",
     "terminate_early", "join", "decline", "withdraw",
     "join_project", "decline_project", "withdraw_from_project", "link_to_project",
-    "unlink_from_project",
+    "unlink_from_project", "publish_to_market", "withdraw_from_market",
 )  # fmt: skip
 DELEGATED_CEILING_SEK = "5000000.00"
 

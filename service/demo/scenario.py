@@ -590,6 +590,7 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
         versioned=ai,
     )
     load_project(api, result, progress)
+    publish_to_market(api, result, progress)
     load_ordinary_purchasing(api, result, progress)
     progress("done")
     return result
@@ -643,6 +644,26 @@ def load_project(api: Api, result: DemoResult, progress: Callable[[str], None]) 
                  decision("link_to_project", "2018-06-01T10:00:00+02:00",
                           "Arbetet görs inom utvecklingsprojektet", kind=kind,
                           object_id=object_id), versioned=project)
+
+
+# Needs their owners open to suppliers (GET /api/open/v1/needs, without sign-in).
+ON_THE_MARKET = (
+    ("skurup", "AR i stadsplanering", "2018-04-16T10:00:00+02:00",
+     "Vi vill höra hur AR kan visa planerad bebyggelse på plats; leverantörsdialog i maj."),
+    ("ystad", "Samutnyttjade lokaler", "2018-04-18T10:00:00+02:00",
+     "Vi söker lösningar för bokning och tillträde till lokaler som står tomma kvällar."),
+)
+
+
+def publish_to_market(api: Api, result: DemoResult, progress: Callable[[str], None]) -> None:
+    progress("needs published to the market")
+    for owner, title, decided_at, summary in ON_THE_MARKET:
+        need_id = result.needs[title]
+        api.call("POST", f"/api/v1/needs/{need_id}/market",
+                 result.tokens[owner]["decision_maker"],
+                 decision("publish_to_market", decided_at,
+                          "Behovet öppnas för marknaden inför en dialog", summary=summary),
+                 versioned=need_id)
 
 
 DATA = Path(__file__).parent / "data"

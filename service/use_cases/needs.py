@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from domain.decisions import NEED_DECISIONS
+from domain.decisions import MARKET_DECISIONS, NEED_DECISIONS
 from domain.errors import InvalidValue, WrongState
 from domain.need import Need
 from domain.procurement import Procurement
@@ -170,6 +170,31 @@ class NeedUseCases(DecisionAuthorisation):
                 raise WrongState(f"a need that is {need.status} is in no procurement")
             procurement = self._load(to_uuid(need.procurement_id), Procurement)
             need.mark_realised(record, procurement)
+        return self._commit(need)
+
+    @command
+    def decide_market_publication(
+        self,
+        principal: Principal,
+        need_id: str,
+        *,
+        decision: dict[str, Any],
+        expected_version: int,
+    ) -> CommandResult:
+        """The owner publishes the need to the market (open without sign-in) or withdraws it:
+        a decision like any other, distinct from sharing the need with the network."""
+        kind = decision.get("type")
+        if kind not in MARKET_DECISIONS:
+            raise InvalidValue(f"type: one of {', '.join(MARKET_DECISIONS)}", field="type")
+        need = self._need_for(principal, need_id)
+        if principal.municipality != need.owner:
+            raise Forbidden(f"only {need.owner}, the owner, decides on this need")
+        self._check_version(need, expected_version)
+        record = self._authorise(principal, decision)
+        if kind == "publish_to_market":
+            need.publish_to_market(record, summary=decision.get("summary"))
+        else:
+            need.withdraw_from_market(record)
         return self._commit(need)
 
     def authority_for_need_decision(

@@ -80,7 +80,8 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
-    if session.accessed and not request.path.startswith("/static/"):
+    # The open data (/api/open/) never reads a session: its answers are the same for everyone.
+    if session.accessed and not request.path.startswith(("/static/", "/api/open/")):
         # A page shown to a signed-in person is theirs alone: not kept by any cache.
         headers["Cache-Control"] = "no-store"
         headers.add("Vary", "Cookie")

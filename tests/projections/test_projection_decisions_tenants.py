@@ -17,6 +17,7 @@ from tests.builders import (
     CLOSE_AT,
     PRIORITISED_AT,
     PROCEDURE_AT,
+    REALISED_AT,
     SCORES,
     board_decision,
     decision,
@@ -124,6 +125,10 @@ def test_every_decision_type_is_logged_with_who_when_why_and_authority(
     s.walk(s.ystad, ended, "contracted")
     s.decide(s.ystad, ended, "terminate_early", CLOSE_AT, reason="need_ceased")
     take_every_project_decision(app, s, ended)
+    for kind in ("publish_to_market", "withdraw_from_market"):
+        app.decide_market_publication(s.ystad.decision_maker, need,
+                                      decision=decision(kind, REALISED_AT),
+                                      expected_version=s.version(need))
     sync(app)
 
     rows = all_decisions(store, scope=None)

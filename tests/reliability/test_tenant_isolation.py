@@ -87,6 +87,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "participant_count": 3,
     },
     ("post", "/api/v1/needs/{need_id}/decisions"): decision("park"),
+    ("post", "/api/v1/needs/{need_id}/market"): decision("publish_to_market"),
     ("patch", "/api/v1/procurements/{procurement_id}"): {"title": "Kapad"},
     ("post", "/api/v1/procurements/{procurement_id}/participants"): {
         "municipality": ATTACKER,

@@ -13,6 +13,7 @@ from service.api.historical import shown
 from service.api.representations import need_representation
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
 from service.api.schemas.needs import (
+    MarketDecisionSchema,
     NeedCreateSchema,
     NeedDecisionSchema,
     NeedEditSchema,
@@ -35,7 +36,7 @@ blp = Blueprint(
     description="Needs (behov / utmaningar): solution-neutral challenges, analysed with SWOT and "
     "workshops, prioritised, and decided for procurement (anskaffningsbeslut).",
 )
-TYPED_UNIONS = (NeedDecisionSchema,)
+TYPED_UNIONS = (NeedDecisionSchema, MarketDecisionSchema)
 
 
 @blp.route("")
@@ -154,6 +155,21 @@ class Decisions(MethodView):
         """Take a decision on the need: prioritise, park, reopen, reject, decide_to_procure,
         mark_realised"""
         result = services().innoledger.decide_on_need(
+            current_principal(), need_id, decision=body, expected_version=expected_version()
+        )
+        return command_response(result)
+
+
+@blp.route("/<need_id>/market")
+class Market(MethodView):
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.arguments(MarketDecisionSchema)
+    @blp.doc(requestBody=MarketDecisionSchema.request_body_doc())
+    @blp.response(200, CommandResultSchema)
+    def post(self, body: dict[str, Any], need_id: str) -> Any:
+        """Publish the need to the market (open without sign-in) or withdraw it: the owner's
+        decision, publish_to_market or withdraw_from_market"""
+        result = services().innoledger.decide_market_publication(
             current_principal(), need_id, decision=body, expected_version=expected_version()
         )
         return command_response(result)

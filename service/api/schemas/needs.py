@@ -128,6 +128,26 @@ class NeedDecisionSchema(TypedUnionSchema):
     }
 
 
+class PublishToMarketDecisionSchema(DecisionBaseSchema):
+    summary = text(
+        5000, allow_none=True,
+        metadata={"description": "What the municipality asks of the market (shown with the "
+                  "need without sign-in)"},
+    )
+
+
+class WithdrawFromMarketDecisionSchema(DecisionBaseSchema):
+    """Takes the need off the market."""
+
+
+class MarketDecisionSchema(TypedUnionSchema):
+    COMPONENT_PREFIX = "MarketDecision"
+    TYPES = {
+        "publish_to_market": PublishToMarketDecisionSchema,
+        "withdraw_from_market": WithdrawFromMarketDecisionSchema,
+    }
+
+
 class SwotItemSchema(Schema):
     id = fields.String()
     quadrant = fields.String()
@@ -150,6 +170,12 @@ class ScoringSchema(Schema):
     decided_at = fields.DateTime()
 
 
+class MarketPublicationSchema(Schema):
+    decided_at = fields.DateTime()
+    summary = fields.String(allow_none=True)
+    version = fields.Integer(metadata={"description": "The need's version it was published in"})
+
+
 class NeedSchema(Schema):
     id = fields.String()
     version = fields.Integer()
@@ -169,6 +195,10 @@ class NeedSchema(Schema):
     decisions = fields.List(fields.Nested(DecisionRecordSchema))
     rejection_reason = fields.String(allow_none=True)
     procurement_id = fields.String(allow_none=True)
+    market_publication = fields.Nested(
+        MarketPublicationSchema, allow_none=True,
+        metadata={"description": "Published to the market (open without sign-in) since"},
+    )
     created_on = fields.DateTime()
     modified_on = fields.DateTime()
 
