@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.errors import DomainError
 from domain.need import Need
 from eventstore.sql import SqlStore
 from projections import queries
@@ -123,11 +122,10 @@ def _municipality(app: Innoledger, slug: str) -> dict[str, str]:
 
 
 def _area(app: Innoledger, need: Need) -> dict[str, str] | None:
-    try:
-        area = app.require_registered(need.owner).innovation_area(need.innovation_area_id)
-    except DomainError:
-        return None
-    return {"id": area["id"], "name": area["name"]}
+    """The area the owner filed the need under: one of the network's shared catalogue or its
+    own (published with the need, as the owner chose it)."""
+    name = app.require_registered(need.owner).area_name(need.innovation_area_id)
+    return None if name is None else {"id": need.innovation_area_id, "name": name}
 
 
 def _procurement(app: Innoledger, need: Need, links: Links) -> dict[str, str] | None:
