@@ -376,7 +376,7 @@ def test_versioned_commands_document_if_match(document: dict[str, Any]) -> None:
     for path, method, operation in _operations(document):
         versioned = method != "get" and any(
             path.startswith(f"/api/v1/{root}/{{")
-            for root in ("needs", "procurements", "municipalities")
+            for root in ("needs", "procurements", "municipalities", "projects")
         )
         if not versioned or path.endswith("/tokens"):
             continue
