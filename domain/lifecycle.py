@@ -69,6 +69,8 @@ NEED_KEEPS_STATUS = frozenset(
         topics.NEED_SHARED,
         topics.NEED_UNSHARED,
         topics.NEED_CO_OWNER_JOINED,
+        topics.NEED_PUBLISHED_TO_MARKET,
+        topics.NEED_WITHDRAWN_FROM_MARKET,
     }
 )
 
