@@ -278,3 +278,24 @@ def test_no_open_operation_of_the_document_reaches_anything_private(
     assert any("Publicerat behov" in open_get(world, url).get_data(as_text=True)
                for url in seen if "/needs" in url)
 
+
+
+def test_the_list_and_the_feed_on_both_databases(make_app: Any, store_settings: Any) -> None:
+    world = World(make_app(store_settings))
+    ystad = world.tenant("ystad")
+    first, second = (world.need(ystad, title=title) for title in ("Ett", "Två"))
+    publish(ystad, first)
+    publish(ystad, second)
+    withdraw(ystad, first)
+    done = publish(ystad, first, summary="Igen", at="2018-06-01T10:00:00+02:00")
+    assert [i["title"] for i in listed(world, done["position"])["items"]] == ["Två", "Ett"]
+    assert [i["title"] for i in listed(world, done["position"], limit=1)["items"]] == ["Två"]
+    feed = ET.fromstring(open_get(world, "feeds/needs.atom", query={"limit": 2}).get_data())
+    # Newest first: the new publication, then the withdrawal; older entries follow `next`.
+    assert [e.findtext(f"{ATOM}title") for e in feed.findall(f"{ATOM}entry")] == ["Ett"]
+    assert [t.get("ref") for t in feed.iter(TOMBSTONE)] == [f"urn:uuid:{first}"]
+    older = next(link.get("href") for link in feed.findall(f"{ATOM}link")
+                 if link.get("rel") == "next")
+    rest = ET.fromstring(open_get(world, urlsplit(older).path + "?" + urlsplit(older).query)
+                         .get_data())
+    assert [e.findtext(f"{ATOM}title") for e in rest.findall(f"{ATOM}entry")] == ["Två"]
