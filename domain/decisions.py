@@ -7,11 +7,12 @@ timestamp is transaction time (when it was recorded here).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from domain.errors import InvalidValue
+from domain.values.dates import parse_date
 from domain.values.text import required_text
 
 NEED_DECISIONS = ("prioritise", "park", "reopen", "reject", "decide_to_procure", "mark_realised")
@@ -27,7 +28,7 @@ PROCUREMENT_DECISIONS = (
 )
 PARTICIPATION_DECISIONS = ("join", "decline", "withdraw")
 # A municipality's own policy decisions (usually the board's).
-MUNICIPALITY_DECISIONS = ("adopt_innovation_target",)
+MUNICIPALITY_DECISIONS = ("adopt_innovation_target", "adopt_delegation_order")
 # A joint development project: the coordinator establishes it; each invited municipality joins,
 # declines or withdraws for itself; each links (and unlinks) its own needs and procurements.
 PROJECT_DECISIONS = (
@@ -45,6 +46,10 @@ DECISION_TYPES = (
     + PROJECT_DECISIONS
     + MARKET_DECISIONS
 )
+# Decisions only the board or council takes (kommunallagen 6 kap. 37 §: the board delegates, so
+# its delegation order is never itself delegated); the rest may be delegated by that order.
+BOARD_ONLY_DECISIONS = ("adopt_delegation_order",)
+DELEGABLE_DECISION_TYPES = tuple(t for t in DECISION_TYPES if t not in BOARD_ONLY_DECISIONS)
 
 AUTHORITY_DELEGATION = "delegation"
 AUTHORITY_BOARD = "board"
@@ -57,6 +62,7 @@ class AuthorityClaim:
     kind: str
     rule_id: str | None = None
     body: str | None = None
+    meeting_date: date | None = None
     minutes_reference: str | None = None
 
     @classmethod
@@ -72,6 +78,7 @@ class AuthorityClaim:
             return cls(
                 kind=kind,
                 body=required_text(data.get("body"), field="authority.body", max_length=200),
+                meeting_date=_meeting_date(data.get("meeting_date")),
                 minutes_reference=required_text(
                     data.get("minutes_reference"),
                     field="authority.minutes_reference",
@@ -85,6 +92,15 @@ class AuthorityClaim:
             if rule_id in (None, "")
             else required_text(rule_id, field="authority.rule_id", max_length=64),
         )
+
+
+def _meeting_date(value: object) -> date:
+    if value in (None, ""):
+        raise InvalidValue(
+            "authority.meeting_date: the date of the board's meeting (YYYY-MM-DD)",
+            field="authority.meeting_date",
+        )
+    return parse_date(value, field="authority.meeting_date")
 
 
 @dataclass(frozen=True)

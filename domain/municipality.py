@@ -11,12 +11,18 @@ from typing import Any
 from eventsourcing.domain import event
 
 from domain.audit import Actor, AuditedAggregate, current_actor
-from domain.decisions import AUTHORITY_BOARD, AuthorityClaim, DecisionRecord
+from domain.decisions import (
+    AUTHORITY_BOARD,
+    BOARD_ONLY_DECISIONS,
+    AuthorityClaim,
+    DecisionRecord,
+)
 from domain.errors import AuthorityMissing, InvalidValue, NotParticipant, RuleViolation
 from domain.innovation_areas import AREA_OWN, SHARED_AREAS, area_visibility, shared_area
 from domain.innovation_share import target_measure, target_year
 from domain.innovation_share import target_percent as target_percent_of
 from domain.rules.delegation import find_authorising_rule, order_in_force, parse_rules
+from domain.rules.valid_time import not_after_today, require_not_before
 from domain.values.dates import parse_date
 from domain.values.org_number import InvalidOrganisationNumber, OrganisationNumber
 from domain.values.text import required_text
@@ -51,12 +57,19 @@ class Municipality(AuditedAggregate):
     TENANT_FIELD = "slug"
     # Version 2: innovation areas say whose catalogue lists them. Snapshots of version 1 are
     # upcast (their areas were the municipality's own list).
-    class_version = 2
+    # Version 3: each delegation order carries the board's adopting decision (orders of
+    # earlier snapshots have none recorded).
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         for area in state.get("innovation_areas", []):
             area.setdefault("visibility", AREA_OWN)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        for order in state.get("delegation_orders", []):
+            order.setdefault("decision", None)
 
     @staticmethod
     def create_id(slug: str) -> uuid.UUID:
@@ -248,38 +261,71 @@ class Municipality(AuditedAggregate):
             measure=target_measure(measure),
         )
 
-    @event(
-        "InnovationTargetAdopted", topic="innoledger:Municipality.InnovationTargetAdopted"
-    )
+    @event("InnovationTargetAdopted", topic="innoledger:Municipality.InnovationTargetAdopted")
     def _innovation_target_adopted(
         self, decision: dict[str, Any], year: int, target_percent: Decimal, measure: str
     ) -> None:
         targets = [t for t in getattr(self, "innovation_targets", []) if t["year"] != year]
-        targets.append({
-            "year": year, "target_percent": target_percent, "measure": measure,
-            "decided_at": decision["decided_at"], "decision": decision,
-        })
+        targets.append(
+            {
+                "year": year,
+                "target_percent": target_percent,
+                "measure": measure,
+                "decided_at": decision["decided_at"],
+                "decision": decision,
+            }
+        )
         self.innovation_targets = sorted(targets, key=lambda t: t["year"])
 
     # Delegation order
 
-    def adopt_delegation_order(self, *, effective_from: date, rules: object) -> int:
+    def adopt_delegation_order(
+        self, decision: DecisionRecord, *, effective_from: object, rules: object
+    ) -> int:
+        """Records the board's (or council's) adoption of a new version of the order.
+
+        The order takes effect no earlier than the meeting that adopted it, so it can never
+        reach back over decisions taken before it existed; a decision already recorded keeps
+        the authority it was checked against (its record names the rule and order version).
+        """
+        decision.require_type("adopt_delegation_order")
+        if decision.municipality != self.slug:
+            raise NotParticipant(f"only {self.slug} adopts its own delegation order")
+        self.require_active()
         effective_from = parse_date(effective_from, field="effective_from")
+        require_not_before(
+            "the order's effective date",
+            effective_from,
+            "its adoption at the board's meeting",
+            decision.authority["meeting_date"],
+            rule="effective_before_adoption",
+        )
         parsed = parse_rules(rules)
         version = len(self.delegation_orders) + 1
         self._delegation_order_adopted(
             version=version,
             effective_from=effective_from,
             rules=[rule.as_dict() for rule in parsed],
+            decision=decision.as_event_data(),
         )
         return version
 
     @event("DelegationOrderAdopted", topic="innoledger:Municipality.DelegationOrderAdopted")
     def _delegation_order_adopted(
-        self, version: int, effective_from: date, rules: list[dict[str, Any]]
+        self,
+        version: int,
+        effective_from: date,
+        rules: list[dict[str, Any]],
+        decision: dict[str, Any] | None,
     ) -> None:
         self.delegation_orders.append(
-            {"version": version, "effective_from": effective_from, "rules": rules}
+            {
+                "version": version,
+                "effective_from": effective_from,
+                "rules": rules,
+                # None for orders recorded before adoptions carried the board's decision.
+                "decision": decision,
+            }
         )
 
     def delegation_order_on(self, day: date) -> dict[str, Any] | None:
@@ -301,15 +347,35 @@ class Municipality(AuditedAggregate):
         self.require_active()
         rationale = required_text(rationale, field="rationale", max_length=10000)
         decided_at = not_in_future(decided_at, field="decided_at")
+        if decision_type in BOARD_ONLY_DECISIONS and authority.kind != AUTHORITY_BOARD:
+            raise InvalidValue(
+                f"authority.kind: {decision_type!r} is a decision of the board or council;"
+                " give 'board' with its body, meeting_date and minutes_reference",
+                field="authority.kind",
+            )
         if authority.kind == AUTHORITY_BOARD:
-            if not actor.has_role("officer", "decision_maker"):
+            recorders = (
+                ("tenant_admin",)
+                if decision_type in BOARD_ONLY_DECISIONS
+                else ("officer", "decision_maker")
+            )
+            if not actor.has_role(*recorders):
                 raise AuthorityMissing(
-                    "recording a board decision needs the officer or decision_maker role",
+                    f"recording this board decision needs the {' or '.join(recorders)} role",
                     rule="role_missing",
                 )
+            meeting_date = not_after_today(authority.meeting_date, field="authority.meeting_date")
+            require_not_before(
+                "the decision",
+                decided_at,
+                "the board's meeting",
+                meeting_date,
+                rule="decided_before_meeting",
+            )
             recorded: dict[str, Any] = {
                 "kind": authority.kind,
                 "body": authority.body,
+                "meeting_date": meeting_date,
                 "minutes_reference": authority.minutes_reference,
             }
         else:
@@ -364,3 +430,16 @@ class Municipality(AuditedAggregate):
     @event("Reactivated", topic="innoledger:Municipality.Reactivated")
     def _reactivated(self, rationale: str) -> None:
         self.suspended = False
+
+
+def _upcast_order_adopted_v1_v2(state: dict[str, Any]) -> None:
+    # Orders stored before adoption was a board decision have no decision record; they keep
+    # the authority they gave (nothing is rewritten) and say that no board reference was kept.
+    state.setdefault("decision", None)
+
+
+# The event class is generated by @event; its stored version 1 lacks `decision`.
+Municipality.DelegationOrderAdopted.class_version = 2  # type: ignore[attr-defined]
+Municipality.DelegationOrderAdopted.upcast_v1_v2 = staticmethod(  # type: ignore[attr-defined]
+    _upcast_order_adopted_v1_v2
+)

@@ -58,6 +58,7 @@ from domain.topics import (
 MUNICIPALITY_AREA_ADDED = "innoledger:Municipality.InnovationAreaAdded"
 MUNICIPALITY_AREA_RETIRED = "innoledger:Municipality.InnovationAreaRetired"
 MUNICIPALITY_TARGET_ADOPTED = "innoledger:Municipality.InnovationTargetAdopted"
+MUNICIPALITY_ORDER_ADOPTED = "innoledger:Municipality.DelegationOrderAdopted"
 MUNICIPALITY_ROLE_GRANTED = "innoledger:Municipality.RoleGranted"
 MUNICIPALITY_ROLE_REVOKED = "innoledger:Municipality.RoleRevoked"
 
@@ -75,6 +76,8 @@ PROJECT_UNLINKED = "innoledger:Project.Unlinked"
 # Every event that carries a decision record (`decision` = {type, rationale, authority, ...}).
 DECISION_TOPICS = (
     MUNICIPALITY_TARGET_ADOPTED,
+    # Orders stored before adoptions were board decisions carry none and are not logged.
+    MUNICIPALITY_ORDER_ADOPTED,
     NEED_PRIORITISED,
     NEED_PARKED,
     NEED_REOPENED,

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.audit import Actor, acting_as
-from domain.decisions import DECISION_TYPES, AuthorityClaim, DecisionRecord
+from domain.decisions import DELEGABLE_DECISION_TYPES, AuthorityClaim, DecisionRecord
 from domain.municipality import Municipality
 from domain.need import QUADRANTS, Need
 from domain.procurement import Procurement
@@ -161,7 +161,43 @@ def full_delegation(
     role: str = "decision_maker", max_value_sek: Any = None, prefix: str = "D"
 ) -> list[dict[str, Any]]:
     """A rule for every decision type, given to `role`."""
-    return [rule(f"{prefix}-{kind}", kind, role, max_value_sek) for kind in DECISION_TYPES]
+    return [
+        rule(f"{prefix}-{kind}", kind, role, max_value_sek) for kind in DELEGABLE_DECISION_TYPES
+    ]
+
+
+def order_adoption(meeting: date, *, body: str = "Kommunstyrelsen") -> dict[str, Any]:
+    """The board's decision adopting a delegation order at a meeting on `meeting`, as the use
+    case takes it (`decision=`)."""
+    return {
+        "rationale": "Delegationsordning antagen",
+        "authority": {
+            "kind": "board",
+            "body": body,
+            "meeting_date": meeting,
+            "minutes_reference": f"{body} {meeting.isoformat()} § 12",
+        },
+        "decided_at": datetime(meeting.year, meeting.month, meeting.day, 17, 0, tzinfo=UTC),
+    }
+
+
+def adopt_order(
+    municipality: Municipality, effective_from: date, rules: list[dict[str, Any]],
+    *, meeting: date | None = None,
+) -> int:
+    """The tenant admin records the board's adoption of `rules` (meeting on the effective day
+    unless given); call it acting as the tenant admin."""
+    from domain.audit import current_actor
+
+    adoption = order_adoption(meeting or effective_from)
+    record = municipality.authorise(
+        current_actor(),
+        decision_type="adopt_delegation_order",
+        rationale=adoption["rationale"],
+        authority=AuthorityClaim.from_dict(adoption["authority"]),
+        decided_at=adoption["decided_at"],
+    )
+    return municipality.adopt_delegation_order(record, effective_from=effective_from, rules=rules)
 
 
 def decision(
@@ -193,13 +229,19 @@ def board_decision(
     *,
     body: str = "Kommunstyrelsen",
     minutes_reference: str = "Kommunstyrelsen 2018-03-14 § 45",
+    meeting_date: date | None = None,
     rationale: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     return {
         "type": kind,
         "rationale": rationale or f"Beslut i {body}: {kind}",
-        "authority": {"kind": "board", "body": body, "minutes_reference": minutes_reference},
+        "authority": {
+            "kind": "board",
+            "body": body,
+            "meeting_date": meeting_date or decided_at.date(),
+            "minutes_reference": minutes_reference,
+        },
         "decided_at": decided_at,
         **extra,
     }
@@ -258,7 +300,7 @@ def registered_municipality(
         if rules is None:
             rules = full_delegation()
         if rules:
-            municipality.adopt_delegation_order(effective_from=effective_from, rules=rules)
+            adopt_order(municipality, effective_from, rules)
     municipality.collect_events()
     return municipality
 
@@ -511,6 +553,7 @@ def setup_tenant(
             slug,
             effective_from=effective_from,
             rules=rules,
+            decision=order_adoption(effective_from),
             expected_version=result.version,
         )
     return Tenant(slug=slug, team=team, area_id=area_id)

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain.decisions import DECISION_TYPES
+from domain.decisions import BOARD_ONLY_DECISIONS, DELEGABLE_DECISION_TYPES
 from domain.errors import AuthorityMissing, InvalidValue
 from domain.values.money import parse_sek
 from domain.values.text import required_text
@@ -40,7 +40,13 @@ class DelegationRule:
         if not isinstance(data, dict):
             raise InvalidValue(f"{where}: must be an object", field=where)
         decision_type = data.get("decision_type")
-        if decision_type not in DECISION_TYPES:
+        if decision_type in BOARD_ONLY_DECISIONS:
+            raise InvalidValue(
+                f"{where}.decision_type: {decision_type!r} is the board's own decision and is"
+                " never delegated",
+                field=f"{where}.decision_type",
+            )
+        if decision_type not in DELEGABLE_DECISION_TYPES:
             raise InvalidValue(
                 f"{where}.decision_type: unknown decision type {decision_type!r}",
                 field=f"{where}.decision_type",

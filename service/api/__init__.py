@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,10 @@ class InnoledgerJSON(DefaultJSONProvider):
     def default(o: Any) -> Any:
         if isinstance(o, Decimal):
             return f"{o:.2f}"
+        if isinstance(o, date):
+            # RFC 3339 (a board's meeting date inside a decision's authority), never the HTTP
+            # date format Flask would otherwise write.
+            return o.isoformat()
         return DefaultJSONProvider.default(o)
 
 

@@ -90,9 +90,15 @@ OPERATIONS: dict[str, OperationDoc] = {
         "were open.",
     ),
     "PUT /api/v1/municipalities/{slug}/delegation-order": OperationDoc(
-        TENANT_ADMIN, ("municipality_suspended",),
-        "Adopts a new, versioned delegation order (delegationsordning) effective from a date; "
-        "decisions are checked against the order in force on their `decided_at`.",
+        TENANT_ADMIN,
+        ("municipality_suspended", "effective_before_adoption", "decided_before_meeting",
+         "dated_in_future", "role_missing"),
+        "Records the board's or council's decision adopting a new, versioned delegation order "
+        "(delegationsordning): `authority` is the board's (`kind: board`, `body`, "
+        "`meeting_date`, `minutes_reference`) and the order takes effect no earlier than the "
+        "meeting. Decisions are checked against the order in force on their `decided_at` when "
+        "they are recorded; a later order never changes the authority a recorded decision rests "
+        "on.",
     ),
     "POST /api/v1/municipalities/{slug}/innovation-areas": OperationDoc(
         TENANT_ADMIN, ("area_exists", "municipality_suspended")

@@ -659,6 +659,7 @@ for _code in (
     "ruling_before_appeal", "bid_before_publication", "award_before_evaluation",
     "milestone_before_contract", "follow_up_before_contract", "realised_before_contract",
     "project_decision_before_establishment", "unlink_before_link",
+    "effective_before_adoption", "decided_before_meeting",
 ):  # fmt: skip
     PROBLEM_TYPES[_code.replace("_", "-")] = PROBLEM_TYPES["valid-time-order"]
 

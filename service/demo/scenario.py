@@ -175,7 +175,16 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
             f"/api/v1/municipalities/{slug}/delegation-order",
             admin_token,
             {
+                # The board adopted the order in December; it took effect with the new year.
                 "effective_from": "2018-01-01",
+                "rationale": "Delegationsordning för upphandling och innovationsarbete",
+                "authority": {
+                    "kind": "board",
+                    "body": "Kommunstyrelsen",
+                    "meeting_date": "2017-12-13",
+                    "minutes_reference": "Kommunstyrelsen 2017-12-13 § 212",
+                },
+                "decided_at": "2017-12-13T15:00:00+01:00",
                 "rules": [
                     {
                         "rule_id": f"{slug}-{i + 1}",
@@ -702,6 +711,7 @@ def load_ordinary_purchasing(
                 "authority": {
                     "kind": "board",
                     "body": "Kommunfullmäktige",
+                    "meeting_date": "2018-11-26",
                     "minutes_reference": "Kommunfullmäktige 2018-11-26 § 150 (budget 2019)",
                 },
                 "decided_at": "2018-11-26T19:00:00+01:00",

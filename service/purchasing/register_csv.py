@@ -41,6 +41,7 @@ COLUMNS: dict[str, tuple[bool, str]] = {
     "Delegationspunkt": (False, "The delegation rule relied on (rule id); found when empty"),
     "Beslutsinstans": (False, "A board decision: the deciding body (then Protokoll too)"),
     "Protokoll": (False, "A board decision: the minutes, e.g. KS 2019-02-04 § 12"),
+    "Sammanträdesdatum": (False, "A board decision: the day of the meeting, YYYY-MM-DD"),
     "Innovation": (True, "Innovation screening: Ja or Nej"),
     "Innovationstyp": (False, "When Ja: Funktionskrav, Innovationspartnerskap, "
                               "Förkommersiell upphandling, Marknadsdialog or Annan"),
@@ -169,6 +170,7 @@ def _line(number: int, row: dict[str, str]) -> RegisterLine:
     authority: dict[str, Any] = {"kind": "delegation"}
     if row.get("Beslutsinstans") or row.get("Protokoll"):
         authority = {"kind": "board", "body": row.get("Beslutsinstans", ""),
+                     "meeting_date": row.get("Sammanträdesdatum") or None,
                      "minutes_reference": row.get("Protokoll", "")}
     elif row.get("Delegationspunkt"):
         authority["rule_id"] = row["Delegationspunkt"]
@@ -240,6 +242,7 @@ FIELD_COLUMNS = {
     "authority.rule_id": "Delegationspunkt",
     "authority.body": "Beslutsinstans",
     "authority.minutes_reference": "Protokoll",
+    "authority.meeting_date": "Sammanträdesdatum",
     "innovation": "Innovation",
     "kind": "Innovationstyp",
     "register_reference": "Referens",
@@ -257,6 +260,7 @@ RULE_COLUMNS = {
     "not_delegated": "Delegationspunkt",
     "above_delegated_ceiling": "Uppskattat värde",
     "no_delegation_order": "Beslutsdatum",
+    "decided_before_meeting": "Sammanträdesdatum",
     "already_registered": "Referens",
 }
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.decisions import AuthorityClaim, DecisionRecord
 from domain.errors import InvalidValue
+from domain.municipality import Municipality
 from service.application import BaseApplication
 from service.principal import Principal
 
@@ -18,11 +19,16 @@ class DecisionAuthorisation(BaseApplication):
         decision: dict[str, Any],
         *,
         value_sek: Decimal | None = None,
+        municipality: Municipality | None = None,
     ) -> DecisionRecord:
-        """Checks the decider's authority in their own municipality's delegation order."""
+        """Checks the decider's authority in their own municipality's delegation order (or
+        the board decision it records); `municipality` when the caller has it loaded."""
+        if not isinstance(decision, dict):
+            raise InvalidValue("decision: an object", field="decision")
         if "decided_at" not in decision:
             raise InvalidValue("decided_at: when the decision was taken", field="decided_at")
-        municipality = self._own_municipality(principal)
+        if municipality is None:
+            municipality = self._own_municipality(principal)
         return municipality.authorise(
             principal.as_actor(),
             decision_type=decision["type"],

@@ -7,12 +7,13 @@ from typing import Any
 
 from domain.innovation_areas import AREA_OWN
 from domain.municipality import Municipality, municipality_id, validate_slug
-from service.application import BaseApplication, CommandResult, command
+from service.application import CommandResult, command
 from service.errors import AlreadyExists, Forbidden, NotFound
 from service.principal import Principal
+from service.use_cases.decisions import DecisionAuthorisation
 
 
-class MunicipalityUseCases(BaseApplication):
+class MunicipalityUseCases(DecisionAuthorisation):
     @command
     def register_municipality(
         self, principal: Principal, *, slug: str, name: str, organisation_number: str, county: str
@@ -101,10 +102,18 @@ class MunicipalityUseCases(BaseApplication):
         *,
         effective_from: date,
         rules: list[dict[str, Any]],
+        decision: dict[str, Any],
         expected_version: int,
     ) -> CommandResult:
+        """A tenant admin records what the board or council decided: the adopting decision
+        (body, meeting date, minutes reference) travels with the order it adopted."""
         municipality = self._administered(principal, slug, expected_version)
-        version = municipality.adopt_delegation_order(effective_from=effective_from, rules=rules)
+        record = self._authorise(
+            principal, {**decision, "type": "adopt_delegation_order"}, municipality=municipality
+        )
+        version = municipality.adopt_delegation_order(
+            record, effective_from=effective_from, rules=rules
+        )
         return self._commit(municipality, created={"order_version": str(version)})
 
     @command

@@ -27,7 +27,7 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from domain.decisions import DECISION_TYPES
+from domain.decisions import DELEGABLE_DECISION_TYPES
 from service.api import create_app
 from service.settings import Settings
 
@@ -107,7 +107,24 @@ def full_delegation(
     role: str = "decision_maker", max_value_sek: str | None = None, prefix: str = "DM"
 ) -> list[dict[str, Any]]:
     """A delegation order giving `role` every decision type."""
-    return [rule(f"{prefix}-{kind}", kind, role, max_value_sek) for kind in DECISION_TYPES]
+    return [
+        rule(f"{prefix}-{kind}", kind, role, max_value_sek) for kind in DELEGABLE_DECISION_TYPES
+    ]
+
+
+def order_adoption(meeting: str, *, body: str = "Kommunstyrelsen") -> dict[str, Any]:
+    """The board's decision adopting a delegation order at its meeting on `meeting`
+    (YYYY-MM-DD), as the body of PUT .../delegation-order carries it."""
+    return {
+        "rationale": "Delegationsordning antagen",
+        "authority": {
+            "kind": "board",
+            "body": body,
+            "meeting_date": meeting,
+            "minutes_reference": f"{body} {meeting} § 12",
+        },
+        "decided_at": f"{meeting}T18:00:00+01:00",
+    }
 
 
 def decision(
@@ -139,13 +156,20 @@ def board(
     *,
     body: str = "Kommunstyrelsen",
     minutes_reference: str = "Kommunstyrelsen 2018-03-14 § 45",
+    meeting_date: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A decision body recording a board decision (no delegation needed)."""
+    """A decision body recording a board decision (no delegation needed), taken at a meeting
+    on the day of `decided_at` unless `meeting_date` says otherwise."""
     return {
         "type": decision_type,
         "rationale": f"Beslut i {body}: {decision_type}",
-        "authority": {"kind": "board", "body": body, "minutes_reference": minutes_reference},
+        "authority": {
+            "kind": "board",
+            "body": body,
+            "meeting_date": meeting_date or decided_at[:10],
+            "minutes_reference": minutes_reference,
+        },
         "decided_at": decided_at,
         **extra,
     }
@@ -428,7 +452,11 @@ class World:
                 "PUT",
                 f"municipalities/{slug}/delegation-order",
                 200,
-                json={"effective_from": effective_from, "rules": rules},
+                json={
+                    "effective_from": effective_from,
+                    "rules": rules,
+                    **order_adoption(effective_from),
+                },
             )
         tenant = Tenant(slug=slug, area_id=area_id, clients=clients)
         self.tenants[slug] = tenant

@@ -96,6 +96,7 @@ def test_targets_are_decisions_and_the_trend_compares_against_them(world: World)
     register(skurup, value="100000.00", innovation=True, decided_at="2019-05-01T10:00:00+02:00")
     target = {"year": 2019, "target_percent": "50", "rationale": "Mål i budgeten",
               "authority": {"kind": "board", "body": "Kommunfullmäktige",
+                            "meeting_date": "2018-11-26",
                             "minutes_reference": "KF 2018-11-26 § 112"},
               "decided_at": "2018-11-26T19:00:00+01:00"}
     # Only the municipality itself adopts its targets, with a valid authority.

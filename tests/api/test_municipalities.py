@@ -17,6 +17,8 @@ from tests.api.conftest import (
     assert_problem,
     decision,
     full_delegation,
+    now_iso,
+    order_adoption,
     rule,
 )
 
@@ -271,7 +273,7 @@ def test_the_tenant_admin_adopts_versions_of_the_delegation_order(
     ]
     response = ystad.admin.put(
         "municipalities/ystad/delegation-order",
-        json={"effective_from": "2019-01-01", "rules": rules},
+        json={"effective_from": "2019-01-01", "rules": rules, **order_adoption("2018-12-12")},
     )
     assert response.status_code == 200
     assert response.get_json()["created"] == {"order_version": "2"}
@@ -285,6 +287,21 @@ def test_the_tenant_admin_adopts_versions_of_the_delegation_order(
         "max_value_sek": "1000000.00",
     }
     assert orders[1]["rules"][1]["max_value_sek"] is None
+    # The order carries the board's decision that adopted it, recorded by the tenant admin.
+    adopted = orders[1]["decision"]
+    assert adopted["type"] == "adopt_delegation_order"
+    assert adopted["authority"] == {
+        "kind": "board",
+        "body": "Kommunstyrelsen",
+        "meeting_date": "2018-12-12",
+        "minutes_reference": "Kommunstyrelsen 2018-12-12 § 12",
+    }
+    assert adopted["decided_by"] == "ystad-admin"
+    assert adopted["decided_at"].startswith("2018-12-12T17:00:00")
+
+
+ADOPTION = order_adoption("2018-12-12")
+BOARD = ADOPTION["authority"]
 
 
 @pytest.mark.parametrize(
@@ -303,17 +320,114 @@ def test_the_tenant_admin_adopts_versions_of_the_delegation_order(
             {"effective_from": "2019-01-01", "rules": [rule("A", "award"), rule("A", "close")]},
             "rules",
         ),
+        # The board's own decision is never delegated.
+        ({"effective_from": "2019-01-01", "rules": [rule("A", "adopt_delegation_order")]}, "rules"),
+        # Without the board's decision there is no order: an administrator alone adopts none.
+        (
+            {"effective_from": "2019-01-01", "rules": [rule("A", "award")], "authority": None},
+            "authority",
+        ),
+        (
+            {
+                "effective_from": "2019-01-01",
+                "rules": [rule("A", "award")],
+                "authority": {"kind": "delegation"},
+            },
+            "authority.kind",
+        ),
+        (
+            {
+                "effective_from": "2019-01-01",
+                "rules": [rule("A", "award")],
+                "authority": {**BOARD, "meeting_date": None},
+            },
+            "authority",
+        ),
+        (
+            {
+                "effective_from": "2019-01-01",
+                "rules": [rule("A", "award")],
+                "authority": {k: v for k, v in BOARD.items() if k != "meeting_date"},
+            },
+            "authority.meeting_date",
+        ),
+        (
+            {
+                "effective_from": "2019-01-01",
+                "rules": [rule("A", "award")],
+                "authority": {k: v for k, v in BOARD.items() if k != "body"},
+            },
+            "authority.body",
+        ),
+        (
+            {
+                "effective_from": "2019-01-01",
+                "rules": [rule("A", "award")],
+                "authority": {k: v for k, v in BOARD.items() if k != "minutes_reference"},
+            },
+            "authority.minutes_reference",
+        ),
+        (
+            {
+                "effective_from": "2019-01-01",
+                "rules": [rule("A", "award")],
+                "authority": {**BOARD, "meeting_date": "2099-01-01"},
+            },
+            "authority.meeting_date",
+        ),
     ],
 )
 def test_delegation_order_refusals(ystad: Tenant, body: dict, field: str) -> None:
-    response = ystad.admin.put("municipalities/ystad/delegation-order", json=body)
+    response = ystad.admin.put(
+        "municipalities/ystad/delegation-order",
+        json={k: v for k, v in {**ADOPTION, **body}.items() if v is not None},
+    )
     assert_problem(response, 422, field=field)
+    assert len(ystad.viewer.read("municipalities/ystad")["delegation_orders"]) == 1
+
+
+def test_an_order_takes_effect_no_earlier_than_the_meeting_that_adopted_it(
+    ystad: Tenant,
+) -> None:
+    """Recorded today, an order effective years back would re-authorise backdated decisions."""
+    today = now_iso()[:10]
+    body = {
+        "effective_from": "2019-01-01",
+        "rules": [rule("ADM", "award", "tenant_admin")],
+        **order_adoption(today),
+        "decided_at": now_iso(),
+    }
+    refused = assert_problem(
+        ystad.admin.put("municipalities/ystad/delegation-order", json=body),
+        409,
+        rule="effective_before_adoption",
+    )
+    assert set(refused["dates"].values()) == {"2019-01-01", today}
+    assert len(ystad.viewer.read("municipalities/ystad")["delegation_orders"]) == 1
+    ystad.admin.ok(
+        "PUT", "municipalities/ystad/delegation-order", 200, json={**body, "effective_from": today}
+    )
+
+
+def test_a_board_decision_is_not_dated_before_its_meeting(ystad: Tenant) -> None:
+    body = {
+        "effective_from": "2019-01-01",
+        "rules": [rule("A", "award")],
+        **ADOPTION,
+        "decided_at": "2018-12-11T10:00:00+01:00",
+    }
+    refused = assert_problem(
+        ystad.admin.put("municipalities/ystad/delegation-order", json=body),
+        409,
+        rule="decided_before_meeting",
+    )
+    assert set(refused["dates"].values()) == {"2018-12-11T09:00:00+00:00", "2018-12-12"}
 
 
 def test_only_the_tenant_admin_adopts_the_order(
     world: World, ystad: Tenant, skurup: Tenant
 ) -> None:
-    body = {"effective_from": "2019-01-01", "rules": full_delegation("officer")}
+    body = {"effective_from": "2019-01-01", "rules": full_delegation("officer"), **ADOPTION}
     for client in (
         ystad.officer,
         ystad.dm,
@@ -339,7 +453,11 @@ def test_decisions_are_judged_by_the_order_in_force_on_decided_at(
         "PUT",
         "municipalities/ystad/delegation-order",
         200,
-        json={"effective_from": "2019-01-01", "rules": [rule("OFF-prio", "prioritise", "officer")]},
+        json={
+            "effective_from": "2019-01-01",
+            "rules": [rule("OFF-prio", "prioritise", "officer")],
+            **ADOPTION,
+        },
     )
     need_id = world.need(ystad)
     path = f"needs/{need_id}/decisions"

@@ -553,6 +553,7 @@ def test_decisions_need_delegation_or_a_board_decision(world: World, skurup: Ten
     assert recorded["authority"] == {
         "kind": "board",
         "body": "Kommunstyrelsen",
+        "meeting_date": "2018-03-14",
         "minutes_reference": "Kommunstyrelsen 2018-03-14 § 45",
     }
     assert recorded["decided_by"] == "skurup-officer"

@@ -14,11 +14,18 @@ import pytest
 
 from domain.audit import Actor, acting_as
 from domain.decisions import AuthorityClaim
-from domain.errors import AuthorityMissing, InvalidValue, NotParticipant, RuleViolation
+from domain.errors import (
+    AuthorityMissing,
+    InvalidValue,
+    NotParticipant,
+    OutOfOrder,
+    RuleViolation,
+)
 from tests.builders import (
     PLATFORM_ADMIN,
     PRIORITISED_AT,
     Team,
+    adopt_order,
     authorise,
     registered_municipality,
     rule,
@@ -113,9 +120,8 @@ def test_a_rule_for_another_decision_type_does_not_authorise():
 def test_an_order_adopted_later_with_a_later_effective_date_does_not_reach_back():
     municipality = registered_municipality(rules=[rule("V1-prioritise", "prioritise")])
     with acting_as(YSTAD.actor("tenant_admin")):
-        municipality.adopt_delegation_order(
-            effective_from=date(2019, 1, 1),
-            rules=[rule("V2-prioritise", "prioritise", role="officer")],
+        adopt_order(
+            municipality, date(2019, 1, 1), [rule("V2-prioritise", "prioritise", role="officer")]
         )
 
     # Before 2019 only the first order is in force: it gives nothing to officers ...
@@ -139,9 +145,7 @@ def test_an_order_adopted_later_with_a_later_effective_date_does_not_reach_back(
 def test_of_two_orders_with_the_same_effective_date_the_one_adopted_last_applies():
     municipality = registered_municipality(rules=[rule("OLD", "park")])
     with acting_as(YSTAD.actor("tenant_admin")):
-        municipality.adopt_delegation_order(
-            effective_from=date(2018, 1, 1), rules=[rule("NEW", "park")]
-        )
+        adopt_order(municipality, date(2018, 1, 1), [rule("NEW", "park")])
     record = authorise(municipality, DM, "park", PRIORITISED_AT)
     assert record.authority["rule_id"] == "NEW"
     assert record.authority["order_version"] == 2
@@ -152,9 +156,7 @@ def test_an_order_adopted_later_with_an_earlier_effective_date_applies_from_its_
         rules=[rule("A", "park")], effective_from=date(2018, 6, 1)
     )
     with acting_as(YSTAD.actor("tenant_admin")):
-        municipality.adopt_delegation_order(
-            effective_from=date(2018, 1, 1), rules=[rule("B", "park")]
-        )
+        adopt_order(municipality, date(2018, 1, 1), [rule("B", "park")])
     assert (
         authorise(municipality, DM, "park", datetime(2018, 3, 1, 10, tzinfo=UTC)).authority[
             "rule_id"
@@ -297,6 +299,7 @@ def test_naming_a_rule_whose_ceiling_is_too_low_is_refused():
 BOARD = {
     "kind": "board",
     "body": "Kommunstyrelsen",
+    "meeting_date": date(2018, 3, 14),
     "minutes_reference": "Kommunstyrelsen 2018-03-14 § 45",
 }
 
@@ -337,7 +340,32 @@ def test_other_roles_cannot_record_a_board_decision(role):
     ("authority", "field"),
     [
         ({"kind": "board", "minutes_reference": "KS 2018-03-14 § 45"}, "authority.body"),
-        ({"kind": "board", "body": "Kommunstyrelsen"}, "authority.minutes_reference"),
+        (
+            {"kind": "board", "body": "KS", "minutes_reference": "KS 2018-03-14 § 45"},
+            "authority.meeting_date",
+        ),
+        (
+            {
+                "kind": "board",
+                "body": "KS",
+                "meeting_date": "14/3 2018",
+                "minutes_reference": "§ 4",
+            },
+            "authority.meeting_date",
+        ),
+        (
+            {
+                "kind": "board",
+                "body": "KS",
+                "meeting_date": "2018-03-14T18:00:00+01:00",
+                "minutes_reference": "§ 45",
+            },
+            "authority.meeting_date",
+        ),
+        (
+            {"kind": "board", "body": "Kommunstyrelsen", "meeting_date": "2018-03-14"},
+            "authority.minutes_reference",
+        ),
         ({"kind": "board", "body": " ", "minutes_reference": "§ 45"}, "authority.body"),
         ({"kind": "mayor"}, "authority.kind"),
         ({}, "authority.kind"),
@@ -345,7 +373,7 @@ def test_other_roles_cannot_record_a_board_decision(role):
         ("board", "authority"),
     ],
 )
-def test_a_board_decision_needs_body_and_minutes_reference(authority, field):
+def test_a_board_decision_needs_body_meeting_date_and_minutes_reference(authority, field):
     with pytest.raises(InvalidValue) as refusal:
         AuthorityClaim.from_dict(authority)
     assert refusal.value.field == field
@@ -411,3 +439,133 @@ def test_a_suspended_municipality_takes_no_decisions_even_with_board_authority()
     with pytest.raises(RuleViolation) as refusal:
         authorise(municipality, DM, "park", PRIORITISED_AT, authority=BOARD)
     assert refusal.value.rule == "municipality_suspended"
+
+
+def test_a_board_meeting_in_the_future_is_refused():
+    municipality = registered_municipality()
+    tomorrow = (now() + timedelta(days=1)).date() + timedelta(days=1)
+    with pytest.raises(InvalidValue) as refusal:
+        authorise(municipality, DM, "park", now(), authority={**BOARD, "meeting_date": tomorrow})
+    assert (refusal.value.field, refusal.value.rule) == (
+        "authority.meeting_date",
+        "dated_in_future",
+    )
+
+
+def test_a_board_decision_is_not_dated_before_its_meeting():
+    municipality = registered_municipality()
+    with pytest.raises(OutOfOrder) as refusal:
+        authorise(
+            municipality,
+            DM,
+            "park",
+            datetime(2018, 3, 13, 12, 0, tzinfo=UTC),
+            authority=BOARD,  # meeting 2018-03-14
+        )
+    assert refusal.value.rule == "decided_before_meeting"
+    assert set(refusal.value.details.values()) == {"2018-03-13T12:00:00+00:00", "2018-03-14"}
+    # On the day of the meeting (Stockholm) and later it stands.
+    assert authorise(
+        municipality, DM, "park", datetime(2018, 3, 13, 23, 30, tzinfo=UTC), authority=BOARD
+    ).authority["meeting_date"] == date(2018, 3, 14)
+
+
+# The delegation order is itself the board's decision (kommunallagen 6 kap. 37 §)
+
+ADMIN = YSTAD.actor("tenant_admin")
+
+
+def adoption_record(municipality, meeting: date, *, actor=ADMIN, authority=None):
+    return authorise(
+        municipality,
+        actor,
+        "adopt_delegation_order",
+        min(datetime(meeting.year, meeting.month, meeting.day, 17, tzinfo=UTC), now()),
+        authority=authority
+        or {
+            "kind": "board",
+            "body": "Kommunstyrelsen",
+            "meeting_date": meeting,
+            "minutes_reference": f"KS {meeting.isoformat()} § 7",
+        },
+    )
+
+
+def test_an_order_is_adopted_by_the_board_and_recorded_by_a_tenant_admin():
+    municipality = registered_municipality(rules=[])
+    record = adoption_record(municipality, date(2018, 5, 2))
+    with acting_as(ADMIN):
+        version = municipality.adopt_delegation_order(
+            record, effective_from=date(2018, 6, 1), rules=[rule("A", "park")]
+        )
+    order = municipality.delegation_orders[version - 1]
+    assert order["decision"]["authority"] == {
+        "kind": "board",
+        "body": "Kommunstyrelsen",
+        "meeting_date": date(2018, 5, 2),
+        "minutes_reference": "KS 2018-05-02 § 7",
+    }
+    assert order["decision"]["decided_by"] == "ystad-tenant-admin"
+
+
+def test_an_administrator_alone_cannot_adopt_an_order():
+    municipality = registered_municipality(rules=[])
+    with pytest.raises(InvalidValue) as refusal:
+        authorise(municipality, ADMIN, "adopt_delegation_order", PRIORITISED_AT)
+    assert refusal.value.field == "authority.kind"
+    # ... nor can an order delegate its own adoption to anyone.
+    with acting_as(ADMIN), pytest.raises(InvalidValue) as refusal:
+        adopt_order(municipality, date(2018, 1, 1), [rule("SELF", "adopt_delegation_order")])
+    assert refusal.value.field == "rules[0].decision_type"
+
+
+@pytest.mark.parametrize("role", ["officer", "decision_maker", "viewer", "auditor"])
+def test_only_a_tenant_admin_records_the_boards_adoption(role):
+    municipality = registered_municipality(rules=[])
+    with pytest.raises(AuthorityMissing) as refusal:
+        adoption_record(municipality, date(2018, 5, 2), actor=YSTAD.actor(role))
+    assert refusal.value.rule == "role_missing"
+
+
+def test_an_order_takes_effect_no_earlier_than_the_meeting_that_adopted_it():
+    municipality = registered_municipality(rules=[])
+    record = adoption_record(municipality, date(2018, 5, 2))
+    with acting_as(ADMIN), pytest.raises(OutOfOrder) as refusal:
+        municipality.adopt_delegation_order(
+            record, effective_from=date(2018, 1, 1), rules=[rule("A", "park")]
+        )
+    assert refusal.value.rule == "effective_before_adoption"
+    assert set(refusal.value.details.values()) == {"2018-01-01", "2018-05-02"}
+    assert municipality.delegation_orders == []
+    with acting_as(ADMIN):
+        municipality.adopt_delegation_order(
+            record, effective_from=date(2018, 5, 2), rules=[rule("A", "park")]
+        )
+
+
+def test_an_adoption_recorded_today_cannot_reauthorise_last_years_decisions():
+    """The Burlöv case: an order effective years back, adopted only now, would take the
+    decision makers' authority for backdated decisions and give the admin an unlimited one."""
+    municipality = registered_municipality(rules=[rule("DM-park", "park")])  # since 2018-01-01
+    recorded = authorise(municipality, DM, "park", datetime(2019, 3, 1, 10, tzinfo=UTC))
+
+    today = now().date()
+    record = adoption_record(municipality, today)
+    with acting_as(ADMIN), pytest.raises(OutOfOrder):
+        municipality.adopt_delegation_order(
+            record,
+            effective_from=date(2018, 1, 1),
+            rules=[rule("ADM-park", "park", "tenant_admin")],
+        )
+    with acting_as(ADMIN):
+        municipality.adopt_delegation_order(
+            record, effective_from=today, rules=[rule("ADM-park", "park", "tenant_admin")]
+        )
+
+    # The decision recorded before keeps its authority (its record names rule and version) ...
+    assert recorded.authority["rule_id"] == "DM-park"
+    # ... and a backdated decision recorded now is checked against the order in force then.
+    backdated = authorise(municipality, DM, "park", datetime(2019, 6, 1, 10, tzinfo=UTC))
+    assert (backdated.authority["rule_id"], backdated.authority["order_version"]) == ("DM-park", 1)
+    with pytest.raises(AuthorityMissing):
+        authorise(municipality, ADMIN, "park", datetime(2019, 6, 1, 10, tzinfo=UTC))

@@ -71,6 +71,7 @@ from tests.builders import (
     capture_saves,
     decided_need,
     decision,
+    order_adoption,
     replay,
     setup_tenant,
 )
@@ -1046,6 +1047,7 @@ class MunicipalityMachine(ApplicationMachine):
             "adopt_delegation_order",
             effective_from=effective_from,
             rules=[delegation_rule(rule_id, "award", role, ceiling)],
+            decision=order_adoption(effective_from),
         ):
             return
         self.orders.append(

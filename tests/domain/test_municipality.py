@@ -24,6 +24,7 @@ from tests.builders import (
     PLATFORM_ADMIN,
     PRIORITISED_AT,
     Team,
+    adopt_order,
     authorise,
     full_delegation,
     registered_municipality,
@@ -299,13 +300,10 @@ def test_an_unknown_area_is_refused():
 def test_delegation_orders_are_versioned_with_their_effective_date():
     municipality = register()
     with acting_as(YSTAD.actor("tenant_admin")):
-        first = municipality.adopt_delegation_order(
-            effective_from=date(2018, 1, 1),
-            rules=[rule("R1", "award", "decision_maker", "1000000")],
+        first = adopt_order(
+            municipality, date(2018, 1, 1), [rule("R1", "award", "decision_maker", "1000000")]
         )
-        second = municipality.adopt_delegation_order(
-            effective_from=date(2019, 1, 1), rules=full_delegation()
-        )
+        second = adopt_order(municipality, date(2019, 1, 1), full_delegation())
 
     assert (first, second) == (1, 2)
     assert municipality.delegation_orders[0] == {
@@ -319,6 +317,19 @@ def test_delegation_orders_are_versioned_with_their_effective_date():
                 "max_value_sek": Decimal("1000000.00"),
             }
         ],
+        "decision": {
+            "type": "adopt_delegation_order",
+            "rationale": "Delegationsordning antagen",
+            "authority": {
+                "kind": "board",
+                "body": "Kommunstyrelsen",
+                "meeting_date": date(2018, 1, 1),
+                "minutes_reference": "Kommunstyrelsen 2018-01-01 § 12",
+            },
+            "decided_at": datetime(2018, 1, 1, 17, 0, tzinfo=UTC),
+            "decided_by": "ystad-tenant-admin",
+            "municipality": "ystad",
+        },
     }
     assert municipality.delegation_order_on(date(2017, 12, 31)) is None
     assert municipality.delegation_order_on(date(2018, 12, 31))["version"] == 1
@@ -343,7 +354,7 @@ def test_delegation_orders_are_versioned_with_their_effective_date():
 def test_a_malformed_delegation_order_is_refused(rules, field):
     municipality = register()
     with acting_as(YSTAD.actor("tenant_admin")), pytest.raises(InvalidValue) as refusal:
-        municipality.adopt_delegation_order(effective_from=date(2018, 1, 1), rules=rules)
+        adopt_order(municipality, date(2018, 1, 1), rules)
     assert refusal.value.field == field
     assert municipality.delegation_orders == []
     assert municipality.version == 1
@@ -352,8 +363,11 @@ def test_a_malformed_delegation_order_is_refused(rules, field):
 def test_the_effective_date_must_be_a_calendar_date():
     municipality = register()
     with acting_as(YSTAD.actor("tenant_admin")), pytest.raises(InvalidValue) as refusal:
-        municipality.adopt_delegation_order(
-            effective_from=datetime(2018, 1, 1, tzinfo=UTC), rules=full_delegation()
+        adopt_order(
+            municipality,
+            datetime(2018, 1, 1, tzinfo=UTC),  # type: ignore[arg-type]
+            full_delegation(),
+            meeting=date(2018, 1, 1),
         )
     assert refusal.value.field == "effective_from"
 
@@ -420,9 +434,7 @@ def test_every_event_carries_the_audit_metadata():
         municipality.grant_role("anna", "officer")
         area = municipality.add_innovation_area("Lärprocess för AI")
         municipality.retire_innovation_area(area)
-        municipality.adopt_delegation_order(
-            effective_from=date(2018, 1, 1), rules=full_delegation()
-        )
+        adopt_order(municipality, date(2018, 1, 1), full_delegation())
         municipality.revoke_role("anna", "officer")
     with acting_as(platform):
         municipality.suspend("uppsagt")

@@ -464,7 +464,12 @@ def test_the_decision_record_is_stored_on_the_event(world):
 
 def test_a_board_decision_moves_the_need_like_a_delegated_one(world):
     need = world.need("prioritised")
-    board = {"kind": "board", "body": "Kommunstyrelsen", "minutes_reference": "KS 2018-04-10 § 12"}
+    board = {
+        "kind": "board",
+        "body": "Kommunstyrelsen",
+        "meeting_date": date(2018, 4, 10),
+        "minutes_reference": "KS 2018-04-10 § 12",
+    }
     with world.as_role("officer"):
         need.decide_to_procure(
             world.decide("decide_to_procure", PROCURE_AT, role="officer", authority=board)

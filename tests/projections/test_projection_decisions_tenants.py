@@ -160,6 +160,7 @@ def test_every_decision_type_is_logged_with_who_when_why_and_authority(
     assert cancel["authority"] == {
         "kind": "board",
         "body": "Kommunstyrelsen",
+        "meeting_date": AWARD_AT.date().isoformat(),
         "minutes_reference": "Kommunstyrelsen 2018-03-14 § 45",
     }
     assert cancel["value_sek"] == "1500000.00"
@@ -190,7 +191,11 @@ def test_decision_log_scopes_and_filters(app: Innoledger, store: SqlStore):
     sync(app)
 
     everything = all_decisions(store, scope=None)
-    assert len(everything) == 7
+    # Each municipality's board adopted its delegation order: a decision in the log as well.
+    adoptions = [r for r in everything if r["decision_type"] == "adopt_delegation_order"]
+    assert {r["municipality"] for r in adoptions} == {"ystad", "skurup", "trelleborg"}
+    assert {r["authority"]["kind"] for r in adoptions} == {"board"}
+    assert len(everything) == 7 + len(adoptions)
     # Skurup's auditor: Skurup's own needs, and Skurup's decision on Ystad's procurement.
     skurup = all_decisions(store, scope="skurup")
     assert {(r["tenant"], r["municipality"]) for r in skurup} == {
@@ -230,7 +235,9 @@ def test_decision_log_scopes_and_filters(app: Innoledger, store: SqlStore):
     recorded = datetime.fromisoformat(join["recorded_at"])
     after_join = all_decisions(store, scope=None, recorded_from=recorded)
     assert after_join[0]["position"] == joined.position == join["position"]
-    assert all_decisions(store, scope=None, recorded_until=recorded) == everything[:2]
+    assert all_decisions(store, scope=None, recorded_until=recorded) == [
+        r for r in everything if r["position"] < join["position"]
+    ]
     assert all_decisions(store, scope=None, recorded_from=datetime.now(UTC) + timedelta(1)) == []
 
     with pytest.raises(queries.InvalidQuery):

@@ -66,6 +66,14 @@ BODIES: dict[tuple[str, str], Any] = {
     ("put", "/api/v1/municipalities/{slug}/delegation-order"): {
         "effective_from": "2019-01-01",
         "rules": [{"rule_id": "x", "decision_type": "award", "role": "officer"}],
+        "rationale": "Kapad delegationsordning",
+        "authority": {
+            "kind": "board",
+            "body": "Kommunstyrelsen",
+            "meeting_date": "2018-12-12",
+            "minutes_reference": "KS 2018-12-12 § 1",
+        },
+        "decided_at": "2018-12-12T15:00:00+01:00",
     },
     ("post", "/api/v1/municipalities/{slug}/innovation-areas"): {"name": "Spion"},
     ("post", "/api/v1/municipalities/{slug}/suspend"): {"rationale": "Kapning"},

@@ -90,6 +90,7 @@ def test_a_board_decision_rests_on_its_minutes(app: Flask, demo: DemoResult) -> 
             "rationale": "Väntar på budget",
             "authority_kind": "board",
             "board_body": "Kommunstyrelsen",
+            "meeting_date": "2019-02-01",
             "minutes_reference": "KS 2019-02-01 § 12",
             "decided_at": "2019-02-01",
             "decided_at_time": "10:00",

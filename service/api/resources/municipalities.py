@@ -102,9 +102,12 @@ class DelegationOrder(MethodView):
     @blp.arguments(DelegationOrderSchema)
     @blp.response(200, CommandResultSchema)
     def put(self, body: dict[str, Any], slug: str) -> Any:
-        """Adopt a new version of the delegation order (tenant admin)"""
+        """Record the board's adoption of a new version of the delegation order (tenant admin)"""
+        decision = {k: body.pop(k) for k in ("rationale", "authority", "decided_at")}
+        body.pop("type", None)
         result = services().innoledger.adopt_delegation_order(
-            current_principal(), slug, expected_version=expected_version(), **body
+            current_principal(), slug, decision=decision, expected_version=expected_version(),
+            **body,
         )
         return command_response(result)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from domain.values.money import MONEY_PATTERN as _MONEY_PATTERN
-from service.api.schemas.values import DateTimeField, MoneyField, QueryDateTimeField
+from service.api.schemas.values import DateField, DateTimeField, MoneyField, QueryDateTimeField
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 # Re-exported for schemas that document money: the one definition lives with the value object.
@@ -53,6 +53,12 @@ class AuthoritySchema(Schema):
         metadata={"description": "Delegation rule relied on; found automatically when omitted"},
     )
     body = text(200, metadata={"description": "Board decisions: the deciding body"})
+    meeting_date = DateField(
+        metadata={
+            "description": "Board decisions: the day of the meeting (not in the future; the "
+            "decision is not dated before it)"
+        }
+    )
     minutes_reference = text(
         200,
         metadata={

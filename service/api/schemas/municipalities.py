@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from domain.decisions import DECISION_TYPES
+from domain.decisions import DELEGABLE_DECISION_TYPES
 from domain.innovation_areas import AREA_OWN, AREA_VISIBILITIES
 from domain.municipality import SWEDISH_COUNTIES, TENANT_ROLES
 from domain.rules.delegation import DELEGABLE_ROLES
-from service.api.schemas.common import MoneyOut, money, text
+from service.api.schemas.common import (
+    DecisionBaseSchema,
+    DecisionRecordSchema,
+    MoneyOut,
+    money,
+    text,
+)
 from service.api.schemas.values import DateField
 
 
@@ -43,7 +49,9 @@ class InnovationAreaCreateSchema(Schema):
 
 class DelegationRuleSchema(Schema):
     rule_id = text(64, required=True)
-    decision_type = fields.String(required=True, validate=validate.OneOf(DECISION_TYPES))
+    decision_type = fields.String(
+        required=True, validate=validate.OneOf(DELEGABLE_DECISION_TYPES)
+    )
     role = fields.String(required=True, validate=validate.OneOf(DELEGABLE_ROLES))
     max_value_sek = money(
         allow_none=True,
@@ -51,8 +59,18 @@ class DelegationRuleSchema(Schema):
     )
 
 
-class DelegationOrderSchema(Schema):
-    effective_from = DateField(required=True)
+class DelegationOrderSchema(DecisionBaseSchema):
+    """The board's (or council's) decision adopting the order, recorded by a tenant admin:
+    `authority` is `{"kind": "board", "body", "meeting_date", "minutes_reference"}`."""
+
+    type = fields.String(
+        validate=validate.Equal("adopt_delegation_order"),
+        load_default="adopt_delegation_order",
+    )
+    effective_from = DateField(
+        required=True,
+        metadata={"description": "The first day the order is in force; not before the meeting"},
+    )
     rules = fields.List(
         fields.Nested(DelegationRuleSchema), required=True, validate=validate.Length(min=1, max=500)
     )
@@ -81,6 +99,14 @@ class DelegationOrderOutSchema(Schema):
     version = fields.Integer()
     effective_from = fields.Date()
     rules = fields.List(fields.Nested(DelegationRuleOutSchema))
+    decision = fields.Nested(
+        DecisionRecordSchema,
+        allow_none=True,
+        metadata={
+            "description": "The board's adopting decision; null for orders recorded before "
+            "adoptions carried it"
+        },
+    )
 
 
 class MunicipalitySchema(Schema):

@@ -138,6 +138,7 @@ def _decision_from_form(kind: str) -> dict[str, Any]:
         decision["authority"] = {
             "kind": "board",
             "body": forms.text("board_body"),
+            "meeting_date": forms.day("meeting_date") if forms.text("meeting_date") else None,
             "minutes_reference": forms.text("minutes_reference"),
         }
     else:
