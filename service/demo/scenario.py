@@ -616,6 +616,7 @@ def load_project(api: Api, result: DemoResult, progress: Callable[[str], None]) 
         "authority": {
             "kind": "board",
             "body": "Kommunstyrelsen",
+            "meeting_date": "2018-01-22",
             "minutes_reference": "Kommunstyrelsen i Skurup 2018-01-22 § 12",
         },
         "decided_at": "2018-01-22T18:00:00+01:00",
