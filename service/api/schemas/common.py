@@ -85,7 +85,11 @@ class DecisionRecordSchema(Schema):
     rationale = fields.String()
     authority = fields.Dict()
     decided_at = fields.DateTime()
-    decided_by = fields.String()
+    decided_by = fields.String(
+        allow_none=True,
+        metadata={"description": "Null where the deciding municipality's members are withheld "
+                  "from the caller"},
+    )
     municipality = fields.String()
     value_sek = MoneyOut(allow_none=True)
 
