@@ -69,6 +69,7 @@ def test_every_decision_of_the_period_with_a_proof_that_verifies_independently(
         "sign_contract", "park"}
     parked = next(d for d in body["decisions"] if d["decision_type"] == "park")
     assert parked["authority"] == {"kind": "board", "body": "Kommunstyrelsen",
+                                   "meeting_date": "2019-02-04",
                                    "minutes_reference": "KS 2019-02-04 § 12"}
     award = next(d for d in body["decisions"] if d["decision_type"] == "award")
     assert award["authority"]["kind"] == "delegation" and award["authority"]["rule_id"]

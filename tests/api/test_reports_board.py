@@ -57,7 +57,7 @@ def network(world: World) -> dict[str, Any]:
                       decided_at="2019-06-01T10:00:00+02:00")
     last = ystad.dm.ok("POST", "municipalities/ystad/innovation-targets", 201, json={
         "year": 2019, "target_percent": "50", "rationale": "Mål i budgeten",
-        "authority": {"kind": "board", "body": "Kommunfullmäktige",
+        "authority": {"kind": "board", "body": "Kommunfullmäktige", "meeting_date": "2018-11-26",
                       "minutes_reference": "KF 2018-11-26 § 112"},
         "decided_at": "2018-11-26T19:00:00+01:00"})
     # Wait for every view to reach the last write.
