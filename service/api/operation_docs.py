@@ -339,6 +339,9 @@ OPERATIONS: dict[str, OperationDoc] = {
     "GET /api/open/v1/feeds/needs.atom": OperationDoc(
         NOBODY, more="Atom 1.0; withdrawals are RFC 6721 tombstones; `next` links older entries."
     ),
+    "GET /api/open/v1/feeds/procurements.atom": OperationDoc(
+        NOBODY, more="Atom 1.0 of published procurements, each linking to its open OCDS record."
+    ),
     "GET /api/open/v1/ocds/releases": OperationDoc(
         NOBODY, more="Published procurements only; tenderers only from the award on."
     ),

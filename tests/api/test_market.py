@@ -299,3 +299,32 @@ def test_the_list_and_the_feed_on_both_databases(make_app: Any, store_settings: 
     rest = ET.fromstring(open_get(world, urlsplit(older).path + "?" + urlsplit(older).query)
                          .get_data())
     assert [e.findtext(f"{ATOM}title") for e in rest.findall(f"{ATOM}entry")] == ["Två"]
+
+
+def test_the_procurements_feed_lists_published_ones_linking_to_their_records(
+    world: World, ystad: Tenant, skurup: Tenant
+) -> None:
+    world.procurement(ystad, "screened", title="Opublicerad")
+    tendering = world.procurement(ystad, "tendering", title="Anbud välkomna")
+    awarded = world.procurement(skurup, "awarded", title="Tilldelad")
+    head = ystad.auditor.read(f"procurements/{awarded}")  # the last command's effects exist
+    assert head["status"] == "awarded"
+    position = world.app.extensions["innoledger"].innoledger.recorder.max_notification_id()
+
+    def feed(**query: Any) -> ET.Element:
+        response = open_get(world, "feeds/procurements.atom",
+                            query={"position": position, **query})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.headers["Cache-Control"] == "public, max-age=60"
+        return ET.fromstring(response.get_data())
+
+    entries = feed().findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["Tilldelad", "Anbud välkomna"]
+    record = next(link.get("href") for link in entries[1].findall(f"{ATOM}link"))
+    assert record.endswith(f"{OPEN}/procurements/{tendering}/ocds/record")
+    assert open_get(world, urlsplit(record).path).status_code == 200
+    assert "Sista anbudsdag" in entries[1].findtext(f"{ATOM}summary")
+    only_open = feed(status="tendering").findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in only_open] == ["Anbud välkomna"]
+    first = feed(limit=1)
+    assert any(link.get("rel") == "next" for link in first.findall(f"{ATOM}link"))

@@ -18,10 +18,13 @@ from flask import Response, request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from domain.procurement import PROCUREMENT_STATES
+from projections import queries
 from service.api.blueprint import Blueprint
 from service.api.context import services
 from service.api.resources.ocds import OcdsRecordPackageSchema, OcdsReleasePackageSchema
 from service.api.views import reach_position
+from service.errors import NotFound
 from service.market import atom
 from service.market.needs import (
     Links,
@@ -31,11 +34,13 @@ from service.market.needs import (
     representation,
 )
 from service.ocds import jsonio
+from service.ocds.mapping import ocid_for
 from service.ocds.service import published_release_packages, record_package, release_package
 from service.principal import Principal
 
 OPEN_PREFIX = "/api/open/v1"
 MARKET_VIEW = "market_needs"
+PORTFOLIO_VIEW = "procurement_portfolio"
 # Followers poll; a minute keeps a shared cache useful without hiding a withdrawal for long.
 PUBLIC_MAX_AGE = "public, max-age=60"
 OPEN: dict[str, Any] = {"security": []}
@@ -56,6 +61,17 @@ class OpenPageQuerySchema(Schema):
     position = fields.Integer(
         validate=validate.Range(min=0, max=2**62),
         metadata={"description": "Wait until the list reflects this log position"},
+    )
+
+
+class ProcurementFeedQuerySchema(OpenPageQuerySchema):
+    status = fields.String(
+        validate=validate.OneOf(PROCUREMENT_STATES),
+        metadata={"description": "Only procurements in this phase, e.g. tendering"},
+    )
+    innovation = fields.Boolean(
+        truthy={"true"}, falsy={"false"},
+        metadata={"description": "Only innovation procurements (true) or the others (false)"},
     )
 
 
@@ -216,6 +232,56 @@ class MarketNeedsFeed(MethodView):
                 summary=shown["summary"] or shown["problem_statement"],
                 content=shown["problem_statement"], alternate=shown["url"],
                 categories=((shown["innovation_area"] or {}).get("name", ""), shown["status"]),
+            ))  # fmt: skip
+        body = atom.render(doc, empty_since=datetime(2000, 1, 1, tzinfo=UTC))
+        return public_answer(body, atom.MEDIA_TYPE, doc.updated())
+
+
+@blp.route("/feeds/procurements.atom")
+class ProcurementsFeed(MethodView):
+    @blp.doc(
+        security=[],
+        responses={"200": {"description": "Atom 1.0 feed, newest first",
+                           "content": {atom.MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    )
+    @blp.arguments(ProcurementFeedQuerySchema, location="query")
+    def get(self, query: dict[str, Any]) -> Any:
+        """Atom feed of published procurements, newest first, each linking to its OCDS
+        record; `status=tendering` for the calls for tenders open now"""
+        svc = services()
+        reach_position(PORTFOLIO_VIEW, query.pop("position", None))
+        page = queries.list_portfolio(svc.sql, **query)
+        public = Principal.public()
+        doc = atom.Feed(
+            id=f"urn:innoledger:{svc.settings.ocid_prefix}:market:procurements",
+            title="Innoledger: publicerade upphandlingar",
+            self_url=request.url,
+            next_url=None if page.next_cursor is None else url_for(
+                "market.ProcurementsFeed", **{**query, "cursor": page.next_cursor},
+                _external=True,
+            ),
+        )
+        for row in page.rows:
+            try:
+                procurement = svc.innoledger.procurement(public, row["procurement_id"])
+            except NotFound:
+                continue  # a view that lags behind an award voided on review
+            lead = svc.innoledger.require_registered(procurement.lead).name
+            facts = [f"Upphandlande: {lead}", f"Status: {row['status']}"]
+            if row["notice_id"]:
+                facts.append(f"Annons: {row['notice_id']}")
+            if row["tender_deadline"]:
+                facts.append(f"Sista anbudsdag: {row['tender_deadline']}")
+            if row["cpv_code"]:
+                facts.append(f"CPV: {row['cpv_code']}")
+            doc.items.append(atom.Entry(
+                id=f"urn:ocid:{ocid_for(svc.settings.ocid_prefix, procurement.id)}",
+                title=procurement.title, updated=datetime.fromisoformat(row["updated_at"]),
+                author=lead, summary=" · ".join(facts), content=procurement.description,
+                alternate=url_for("market.OpenProcurementRecord",
+                                  procurement_id=str(procurement.id), _external=True),
+                categories=(row["status"], row["procedure"] or "",
+                            "innovation" if row["innovation"] else ""),
             ))  # fmt: skip
         body = atom.render(doc, empty_since=datetime(2000, 1, 1, tzinfo=UTC))
         return public_answer(body, atom.MEDIA_TYPE, doc.updated())
