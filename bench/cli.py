@@ -23,7 +23,7 @@ import click
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WRAPPED = "INNOLEDGER_BENCH_IN_CLUSTER"
-GROUP_NAMES = ("commands", "reads", "rebuild", "audit", "ledger", "crud")
+GROUP_NAMES = ("commands", "reads", "rebuild", "audit", "ledger", "crud", "mixed", "peer", "pages")
 
 
 def _groups(value: str | None) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from bench.loadgen import Window
 from bench.results import Measure
 from bench.stores import Database, Store, cached_network
 
-GROUPS = ("commands", "reads", "rebuild", "audit", "ledger", "crud")
+GROUPS = ("commands", "reads", "rebuild", "audit", "ledger", "crud", "mixed", "peer", "pages")
 
 
 def parse_size(text: str) -> int:

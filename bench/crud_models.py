@@ -58,3 +58,15 @@ configure_mappers()
 NeedVersion = version_class(CrudNeed)
 SwotItemVersion = version_class(CrudSwotItem)
 Transaction = versioning_manager.transaction_cls
+
+
+class CrudToken(Base):
+    """Bearer tokens of the CRUD web service (stored as the secret's SHA-256, as ours are)."""
+
+    __tablename__ = "api_token"
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(100))
+    owner: Mapped[str] = mapped_column(sa.String(63))
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)

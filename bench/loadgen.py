@@ -41,8 +41,11 @@ class Tally:
     latencies: list[float] = field(default_factory=list)  # seconds, measured window only
     statuses: Counter[int] = field(default_factory=Counter)
     info: dict[str, Any] = field(default_factory=dict)
+    by_class: dict[str, list[float]] = field(default_factory=dict)  # latencies per request class
 
     def merge(self, other: Tally) -> None:
+        for kind, latencies in other.by_class.items():
+            self.by_class.setdefault(kind, []).extend(latencies)
         self.count += other.count
         self.errors += other.errors
         self.seconds = max(self.seconds, other.seconds)

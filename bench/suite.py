@@ -38,6 +38,9 @@ TITLES = {
     "audit": "history and as-of reads, long aggregate",
     "ledger": "ledger: save overhead, verify",
     "crud": "CRUD alternative (SQLAlchemy + Continuum)",
+    "mixed": "mixed load, open loop at half the maximum rate",
+    "peer": "HTTP peer (Flask + SQLAlchemy + Continuum)",
+    "pages": "web page vs the JSON answer of the same data",
 }
 
 
@@ -91,9 +94,9 @@ def _failed(ctx: Context, group: str, exc: BaseException, report: Report) -> Non
 
 def _run_database(ctx: Context, report: Report) -> None:
     only = ctx.config.only
-    from bench import audit, commands, crud, ledger, reads, rebuild
+    from bench import audit, commands, crud, ledger, mixed, pages, peer, reads, rebuild
 
-    web_groups = [g for g in ("reads", "commands") if g in only]
+    web_groups = [g for g in ("reads", "commands", "pages") if g in only]
     if web_groups:
         from bench.web import web_session
 
@@ -101,7 +104,9 @@ def _run_database(ctx: Context, report: Report) -> None:
             with web_session(ctx) as web:
                 for name in web_groups:
                     try:
-                        (reads if name == "reads" else commands).measure(ctx, web)
+                        {"reads": reads, "commands": commands, "pages": pages}[name].measure(
+                            ctx, web
+                        )
                     except Exception as exc:
                         _failed(ctx, name, exc, report)
         except Exception as exc:
@@ -112,6 +117,8 @@ def _run_database(ctx: Context, report: Report) -> None:
         ("audit", audit),
         ("ledger", ledger),
         ("crud", crud),
+        ("mixed", mixed),
+        ("peer", peer),
     ):
         if group in only:
             try:

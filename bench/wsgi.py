@@ -4,6 +4,7 @@
   environment). If the service has no `GET /api/v1/network/needs` route yet, one is added that
   answers `projections.queries.list_network_needs` behind the service's own authentication and
   observability hooks, and says so in an `X-Bench-Shim` header.
+* `crud_app()` — the CRUD alternative as its own web service (`bench.crud_web`).
 * `bare_app()` — the baseline: a bare `Flask()` with one route answering a fixed JSON document
   (the same page the network view answers, read from INNOLEDGER_BENCH_BARE_PAYLOAD) with
   `jsonify`: no authentication, no database, no hooks.
@@ -49,6 +50,13 @@ def innoledger_app() -> Any:
     if not has_route(app, NETWORK_NEEDS):
         add_network_shim(app)
     return app
+
+
+def crud_app() -> Any:
+    """The CRUD alternative as a web service (`bench.crud_web`), on INNOLEDGER_BENCH_CRUD_URL."""
+    from bench.crud_web import crud_app as build
+
+    return build()
 
 
 def bare_app() -> Any:
