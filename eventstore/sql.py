@@ -13,9 +13,20 @@ from eventsourcing.persistence import ApplicationRecorder
 
 
 class SqlStore:
-    """Runs SQL written with `?` placeholders on SQLite or PostgreSQL alike."""
+    """Runs SQL written with `?` placeholders on SQLite or PostgreSQL alike.
 
-    def __init__(self, recorder: ApplicationRecorder):
+    `flush_each_commit=False` is for state derived from the event log and tracked in the same
+    transaction as its position (the projection runners' views and ledger): on SQLite its commits
+    are not flushed to disk one by one (`synchronous=NORMAL` in WAL mode, for its transactions
+    only). A power loss may then undo the last of them, whole, never half of one: the tracking
+    position goes back with the rows, and the runner applies those events again. The events' own
+    commits stay flushed, and as the WAL is written in order, flushing any later commit flushes
+    these too. A runner that flushed every batch added one to two flushes to every command, each
+    under the database's one write lock. PostgreSQL commits as always (its synchronous standby
+    and failover rely on that; its runners wait on the WAL flush without blocking the writers).
+    """
+
+    def __init__(self, recorder: ApplicationRecorder, *, flush_each_commit: bool = True):
         datastore = getattr(recorder, "datastore", None)
         if datastore is None:
             raise RuntimeError("the event store has no SQL datastore")
@@ -32,6 +43,7 @@ class SqlStore:
         # Pooled connections this store has set the search path on (each only once).
         self._session_schema_set: weakref.WeakSet[Any] = weakref.WeakSet()
         self.schema = schema
+        self.flush_each_commit = flush_each_commit
 
     @property
     def is_postgres(self) -> bool:
@@ -58,13 +70,24 @@ class SqlStore:
         it fails at once with "database is locked" instead of waiting its turn."""
         with self._datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
+            restore = None
+            if not self.flush_each_commit:
+                # Per connection, and the pool's connections also carry the events' commits:
+                # set for this transaction only, and put back afterwards.
+                cursor.execute("PRAGMA synchronous")
+                restore = int(cursor.fetchone()[0])
+                cursor.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield Cursor(cursor, self)
-            except BaseException:
-                connection.rollback()
-                raise
-            connection.commit()
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Cursor(cursor, self)
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+            finally:
+                if restore is not None:
+                    cursor.execute(f"PRAGMA synchronous = {restore}")
 
     @contextmanager
     def reading(self) -> Iterator[Cursor]:

@@ -157,7 +157,9 @@ class ProjectionRunner:
         self.app = app
         self.projection = projection
         self.recorder: ApplicationRecorder = app.recorder
-        self.store = store or SqlStore(self.recorder)
+        # Its commits need not be flushed one by one: a runner re-applies what a power loss
+        # undid (see SqlStore).
+        self.store = store or SqlStore(self.recorder, flush_each_commit=False)
         self.batch_size = batch_size
         self.suffix = suffix
         self.name = tracking_name or projection.name + suffix

@@ -175,6 +175,8 @@ def run_command(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> 
     }
     threads = [
         threading.Thread(
+            # A runner's commits are not flushed one by one (see SqlStore): it re-applies what
+            # a power loss undid, and the events' commits keep the write lock to themselves.
             target=ProjectionRunner(app, projection, batch_size=batch_size).run_forever,
             args=(stop,),
             name=f"projection-{projection.name}",
