@@ -26,6 +26,13 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder
 
+from eventstore.connections import (
+    connect_beside_pool,
+    is_postgres,
+    listen_for_saves,
+    set_session_parameters,
+    sqlite_db_name,
+)
 from projections.db import advisory_key
 
 log = logging.getLogger(__name__)
@@ -67,20 +74,14 @@ def acquire(lease: Lease, stop: threading.Event, retry_s: float) -> bool:
 
 class PostgresLease:
     def __init__(self, recorder: ApplicationRecorder, key_parts: tuple[str, ...]):
-        datastore = getattr(recorder, "datastore")  # noqa: B009
-        self._conninfo: dict[str, Any] = dict(datastore.pool.kwargs)
-        self._channel: str | None = getattr(recorder, "channel_name", None)
+        self._recorder = recorder
         self._key = advisory_key("projection-lease", *key_parts)
         self._conn: Any = None
         self._held = False
 
     def try_acquire(self) -> bool:
-        import psycopg  # only PostgreSQL deployments get here
-        from psycopg import sql
-
         if self._conn is None:
             params = {
-                **self._conninfo,
                 "connect_timeout": 5,
                 # Client side: notice a silent server. Server side (below): notice a dead
                 # client and drop its lock within seconds instead of the kernel's two hours.
@@ -93,16 +94,16 @@ class PostgresLease:
                 # instead. The user timeout bounds that (milliseconds).
                 "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
             }
-            self._conn = psycopg.connect(**params, autocommit=True)
-            for setting, value in (
-                ("tcp_keepalives_idle", 5),
-                ("tcp_keepalives_interval", 2),
-                ("tcp_keepalives_count", 3),
-                ("tcp_user_timeout", TCP_USER_TIMEOUT_MS),
-            ):
-                self._conn.execute(
-                    sql.SQL("SET {} = {}").format(sql.Identifier(setting), sql.Literal(value))
-                )
+            self._conn = connect_beside_pool(self._recorder, autocommit=True, **params)
+            set_session_parameters(
+                self._conn,
+                {
+                    "tcp_keepalives_idle": 5,
+                    "tcp_keepalives_interval": 2,
+                    "tcp_keepalives_count": 3,
+                    "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+                },
+            )
         try:
             row = self._conn.execute(
                 "SELECT pg_try_advisory_lock(%s::bigint) AS held", (self._key,)
@@ -112,8 +113,8 @@ class PostgresLease:
             raise
         held = bool(row["held"] if isinstance(row, dict) else row[0])
         self._held = held
-        if held and self._channel:
-            self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+        if held:
+            listen_for_saves(self._conn, self._recorder)
         return held
 
     def check(self) -> None:
@@ -211,10 +212,9 @@ class ProcessLease:
 
 def lease_for(recorder: ApplicationRecorder, schema: str, name: str) -> Lease:
     """The lease guarding `name` on this recorder's database."""
-    datastore = getattr(recorder, "datastore", None)
-    if type(datastore).__module__.endswith("postgres"):
+    if is_postgres(recorder):
         return PostgresLease(recorder, (schema, name))
-    db_name = str(getattr(getattr(datastore, "pool", None), "db_name", "") or "")
+    db_name = sqlite_db_name(recorder) or ""
     if not db_name or ":memory:" in db_name or "mode=memory" in db_name:
         return ProcessLease((db_name, name))
     path = Path(db_name.removeprefix("file:").split("?", 1)[0])

@@ -5,6 +5,7 @@ the suite (or, worse, silently). They run on the pinned version (pyproject.toml)
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 import sqlite3
@@ -23,8 +24,18 @@ from eventsourcing.utils import Environment
 from psycopg_pool import ConnectionPool
 
 from eventstore.config import closed_environment
+from eventstore.connections import (
+    answers_within,
+    connect_beside_pool,
+    is_postgres,
+    listen_for_saves,
+    postgres_params,
+    set_session_parameters,
+    sqlite_db_name,
+)
 from eventstore.postgres_fail_fast import ATTEMPTS, FailFastApplicationRecorder
 from eventstore.postgres_schema_lock import SerialisedTableCreation
+from eventstore.saving import SavesAggregates
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,7 +107,7 @@ def test_repository_our_repository_plugs_in_and_loads_with_our_projector() -> No
 
 
 def test_save_the_steps_our_save_calls_are_there() -> None:
-    """Seam 'save': BaseApplication.save fills a ProcessingEvent itself and calls _record,
+    """Seam 'save': SavesAggregates.save fills a ProcessingEvent itself and calls _record,
     _take_snapshots and _notify."""
     processing = ProcessingEvent[Any]()
     assert processing.events == [] and processing.aggregates == {}, "seam 'save'"
@@ -106,6 +117,90 @@ def test_save_the_steps_our_save_calls_are_there() -> None:
             ["self", "processing_event"],
             ["self", "recordings"],
         ), f"seam 'save': Application.{name}"
+
+
+def test_save_ours_stores_snapshots_and_notifies_what_the_library_save_does(
+    tmp_path: Path,
+) -> None:
+    """Seam 'save': the same aggregates saved by SavesAggregates and by the library's own save
+    give the same stored events (in the log, in order), the same snapshots and the same
+    recordings."""
+
+    def app_on(name: str, cls: type[Application[Any]]) -> Application[Any]:
+        class Dogs(cls):  # type: ignore[valid-type,misc]
+            snapshotting_intervals = {Dog: 2}
+
+        return Dogs(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                         "SQLITE_DBNAME": str(tmp_path / f"{name}.sqlite3")})  # fmt: skip
+
+    ours, library = app_on("ours", SavesAggregates), app_on("library", Application)
+    fido, rex = Dog("Fido"), Dog("Rex")
+    fido.rename("Fido II")
+    rex.rename("Rex II")
+    rex.rename("Rex III")
+    saved = {}
+    for app in (ours, library):
+        saved[app] = app.save(copy.deepcopy(fido), copy.deepcopy(rex))
+
+    def stored(app: Application[Any]) -> list[tuple[Any, ...]]:
+        return [
+            (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            for n in app.recorder.select_notifications(start=1, limit=100)
+        ]
+
+    assert stored(ours) == stored(library), "seam 'save': other events stored"
+    assert [(r.notification.id, r.domain_event.originator_version) for r in saved[ours]] == [
+        (r.notification.id, r.domain_event.originator_version) for r in saved[library]
+    ], "seam 'save': other recordings"
+    def snapshots(app: Application[Any], dog: Dog) -> list[tuple[int, bytes]]:
+        assert app.snapshots is not None
+        return [(e.originator_version, e.state) for e in app.snapshots.get(dog.id)]
+
+    assert snapshots(ours, fido), "seam 'save': no snapshot taken"
+    for dog in (fido, rex):
+        assert snapshots(ours, dog) == snapshots(library, dog), "seam 'save': other snapshots"
+    assert ours.repository.get(rex.id).name == "Rex III"
+
+
+def test_connections_the_store_says_where_it_lives_and_answers(tmp_path: Path) -> None:
+    """Seam 'connections': a SQLite datastore's pool names its database file (the projection
+    lease sits beside it) and answers a query through the datastore."""
+    name = str(tmp_path / "c.sqlite3")
+    app = Application[Any](env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                                "SQLITE_DBNAME": name})  # fmt: skip
+    assert not is_postgres(app.recorder), "seam 'connections'"
+    assert sqlite_db_name(app.recorder) == name, "seam 'connections': the pool's db_name"
+    answers_within(app.recorder, 2)
+
+
+@pytest.mark.postgres
+def test_connections_beside_the_pool_reach_the_same_database(postgres_settings: Any) -> None:
+    """Seam 'connections': the PostgreSQL datastore builds its pool from a dict of libpq
+    parameters (with the fail-fast factory's libpq options added), so a connection of our own
+    made from them reaches the store's database; and the recorder NOTIFYs its channel on each
+    save, which a LISTEN there hears."""
+    from service.innoledger import Innoledger
+
+    app = Innoledger(postgres_settings)
+    try:
+        params = postgres_params(app.recorder)
+        pg = postgres_settings.postgres
+        assert {k: params[k] for k in ("host", "port", "user", "dbname")} == {
+            "host": pg.host, "port": str(pg.port), "user": pg.user, "dbname": pg.dbname
+        }, "seam 'connections': the pool's kwargs"
+        assert params["target_session_attrs"] == pg.target_session_attrs, "seam 'connections'"
+        assert sqlite_db_name(app.recorder) is None and is_postgres(app.recorder)
+        answers_within(app.recorder, 2)
+        with connect_beside_pool(app.recorder, autocommit=True, connect_timeout=2) as own:
+            set_session_parameters(own, {"tcp_keepalives_idle": 5})
+            row = own.execute("SHOW tcp_keepalives_idle").fetchone()
+            assert list(dict(row).values()) == ["5"], "seam 'connections'"
+            listen_for_saves(own, app.recorder)
+            app.save(Dog("Fido"))
+            heard = list(own.notifies(timeout=5, stop_after=1))
+            assert heard, "seam 'connections': no NOTIFY on the recorder's channel after a save"
+    finally:
+        app.close()
 
 
 def test_timestamps_an_event_keeps_the_timestamp_it_is_given() -> None:

@@ -8,6 +8,7 @@ from flask import current_app, jsonify
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
+from eventstore.connections import answers_within
 from projections.queries import view_status
 from service.api.blueprint import Blueprint
 from service.api.context import services
@@ -29,16 +30,7 @@ PROBE_CONNECT_TIMEOUT_S = 2
 def _check_reachable(svc: Any) -> None:
     """A probe must answer within seconds: the library's reads retry for most of a minute and
     the pool may be busy, so PostgreSQL is asked over a connection of the probe's own."""
-    if svc.settings.database == "postgres":
-        import psycopg
-
-        pg = svc.settings.postgres
-        params = {**pg.libpq_params(), "connect_timeout": PROBE_CONNECT_TIMEOUT_S}
-        with psycopg.connect(**params) as connection:
-            connection.execute("SELECT 1")
-        return
-    with svc.sql.reading() as cursor:
-        cursor.execute("SELECT 1")
+    answers_within(svc.innoledger.recorder, PROBE_CONNECT_TIMEOUT_S)
 
 
 def _ledger_check(svc: Any) -> dict[str, Any]:
