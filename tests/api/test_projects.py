@@ -218,3 +218,59 @@ def test_project_decisions_are_in_the_decision_log_and_its_history(
     ]
     past = ystad.auditor.read(f"projects/{project}", query={"version": 1})
     assert past["partners"] == [] and past["version"] == 1
+
+
+WRITE_BODIES: dict[str, Any] = {
+    "POST /api/v1/projects/{project_id}/partners": {
+        "kind": "municipality", "municipality": "trelleborg", "role": "partner"},
+    "POST /api/v1/projects/{project_id}/reference-group": {
+        "organisation": "Kapad", "represents": "Kapad"},
+    "DELETE /api/v1/projects/{project_id}/reference-group/{member_id}": None,
+    "PUT /api/v1/projects/{project_id}/phases/{phase}": {"starts_on": "2018-02-01"},
+    "POST /api/v1/projects/{project_id}/decisions": None,  # every decision type, below
+}
+
+
+def test_no_municipality_acts_on_a_project_for_another_generated_from_the_document(
+    world: World, ystad: Tenant, skurup: Tenant, trelleborg: Tenant
+) -> None:
+    """Every write on a project in the OpenAPI document, by every role of a municipality that
+    is not invited (Trelleborg) and of one that joined (Skurup, for what only the coordinator
+    does): refused, and nothing is written."""
+    project = establish(ystad)
+    invite(ystad, project, "skurup")
+    join(skurup, project)
+    added = ystad.officer.ok("POST", f"projects/{project}/reference-group", 201, json={
+        "organisation": "Region Skåne", "represents": "Regional utveckling"})
+    member = added["created"]["member_id"]
+    ystad_need = world.need(ystad, title="Ystads behov", shared=True)
+    document = world.platform_auditor.get("/api/openapi.json").get_json()
+    writes = [
+        (method.upper(), path) for path, item in document["paths"].items()
+        if path.startswith("/api/v1/projects/{project_id}") for method in item
+        if method in ("post", "put", "patch", "delete")
+    ]
+    assert {f"{m} {p}" for m, p in writes} == set(WRITE_BODIES)
+    decisions = [decision(kind, JOINED_AT) for kind in
+                 ("join_project", "decline_project", "withdraw_from_project")]
+    decisions += [decision(kind, LINKED_AT, kind="need", object_id=ystad_need)
+                  for kind in ("link_to_project", "unlink_from_project")]
+    head = world.app.extensions["innoledger"].innoledger.recorder.max_notification_id
+    before = head()
+    problems = []
+    for method, template in writes:
+        path = template.replace("{project_id}", project).replace(
+            "{member_id}", member).replace("{phase}", "pilots")
+        bodies = decisions if template.endswith("/decisions") else [WRITE_BODIES[
+            f"{method} {template}"]]
+        for attacker in (trelleborg, skurup):
+            for role, client in attacker.clients.items():
+                for body in bodies:
+                    if attacker is skurup and template.endswith("/decisions"):
+                        continue  # Skurup's own decisions are its to take
+                    response = client.request(method, path, json=body)
+                    if response.status_code not in (403, 404, 409):
+                        problems.append(f"{attacker.slug} {role} {method} {template}: "
+                                        f"{response.status_code} {response.get_data(True)[:90]}")
+    assert not problems, "\n".join(problems)
+    assert head() == before
