@@ -48,6 +48,7 @@ from tests.api.conftest import (
     Client,
     Tenant,
     World,
+    decision,
 )
 
 WRITES = ("post", "put", "patch", "delete")
@@ -61,6 +62,7 @@ NAMED_ID = re.compile(
 # A link in an answer: an absolute URL of the service or a path (JSON, Atom, HTML, Link header).
 LINK = re.compile(r"""(?:https?://localhost(?::\d+)?)?(/[^\s"'<>()\\]*)""")
 MAX_CALLS = 1500
+MARKET_AT = "2018-04-20T10:00:00+02:00"
 FUZZ_EXAMPLES = 8
 
 
@@ -136,6 +138,36 @@ def _plant(world: World, ystad: Tenant, skurup: Tenant) -> Network:
     )
     ystad.officer.ok("POST", f"needs/{shared_need}/share", 200)
     skurup_need = world.need(skurup, title=marker("Skurups hemliga behov", "Skurup's private need"))
+    # Published to the market: its title and problem statement are public, its analysis is not.
+    on_market = _need(ystad, "Marknadsbehov Skolmat", "Skolor behöver bättre matplanering.")
+    for quadrant, text in (("strength", "Hemlig styrka i analysen"), ("threat", "Hemligt hot")):
+        ystad.officer.ok(
+            "POST",
+            f"needs/{on_market}/swot",
+            201,
+            json={"quadrant": quadrant, "text": marker(text, "a published need's SWOT")},
+        )
+    ystad.officer.ok(
+        "POST",
+        f"needs/{on_market}/workshops",
+        201,
+        json={
+            "held_on": "2018-02-02",
+            "participant_count": 6,
+            "notes": marker("Anteckningar bakom marknadsbehovet", "a published need's workshop"),
+        },
+    )
+    ystad.dm.ok(
+        "POST",
+        f"needs/{on_market}/market",
+        200,
+        json=decision(
+            "publish_to_market",
+            MARKET_AT,
+            rationale=marker("Intern motivering till publiceringen", "a decision's rationale"),
+            summary="Vi söker dialog med leverantörer om matplanering.",
+        ),
+    )
 
     unpublished = world.procurement(
         ystad, "screened", title=marker("Opublicerad upphandling Gaffeln", "an unpublished title")
@@ -205,7 +237,7 @@ def _plant(world: World, ystad: Tenant, skurup: Tenant) -> Network:
     review_id = read["reviews"][0]["id"]
     swot_item = ystad.officer.read(f"needs/{shared_need}")
     item_ids = [item["id"] for item in swot_item.get("swot", [])]
-    needs = [private_need, shared_need, addressed, skurup_need]
+    needs = [private_need, shared_need, addressed, skurup_need, on_market]
     procurements = [unpublished, published, evaluating]
     ids = {
         "need_id": needs,
