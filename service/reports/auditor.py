@@ -176,7 +176,7 @@ def _facts(body: dict[str, Any]) -> tuple[Fact, ...]:
         Fact("Signerat trädhuvud: tidpunkt (ms)", head["timestamp_ms"], "code"),
         Fact("Signatur (Ed25519, base64)", head["signature"], "code"),
         Fact("Nyckel-id (SHA-256 av nyckeln)", head["key_id"], "code"),
-        Fact("Publik nyckel (PEM)", head["public_key_pem"], "code"),
+        Fact("Publik nyckel (PEM)", head["public_key_pem"].strip().splitlines(), "lines"),
     )
 
 
@@ -210,7 +210,7 @@ def _tables(body: dict[str, Any]) -> tuple[Table, ...]:
                 Column("position", "Loggposition"),
                 Column("aggregate_version", "Version"),
                 Column("leaf_hash", "Lövhash (SHA-256)", "code"),
-                Column("inclusion_path", "Inklusionsväg (RFC 9162, nedifrån och upp)", "code"),
+                Column("inclusion_path", "Inklusionsväg (RFC 9162, nedifrån och upp)", "lines"),
             ),
             body["decisions"],
             note="Lövhash och inklusionsväg räcker för att räkna fram rothashen ovan.",

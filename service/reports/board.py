@@ -268,7 +268,7 @@ def _tables(body: dict[str, Any]) -> tuple[Table, ...]:
                 Column("contracted_value_sek", "Värde, avtalad (kr)", "money"),
                 Column("status_sv", "Status"),
                 Column("procurement_id", "Id", "code"),
-                Column("history", "Historik", "link"),
+                Column("history", "Historik", "link", printed=False),
             ),
             body["procurements"],
             note="Varje upphandling med det den tillför kommunens siffror året: en gemensam "
@@ -289,7 +289,7 @@ def _tables(body: dict[str, Any]) -> tuple[Table, ...]:
                 Column("value_sek", "Belopp (kr)", "money"),
                 Column("rationale", "Motivering"),
                 Column("position", "Loggposition"),
-                Column("history", "Historik", "link"),
+                Column("history", "Historik", "link", printed=False),
             ),
             body["delegation_decisions"],
             note="Beslut som fattats med stöd av delegationsordningen i kraft på beslutsdagen, "

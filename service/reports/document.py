@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # How a column's values are written (see service.reports.formatting).
-KINDS = ("text", "count", "money", "share", "percent", "bool", "datetime", "date", "link", "code")
+KINDS = ("text", "count", "money", "share", "percent", "bool", "datetime", "date", "link", "code",
+         "lines")  # lines: a list, one item a line (proof paths)
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class Column:
     key: str  # a field of the row, dotted for nested fields ("authority.rule_id")
     heading: str
     kind: str = "text"
+    # Left out of the PDF, where it would not fit (a full URL): the CSV and JSON keep it, and
+    # the printed id leads to the same object.
+    printed: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -42,6 +46,10 @@ class Table:
     note: str = ""
     # Small print (hashes, proofs) in the PDF.
     dense: bool = False
+
+    @property
+    def printed_columns(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.printed)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def printed(value: Any, kind: str, base_url: str = "") -> str:
     if kind == "link":
         return link(str(value), base_url)
     if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
+        return ("\n" if kind == "lines" else ", ").join(str(v) for v in value)
     return str(value)
 
 
@@ -79,6 +79,8 @@ def sheet(value: Any, kind: str, base_url: str = "") -> str:
         return swedish_time(str(value))
     if kind == "link":
         return link(str(value), base_url)
+    if kind == "lines" and isinstance(value, (list, tuple)):
+        return "\n".join(str(v) for v in value)  # the service's own hashes and keys
     if isinstance(value, (list, tuple)):
         return _inert(" ".join(str(v) for v in value))
     return _inert(str(value))

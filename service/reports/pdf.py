@@ -13,10 +13,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from domain.errors import InvalidValue
 from service.reports.document import Report
 from service.reports.formatting import printed
 
 MEDIA_TYPE = "application/pdf"
+# A printed report is a document to read and file: past this many table rows (some 60 pages)
+# the period is to be shortened, or the report taken as CSV or JSON, which have no such limit.
+MAX_PRINTED_ROWS = 1200
 
 
 @functools.cache
@@ -40,6 +44,13 @@ def render_html(report: Report, base_url: str = "") -> str:
 
 
 def render_pdf(report: Report, base_url: str = "") -> bytes:
+    rows = sum(len(table.rows) for table in report.tables)
+    if rows > MAX_PRINTED_ROWS:
+        raise InvalidValue(
+            f"format: the PDF would hold {rows} table rows, at most {MAX_PRINTED_ROWS} are "
+            "printed; choose a shorter period, or take the report as csv or json",
+            field="format",
+        )
     from weasyprint import HTML  # heavy: loaded on the first PDF only
 
     pdf: bytes = HTML(string=render_html(report, base_url)).write_pdf()

@@ -310,7 +310,7 @@ def _tables(body: dict[str, Any]) -> tuple[Table, ...]:
             Column("status_sv", "Status"),
             Column("linked_at", "Kopplat", "datetime"),
             Column("need_id", "Id", "code"),
-            Column("history", "Historik", "link"),
+            Column("history", "Historik", "link", printed=False),
         ), body["needs"], note="Behov som ägs av en annan kommun och inte är delade visas "
            "utan titel och status."),
         Table("procurements", "Piloter: upphandlingar i projektet", (
@@ -323,7 +323,7 @@ def _tables(body: dict[str, Any]) -> tuple[Table, ...]:
             Column("signed_on", "Avtal tecknat"),
             Column("status_sv", "Status"),
             Column("procurement_id", "Id", "code"),
-            Column("history", "Historik", "link"),
+            Column("history", "Historik", "link", printed=False),
         ), body["procurements"]),
         Table("results", "Implementera och integrera: milstolpar och uppföljningar", (
             Column("on", "Datum"),
@@ -332,7 +332,7 @@ def _tables(body: dict[str, Any]) -> tuple[Table, ...]:
             Column("what", "Vad som uppnåtts"),
             Column("measured", "Mätning / anteckning"),
             Column("municipality", "Kommun"),
-            Column("history", "Historik", "link"),
+            Column("history", "Historik", "link", printed=False),
         ), body["results"]),
         Table("decisions", "Beslut i projektet", (
             Column("decided_at", "Beslutat", "datetime"),
