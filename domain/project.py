@@ -143,6 +143,41 @@ class Project(AuditedAggregate):
     def established_at(self) -> Any:
         return self.decisions[0]["decided_at"]
 
+    # Description
+
+    def edit(self, **changes: object) -> None:
+        """The coordinator corrects or completes the description: title, description, period,
+        funder (e.g. the amount granted once decided)."""
+        cleaned: dict[str, Any] = {}
+        for field, value in changes.items():
+            if field == "title":
+                cleaned[field] = required_text(value, field=field, max_length=200)
+            elif field == "description":
+                cleaned[field] = required_text(value, field=field, max_length=10000)
+            elif field == "funder":
+                cleaned[field] = _funder(value)
+            elif field not in ("starts_on", "ends_on"):
+                raise InvalidValue(f"{field}: cannot be edited", field=field)
+        if "starts_on" in changes or "ends_on" in changes:
+            start, end = _period(changes.get("starts_on", self.starts_on),
+                                 changes.get("ends_on", self.ends_on))  # fmt: skip
+            earliest = min((p["starts_on"] for p in self.phases.values()), default=None)
+            if earliest is not None and start > earliest:
+                raise InvalidValue(
+                    f"starts_on: not after the first phase starts ({earliest.isoformat()})",
+                    field="starts_on",
+                )
+            cleaned.update(starts_on=start, ends_on=end)
+        cleaned = {k: v for k, v in cleaned.items() if getattr(self, k) != v}
+        if not cleaned:
+            raise RuleViolation("the edit changes nothing", rule="no_change")
+        self._edited(changes=cleaned)
+
+    @event("Edited", topic="innoledger:Project.Edited")
+    def _edited(self, changes: dict[str, Any]) -> None:
+        for field, value in changes.items():
+            setattr(self, field, dict(value) if isinstance(value, dict) else value)
+
     # Partners
 
     def partner(self, municipality: str | None) -> dict[str, Any] | None:

@@ -64,6 +64,7 @@ MUNICIPALITY_ROLE_REVOKED = "innoledger:Municipality.RoleRevoked"
 
 # Project (a joint development project)
 PROJECT_ESTABLISHED = "innoledger:Project.Established"
+PROJECT_EDITED = "innoledger:Project.Edited"
 PROJECT_MUNICIPALITY_INVITED = "innoledger:Project.MunicipalityInvited"
 PROJECT_PARTNERSHIP_DECIDED = "innoledger:Project.PartnershipDecided"
 PROJECT_ORGANISATION_ADDED = "innoledger:Project.OrganisationAdded"
@@ -153,6 +154,7 @@ PROCUREMENT_TOPICS = (
 
 PROJECT_TOPICS = (
     PROJECT_ESTABLISHED,
+    PROJECT_EDITED,
     PROJECT_MUNICIPALITY_INVITED,
     PROJECT_PARTNERSHIP_DECIDED,
     PROJECT_ORGANISATION_ADDED,

@@ -273,6 +273,7 @@ OPERATIONS: dict[str, OperationDoc] = {
         "it; `?version=` and `?as_of=` for auditors",
         ("not_yet_existing",),
     ),
+    "PATCH /api/v1/projects/{project_id}": OperationDoc(COORDINATOR_OFFICER, ("no_change",)),
     "POST /api/v1/projects/{project_id}/partners": OperationDoc(
         COORDINATOR_OFFICER,
         ("is_coordinator", "already_invited", "already_partner", "project_full"),

@@ -71,6 +71,19 @@ class ProjectUseCases(DecisionAuthorisation):
         return project
 
     @command
+    def edit_project(
+        self,
+        principal: Principal,
+        project_id: str,
+        *,
+        changes: dict[str, Any],
+        expected_version: int,
+    ) -> CommandResult:
+        project = self._project_to_coordinate(principal, project_id, expected_version)
+        project.edit(**changes)
+        return self._commit(project)
+
+    @command
     def add_project_partner(
         self,
         principal: Principal,

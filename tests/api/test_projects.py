@@ -221,6 +221,7 @@ def test_project_decisions_are_in_the_decision_log_and_its_history(
 
 
 WRITE_BODIES: dict[str, Any] = {
+    "PATCH /api/v1/projects/{project_id}": {"title": "Kapad"},
     "POST /api/v1/projects/{project_id}/partners": {
         "kind": "municipality", "municipality": "trelleborg", "role": "partner"},
     "POST /api/v1/projects/{project_id}/reference-group": {
@@ -274,3 +275,24 @@ def test_no_municipality_acts_on_a_project_for_another_generated_from_the_docume
                                         f"{response.status_code} {response.get_data(True)[:90]}")
     assert not problems, "\n".join(problems)
     assert head() == before
+
+
+def test_the_coordinator_edits_the_description_period_and_funder(
+    world: World, ystad: Tenant
+) -> None:
+    project = establish(ystad)
+    ystad.officer.ok("PUT", f"projects/{project}/phases/pilots", 200,
+                     json={"starts_on": "2018-03-01", "ends_on": "2018-12-31"})
+    ystad.officer.ok("PATCH", f"projects/{project}", 200, json={
+        "funder": {"name": "Vinnova", "reference": "2017-04321", "granted_sek": "2100000.00"},
+        "ends_on": "2020-06-30"})
+    shown = ystad.viewer.read(f"projects/{project}")
+    assert shown["funder"]["granted_sek"] == "2100000.00" and shown["ends_on"] == "2020-06-30"
+    assert_problem(ystad.officer.patch(f"projects/{project}", json={"ends_on": "2020-06-30"}),
+                   409, rule="no_change")
+    # The period still holds its phases.
+    assert_problem(ystad.officer.patch(f"projects/{project}", json={"starts_on": "2018-04-01"}),
+                   422, field="starts_on")
+    assert_problem(ystad.dm.patch(f"projects/{project}", json={"title": "Ny"}), 403)
+    history = ystad.auditor.read(f"projects/{project}/history")
+    assert history["entries"][-1]["type"] == "Edited"

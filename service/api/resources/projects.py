@@ -19,6 +19,7 @@ from service.api.schemas.projects import (
     PhasePlanSchema,
     ProjectCreateSchema,
     ProjectDecisionSchema,
+    ProjectEditSchema,
     ProjectListSchema,
     ProjectQuerySchema,
     ProjectSchema,
@@ -103,6 +104,16 @@ class ProjectResource(MethodView):
         project = shown("project", project_id, query)
         response = jsonify(project_body(services().innoledger, project))
         return with_etag(response, project)
+
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.arguments(ProjectEditSchema)
+    @blp.response(200, CommandResultSchema)
+    def patch(self, body: dict[str, Any], project_id: str) -> Any:
+        """Edit the description, period or funder (coordinator's officer)"""
+        result = services().innoledger.edit_project(
+            current_principal(), project_id, changes=body, expected_version=expected_version()
+        )
+        return command_response(result)
 
 
 @blp.route("/<project_id>/partners")

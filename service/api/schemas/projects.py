@@ -40,6 +40,14 @@ class ProjectCreateSchema(DecisionBaseSchema):
     funder = fields.Nested(FunderSchema, allow_none=True)
 
 
+class ProjectEditSchema(Schema):
+    title = text(200)
+    description = text(10000)
+    starts_on = DateField()
+    ends_on = DateField(allow_none=True)
+    funder = fields.Nested(FunderSchema, allow_none=True)
+
+
 class PartnerCreateSchema(Schema):
     kind = fields.String(
         required=True,
