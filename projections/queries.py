@@ -11,7 +11,8 @@ has its own) and on SQLite alike, also while a rebuild swaps the tables.
 
 Order is stable and collation-free where it matters (log positions, years), and the cursor
 carries the last row's sort key, so paging neither skips nor repeats rows that stay put.
-Text search folds case and spacing the same way on both databases (LIKE over folded text).
+The needs' text search uses each database's own Swedish full-text index (see
+projections/swedish_text.py), and also finds a term as written (LIKE over folded text).
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from domain.innovation_share import COUNTS, METRICS, NETWORK, TARGET_MEASURES, a
 from domain.need import NEED_STATES
 from domain.procurement import PROCEDURES, PROCUREMENT_STATES
 from eventstore.sql import SqlStore
-from projections import tracking
-from projections.db import table_exists
+from projections import swedish_text, tracking
+from projections.db import POSTGRES, table_exists
 from projections.registry import all_projections, projection_named
 from projections.runner import ensure_tables, head_position
 from projections.values import fold, from_json, like_escape, micros, rfc3339, sek
@@ -261,7 +262,8 @@ def list_network_needs(
 ) -> Page:
     """Shared needs, newest first. `area` is an innovation area's name (any municipality's,
     compared case-insensitively); `municipality` matches owners and co-owners; `q` must find
-    every word in the title, problem statement or area name."""
+    every word in the title or problem statement, in any of its Swedish forms (the database's
+    full-text search), or as written in the title, problem statement or area name."""
     where = _Where()
     if area is not None:
         where.add("area_key = ?", fold(area))
@@ -277,7 +279,14 @@ def list_network_needs(
             f'%{like_escape(json.dumps(municipality))}%',
         )
     for term in _text_terms(q):
-        where.add("search_text LIKE ? ESCAPE '!'", f"%{like_escape(term)}%")
+        # A word is found in any Swedish form by the full-text index (äldreboenden finds
+        # äldreboendet), and any term also as it is written (codes, numbers, "100%").
+        literal = ("search_text LIKE ? ESCAPE '!'", [f"%{like_escape(term)}%"])
+        stemmed = _text_search(store, swedish_text.keys(term), every=True)
+        if stemmed is None:
+            where.add(literal[0], *literal[1])
+        else:
+            where.add(f"({literal[0]} OR {stemmed[0]})", *literal[1], *stemmed[1])
     _seq_cursor(where, "seq", "network_needs", cursor)
     return _page(
         store,
@@ -292,54 +301,160 @@ def list_network_needs(
     )
 
 
-def similar_network_needs(store: SqlStore, need_id: str, *, limit: int = 20) -> Page:
-    """Shared needs of other municipalities like this shared need, most alike first.
+def _text_search(
+    store: SqlStore, prefixes: set[str], *, every: bool, column: str = "seq"
+) -> tuple[str, list[Any]] | None:
+    """A condition on `column` (a need's seq) that holds for the shared needs whose text has
+    every (or any) of these stem prefixes, by the database's own full-text index; None when
+    there is nothing to search for."""
+    if not prefixes:
+        return None
+    if store.dialect == POSTGRES:
+        return (
+            f"{column} IN (SELECT seq FROM network_need_search"
+            " WHERE document @@ CAST(? AS tsquery))",
+            [swedish_text.tsquery(prefixes, every=every)],
+        )
+    return (
+        f"{column} IN (SELECT rowid FROM network_need_search WHERE network_need_search MATCH ?)",
+        [swedish_text.fts5_query(prefixes, every=every)],
+    )
 
-    Alike: the same innovation area name (score 1) plus the share of title words in common
-    (Jaccard, 0 to 1). Each row says why under `similarity`. Raises NotInView for a need that
-    is not shared.
+
+def _relevance(store: SqlStore, prefixes: set[str]) -> tuple[str, list[Any]]:
+    """A sub-select of (seq, relevance) for the needs matching any prefix: the database's own
+    ranking (ts_rank on PostgreSQL, FTS5's bm25 on SQLite), larger is more relevant."""
+    if store.dialect == POSTGRES:
+        query = swedish_text.tsquery(prefixes, every=False)
+        return (
+            "SELECT seq, ts_rank(document, CAST(? AS tsquery)) AS relevance"
+            " FROM network_need_search WHERE document @@ CAST(? AS tsquery)",
+            [query, query],
+        )
+    return (
+        "SELECT rowid AS seq, -bm25(network_need_search) AS relevance"
+        " FROM network_need_search WHERE network_need_search MATCH ?",
+        [swedish_text.fts5_query(prefixes, every=False)],
+    )
+
+
+# Shared words weigh nine tenths, the same area one tenth: two needs with no word in common
+# score at most 0.1 even in one area.
+TEXT_WEIGHT = Decimal("0.9")
+AREA_WEIGHT = Decimal("0.1")
+# From this share of words in common (Dice, after stemming), a municipality working on the
+# compared need is told it might co-own the other one.
+SUGGEST_CO_OWNERSHIP_AT = Decimal("0.3")
+
+
+def similar_network_needs(
+    store: SqlStore,
+    need_id: str,
+    *,
+    viewer: str | None = None,
+    limit: int = 20,
+) -> Page:
+    """Shared needs of other municipalities like this need, most alike first.
+
+    Alike by what the problem statements and titles say, in Swedish: the database's full-text
+    index finds the shared needs with any of the subject's word stems (or in its area), and
+    the score is 0.9 × the words in common (Sørensen–Dice over stems, 0 to 1) + 0.1 if the
+    area is the same. Each row says why under `similarity`, and whether `viewer` (a
+    municipality that owns or co-owns the subject) might co-own the other need. Private
+    needs are never compared with, as only shared ones are indexed. Raises NotInView for a
+    need that is not shared.
     """
     limit = _limit(limit)
     _ensure(store, "network_needs")
+    subject = _catalogued_subject(store, str(need_id))
+    subject_keys = swedish_text.keys(f"{subject.title}\n{subject.problem_statement}")
+    # Needs in the subject's area, and needs with any of its stems by the full-text index.
+    matched, matched_params = "0 = 1", list[Any]()
+    relevance, relevance_params = "SELECT NULL AS seq, NULL AS relevance", list[Any]()
+    found_by_text = _text_search(store, subject_keys, every=False, column="o.seq")
+    if found_by_text is not None:
+        matched, matched_params = found_by_text
+        relevance, relevance_params = _relevance(store, subject_keys)
     found = _read(
         store,
-        "SELECT t.position AS view_position, x.need_id AS subject_id,"
-        " x.area_key AS subject_area, x.title_words AS subject_words,"
-        " o.area_key AS other_area, o.need_id, o.seq, o.title_words, o.api"
+        "SELECT t.position AS view_position, o.need_id, o.seq, o.owner, o.co_owners,"
+        " o.area_key, o.title, o.problem_statement, o.api, r.relevance"
         " FROM projection_tracking t"
-        " LEFT JOIN network_needs x ON x.need_id = ?"
-        " LEFT JOIN network_needs o ON o.owner <> x.owner AND (o.area_key = x.area_key"
-        "  OR o.need_id IN (SELECT wo.need_id FROM network_need_words wx"
-        "   JOIN network_need_words wo ON wo.word = wx.word WHERE wx.need_id = x.need_id))"
+        f" LEFT JOIN (network_needs o LEFT JOIN ({relevance}) r ON r.seq = o.seq)"
+        f" ON o.need_id <> ? AND o.owner <> ? AND (o.area_key = ? OR {matched})"
         " WHERE t.name = ?",
-        [str(need_id), "network_needs"],
+        [*relevance_params, subject.need_id, subject.owner, subject.area_key, *matched_params,
+         "network_needs"],
     )
-    if not found or found[0]["subject_id"] is None:
-        raise NotInView(f"no shared need {need_id}")
-    subject_words = set(from_json(found[0]["subject_words"]))
+    working_on_subject = viewer is not None and (
+        viewer == subject.owner or viewer in subject.co_owners
+    )
     scored = []
     for row in found:
         if row["need_id"] is None:
             continue
-        words = set(from_json(row["title_words"]))
-        common = sorted(subject_words & words)
-        union = subject_words | words
-        jaccard = Decimal(len(common)) / Decimal(len(union)) if union else Decimal(0)
-        same_area = row["other_area"] == found[0]["subject_area"]
-        score = (Decimal(1) if same_area else Decimal(0)) + jaccard
-        scored.append((score, row["seq"], row, same_area, common))
-    scored.sort(key=lambda item: (-item[0], -item[1]))
+        other_keys = swedish_text.keys(f"{row['title']}\n{row['problem_statement']}")
+        text = Decimal(str(swedish_text.dice(subject_keys, other_keys))).quantize(
+            Decimal("0.0001")
+        )
+        same_area = bool(subject.area_key) and row["area_key"] == subject.area_key
+        score = TEXT_WEIGHT * text + (AREA_WEIGHT if same_area else Decimal(0))
+        if not score:  # found by a longer word that only begins like one of the subject's
+            continue
+        co_owners = set(from_json(row["co_owners"]))
+        suggest = (
+            working_on_subject
+            and text >= SUGGEST_CO_OWNERSHIP_AT
+            and viewer != row["owner"]
+            and viewer not in co_owners
+        )
+        rank = float(row["relevance"] or 0)
+        scored.append((score, rank, row["seq"], row, {
+            "score": str(score.quantize(Decimal("0.0001"))),
+            "text_score": str(text),
+            "same_area": same_area,
+            "common_stems": sorted(subject_keys & other_keys),
+            "suggest_co_ownership": suggest,
+            "co_ownership_with": row["owner"] if suggest else None,
+        }))
+    scored.sort(key=lambda item: (-item[0], -item[1], -item[2]))
     # Each row's stored form with `similarity` added as its last member, as
     # {**row, "similarity": ...} would serialise.
     texts = [
-        row["api"][:-1] + ',"similarity":' + render({
-            "score": str(score.quantize(Decimal("0.0001"))),
-            "same_area": same_area,
-            "common_title_words": common,
-        }) + "}"
-        for score, _, row, same_area, common in scored[:limit]
+        row["api"][:-1] + ',"similarity":' + render(similarity) + "}"
+        for _, _, _, row, similarity in scored[:limit]
     ]
-    return Page(None, None, int(found[0]["view_position"]), texts=texts)
+    return Page(None, None, int(found[0]["view_position"]) if found else 0, texts=texts)
+
+
+@dataclass(frozen=True)
+class _Subject:
+    need_id: str
+    title: str
+    problem_statement: str
+    area_key: str
+    owner: str
+    co_owners: tuple[str, ...]
+
+
+def _catalogued_subject(store: SqlStore, need_id: str) -> _Subject:
+    rows = _read(
+        store,
+        "SELECT need_id, owner, co_owners, title, problem_statement, area_key"
+        " FROM network_needs WHERE need_id = ?",
+        [need_id],
+    )
+    if not rows:
+        raise NotInView(f"no shared need {need_id}")
+    row = rows[0]
+    return _Subject(
+        need_id=row["need_id"],
+        title=row["title"],
+        problem_statement=row["problem_statement"],
+        area_key=row["area_key"],
+        owner=row["owner"],
+        co_owners=tuple(from_json(row["co_owners"])),
+    )
 
 
 def network_need_areas(store: SqlStore) -> Page:

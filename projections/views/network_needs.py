@@ -6,12 +6,12 @@ which no query reads, so that sharing later can publish the need whole. Area nam
 network's shared catalogue (domain data) or the municipalities' InnovationAreaAdded events, kept
 in `network_need_areas`.
 
-Similar needs: two shared needs of different municipalities are similar when their innovation
-areas have the same name (compared case- and space-insensitively) or their titles share a
-significant word. Areas are the work model's own grouping (Skurup/Ystad's nine challenges recur
-across municipalities under the same names), so the same area name is the strong signal; each
-municipality names its own areas, though, so title words catch the same challenge filed under
-different names. Both are exact on both databases, unlike fuzzy text matching.
+Full-text search (the catalogue's `q` and similar needs) reads `network_need_search`: one row
+per shared need, keyed by the need's `seq`, over its title and problem statement in Swedish.
+On PostgreSQL a `tsvector` of the `swedish` text search configuration with a GIN index; on
+SQLite an FTS5 table over the words stemmed by the same Snowball algorithm
+(projections/swedish_text.py). Stores made before it existed get it filled from their own rows
+the first time the tables are ensured (see `_add_search_table`).
 
 Each need's row also holds its API form, rendered when the row is written (`api`, JSON text):
 a page of the catalogue is its rows' texts joined, so serving one decodes, formats and encodes
@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 from domain.innovation_areas import shared_area
 from domain.lifecycle import NEED_STATUS_TOPICS, need_status_after
 from eventstore.sql import Cursor
+from projections import swedish_text
 from projections.base import ProjectedEvent
 from projections.db import POSTGRES, Table, dialect, table_exists
 from projections.rows import Row, RowBuffer, SplitRows, delete_keys, write_rows
@@ -90,6 +91,56 @@ AREAS = Table(
 )
 
 
+
+class SearchTable(Table):
+    """The shared needs' Swedish full-text index, in each database's own kind of index."""
+
+    def create(self, cursor: Cursor, suffix: str = "") -> bool:
+        name = self.base + suffix
+        if table_exists(cursor, name):
+            return False
+        if dialect(cursor) == POSTGRES:
+            cursor.execute(
+                f"CREATE TABLE {name} (seq BIGINT PRIMARY KEY, document tsvector NOT NULL)"
+            )
+            cursor.execute(f"CREATE INDEX {name}_document ON {name} USING GIN (document)")
+        else:
+            # rowid is the need's seq; the stems are those PostgreSQL's `swedish` would make.
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE {name} USING fts5(stems,"
+                " tokenize = 'unicode61 remove_diacritics 0')"
+            )
+        return True
+
+
+SEARCH = SearchTable("network_need_search", "")
+
+
+def searchable_text(row: Row) -> str:
+    return f"{row['title']}\n{row['problem_statement']}"
+
+
+def write_search_rows(cursor: Cursor, table: str, rows: list[tuple[int, str]]) -> None:
+    """Indexes (seq, text) pairs: stemmed by the database itself on PostgreSQL, here on SQLite."""
+    if not rows:
+        return
+    if dialect(cursor) == POSTGRES:
+        cursor.executemany(
+            f"INSERT INTO {table} (seq, document) VALUES (?, to_tsvector('swedish', ?))", rows
+        )
+    else:
+        cursor.executemany(
+            f"INSERT INTO {table} (rowid, stems) VALUES (?, ?)",
+            [(seq, " ".join(swedish_text.stems(text))) for seq, text in rows],
+        )
+
+
+def delete_search_rows(cursor: Cursor, table: str, seqs: list[int]) -> None:
+    key = "seq" if dialect(cursor) == POSTGRES else "rowid"
+    for seq in seqs:
+        cursor.execute(f"DELETE FROM {table} WHERE {key} = ?", (seq,))
+
+
 # The API's own JSON settings (insertion order, no spaces, text as is), so that the stored
 # text is byte for byte what serialising `api_form(row)` in a response would give.
 _API_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -121,7 +172,7 @@ def render(value: Any) -> str:
 
 class NetworkNeeds(View):
     name = "network_needs"
-    tables: ClassVar[tuple[Table, ...]] = (NEEDS, UNSHARED, WORDS, AREAS)
+    tables: ClassVar[tuple[Table, ...]] = (NEEDS, UNSHARED, WORDS, AREAS, SEARCH)
     topics: ClassVar[tuple[str, ...]] = (
         MUNICIPALITY_AREA_ADDED,
         NEED_EDITED,
@@ -134,6 +185,7 @@ class NetworkNeeds(View):
     def create_tables(self, cursor: Cursor, suffix: str = "") -> None:
         for table in (NEEDS, UNSHARED):
             _add_api_column(cursor, table, suffix)
+        _add_search_table(cursor, suffix)
         super().create_tables(cursor, suffix)
 
     def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
@@ -169,6 +221,8 @@ class _Batch:
         )
         # The title words each touched need has in network_need_words now (None: not listed).
         self.listed_words: dict[str, list[str] | None] = {}
+        # The text each touched need has in network_need_search now (None: not listed).
+        self.indexed_text: dict[str, str | None] = {}
 
     def need(self, need_id: str) -> Row:
         row = self.needs.get(need_id)
@@ -177,6 +231,7 @@ class _Batch:
         if need_id not in self.listed_words:
             listed = self.needs.was_listed[need_id]
             self.listed_words[need_id] = list(row["title_words"]) if listed else None
+            self.indexed_text[need_id] = searchable_text(row) if listed else None
         return row
 
     def area(self, area_id: str) -> Row:
@@ -224,6 +279,7 @@ class _Batch:
                 "updated_at": micros(event.recorded_at),
             })
             self.listed_words[need_id] = None
+            self.indexed_text[need_id] = None
             return
         row = self.need(need_id)
         row["updated_at"] = micros(event.recorded_at)
@@ -255,6 +311,8 @@ class _Batch:
     def flush(self) -> None:
         words_out: list[str] = []
         words_in: list[tuple[str, str]] = []
+        search_out: list[int] = []
+        search_in: list[tuple[int, str]] = []
         for need_id, row in self.needs.touched().items():
             row["search_text"] = fold(
                 "\n".join((row["title"], row["problem_statement"], row["area_name"]))
@@ -266,11 +324,21 @@ class _Batch:
                 if listed:
                     words_out.append(need_id)
                 words_in.extend((need_id, word) for word in wanted or ())
+            indexed = self.indexed_text[need_id]
+            text = searchable_text(row) if row["shared_at"] is not None else None
+            if text != indexed:
+                if indexed is not None:
+                    search_out.append(row["seq"])
+                if text is not None:
+                    search_in.append((row["seq"], text))
         self.needs.flush()
         self.areas.flush()
         words = WORDS.base + self.suffix
         delete_keys(self.cursor, words, ("need_id",), words_out)
         write_rows(self.cursor, words, ("need_id", "word"), words_in)
+        search = SEARCH.base + self.suffix
+        delete_search_rows(self.cursor, search, search_out)
+        write_search_rows(self.cursor, search, search_in)
 
 
 def _columns(cursor: Cursor, name: str) -> set[str]:
@@ -305,3 +373,16 @@ def _add_api_column(cursor: Cursor, table: Table, suffix: str) -> None:
         decoded = {c: from_json(row[c]) if c in NEED_JSON else row[c] for c in kept}
         row["api"] = render(api_form(decoded))
     write_rows(cursor, name, NEED_COLUMNS, [tuple(row[c] for c in NEED_COLUMNS) for row in rows])
+
+
+def _add_search_table(cursor: Cursor, suffix: str) -> None:
+    """Gives a catalogue made before the full-text index existed its index, from its own rows
+    (the shared needs), so the view goes on at its position instead of starting again."""
+    needs = NEEDS.base + suffix
+    if not table_exists(cursor, needs) or table_exists(cursor, SEARCH.base + suffix):
+        return
+    SEARCH.create(cursor, suffix)
+    rows = cursor.execute(f"SELECT seq, title, problem_statement FROM {needs}").fetchall()
+    write_search_rows(
+        cursor, SEARCH.base + suffix, [(int(row["seq"]), searchable_text(row)) for row in rows]
+    )

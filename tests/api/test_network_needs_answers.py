@@ -111,7 +111,10 @@ def test_similar_needs_are_what_serialising_the_rows_gives(
             f"network/needs/{subject}/similar", query={"position": network["position"]}
         )
         _assert_same_answer(
-            answer, _serialised_the_usual_way(app, queries.similar_network_needs, subject, limit=50)
+            answer,
+            _serialised_the_usual_way(
+                app, queries.similar_network_needs, subject, viewer="skurup", limit=50
+            ),
         )
         assert answer.get_json()["items"]
     private = ystad.viewer.get(f"network/needs/{network['private']}/similar")

@@ -108,20 +108,25 @@ def test_unshared_need_disappears_and_private_needs_never_show(app: Innoledger, 
 
 def test_similar_needs_of_other_municipalities(app: Innoledger, store: SqlStore):
     s = Scenario(app)
-    ystad = s.need(s.ystad, "Lärprocess för AI", shared=True)
-    same_area = s.need(s.skurup, "Digitala verktyg i klassrummet", shared=True)
-    same_words = s.need(s.trelleborg, "AI-lärprocess för städning", shared=True)
-    s.need(s.trelleborg, "Torra golv i simhallen", shared=True)
+    ystad = s.need(s.ystad, "Lärprocess för AI", statement="Lärare behöver förstå AI.",
+                   shared=True)
+    same_area = s.need(s.skurup, "Digitala verktyg i klassrummet",
+                       statement="Klassrummen saknar verktyg.", shared=True)
+    same_words = s.need(s.trelleborg, "AI-lärprocess för städning",
+                        statement="Städningen planeras med AI.", shared=True)
+    s.need(s.trelleborg, "Torra golv i simhallen", statement="Halt kakel.", shared=True)
     s.need(s.ystad, "Lärprocess för AI, steg två", shared=True)  # same owner: not "other"
     s.need(s.skurup, "Lärprocess för AI, privat")  # private: never similar
     sync(app)
 
     page = queries.similar_network_needs(store, ystad)
-    assert [row["need_id"] for row in page.rows] == [same_area, same_words]
+    assert [row["need_id"] for row in page.rows] == [same_words, same_area]
     first, second = page.rows
-    assert first["similarity"] == {"score": "1.0000", "same_area": True, "common_title_words": []}
-    assert second["similarity"]["same_area"] is False
-    assert second["similarity"]["common_title_words"] == ["lärprocess"]
+    assert first["similarity"]["same_area"] is False
+    assert first["similarity"]["common_stems"] == ["ai", "lärprocess"]
+    # The same area, no word in common: the area alone counts for little.
+    assert second["similarity"]["same_area"] is True
+    assert second["similarity"]["score"] == "0.1000"
 
     areas = queries.network_need_areas(store).rows
     assert areas[0] == {

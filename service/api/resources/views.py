@@ -111,14 +111,16 @@ class SimilarNeeds(MethodView):
     @blp.arguments(ViewQuerySchema, location="query")
     @blp.response(200, SimilarNeedsPageSchema)
     def get(self, query: dict[str, Any], need_id: str) -> Any:
-        """Shared needs of other municipalities like this one: where the network can meet"""
-        current_principal()
+        """Shared needs of other municipalities like this one, by what their problem
+        statements say (Swedish full-text search): where the network can meet, and which needs
+        your municipality might co-own"""
+        principal = current_principal()
         position, filters = split_view_query(query)
         return conditional_page(
             ("network_needs",),
             position,
             lambda: queries.similar_network_needs(
-                services().sql, need_id, limit=filters["limit"]
+                services().sql, need_id, viewer=principal.municipality, limit=filters["limit"]
             ),
         )
 

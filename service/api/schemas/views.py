@@ -148,12 +148,37 @@ class SimilaritySchema(Schema):
     score = fields.String(
         required=True,
         metadata={
-            "description": "1 for the same area name, plus the share of title words "
-            "in common (0 to 1), four decimals"
+            "description": "0.9 × text_score, plus 0.1 for the same innovation area; four "
+            "decimals. Two needs with no word in common score at most 0.1."
+        },
+    )
+    text_score = fields.String(
+        required=True,
+        metadata={
+            "description": "The share of words the two titles and problem statements have in "
+            "common in any Swedish form (Sørensen–Dice over stems), 0 to 1"
         },
     )
     same_area = fields.Boolean(required=True)
-    common_title_words = fields.List(fields.String(), required=True)
+    common_stems = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "The word stems both say ('äldreboend' for äldreboendet "
+                  "and äldreboenden)"},
+    )
+    suggest_co_ownership = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "True when your municipality owns or co-owns the compared need, "
+            "does not own or co-own this one, and the two say much the same (text_score at "
+            "least 0.3): ask to co-own it (POST /needs/{id}/co-owners)"
+        },
+    )
+    co_ownership_with = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The municipality to co-own it with (its owner) when suggested"},
+    )
 
 
 class SimilarNeedSchema(NetworkNeedSchema):
