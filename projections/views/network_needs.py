@@ -93,7 +93,13 @@ AREAS = Table(
 
 
 class SearchTable(Table):
-    """The shared needs' Swedish full-text index, in each database's own kind of index."""
+    """The shared needs' Swedish full-text index, in each database's own kind of index. Its
+    GIN index on PostgreSQL is made with the table (a rebuild keeps it up to date row by row,
+    as the generic `indexes` cannot say USING GIN); an FTS5 table is an index itself."""
+
+    def own_indexes(self, database: str) -> tuple[str, ...]:
+        """The short names of the indexes `create` makes on `database` beside `indexes`."""
+        return ("document",) if database == POSTGRES else ()
 
     def create(self, cursor: Cursor, suffix: str = "") -> bool:
         name = self.base + suffix
