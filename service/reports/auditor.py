@@ -157,7 +157,9 @@ def authority_text(authority: Any) -> str | None:
         return (f"Delegation: punkt {authority.get('rule_id')}, delegationsordning version "
                 f"{authority.get('order_version')}, {role.lower()}")
     if kind == "board":
-        return f"{authority.get('body')}, {authority.get('minutes_reference')}"
+        meeting = authority.get("meeting_date")
+        held = f", sammanträde {meeting}" if meeting else ""
+        return f"{authority.get('body')}{held}, {authority.get('minutes_reference')}"
     if kind == "role":
         roles = ", ".join(named(ROLES_SV, r) or r for r in authority.get("roles") or [])
         return f"Egen roll: {roles.lower()}"

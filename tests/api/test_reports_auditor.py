@@ -71,8 +71,11 @@ def test_every_decision_of_the_period_with_a_proof_that_verifies_independently(
     assert parked["authority"] == {"kind": "board", "body": "Kommunstyrelsen",
                                    "meeting_date": "2019-02-04",
                                    "minutes_reference": "KS 2019-02-04 § 12"}
+    assert parked["authority_sv"] == (
+        "Kommunstyrelsen, sammanträde 2019-02-04, KS 2019-02-04 § 12")
     award = next(d for d in body["decisions"] if d["decision_type"] == "award")
     assert award["authority"]["kind"] == "delegation" and award["authority"]["rule_id"]
+    assert award["authority_sv"].startswith(f"Delegation: punkt {award['authority']['rule_id']}")
 
     # The signed tree head: its key is the ledger's, named by its SHA-256, and it signed the head.
     head = body["tree_head"]
