@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -559,6 +559,12 @@ class Need(AuditedAggregate):
         self._require_status(PRIORITISED, action="decide to procure")
         self._require_after_previous_decision(decision)
         self._procurement_decided(decision=decision.as_event_data())
+
+    @property
+    def decided_to_procure_at(self) -> datetime | None:
+        """Valid time of the latest decision to procure (what a procurement rests on)."""
+        decided = [d["decided_at"] for d in self.decisions if d["type"] == "decide_to_procure"]
+        return decided[-1] if decided else None
 
     @event("ProcurementDecided", topic="innoledger:Need.ProcurementDecided")
     def _procurement_decided(self, decision: dict[str, Any]) -> None:

@@ -39,7 +39,7 @@ from domain.rules.standstill import (
     extended_standstill_last_day,
     standstill_last_day,
 )
-from domain.rules.thresholds import direct_award_limit_on, eu_threshold_on
+from domain.rules.thresholds import LawTable, law_table
 from domain.rules.valid_time import not_after_today, require_not_before
 from domain.topics import (
     PROCUREMENT_APPEAL_RULED,
@@ -405,7 +405,8 @@ class Procurement(AuditedAggregate):
 
     # Description
 
-    def edit(self, **changes: object) -> None:
+    def edit(self, *, law: LawTable | None = None, **changes: object) -> None:
+        """`law`: the amounts on record (the bundled table when not given)."""
         cleaned: dict[str, Any] = {}
         for field, value in changes.items():
             if field in ("estimated_value_sek", "cpv_code"):
@@ -427,11 +428,11 @@ class Procurement(AuditedAggregate):
             raise RuleViolation("the edit changes nothing", rule="no_change")
         if "estimated_value_sek" in cleaned and self.procedure is not None:
             cleaned["above_threshold"] = self._above_threshold_after_edit(
-                cleaned["estimated_value_sek"]
+                cleaned["estimated_value_sek"], law
             )
         self._edited(changes=cleaned)
 
-    def _above_threshold_after_edit(self, value: Decimal) -> bool:
+    def _above_threshold_after_edit(self, value: Decimal, law: LawTable | None) -> bool:
         """A new value is judged by the amounts in force when the procedure was chosen.
 
         The flag is stored on the event, not recomputed on replay, so a later update of the
@@ -439,9 +440,10 @@ class Procurement(AuditedAggregate):
         """
         chosen = [d for d in self.decisions if d["type"] == "choose_procedure"][-1]
         on = stockholm_date(chosen["decided_at"])
+        table = law or law_table()
         if self.procedure == "direct_award":
-            self._require_below_direct_award_limit(value, on)
-        return value >= eu_threshold_on(on)
+            self._require_below_direct_award_limit(value, on, table)
+        return value >= table.eu_threshold_on(on)
 
     @event("Edited", topic="innoledger:Procurement.Edited")
     def _edited(self, changes: dict[str, Any]) -> None:
@@ -700,14 +702,18 @@ class Procurement(AuditedAggregate):
         procedure: str,
         exemption_rationale: str | None = None,
         framework_agreement: str | None = None,
+        law: LawTable | None = None,
     ) -> None:
+        """`law`: the amounts on record the choice is checked against (the bundled table when
+        not given); the event keeps which amounts those were."""
         self._require_lead_decision(decision, "choose_procedure")
         self._require_status(PLANNING, action="choose the procedure of")
         if procedure not in PROCEDURES:
             raise InvalidValue(f"procedure: one of {', '.join(PROCEDURES)}", field="procedure")
         on = stockholm_date(decision.decided_at)
+        table = law or law_table()
         if procedure == "direct_award":
-            self._require_below_direct_award_limit(self.estimated_value_sek, on)
+            self._require_below_direct_award_limit(self.estimated_value_sek, on, table)
         if procedure == "pre_commercial":
             exemption_rationale = required_text(
                 exemption_rationale, field="exemption_rationale", max_length=10000
@@ -730,13 +736,17 @@ class Procurement(AuditedAggregate):
             decision=decision.as_event_data(),
             procedure=procedure,
             exemption_rationale=exemption_rationale,
-            above_threshold=self.estimated_value_sek >= eu_threshold_on(on),
+            above_threshold=self.estimated_value_sek >= table.eu_threshold_on(on),
             framework_agreement=framework_agreement,
+            law_amounts={
+                "direct_award_limit": _checked_amount(table.direct_award_limit_entry_on(on)),
+                "eu_threshold": _checked_amount(table.eu_threshold_entry_on(on)),
+            },
         )
 
     @staticmethod
-    def _require_below_direct_award_limit(value: Decimal, on: date) -> None:
-        limit = direct_award_limit_on(on)
+    def _require_below_direct_award_limit(value: Decimal, on: date, table: LawTable) -> None:
+        limit = table.direct_award_limit_on(on)
         if value >= limit:
             raise RuleViolation(
                 f"direct award needs a value below the direct-award limit of {limit} SEK"
@@ -752,6 +762,9 @@ class Procurement(AuditedAggregate):
         exemption_rationale: str | None,
         above_threshold: bool,
         framework_agreement: str | None = None,  # absent from events stored before call-offs
+        # The amounts in force on the decision's date that it was checked against (absent
+        # from events stored before the law's amounts were an audited record).
+        law_amounts: dict[str, Any] | None = None,
     ) -> None:
         self.procedure = procedure
         self.exemption_rationale = exemption_rationale
@@ -923,8 +936,10 @@ class Procurement(AuditedAggregate):
         evaluation_summary: str,
         notification_sent_at: datetime,
         sent_electronically: bool,
+        law: LawTable | None = None,
     ) -> None:
-        """Tilldelningsbeslut: the standstill (avtalsspärr) starts with the notification."""
+        """Tilldelningsbeslut: the standstill (avtalsspärr) starts with the notification.
+        `law`: the amounts on record (the bundled table when not given)."""
         self._require_lead_decision(decision, "award")
         if self.procedure in WITHOUT_NOTICE:
             self._require_status(PLANNING, action="award")
@@ -982,7 +997,7 @@ class Procurement(AuditedAggregate):
             )
         if self.procedure == "direct_award":
             self._require_below_direct_award_limit(
-                self.estimated_value_sek, stockholm_date(decision.decided_at)
+                self.estimated_value_sek, stockholm_date(decision.decided_at), law or law_table()
             )
         if self.procedure in WITHOUT_STANDSTILL:
             last_day = None
@@ -1042,7 +1057,9 @@ class Procurement(AuditedAggregate):
         contract_value_sek: object,
         signed_on: date,
         supplier_party_id: str | None = None,
+        law: LawTable | None = None,
     ) -> None:
+        """`law`: the amounts on record (the bundled table when not given)."""
         self._require_lead_decision(decision, "sign_contract")
         self._require_status(AWARDED, action="sign the contract of")
         assert self.award is not None
@@ -1081,7 +1098,7 @@ class Procurement(AuditedAggregate):
             )
         value = parse_sek(contract_value_sek, field="contract_value_sek")
         if self.procedure == "direct_award":
-            self._require_below_direct_award_limit(value, signed_on)
+            self._require_below_direct_award_limit(value, signed_on, law or law_table())
         self._contract_signed(
             decision=decision.as_event_data(),
             supplier_org_number=org,
@@ -1694,3 +1711,7 @@ def _interim_order_in_force(review: dict[str, Any]) -> dict[str, Any] | None:
         if order["instance"] == "appeal" and appeal is not None and appeal["ruling"] is None:
             return order
     return None
+
+
+def _checked_amount(entry: Any) -> dict[str, Any]:
+    return {"effective_from": entry.effective_from, "amount_sek": entry.amount_sek}

@@ -8,6 +8,7 @@ calendar dates; a date-time compared with a date is compared by its Stockholm da
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from domain import clock
@@ -65,3 +66,23 @@ def require_not_before(
             rule=rule,
             details={later_step: _text(later), earlier_step: _text(earlier)},
         )
+
+
+# Across aggregates: a procurement rests on the decisions to procure (anskaffningsbeslut) of the
+# needs it addresses, which are the needs' own records. The use case brings the dates together.
+PROCUREMENT_BEFORE_NEED_DECISION = "procurement_before_need_decision"
+
+
+def require_after_decisions_to_procure(
+    step: str, decided_at: datetime, decisions_to_procure: Iterable[datetime | None]
+) -> None:
+    """Refuses a procurement's step (or a municipality's joining it, or registering it) dated
+    before the latest decision to procure of the needs it rests on, naming both dates."""
+    latest = max((d for d in decisions_to_procure if d is not None), default=None)
+    require_not_before(
+        step,
+        decided_at,
+        "the needs' decision to procure",
+        latest,
+        rule=PROCUREMENT_BEFORE_NEED_DECISION,
+    )

@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         TESTING=settings.testing,
     )
     innoledger = Innoledger(settings)
+    _law_amounts_at_start(innoledger)
     sql = SqlStore(innoledger.recorder)
     tokens = TokenStore(sql)
     tokens.create_tables()
@@ -89,3 +90,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_problem_pages(app)
     register_web(app, settings)
     return app
+
+
+def _law_amounts_at_start(innoledger: Any) -> None:
+    """Imports seed amounts added to the bundled file since the record was opened, and says in
+    the log when an amount revised every second year is out of date (as /readyz does)."""
+    import logging
+
+    log = logging.getLogger("innoledger.law_amounts")
+    imported = innoledger.import_new_seed_amounts()
+    if imported:
+        log.info("imported %d new amounts of the bundled law table", imported)
+    for warning in innoledger.law_amount_warnings():
+        log.warning("law table out of date: %s", warning["message"])

@@ -45,7 +45,7 @@ NEED_DECISION_RULES = (
 PROCUREMENT_DECISION_RULES = (
     "wrong_state", "not_screened", "no_procedure", "procedure_without_notice",
     "direct_award_limit", "no_rule_in_force", "supplier_without_bid", "standstill",
-    "under_review", "not_awarded",
+    "under_review", "not_awarded", "procurement_before_need_decision",
     "no_delegation_order", "not_delegated", "above_delegated_ceiling", "not_own_decision",
     "municipality_suspended",
 )  # fmt: skip
@@ -65,6 +65,21 @@ OPERATIONS: dict[str, OperationDoc] = {
     ),
     "GET /metrics": OperationDoc(NOBODY, more="Prometheus text format, all workers together."),
     "GET /api/v1/municipalities": OperationDoc(ANYONE),
+    "GET /api/v1/law/amounts": OperationDoc(
+        ANYONE,
+        more="The law's amounts on record (direct-award limit, EU thresholds), each with its "
+        "effective date, official source and who entered it; `?version=` or `?as_of=` show the "
+        "record as it stood. `warnings` name amounts revised every second year whose newest "
+        "entry is more than two years old.",
+    ),
+    "POST /api/v1/law/amounts": OperationDoc(
+        PLATFORM_ADMIN,
+        ("amount_on_record", "dated_in_future"),
+        "Records a new amount as an event (effective date, source, who entered it): decisions "
+        "dated from then on are checked against it, and each decision's event keeps the "
+        "amounts it was checked against. EU thresholds take effect on 1 January; no amount "
+        "more than a year ahead; an entry never changes.",
+    ),
     "POST /api/v1/municipalities": OperationDoc(PLATFORM_ADMIN, ("already_exists",)),
     "GET /api/v1/municipalities/{slug}": OperationDoc(
         ANYONE + "; members are listed only to the municipality's own people"

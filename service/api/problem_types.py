@@ -587,6 +587,15 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "(`swot_changes`).",
         MODEL,
     ),
+    "amount-on-record": _t(
+        409, "Beloppet finns redan", "Amount on record already",
+        "Ett belopp för samma gräns och samma dag finns redan. Posterna ändras aldrig: beslut "
+        "har prövats mot dem. Ett nytt belopp läggs till med sitt eget ikraftträdandedatum.",
+        "An amount of the same series taking effect on the same day is on record. Entries "
+        "never change: decisions were checked against them. A new amount is added with its own "
+        "effective date.",
+        LOU,
+    ),
     "last-need": _t(
         409, "Sista behovet", "Last need",
         "Upphandlingen skulle inte längre avse något behov; den ledande kommunen avbryter den "
@@ -659,7 +668,7 @@ for _code in (
     "ruling_before_appeal", "bid_before_publication", "award_before_evaluation",
     "milestone_before_contract", "follow_up_before_contract", "realised_before_contract",
     "project_decision_before_establishment", "unlink_before_link",
-    "effective_before_adoption", "decided_before_meeting",
+    "effective_before_adoption", "decided_before_meeting", "procurement_before_need_decision",
 ):  # fmt: skip
     PROBLEM_TYPES[_code.replace("_", "-")] = PROBLEM_TYPES["valid-time-order"]
 

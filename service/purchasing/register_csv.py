@@ -261,6 +261,7 @@ RULE_COLUMNS = {
     "above_delegated_ceiling": "Uppskattat värde",
     "no_delegation_order": "Beslutsdatum",
     "decided_before_meeting": "Sammanträdesdatum",
+    "procurement_before_need_decision": "Beslutsdatum",
     "already_registered": "Referens",
 }
 

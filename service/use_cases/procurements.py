@@ -24,15 +24,17 @@ from domain.procurement_decisions import (
     TerminateEarly,
     procurement_decision,
 )
+from domain.rules.valid_time import require_after_decisions_to_procure
 from domain.values.money import parse_sek
 from service.application import CommandResult, command, require_role, to_uuid
 from service.errors import Forbidden, NotFound
 from service.principal import Principal
 from service.use_cases.decisions import DecisionAuthorisation
+from service.use_cases.law_amounts import LawAmountUseCases
 from service.use_cases.parties import PartyIdentification, identifying_parties
 
 
-class ProcurementUseCases(DecisionAuthorisation):
+class ProcurementUseCases(DecisionAuthorisation, LawAmountUseCases):
     @command
     def start_procurement(
         self,
@@ -114,8 +116,9 @@ class ProcurementUseCases(DecisionAuthorisation):
         expected_version: int,
     ) -> CommandResult:
         procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
-        procurement.edit(**changes)
-        return self._commit(procurement)
+        law, law_record = self._law_table_for_decisions()
+        procurement.edit(law=law, **changes)
+        return self._commit(procurement, *law_record)
 
     @command
     def invite_participant(
@@ -160,6 +163,14 @@ class ProcurementUseCases(DecisionAuthorisation):
             record, {str(need.id): need.owner for need in addressed}
         )
         leaving = [need for need in addressed if str(need.id) in leaving_ids]
+        if record.type == "join":
+            # Joining rests on the procurement's needs' decisions to procure and on the
+            # joining municipality's own needs' decisions that enter with it.
+            require_after_decisions_to_procure(
+                "the join decision",
+                record.decided_at,
+                [need.decided_to_procure_at for need in (*addressed, *entering)],
+            )
         procurement.decide_participation(
             record,
             value_share_percent=decision.get("value_share_percent"),
@@ -170,6 +181,12 @@ class ProcurementUseCases(DecisionAuthorisation):
         for need in leaving:
             need.release_from_procurement(str(procurement.id))
         return self._commit(procurement, *entering, *leaving)
+
+    def _decided_to_procure(self, procurement: Procurement) -> list[datetime | None]:
+        return [
+            self._load(to_uuid(n), Need, read_only=True).decided_to_procure_at
+            for n in procurement.need_ids
+        ]
 
     @command
     def decide_on_procurement(
@@ -191,18 +208,24 @@ class ProcurementUseCases(DecisionAuthorisation):
         if isinstance(command, SignContract):
             value = command.contract_value_sek
         record = self._authorise(principal, command.claim(), value_sek=value)
+        require_after_decisions_to_procure(
+            f"the {command.type} decision", record.decided_at, self._decided_to_procure(procurement)
+        )
         with identifying_parties(self, procurement.lead) as parties:
             changed: list[Any] = [procurement]
             match command:
                 case Screen():
                     procurement.screen(record, innovation=command.innovation, kind=command.kind)
                 case ChooseProcedure():
+                    law, law_record = self._law_table_for_decisions()
                     procurement.choose_procedure(
                         record,
                         procedure=command.procedure,
                         exemption_rationale=command.exemption_rationale,
                         framework_agreement=command.framework_agreement,
+                        law=law,
                     )
+                    changed.extend(law_record)
                 case Publish():
                     procurement.publish(
                         record,
@@ -210,12 +233,15 @@ class ProcurementUseCases(DecisionAuthorisation):
                         tender_deadline=command.tender_deadline,
                     )
                 case Award():
+                    law, law_record = self._law_table_for_decisions()
+                    changed.extend(law_record)
                     procurement.award_contract(
                         record,
                         suppliers=_suppliers(parties, command.suppliers),
                         evaluation_summary=command.evaluation_summary,
                         notification_sent_at=command.notification_sent_at,
                         sent_electronically=command.sent_electronically,
+                        law=law,
                     )
                 case SignContract():
                     supplier = parties.identify(
@@ -225,13 +251,16 @@ class ProcurementUseCases(DecisionAuthorisation):
                         name_field="supplier_name",
                         create=False,
                     )
+                    law, law_record = self._law_table_for_decisions()
                     procurement.sign_contract(
                         record,
                         supplier_org_number=supplier.org_number,
                         supplier_party_id=supplier.party_id,
                         contract_value_sek=command.contract_value_sek,
                         signed_on=command.signed_on,
+                        law=law,
                     )
+                    changed.extend(law_record)
                 case Cancel():
                     procurement.cancel(record)
                     for need_id in procurement.need_ids:

@@ -19,6 +19,8 @@ from typing import Any
 from domain.errors import DomainError, InvalidValue, RuleViolation
 from domain.need import Need
 from domain.procurement import WITHOUT_STANDSTILL, Procurement
+from domain.rules.thresholds import LawTable
+from domain.rules.valid_time import require_after_decisions_to_procure
 from domain.values.dates import parse_date
 from domain.values.money import parse_sek
 from domain.values.text import optional_text, required_text
@@ -28,6 +30,7 @@ from service.errors import ApplicationError, Forbidden, NotFound
 from service.principal import Principal
 from service.purchasing.register_csv import RegisterLine, column_of
 from service.use_cases.decisions import DecisionAuthorisation
+from service.use_cases.law_amounts import LawAmountUseCases
 
 # Register references key a procurement's id, so importing the same register line again finds
 # the procurement it made the first time (idempotent re-import).
@@ -66,7 +69,7 @@ class ImportReport:
         }
 
 
-class PurchasingUseCases(DecisionAuthorisation):
+class PurchasingUseCases(DecisionAuthorisation, LawAmountUseCases):
     @command
     def register_procurement(
         self,
@@ -87,8 +90,10 @@ class PurchasingUseCases(DecisionAuthorisation):
         register_reference: str | None = None,
     ) -> CommandResult:
         """Registers a procurement with its procurement decision, screening and procedure."""
+        law, law_record = self._law_table_for_decisions()
         procurement, needs = self._registration(
             principal,
+            law=law,
             title=title,
             estimated_value_sek=estimated_value_sek,
             procedure=procedure,
@@ -103,7 +108,7 @@ class PurchasingUseCases(DecisionAuthorisation):
             contract=contract,
             register_reference=register_reference,
         )
-        return self._commit(procurement, *needs)
+        return self._commit(procurement, *needs, *law_record)
 
     @command
     def import_purchasing_register(
@@ -123,6 +128,7 @@ class PurchasingUseCases(DecisionAuthorisation):
         report = ImportReport(municipality=lead.slug, lines=len(lines))
         built: list[Any] = []
         seen: dict[str, int] = {}
+        law, law_record = self._law_table_for_decisions()
         for index, line in enumerate(lines, start=1):
             if index % 25 == 0 or index == len(lines):
                 progress(f"checked {index}/{len(lines)} lines")
@@ -147,7 +153,7 @@ class PurchasingUseCases(DecisionAuthorisation):
                     report.unchanged.append(_summary(line.line, existing))
                 continue
             try:
-                procurement, needs = self._registration(principal, **line.body)
+                procurement, needs = self._registration(principal, law=law, **line.body)
             except Forbidden:
                 raise
             except (DomainError, ApplicationError) as error:
@@ -160,7 +166,7 @@ class PurchasingUseCases(DecisionAuthorisation):
             report.position = None
             return report
         progress(f"saving {len(report.registered)} procurements")
-        report.position = self._commit(*built).position
+        report.position = self._commit(*built, *law_record).position
         return report
 
     def registered_procurement(
@@ -192,6 +198,7 @@ class PurchasingUseCases(DecisionAuthorisation):
         exemption_rationale: str | None,
         contract: dict[str, Any] | None,
         register_reference: str | None,
+        law: LawTable,
     ) -> tuple[Procurement, list[Need]]:
         """Builds the procurement and its needs' changes without saving (the import checks a
         whole file this way before saving any of it)."""
@@ -218,6 +225,11 @@ class PurchasingUseCases(DecisionAuthorisation):
             principal,
             {**common, "type": "decide_to_procure", "rationale": decision.get("rationale", "")},
             value_sek=value,
+        )
+        require_after_decisions_to_procure(
+            "the procurement decision",
+            procure.decided_at,
+            [need.decided_to_procure_at for need in needs],
         )
         # Another municipality's need enters only by its owner's own decision (joining).
         own = [need for need in needs if need.owner == lead.slug]
@@ -260,9 +272,10 @@ class PurchasingUseCases(DecisionAuthorisation):
             procedure=procedure,
             exemption_rationale=exemption_rationale,
             framework_agreement=framework_agreement,
+            law=law,
         )
         if contract is not None:
-            self._register_contract(principal, procurement, contract, shared)
+            self._register_contract(principal, procurement, contract, shared, law)
         for owner in proposed:
             procurement.invite_participant(municipality=owner, role="participant")
         for need in own:
@@ -287,6 +300,7 @@ class PurchasingUseCases(DecisionAuthorisation):
         procurement: Procurement,
         contract: dict[str, Any],
         shared: dict[str, Any],
+        law: LawTable,
     ) -> None:
         """A signed direct award or call-off: awarded and signed on the signing day."""
         if not isinstance(contract, dict):
@@ -326,12 +340,14 @@ class PurchasingUseCases(DecisionAuthorisation):
             evaluation_summary=rationale,
             notification_sent_at=signed_at,
             sent_electronically=True,
+            law=law,
         )
         procurement.sign_contract(
             self._authorise(principal, {**on_signing, "type": "sign_contract"}, value_sek=amount),
             supplier_org_number=str(supplier.get("org_number", "")),
             contract_value_sek=amount,
             signed_on=signed_on,
+            law=law,
         )
 
 

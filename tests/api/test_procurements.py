@@ -576,8 +576,20 @@ def test_a_decision_dated_before_the_law_table_is_refused_not_a_server_error(
             f"procurements/{procurement_id}/decisions",
             json=board("choose_procedure", decided_at, procedure="restricted"),
         )
-        assert_problem(refused, 409, rule="no_rule_in_force")
+        # Its needs were decided in 2018, so the step is out of order before the law is asked.
+        assert_problem(refused, 409, rule="procurement_before_need_decision")
     assert skurup.viewer.read(f"procurements/{procurement_id}") == before
+    # A purchase registered without needs reaches the law table itself.
+    for decided_at in ("0404-03-29T02:14:56Z", "2017-12-31T12:00:00+01:00"):
+        refused = skurup.dm.post("procurements/register", json={
+            "title": "Kontorsmaterial", "estimated_value_sek": "250000.00",
+            "procedure": "restricted",
+            "decision": {
+                k: v for k, v in board("decide_to_procure", decided_at).items() if k != "type"
+            },
+            "screening": {"innovation": False, "kind": None, "rationale": "Standardvaror"},
+        })
+        assert_problem(refused, 409, rule="no_rule_in_force")
 
 
 def test_procedure_rules(world: World, skurup: Tenant) -> None:

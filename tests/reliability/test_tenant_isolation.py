@@ -76,6 +76,12 @@ BODIES: dict[tuple[str, str], Any] = {
         "decided_at": "2018-12-12T15:00:00+01:00",
     },
     ("post", "/api/v1/municipalities/{slug}/innovation-areas"): {"name": "Spion"},
+    ("post", "/api/v1/law/amounts"): {
+        "series": "direct_award_limit",
+        "effective_from": "2026-07-01",
+        "amount": "1",
+        "source": "Kapad",
+    },
     ("post", "/api/v1/municipalities/{slug}/suspend"): {"rationale": "Kapning"},
     ("post", "/api/v1/municipalities/{slug}/reactivate"): {"rationale": "Kapning"},
     ("post", "/api/v1/municipalities/{slug}/tokens"): {"user_id": "ystad-officer"},

@@ -8,6 +8,7 @@ from flask_smorest import Api
 def register_blueprints(api: Api) -> None:
     from service.api.resources import (
         audit,
+        law,
         market,
         municipalities,
         needs,
@@ -26,7 +27,7 @@ def register_blueprints(api: Api) -> None:
 
     for module in (
         probes, municipalities, tokens, needs, procurements, purchasing, views, share, ocds,
-        audit, people, parties, projects, reports, market,
+        audit, people, parties, projects, reports, market, law,
     ):
         api.register_blueprint(module.blp)
         for union in getattr(module, "TYPED_UNIONS", ()):

@@ -22,6 +22,11 @@ class ReadinessSchema(Schema):
     database = fields.String()
     head_position = fields.Integer(allow_none=True)
     checks = fields.Dict()
+    warnings = fields.List(
+        fields.Dict(),
+        metadata={"description": "Still ready, but for the operator to act on: the law's "
+                  "amounts revised every second year whose newest entry is over two years old"},
+    )
 
 
 PROBE_CONNECT_TIMEOUT_S = 2
@@ -92,6 +97,10 @@ class Ready(MethodView):
             "database": svc.settings.database,
             "head_position": head or 0,
             "checks": checks,
+            "warnings": [
+                {"check": "law_amounts", **warning}
+                for warning in svc.innoledger.law_amount_warnings()
+            ],
         }
 
 

@@ -19,7 +19,7 @@ from domain.procurement import (
     WITHOUT_STANDSTILL,
     Procurement,
 )
-from domain.rules.thresholds import NoRuleInForce, direct_award_limit_on, eu_threshold_on
+from domain.rules.thresholds import NoRuleInForce
 from projections import queries
 from service.api.context import services
 from service.api.representations import procurement_representation
@@ -235,8 +235,10 @@ def allowed_today(procurement: Procurement, today: date) -> dict[str, Any]:
         )
     position["may_terminate"] = procurement.status in ("contracted", "implementing")
     try:
-        position["direct_award_limit"] = direct_award_limit_on(today)
-        position["eu_threshold"] = eu_threshold_on(today)
+        # The amounts on record (as the decisions are checked), not the bundled seed's.
+        law = services().innoledger.law_table_now()
+        position["direct_award_limit"] = law.direct_award_limit_on(today)
+        position["eu_threshold"] = law.eu_threshold_on(today)
     except NoRuleInForce:
         pass
     return position
