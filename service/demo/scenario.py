@@ -399,17 +399,43 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
         ),
         versioned=floors,
     )
+    # The runner-up applied for review during the standstill (last day 2019-01-02). The court
+    # dismissed it on 2019-01-15, which extended the standstill by ten days from the ruling
+    # (förlängd avtalsspärr, LOU 20 kap. 10 §): last day 2019-01-25, signing from 2019-01-26.
+    review = api.call(
+        "POST",
+        f"{p}/reviews",
+        skurup["officer"],
+        {
+            "filed_on": "2018-12-28",
+            "court": "Förvaltningsrätten i Malmö",
+            "applicant": SUPPLIERS["floors_runner_up"]["name"],
+            "reference": "12345-18",
+        },
+        versioned=floors,
+    )["created"]["review_id"]
+    api.call(
+        "POST",
+        f"{p}/reviews/{review}/ruling",
+        skurup["officer"],
+        {
+            "ruled_on": "2019-01-15",
+            "outcome": "dismissed",
+            "summary": "Ansökan avslås: utvärderingen följde upphandlingsdokumenten",
+        },
+        versioned=floors,
+    )
     api.call(
         "POST",
         f"{p}/decisions",
         maker,
         decision(
             "sign_contract",
-            "2019-01-03T09:00:00+01:00",
-            "Avtalsspärren har löpt ut",
+            "2019-01-28T09:00:00+01:00",
+            "Den förlängda avtalsspärren har löpt ut",
             supplier_org_number=SUPPLIERS["floors"]["org_number"],
             contract_value_sek="1150000.00",
-            signed_on="2019-01-03",
+            signed_on="2019-01-28",
         ),
         versioned=floors,
     )

@@ -76,7 +76,22 @@ def test_demo_loads_the_seed_network_through_the_api(tmp_path: Path) -> None:
         floors = get(f"/api/v1/procurements/{result.procurements['floors']}", skurup["officer"])
         assert floors["status"] == "implementing"
         assert floors["award"]["standstill_last_day"] == "2019-01-02"
-        assert floors["contract"]["signed_on"] == "2019-01-03"
+        # A review filed during the standstill and dismissed extended it by ten days from the
+        # ruling (förlängd avtalsspärr): the contract was signed after that.
+        [review] = floors["reviews"]
+        assert (review["filed_on"], review["ruling"]["outcome"]) == ("2018-12-28", "dismissed")
+        assert review["ruling"]["extended_standstill_last_day"] == "2019-01-25"
+        assert floors["extended_standstill_last_day"] == "2019-01-25"
+        assert floors["signing_allowed_from"] == "2019-01-26"
+        assert floors["contract"]["signed_on"] == "2019-01-28"
+        history = get(
+            f"/api/v1/procurements/{result.procurements['floors']}/history?limit=100",
+            skurup["auditor"],
+        )
+        types = [entry["type"] for entry in history["entries"]]
+        assert types.index("ReviewFiled") < types.index("ReviewRuled") < types.index(
+            "ContractSigned"
+        )
         assert floors["lessons"][0]["shareable"] is True
         floors_need = get(f"/api/v1/needs/{floors['need_ids'][0]}", skurup["officer"])
         assert floors_need["status"] == "realised"
