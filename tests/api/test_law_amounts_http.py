@@ -5,7 +5,7 @@ checked against), shown as they stood (`as_of`), and their age in /readyz."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -68,6 +68,9 @@ def test_a_platform_admin_enters_an_amount_and_later_decisions_are_checked_again
     opened = ystad.viewer.read("law/amounts")
     assert (opened["version"], opened["on_record"]) == (1, True)  # opened by that decision
 
+    # The record's clock runs from JUDGED_ON (see the fixture): a moment on it before the entry.
+    offset = world.app.extensions["innoledger"].settings.clock_offset_s
+    before_entry = (datetime.now(UTC) + timedelta(seconds=offset)).isoformat()
     entered = world.platform.ok("POST", "law/amounts", 201, json=SEK_2026)
     after_entry = ystad.viewer.read("law/amounts")
     assert after_entry["version"] == entered["version"] == 2
@@ -98,9 +101,12 @@ def test_a_platform_admin_enters_an_amount_and_later_decisions_are_checked_again
         [chosen] = [e for e in history["entries"] if e["type"] == "ProcedureChosen"]
         assert chosen["data"]["law_amounts"]["eu_threshold"]["amount_sek"] == threshold
 
-    # As of a moment before the entry, the record shows what decisions were checked against.
-    as_of = ystad.viewer.read("law/amounts", query={"version": 1})
-    assert [e["effective_from"] for e in eu_sek(as_of)][-1] == "2024-01-01"
+    # At version 1, and as of a moment before the entry, the record shows what the earlier
+    # decision was checked against.
+    for query in ({"version": 1}, {"as_of": before_entry}):
+        as_of = ystad.viewer.read("law/amounts", query=query)
+        assert as_of["version"] == 1, query
+        assert [e["effective_from"] for e in eu_sek(as_of)][-1] == "2024-01-01"
 
 
 def test_entering_an_amount_is_refused_by_its_rules(world: World, ystad: Tenant) -> None:
