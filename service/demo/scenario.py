@@ -263,6 +263,25 @@ def load_demo(app: Flask, progress: Callable[[str], None] = lambda _: None) -> D
             versioned=ai_need_id,
         )
 
+    # Network building: Trelleborg finds a need much like Skurup's floors and shares it; the
+    # similar needs of either suggest that the other co-own it.
+    progress("a similar need in Trelleborg: wet floors in the schools' entrances")
+    trelleborg_officer = result.tokens["trelleborg"]["officer"]
+    entrances = api.call(
+        "POST",
+        "/api/v1/needs",
+        trelleborg_officer,
+        {
+            "title": "Torra golv i skolornas entréer",
+            "problem_statement": "Blöta och smutsiga golv i skolornas entréer ger halkrisk och "
+            "slitage under vinterhalvåret.",
+            "innovation_area_id": shared_area_named("Rena och torra golv").id,
+            "affected_end_users": ["elever", "lokalvårdare"],
+            "competences": ["lokalvård", "fastighet", "upphandling"],
+        },
+    )["id"]
+    api.call("POST", f"/api/v1/needs/{entrances}/share", trelleborg_officer, versioned=entrances)
+
     def prioritise_and_decide(owner: str, title: str, day: str) -> str:
         need_id = result.needs[title]
         maker = result.tokens[owner]["decision_maker"]

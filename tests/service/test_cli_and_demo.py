@@ -96,6 +96,17 @@ def test_demo_loads_the_seed_network_through_the_api(tmp_path: Path) -> None:
         floors_need = get(f"/api/v1/needs/{floors['need_ids'][0]}", skurup["officer"])
         assert floors_need["status"] == "realised"
 
+        # Trelleborg shared a need much like Skurup's floors: Skurup is told it might co-own it.
+        head = app.extensions["innoledger"].innoledger.recorder.max_notification_id()
+        similar = get(
+            f"/api/v1/network/needs/{floors['need_ids'][0]}/similar?position={head}",
+            skurup["officer"],
+        )["items"]
+        assert similar[0]["owner"] == "trelleborg"
+        assert similar[0]["title"] == "Torra golv i skolornas entréer"
+        assert similar[0]["similarity"]["suggest_co_ownership"] is True
+        assert similar[0]["similarity"]["co_ownership_with"] == "trelleborg"
+
         ystad = result.tokens["ystad"]
         sharing = get(f"/api/v1/procurements/{result.procurements['sharing']}", ystad["officer"])
         assert sharing["status"] == "tendering"
