@@ -610,7 +610,7 @@ class Need(AuditedAggregate):
         assert procurement.contract is not None
         require_not_before(
             "the mark_realised decision", decision.decided_at,
-            "the signature of the contract", procurement.contract["signed_on"],
+            "the signature of the contract", procurement.contract.signed_on,
             rule="realised_before_contract",
         )
         self._realised(decision=decision.as_event_data())

@@ -33,6 +33,7 @@ from domain.lifecycle import (
     ruling_sends_back_to,
     step_after_ruling,
 )
+from domain.procurement_values import Contract
 from domain.rules.standstill import (
     earliest_signing_day,
     earliest_signing_day_after_ruling,
@@ -172,9 +173,10 @@ class Procurement(AuditedAggregate):
     TOPIC = "innoledger:Procurement"
     TENANT_FIELD = "lead"
     # Version 2: reviews carry interim orders and an appeal, rulings and awards an extended
-    # standstill (förlängd avtalsspärr), and an early termination its reason. Snapshots of
-    # version 1 are upcast.
-    class_version = 2
+    # standstill (förlängd avtalsspärr), and an early termination its reason. Version 3: the
+    # contract is a value (domain/procurement_values.py). Snapshots of earlier versions are
+    # upcast.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -193,6 +195,11 @@ class Procurement(AuditedAggregate):
         if award is not None:
             award.setdefault("extended_standstill_last_day", None)
             award.setdefault("extended_earliest_signing_day", None)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        if isinstance(state.get("contract"), dict):
+            state["contract"] = Contract.from_state(state["contract"])
 
     @classmethod
     def start(
@@ -270,7 +277,7 @@ class Procurement(AuditedAggregate):
         self.award: dict[str, Any] | None = None
         # Secrecy of bids ends with the first award decision, even if a review later voids it.
         self.bids_disclosed = False
-        self.contract: dict[str, Any] | None = None
+        self.contract: Contract | None = None
         self.reviews: list[dict[str, Any]] = []
         self.milestones: list[dict[str, Any]] = []
         self.follow_ups: list[dict[str, Any]] = []
@@ -1158,12 +1165,12 @@ class Procurement(AuditedAggregate):
         signed_on: date,
         supplier_party_id: str | None = None,  # absent from events stored before sole traders
     ) -> None:
-        self.contract = {
-            **({"supplier_party_id": supplier_party_id} if supplier_party_id else {}),
-            "supplier_org_number": supplier_org_number,
-            "contract_value_sek": contract_value_sek,
-            "signed_on": signed_on,
-        }
+        self.contract = Contract(
+            supplier_org_number=supplier_org_number,
+            contract_value_sek=contract_value_sek,
+            signed_on=signed_on,
+            supplier_party_id=supplier_party_id or None,
+        )
         self._lifecycle(PROCUREMENT_CONTRACT_SIGNED)
         self.decisions.append(decision)
 
@@ -1471,7 +1478,7 @@ class Procurement(AuditedAggregate):
     def _require_after_contract(self, step: str, moment: date | datetime, *, rule: str) -> None:
         assert self.contract is not None
         require_not_before(
-            step, moment, "the signature of the contract", self.contract["signed_on"], rule=rule
+            step, moment, "the signature of the contract", self.contract.signed_on, rule=rule
         )
 
     def record_milestone(self, *, title: str, reached_on: date, note: str | None = None) -> str:

@@ -31,6 +31,7 @@ from domain.municipality import Municipality, municipality_id
 from domain.need import PROCUREMENT_DECIDED as NEED_PROCUREMENT_DECIDED
 from domain.need import Need
 from domain.procurement import Procurement
+from domain.procurement_values import Contract
 from domain.project import Project
 from eventstore.config import closed_environment
 from eventstore.repository import CopyOnWriteRepository, replay
@@ -60,6 +61,19 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
+
+
+class ContractAsState(Transcoding):
+    """A procurement's contract in a snapshot, kept in the shape its dictionary had."""
+
+    type = Contract
+    name = "procurement_contract"
+
+    def encode(self, obj: Contract) -> dict[str, Any]:
+        return obj.as_state()
+
+    def decode(self, data: dict[str, Any]) -> Contract:
+        return Contract.from_state(data)
 
 
 @dataclass(frozen=True)
@@ -135,6 +149,7 @@ class BaseApplication(SavesAggregates):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+        transcoder.register(ContractAsState())
 
     # Loading and saving
 

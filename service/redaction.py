@@ -146,7 +146,7 @@ def referred_parties(procurement: Procurement) -> set[str]:
     if procurement.award is not None:
         ids |= {supplier.get("party_id") for supplier in procurement.award["suppliers"]}
     if procurement.contract is not None:
-        ids.add(procurement.contract.get("supplier_party_id"))
+        ids.add(procurement.contract.supplier_party_id)
     return {party_id for party_id in ids if party_id}
 
 

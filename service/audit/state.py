@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.procurement_values import StateValue
+
 TWO_PLACES = Decimal("0.01")
 
 
@@ -32,6 +34,8 @@ def json_safe(value: Any) -> Any:
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [json_safe(v) for v in value]
+    if isinstance(value, StateValue):
+        return json_safe(value.as_state())
     return str(value)
 
 

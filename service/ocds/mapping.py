@@ -401,10 +401,10 @@ class _ReleaseBuilder:
                 "awardID": award.id,
                 "description": _closing_description(state, closed),
                 "status": "terminated" if state.status == CLOSED else "active",
-                "value": _value(contract["contract_value_sek"]),
-                "dateSigned": _day_start(contract["signed_on"]),
+                "value": _value(contract.contract_value_sek),
+                "dateSigned": _day_start(contract.signed_on),
                 "period": {
-                    "startDate": _day_start(contract["signed_on"]),
+                    "startDate": _day_start(contract.signed_on),
                     "endDate": _instant(closed["decided_at"]) if closed else None,
                 },
                 "implementation": {"milestones": _implementation_milestones(state)},

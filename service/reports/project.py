@@ -156,8 +156,8 @@ def _procurement_item(work: Any, procurement: Any) -> dict[str, Any]:
         "estimated_value_sek": None if procurement is None
         else f"{Decimal(procurement.estimated_value_sek):.2f}",
         "contract_value_sek": None if not contract
-        else f"{Decimal(contract['contract_value_sek']):.2f}",
-        "signed_on": None if not contract else _text(contract["signed_on"]),
+        else f"{Decimal(contract.contract_value_sek):.2f}",
+        "signed_on": None if not contract else _text(contract.signed_on),
         "link": f"{API}/procurements/{work.id}",
         "history": f"{API}/procurements/{work.id}/history",
     }

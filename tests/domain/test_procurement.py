@@ -23,6 +23,7 @@ from domain.errors import (
     WrongState,
 )
 from domain.procurement import CANCELLABLE, PROCUREMENT_STATES, Procurement
+from domain.procurement_values import Contract
 from tests.builders import (
     AWARD_AT,
     BID_AT,
@@ -293,11 +294,11 @@ def test_the_main_path_from_planning_to_closed(world):
     assert [b["late"] for b in procurement.bids] == [False, False]
     assert procurement.evaluation_started_at == EVALUATION_AT
     assert procurement.award["suppliers"] == [SUPPLIER_A]
-    assert procurement.contract == {
-        "supplier_org_number": SUPPLIER_A["org_number"],
-        "contract_value_sek": Decimal("1450000.00"),
-        "signed_on": SIGN_ON,
-    }
+    assert procurement.contract == Contract(
+        supplier_org_number=SUPPLIER_A["org_number"],
+        contract_value_sek=Decimal("1450000.00"),
+        signed_on=SIGN_ON,
+    )
     assert procurement.has_signed_contract
     assert procurement.outcome == "completed"
     assert [d["type"] for d in procurement.decisions] == [
@@ -694,7 +695,7 @@ def test_signing_is_allowed_from_the_day_after_the_standstill(world):
     procurement = world.procurement("awarded")
     sign(world, procurement, date(2019, 1, 3))
     assert procurement.status == "contracted"
-    assert procurement.contract["signed_on"] == date(2019, 1, 3)
+    assert procurement.contract.signed_on == date(2019, 1, 3)
 
 
 def test_a_notice_sent_by_other_means_gives_fifteen_days(world):

@@ -91,8 +91,8 @@ def test_a_sole_trader_tenders_wins_and_signs_by_directory_id(world: DomainWorld
             signed_on=SIGN_ON,
         )
     assert procurement.contract is not None
-    assert procurement.contract["supplier_party_id"] == party_id
-    assert procurement.contract["supplier_org_number"] is None
+    assert procurement.contract.supplier_party_id == party_id
+    assert procurement.contract.supplier_org_number is None
     for event in procurement.collect_events():
         assert PERSON not in repr(vars(event))
 
@@ -130,7 +130,7 @@ def test_events_stored_before_sole_traders_still_load(world: DomainWorld) -> Non
     for event in old_shape:
         replayed = event.mutate(replayed)
     assert replayed.status == "contracted"
-    assert replayed.contract["supplier_org_number"] == procurement.contract["supplier_org_number"]
+    assert replayed.contract.supplier_org_number == procurement.contract.supplier_org_number
     assert [b["tenderer_org_number"] for b in replayed.bids] == [
         b["tenderer_org_number"] for b in procurement.bids
     ]

@@ -87,7 +87,7 @@ def order_violations(need: Need, procurement: Procurement) -> list[str]:
         if review["ruling"] is not None:
             not_before(review["ruling"]["ruled_on"], review["filed_on"], "ruling before filing")
     if p.contract is not None:
-        signed_on = p.contract["signed_on"]
+        signed_on = p.contract.signed_on
         not_before(when["sign_contract"], when["award"], "signature decision before award")
         if p.award is not None:
             not_before(signed_on, p.award["earliest_signing_day"], "signature in standstill")
@@ -127,7 +127,7 @@ def recorded_moments(need: Need, procurement: Procurement) -> list[date | dateti
     if p.award:
         moments.append(p.award["notification_sent_at"])
     if p.contract:
-        moments.append(p.contract["signed_on"])
+        moments.append(p.contract.signed_on)
     return moments
 
 

@@ -231,7 +231,7 @@ def test_the_seed_scenario_reloads_identically_in_a_new_application(settings, ap
     assert procurement.participant("skurup")["status"] == "joined"
     assert [b["late"] for b in procurement.bids] == [False, False, True]
     assert procurement.award["standstill_last_day"] == STANDSTILL_LAST_DAY
-    assert procurement.contract["signed_on"] == SIGN_ON
+    assert procurement.contract.signed_on == SIGN_ON
     assert procurement.above_threshold is False
     assert scenario.positions == sorted(scenario.positions)
     assert len(set(scenario.positions)) == len(scenario.positions)

@@ -158,8 +158,8 @@ def from_scratch(app: Innoledger, procurement_ids: list[str]) -> dict[tuple[str,
             started_year=stockholm_date(started).year,
             estimated_value_sek=p.estimated_value_sek,
             innovation=bool(p.innovation),
-            contracted_year=None if contract is None else contract["signed_on"].year,
-            contract_value_sek=None if contract is None else contract["contract_value_sek"],
+            contracted_year=None if contract is None else contract.signed_on.year,
+            contract_value_sek=None if contract is None else contract.contract_value_sek,
             partners=tuple(
                 (q["municipality"], q.get("value_share_percent"))
                 for q in p.participants if q["status"] == "joined"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, fields, post_dump, post_load, validate
 
 from domain.procurement import (
     CLOSE_OUTCOMES,
@@ -437,9 +437,15 @@ class AwardOutSchema(Schema):
 
 class ContractOutSchema(Schema):
     supplier_org_number = fields.String(allow_none=True)
-    supplier_party_id = fields.String(allow_none=True)
+    supplier_party_id = fields.String(allow_none=True)  # a sole trader's; absent otherwise
     contract_value_sek = MoneyOut()
     signed_on = fields.Date()
+
+    @post_dump
+    def without_absent_party(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if data.get("supplier_party_id") is None:
+            data.pop("supplier_party_id", None)
+        return data
 
 
 class AppealRulingOutSchema(Schema):
