@@ -252,7 +252,9 @@ class Network:
         value: str = "1500000.00",
         cpv: str | None = "72000000-5",
     ) -> str:
-        """A procurement of `slug` for one of its demo needs, screened, its procedure chosen."""
+        """A procurement of `slug` for one of its demo needs, screened, its procedure chosen;
+        dated after everything the demo decides on its needs (two are published to the market in
+        April 2018), since a need's decisions are kept in valid-time order."""
         need = self.demo.needs[need_title]
         path = f"needs/{need}/decisions"
         scores = {
@@ -267,7 +269,7 @@ class Network:
             path,
             slug,
             "decision_maker",
-            decision("prioritise", "2018-03-01T09:00:00+01:00", "Viktigt", scores=scores),
+            decision("prioritise", "2018-04-20T09:00:00+02:00", "Viktigt", scores=scores),
             versioned=need,
         )
         self.call(
@@ -275,7 +277,7 @@ class Network:
             path,
             slug,
             "decision_maker",
-            decision("decide_to_procure", "2018-03-02T09:00:00+01:00", "Anskaffa"),
+            decision("decide_to_procure", "2018-04-23T09:00:00+02:00", "Anskaffa"),
             versioned=need,
         )
         body: dict[str, Any] = {
@@ -291,7 +293,7 @@ class Network:
             pid,
             decision(
                 "screen",
-                "2018-04-02T09:00:00+02:00",
+                "2018-04-24T09:00:00+02:00",
                 "Nytt för marknaden",
                 innovation=True,
                 kind="functional_requirements",
@@ -302,7 +304,7 @@ class Network:
             pid,
             decision(
                 "choose_procedure",
-                "2018-04-03T09:00:00+02:00",
+                "2018-04-25T09:00:00+02:00",
                 "Passar behovet",
                 procedure=procedure,
             ),

@@ -288,7 +288,7 @@ def test_closing_terminates_the_contract(network: Network) -> None:
     [contract] = releases[-1]["contracts"]
     assert contract["status"] == "terminated"
     assert contract["period"] == {
-        "startDate": "2019-01-03T00:00:00+01:00",
+        "startDate": "2019-01-28T00:00:00+01:00",
         "endDate": "2019-12-16T09:00:00Z",
     }
     assert contract["description"] == "Avtalet är fullgjort."
