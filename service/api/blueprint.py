@@ -30,5 +30,19 @@ class HostileBodySafeParser(FlaskParser):
         return data
 
 
+NOT_MODIFIED = {
+    "description": "Not Modified: `If-None-Match` names the representation this caller would be"
+    " given now (the ETag of an earlier answer to the same caller); no body, the same ETag and"
+    " caching headers"
+}
+
+
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = HostileBodySafeParser()
+
+    @staticmethod
+    def conditional(func: Any) -> Any:
+        """Documents that the GET answers `If-None-Match` with 304 (its answers carry an
+        ETag naming the caller's representation: `service.api.conditional`), so clients and
+        the contract tests know a 304 is one of its answers."""
+        return flask_smorest.Blueprint.doc(responses={"304": NOT_MODIFIED})(func)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import Response, request
 from werkzeug.exceptions import PreconditionRequired
@@ -80,6 +81,15 @@ def unchanged(shown: Shown, *parts: str) -> Response | None:
     if not matches(etag):
         return None
     return not_modified(etag, cache_control=_cache_control(shown))
+
+
+def object_answer(shown: Shown, build: Callable[[], Response], *parts: str) -> Response:
+    """The answer of a single-object read (now, or at a version or moment): 304 when the
+    caller's If-None-Match names the representation they would be given, decided from the
+    version, the redaction, the caller and `parts` (whatever else the answer is made of, e.g.
+    the party directory entries shown) before anything is built; else `build()` with its
+    ETag. Every object read answers through here."""
+    return unchanged(shown, *parts) or with_etag(build(), shown, *parts)
 
 
 def with_etag(response: Response, shown: Shown, *parts: str) -> Response:

@@ -1,55 +1,198 @@
-"""Every view answer of the served OpenAPI document carries a validator, and it works: generated
-from the document, so a new view endpoint is covered by itself.
+"""Every authenticated answer of the served OpenAPI document that carries a validator honours it,
+and only for its caller: generated from the document, so a new endpoint is covered by itself.
 
-An answer that reflects a view (it says which log position, `Innoledger-Position`) must carry an
-ETag; sent back with `If-None-Match` by the same caller it answers 304, and sent by a caller of
-another municipality it never does.
+Every GET path is called with real objects (a shared need with its SWOT, a procurement with bids
+of a company and of a sole trader, a project with a partner and linked work, the municipality, a
+member, an innovation area, a person, a party, the law's amounts, reports), now and, where the
+operation takes `version`, at a past version, by callers who are shown different things: an
+officer, a viewer (no sole trader's number) and an auditor of the owner, another municipality's
+officer (no bids) and a platform auditor. Each answer with an ETag:
+
+- sent back with `If-None-Match` by the same caller answers 304 with the same ETag and the
+  caching headers of the 200 (private, `Vary: Authorization`), and the document lists 304 among
+  the operation's answers;
+- sent by any other of these callers never answers 304;
+- after a change of every object (and of work a project links to), answers 200 with the new
+  representation whenever that differs from the one the ETag named.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from tests.api.conftest import API, Client, Tenant, World
+from tests.api.conftest import API, SUPPLIER_A, Client, Tenant, World
+from tests.api.test_projects import establish, invite, join, link
+from tests.api.test_sole_traders import NAME, PERSONNUMMER
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def _paths(client: Client, ids: dict[str, str]) -> list[str]:
+@dataclass
+class Seen:
+    caller: Client
+    path: str
+    etag: str
+    body: bytes
+
+
+# The GET operations of the served document under /api/v1, by path template.
+Operations = dict[str, dict[str, Any]]
+
+
+def _operations(client: Client) -> Operations:
     document: dict[str, Any] = client.http.get("/api/openapi.json").get_json()
-    return [
-        PLACEHOLDER.sub(lambda m: ids.get(m.group(1), "x"), template)
+    return {
+        template: operations["get"]
         for template, operations in document["paths"].items()
         if "get" in operations and template.startswith(API)
-    ]
+    }
 
 
-def test_every_view_answer_has_a_validator_that_only_its_caller_can_use(
-    world: World, ystad: Tenant, skurup: Tenant
-) -> None:
+def _parameters(operation: dict[str, Any]) -> set[str]:
+    return {p.get("name") for p in operation.get("parameters", []) if isinstance(p, dict)}
+
+
+def _paths(operations: Operations, ids: dict[str, str]) -> list[tuple[str, str]]:
+    """(template, path) for every GET, now and — where it takes `version` — at version 1."""
+    paths = []
+    for template, operation in operations.items():
+        missing = [name for name in PLACEHOLDER.findall(template) if name not in ids]
+        assert not missing, f"GET {template}: no real object for {missing}: add one to the test"
+        path = PLACEHOLDER.sub(lambda m: ids[m.group(1)], template)
+        paths.append((template, path))
+        if "version" in _parameters(operation):
+            paths.append((template, f"{path}?version=1"))
+    return paths
+
+
+def _catch_up(world: World, operations: Operations, ids: dict[str, str]) -> None:
+    """Every view reflects the whole log (a view answer waits for the `position` it is given)."""
+    head = world.anonymous().get("/readyz").get_json()["head_position"]
+    for template, path in _paths(operations, ids):
+        if "position" in _parameters(operations[template]):
+            world.platform_auditor.get(path, query={"position": head})
+
+
+def _network(world: World, ystad: Tenant, skurup: Tenant) -> dict[str, str]:
+    """Ystad's objects, seen by Skurup only where shared (the project, the published procurement,
+    the shared need)."""
     need_id = world.need(ystad, shared=True)
-    ids = {
+    swot = ystad.officer.read(f"needs/{need_id}")["swot"]
+    procurement_id = world.procurement(
+        ystad, "evaluation", bidders=(SUPPLIER_A, {"org_number": PERSONNUMMER, "name": NAME})
+    )
+    bids = ystad.officer.read(f"procurements/{procurement_id}")["bids"]
+    party_id = next(bid["tenderer_party_id"] for bid in bids if bid.get("tenderer_party_id"))
+    project_id = establish(ystad)
+    invite(ystad, project_id, "skurup")
+    join(skurup, project_id)
+    linked_need = world.need(ystad, "prioritised", title="Digitala lärresurser")
+    assert link(ystad, project_id, "need", linked_need).status_code == 200
+    assert link(ystad, project_id, "procurement", procurement_id).status_code == 200
+    return {
         "slug": "ystad",
         "need_id": need_id,
-        "procurement_id": world.procurement(ystad, "evaluation"),
+        "item_id": swot[0]["id"],
+        "procurement_id": procurement_id,
+        "project_id": project_id,
+        "party_id": party_id,
         "user_id": "ystad-officer",
+        "role": "officer",
         "area_id": ystad.area_id,
+        "token_id": ystad.officer.token_id or "",
+        "review_id": "00000000-0000-4000-8000-000000000000",
+        "year": "2018",
+        "linked_need": linked_need,
     }
-    views = 0
-    for path in _paths(ystad.officer, ids):
-        for caller, other in ((ystad.officer, skurup.officer), (ystad.auditor, skurup.auditor)):
+
+
+def _change_everything(world: World, ystad: Tenant, ids: dict[str, str]) -> None:
+    """A change to each object; the project changes only by the work it links to (its own
+    version stays: its answer shows the linked need's new title, now and at its version 1)."""
+    ystad.officer.ok("PATCH", f"needs/{ids['need_id']}", 200, json={"title": "Ny rubrik"})
+    ystad.officer.ok(
+        "PATCH", f"needs/{ids['linked_need']}", 200, json={"title": "Lärresurser, ny rubrik"}
+    )
+    ystad.officer.ok(
+        "PATCH", f"procurements/{ids['procurement_id']}", 200, json={"description": "Ändrad"}
+    )
+    ystad.admin.ok(
+        "POST",
+        f"municipalities/{ids['slug']}/innovation-areas",
+        201,
+        json={"name": "Trygg skolväg", "description": "Ett nytt område"},
+    )
+
+
+def test_every_answer_with_a_validator_answers_304_to_its_caller_only(
+    world: World, ystad: Tenant, skurup: Tenant
+) -> None:
+    ids = _network(world, ystad, skurup)
+    # Each is shown something else: the viewer no sole trader's number, Skurup no bids, ...
+    callers = [ystad.officer, ystad.viewer, ystad.auditor, skurup.officer, world.platform_auditor]
+    operations = _operations(ystad.officer)
+    _catch_up(world, operations, ids)
+    documented_304 = {
+        template for template, operation in operations.items() if "304" in operation["responses"]
+    }
+    seen: list[Seen] = []
+    validated: set[str] = set()  # the templates whose answers carry an ETag
+    problems: dict[str, None] = {}  # in order, each once
+    for template, path in _paths(operations, ids):
+        answers: list[tuple[Client, str]] = []
+        for caller in callers:
             first = caller.get(path)
-            if first.status_code != 200 or "Innoledger-Position" not in first.headers:
-                continue
-            views += 1
             etag = first.headers.get("ETag")
-            assert etag, f"{caller} GET {path}: a view answer without a validator"
+            if first.status_code != 200 or not etag:
+                continue
+            validated.add(template)
+            if template not in documented_304:
+                problems.setdefault(f"GET {template}: answers an ETag, but 304 is not documented")
             again = caller.get(path, headers={"If-None-Match": etag})
-            assert again.status_code == 304, f"{caller} GET {path}: {again.status_code}"
-            assert again.headers["ETag"] == etag
-            assert "authorization" in again.headers.get("Vary", "").lower()
-            assert again.headers.get("Cache-Control", "").startswith("private")
-            stranger = other.get(path, headers={"If-None-Match": etag})
-            assert stranger.status_code != 304, f"{other} GET {path} validated {caller}'s ETag"
-    assert views >= 10  # the own lists, the network's views, the decision log, ...
+            if again.status_code != 304:
+                problems.setdefault(f"{caller} GET {path}: {again.status_code} to its own ETag")
+                continue
+            assert again.headers["ETag"] == etag, path
+            assert "authorization" in again.headers.get("Vary", "").lower(), path
+            assert again.headers.get("Cache-Control", "").startswith("private"), path
+            assert not again.get_data(), path
+            answers.append((caller, etag))
+            seen.append(Seen(caller, path, etag, first.get_data()))
+        for caller, etag in answers:
+            for other in callers:
+                if other is caller:
+                    continue
+                stranger = other.get(path, headers={"If-None-Match": etag})
+                if stranger.status_code == 304:
+                    problems.setdefault(f"{other} GET {path} validated {caller}'s ETag")
+    for template in sorted(documented_304 - validated):
+        problems.setdefault(f"GET {template}: documents 304, but no answer carries an ETag")
+    assert not problems, "\n".join(problems)
+    objects = {
+        f"{API}/needs/{ids['need_id']}",
+        f"{API}/procurements/{ids['procurement_id']}",
+        f"{API}/projects/{ids['project_id']}",
+        f"{API}/municipalities/{ids['slug']}",
+    }
+    assert objects <= {s.path for s in seen}, objects - {s.path for s in seen}
+    assert len({s.path for s in seen}) >= 15  # the objects, their past versions, the views...
+
+    _change_everything(world, ystad, ids)
+    _catch_up(world, operations, ids)
+    changed: set[str] = set()
+    for old in seen:
+        now = old.caller.get(old.path)
+        assert now.status_code == 200, (old.caller, old.path, now.status_code)
+        if now.get_data() == old.body:
+            continue
+        changed.add(old.path)
+        assert now.headers["ETag"] != old.etag, f"{old.caller} GET {old.path}: ETag kept"
+        stale = old.caller.get(old.path, headers={"If-None-Match": old.etag})
+        if stale.status_code == 304:
+            problems.setdefault(f"{old.caller} GET {old.path}: 304 confirmed a copy that changed")
+        elif stale.get_data() != now.get_data():
+            problems.setdefault(f"{old.caller} GET {old.path}: not the new representation")
+    assert not problems, "\n".join(problems)
+    assert objects <= changed, objects - changed

@@ -25,8 +25,7 @@ from service.api.versioning import (
     IF_MATCH,
     command_response,
     expected_version,
-    unchanged,
-    with_etag,
+    object_answer,
 )
 
 blp = Blueprint(
@@ -56,14 +55,15 @@ class Municipalities(MethodView):
 
 @blp.route("/<slug>")
 class MunicipalityResource(MethodView):
+    @blp.conditional
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, MunicipalitySchema)
     def get(self, query: dict[str, Any], slug: str) -> Any:
         """One municipality; members only for its own people"""
         municipality = shown("municipality", slug, query)
-        return unchanged(municipality) or with_etag(
-            jsonify(MunicipalitySchema().dump(municipality_representation(municipality))),
+        return object_answer(
             municipality,
+            lambda: jsonify(MunicipalitySchema().dump(municipality_representation(municipality))),
         )
 
 

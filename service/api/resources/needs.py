@@ -25,8 +25,7 @@ from service.api.versioning import (
     IF_MATCH,
     command_response,
     expected_version,
-    unchanged,
-    with_etag,
+    object_answer,
 )
 
 blp = Blueprint(
@@ -51,14 +50,13 @@ class Needs(MethodView):
 
 @blp.route("/<need_id>")
 class NeedResource(MethodView):
+    @blp.conditional
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, NeedSchema)
     def get(self, query: dict[str, Any], need_id: str) -> Any:
         """One need: now, or as of a version or a moment (auditors)"""
         need = shown("need", need_id, query)
-        return unchanged(need) or with_etag(
-            jsonify(NeedSchema().dump(need_representation(need))), need
-        )
+        return object_answer(need, lambda: jsonify(NeedSchema().dump(need_representation(need))))
 
     @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(NeedEditSchema)

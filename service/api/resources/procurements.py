@@ -42,8 +42,7 @@ from service.api.versioning import (
     IF_MATCH,
     command_response,
     expected_version,
-    unchanged,
-    with_etag,
+    object_answer,
 )
 from service.innoledger import Innoledger
 
@@ -83,18 +82,19 @@ class ProcurementRegistration(MethodView):
 
 @blp.route("/<procurement_id>")
 class ProcurementResource(MethodView):
+    @blp.conditional
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, ProcurementSchema)
     def get(self, query: dict[str, Any], procurement_id: str) -> Any:
         """One procurement: now, or as of a version or a moment. Bids are secret before award."""
         procurement = shown("procurement", procurement_id, query)
+
+        def build() -> Any:
+            body = with_parties(procurement_representation(procurement), procurement)
+            return jsonify(ProcurementSchema().dump(body))
+
         # Sole traders' entries are erasable: what of them is shown is part of the answer.
-        made_of = shown_parties(procurement)
-        not_modified = unchanged(procurement, *made_of)
-        if not_modified is not None:
-            return not_modified
-        body = with_parties(procurement_representation(procurement), procurement)
-        return with_etag(jsonify(ProcurementSchema().dump(body)), procurement, *made_of)
+        return object_answer(procurement, build, *shown_parties(procurement))
 
     @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(ProcurementEditSchema)

@@ -3,6 +3,7 @@ phases, and the needs and procurements done under a project."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import jsonify
@@ -25,9 +26,11 @@ from service.api.schemas.projects import (
     ProjectSchema,
     ReferenceGroupMemberCreateSchema,
 )
-from service.api.versioning import IF_MATCH, command_response, expected_version, with_etag
+from service.api.versioning import IF_MATCH, command_response, expected_version, object_answer
 from service.audit.history import history
 from service.innoledger import Innoledger
+from service.use_cases.projects import LinkedWork
+from service.use_cases.reads import Shown
 
 blp = Blueprint(
     "projects",
@@ -49,17 +52,14 @@ def _names(app: Innoledger, slugs: set[str]) -> dict[str, str]:
     return names
 
 
-def project_body(app: Innoledger, project_shown: Any) -> dict[str, Any]:
-    """The project as the caller may see it (also what reports build on)."""
+def _made_of(app: Innoledger, project_shown: Shown) -> tuple[list[LinkedWork], dict[str, str]]:
+    """What a project's answer shows beside the project itself: its linked needs and
+    procurements as the caller may see them now, and the municipalities' names."""
     project = project_shown.aggregate
     slugs = {project.coordinator} | {
         p["municipality"] for p in project.partners if p.get("municipality")
     }
-    linked = app.linked_work(current_principal(), project)
-    body: dict[str, Any] = ProjectSchema().dump(
-        project_representation(project_shown, linked, _names(app, slugs))
-    )
-    return body
+    return app.linked_work(current_principal(), project), _names(app, slugs)
 
 
 @blp.route("")
@@ -97,13 +97,25 @@ class Projects(MethodView):
 
 @blp.route("/<project_id>")
 class ProjectResource(MethodView):
+    @blp.conditional
     @blp.arguments(VersionQuerySchema, location="query")
     @blp.response(200, ProjectSchema)
     def get(self, query: dict[str, Any], project_id: str) -> Any:
         """One project: now, or as of a version or a moment (auditors)"""
         project = shown("project", project_id, query)
-        response = jsonify(project_body(services().innoledger, project))
-        return with_etag(response, project)
+        linked, names = _made_of(services().innoledger, project)
+        if linked:
+            # The linked work is shown as it is now, also beside a past state of the project:
+            # such an answer can change, so no cache may keep it as settled.
+            project = dataclasses.replace(project, immutable=False)
+        # The linked work's titles and status and the names are part of the answer: its
+        # validator names them, so a change of a linked need answers anew.
+        made_of = (repr(sorted(names.items())), *(repr(sorted(vars(w).items())) for w in linked))
+        return object_answer(
+            project,
+            lambda: jsonify(ProjectSchema().dump(project_representation(project, linked, names))),
+            *made_of,
+        )
 
     @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(ProjectEditSchema)

@@ -44,6 +44,7 @@ class InnovationTargets(MethodView):
 
 @blp.route("/network/innovation-share/trend")
 class Trend(MethodView):
+    @blp.conditional
     @blp.arguments(TrendQuerySchema, location="query")
     @blp.response(200, TrendSchema)
     def get(self, query: dict[str, Any]) -> Any:

@@ -76,6 +76,7 @@ def _whose(principal: Principal, query: dict[str, Any]) -> str:
 class OwnNeeds(MethodView):
     @blp.arguments(TenantNeedsQuerySchema, location="query")
     @blp.response(200, ViewPageSchema)
+    @blp.conditional
     def get(self, query: dict[str, Any]) -> Any:
         """Needs your municipality owns or co-owns"""
         municipality = _whose(current_principal(), query)
@@ -88,6 +89,7 @@ class OwnNeeds(MethodView):
 class OwnProcurements(MethodView):
     @blp.arguments(TenantProcurementsQuerySchema, location="query")
     @blp.response(200, ViewPageSchema)
+    @blp.conditional
     def get(self, query: dict[str, Any]) -> Any:
         """Procurements your municipality leads or was invited to"""
         municipality = _whose(current_principal(), query)
@@ -100,6 +102,7 @@ class OwnProcurements(MethodView):
 class NetworkNeeds(MethodView):
     @blp.arguments(NetworkNeedsQuerySchema, location="query")
     @blp.response(200, NetworkNeedsPageSchema)
+    @blp.conditional
     def get(self, query: dict[str, Any]) -> Any:
         """Shared needs of the whole network, by area and status, with text search"""
         current_principal()
@@ -110,6 +113,7 @@ class NetworkNeeds(MethodView):
 class SimilarNeeds(MethodView):
     @blp.arguments(ViewQuerySchema, location="query")
     @blp.response(200, SimilarNeedsPageSchema)
+    @blp.conditional
     def get(self, query: dict[str, Any], need_id: str) -> Any:
         """Shared needs of other municipalities like this one, by what their problem
         statements say (Swedish full-text search): where the network can meet, and which needs
@@ -129,6 +133,7 @@ class SimilarNeeds(MethodView):
 class InnovationAreaCatalogue(MethodView):
     @blp.arguments(ViewQuerySchema, location="query")
     @blp.response(200, CataloguePageSchema)
+    @blp.conditional
     def get(self, query: dict[str, Any]) -> Any:
         """Innovation areas to file needs under: the network's shared catalogue, your own
         areas and those other municipalities list for the network"""
@@ -145,6 +150,7 @@ class InnovationAreaCatalogue(MethodView):
 class NeedAreas(MethodView):
     @blp.arguments(ViewQuerySchema, location="query")
     @blp.response(200, ViewPageSchema)
+    @blp.conditional
     def get(self, query: dict[str, Any]) -> Any:
         """Innovation areas side by side: which municipalities share needs in each"""
         current_principal()
@@ -158,6 +164,7 @@ class NeedAreas(MethodView):
 class Portfolio(MethodView):
     @blp.arguments(NetworkProcurementsQuerySchema, location="query")
     @blp.response(200, ViewPageSchema)
+    @blp.conditional
     def get(self, query: dict[str, Any]) -> Any:
         """Published procurements network-wide: lead, participants, phase, procedure,
         innovation flag, value band (never bids)"""
@@ -169,6 +176,7 @@ class Portfolio(MethodView):
 class InnovationShare(MethodView):
     @blp.arguments(InnovationShareQuerySchema, location="query")
     @blp.response(200, ViewPageSchema)
+    @blp.conditional
     def get(self, query: dict[str, Any]) -> Any:
         """Innovation share per municipality and year (valid time: the year of the procurement
         decision and of the signing, Europe/Stockholm), joint procurements credited to each
@@ -192,6 +200,7 @@ class InnovationShare(MethodView):
 class Lessons(MethodView):
     @blp.arguments(LessonsQuerySchema, location="query")
     @blp.response(200, ViewPageSchema)
+    @blp.conditional
     def get(self, query: dict[str, Any]) -> Any:
         """Lessons learned that lead municipalities shared with the network"""
         current_principal()
@@ -202,6 +211,7 @@ class Lessons(MethodView):
 class DecisionLog(MethodView):
     @blp.arguments(DecisionLogQuerySchema, location="query")
     @blp.response(200, ViewPageSchema)
+    @blp.conditional
     def get(self, query: dict[str, Any]) -> Any:
         """Every decision: who, role, municipality, decided_at (valid time), recorded_at
         (transaction time), rationale, authority (auditors only)"""
