@@ -14,19 +14,32 @@ officer (no bids) and a platform auditor. Each answer with an ETag:
 - sent by any other of these callers never answers 304;
 - after a change of every object (and of work a project links to), answers 200 with the new
   representation whenever that differs from the one the ETag named.
+
+On SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+from flask import Flask
+
+from service.settings import Settings
 from tests.api.conftest import API, SUPPLIER_A, Client, Tenant, World
 from tests.api.test_projects import establish, invite, join, link
 from tests.api.test_sole_traders import NAME, PERSONNUMMER
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], store_settings: Settings) -> Flask:
+    """On SQLite and on PostgreSQL (whose log positions have gaps)."""
+    return make_app(store_settings)
 
 
 @dataclass
