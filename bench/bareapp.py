@@ -34,6 +34,9 @@ class BareApplication(Application[UUID]):
         env["IS_SNAPSHOTTING_ENABLED"] = "y"
         # The service created the tables; the baseline does no schema work of its own.
         env["CREATE_TABLE"] = "n"
+        if settings.database == "sqlite":
+            # The library's own SQLite connections, as it ships them.
+            env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
         super().__init__(env=env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

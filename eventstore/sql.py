@@ -4,12 +4,35 @@
 
 from __future__ import annotations
 
+import sqlite3
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+)
+
+_LIBRARY_ERRORS: dict[type[sqlite3.Error], type[PersistenceError]] = {
+    sqlite3.InterfaceError: InterfaceError,
+    sqlite3.DataError: DataError,
+    sqlite3.OperationalError: OperationalError,
+    sqlite3.IntegrityError: IntegrityError,
+    sqlite3.InternalError: InternalError,
+    sqlite3.ProgrammingError: ProgrammingError,
+    sqlite3.NotSupportedError: NotSupportedError,
+    sqlite3.DatabaseError: DatabaseError,
+}
 
 
 class SqlStore:
@@ -104,6 +127,24 @@ class SqlStore:
                 connection.execute(self._set_session_schema)
                 self._session_schema_set.add(connection)
             yield Cursor(connection.cursor(), self)
+
+    def select(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """The rows of ONE read statement. On SQLite it runs in autocommit, without BEGIN and
+        ROLLBACK around it: a single statement is its own read transaction there, as
+        consistent as inside an explicit one, at a third of the statements per read."""
+        if self.is_postgres:
+            with self.reading() as cursor:
+                return cursor.execute(statement, params).fetchall()
+        with self._datastore.get_connection(commit=False) as connection:
+            cursor = connection.cursor().sqlite_cursor
+            try:
+                cursor.execute(statement, tuple(params))
+                return [dict(row) for row in cursor.fetchall()]
+            except sqlite3.Error as error:
+                # The library's exception for it, as a read inside its transaction raises.
+                raise _LIBRARY_ERRORS.get(type(error), PersistenceError)(error) from error
+            finally:
+                cursor.close()
 
     def execute_script(self, statements: Sequence[str]) -> None:
         with self.transaction() as cursor:

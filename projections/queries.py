@@ -118,8 +118,7 @@ def _read(store: SqlStore, statement: str, params: Sequence[Any]) -> list[Row]:
     attempts = 3
     for attempt in range(attempts):
         try:
-            with store.reading() as cursor:
-                return cursor.execute(statement, params).fetchall()
+            return store.select(statement, params)
         except OperationalError:
             # A deadlock with a rebuild's swap (PostgreSQL picks one side) or a dropped
             # connection: reading again is always safe.
@@ -1159,13 +1158,12 @@ def view_positions(store: SqlStore, names: Sequence[str]) -> dict[str, int]:
     wanted = sorted(set(names))
     for name in wanted:
         _ensure(store, name)  # once per process: no catalogue lookup per read
-    with store.reading() as cursor:
-        rows = cursor.execute(
-            "SELECT name, position FROM projection_tracking WHERE name IN ("
-            + ",".join("?" * len(wanted))
-            + ")",
-            wanted,
-        ).fetchall()
+    rows = store.select(
+        "SELECT name, position FROM projection_tracking WHERE name IN ("
+        + ",".join("?" * len(wanted))
+        + ")",
+        wanted,
+    )
     found = {row["name"]: int(row["position"]) for row in rows}
     return {name: found.get(name, 0) for name in wanted}
 

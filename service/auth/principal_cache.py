@@ -61,15 +61,14 @@ class PrincipalCache:
 
     def freshness(self, municipality: str | None) -> Freshness:
         """The revocation counter and the municipality's version, in one round trip."""
-        with self._store.reading() as cursor:
-            if municipality is None:
-                row = cursor.execute(self._platform_statement).fetchone()
-                version = None
-            else:
-                originator = self._events.id_param(municipality_id(municipality))
-                row = cursor.execute(self._member_statement, (originator,)).fetchone()
-                version = int((row or {}).get("version") or 0)
-        generation = int((row or {}).get("generation") or 0)
+        if municipality is None:
+            rows = self._store.select(self._platform_statement)
+        else:
+            originator = self._events.id_param(municipality_id(municipality))
+            rows = self._store.select(self._member_statement, (originator,))
+        row = rows[0] if rows else {}
+        version = None if municipality is None else int(row.get("version") or 0)
+        generation = int(row.get("generation") or 0)
         return Freshness(generation=generation, municipality_version=version)
 
     def known(self, digest: str, *, now: datetime | None = None) -> KnownHolder | None:

@@ -64,7 +64,8 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         private_sqlite_file(path)
         return {
             **common,
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            # The library's SQLite store, with connections that keep their compiled statements.
+            "PERSISTENCE_MODULE": "eventstore.sqlite_statements:StatementCachingSQLiteFactory",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "10",
         }

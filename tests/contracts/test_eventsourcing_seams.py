@@ -321,3 +321,51 @@ def test_events_table_postgres_layout_and_write_lock(postgres_settings: Any) -> 
             assert head.safe() == last, "seam 'safe head'"
     finally:
         app.close()
+
+
+def test_sqlite_connections_ours_are_the_librarys_with_a_statement_cache(tmp_path: Path) -> None:
+    """Seam 'SQLite connections': eventstore.sqlite_statements opens its connections as the
+    library's pool does (it copies the library's `_create_connection` for the one argument it
+    changes, the statement cache) and swaps the library's pool for one with the same limits."""
+    from eventsourcing.sqlite import SQLiteConnectionPool
+
+    from eventstore.sqlite_statements import StatementCachingPool, StatementCachingSQLiteFactory
+
+    def describe(app: Application[Any]) -> dict[str, Any]:
+        pool = app.recorder.datastore.pool  # type: ignore[attr-defined]
+        connection = pool.get_connection()
+        try:
+            raw = connection._sqlite_conn
+            with connection.transaction(commit=False) as cursor:
+                cursor.execute("PRAGMA journal_mode")
+                journal = cursor.fetchone()[0]
+                cursor.execute("PRAGMA busy_timeout")
+                busy = cursor.fetchone()[0]
+            return {
+                "isolation_level": raw.isolation_level,
+                "row_factory": raw.row_factory,
+                "journal_mode": journal,
+                "busy_timeout": busy,
+                "limits": (pool.pool_size, pool.max_overflow, pool.pool_timeout,
+                           pool.max_age, pool.pre_ping, pool.lock_timeout),
+            }  # fmt: skip
+        finally:
+            pool.put_connection(connection)
+
+    def application(module: str, name: str) -> Application[Any]:
+        return Application[Any](
+            env={
+                "PERSISTENCE_MODULE": module,
+                "SQLITE_DBNAME": str(tmp_path / name),
+                "SQLITE_LOCK_TIMEOUT": "7",
+            }
+        )
+
+    library = application("eventsourcing.sqlite", "library.sqlite3")
+    factory = StatementCachingSQLiteFactory
+    ours = application(f"{factory.__module__}:{factory.__name__}", "ours.sqlite3")
+    assert type(library.recorder.datastore.pool) is SQLiteConnectionPool  # type: ignore[attr-defined]
+    assert isinstance(ours.recorder.datastore.pool, StatementCachingPool)  # type: ignore[attr-defined]
+    assert describe(ours) == describe(library), "seam 'SQLite connections'"
+    library.close()
+    ours.close()
