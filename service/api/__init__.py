@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import weakref
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,6 +28,28 @@ class InnoledgerJSON(DefaultJSONProvider):
             # date format Flask would otherwise write.
             return o.isoformat()
         return DefaultJSONProvider.default(o)
+
+
+class InnoledgerFlask(Flask):
+    """Flask, asking once per function (not for every hook of every request) whether it is a
+    coroutine function to be run to completion."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Weak: a function made for one request (after_this_request) leaves with it.
+        self._plain_functions: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        # A bound method (a MethodView's handler) is made anew per request: its function
+        # decides.
+        code = getattr(func, "__func__", func)
+        if code in self._plain_functions:
+            return func
+        synchronous = super().ensure_sync(func)
+        if synchronous is func:
+            with contextlib.suppress(TypeError):  # not weakly referable: asked each time
+                self._plain_functions.add(code)
+        return synchronous
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -53,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if not settings.testing:
         configure_json_logging()
 
-    app = Flask("innoledger")
+    app = InnoledgerFlask("innoledger")
     app.json = InnoledgerJSON(app)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

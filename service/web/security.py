@@ -15,8 +15,8 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from flask import Flask, Response, abort, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, abort, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 CSP = "; ".join(
     (
@@ -37,6 +37,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 API_PREFIX = "/api/v1/"
+SESSIONLESS_PREFIXES = (API_PREFIX, "/api/open/")
 
 
 class TlsAwareSessionInterface(SecureCookieSessionInterface):
@@ -46,6 +47,13 @@ class TlsAwareSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        # The JSON API authenticates by bearer token (or not at all under /api/open/) and
+        # never reads the cookie: no signature to check, and nothing can be written to it.
+        if request.path.startswith(SESSIONLESS_PREFIXES):
+            return None  # Flask gives the request a null session
+        return super().open_session(app, request)
 
 
 def csrf_token() -> str:
