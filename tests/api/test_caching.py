@@ -2,8 +2,8 @@
 
 Every GET operation of the served OpenAPI document (so a new endpoint is covered by itself) is
 read with real ids by callers of two municipalities, and without credentials: each answer is
-`private` (`no-store` unless it is a settled past state without secrets) and varies on
-`Authorization`.
+`private` (`no-store` unless it is a settled past state without secrets), varies on
+`Authorization` and sets no cookie.
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ def _assert_private(response: Any, what: str) -> None:
     assert cache_control.startswith("private") and "public" not in cache_control, what
     if "immutable" not in cache_control:
         assert "no-store" in cache_control, what
+    # The bearer API keeps no cookie session: nothing for a cache to key on but the token.
+    assert "Set-Cookie" not in response.headers, what
+    assert "cookie" not in vary, what
 
 
 def test_every_authenticated_answer_is_private_and_varies_on_authorization(
