@@ -6,6 +6,8 @@
 * commands — the HTTP command mix through the Flask app (test client: the WSGI app without
   gunicorn and sockets), on a fresh store with a tenant of the benchmark's own;
 * reads — `GET /api/v1/network/needs` the same way, on a copy of the small generated network;
+* pages — the network's needs page (`/natverket/behov`, 100 rows) with an officer's browser
+  session, on the same store;
 * ledger — get–mutate–save with a ledger catch-up after every save;
 * as_of — `state_as_of` of procurements of the large (or `--events`) generated network;
 * rebuild — `rebuild()` of one view (`--view`, default tenant_index) of the medium network.
@@ -111,6 +113,26 @@ def profile_reads(db: Database, count: int, html: Path | None) -> None:
     _profile(f"reads-{db.name}", work, html)
 
 
+def profile_pages(db: Database, count: int, html: Path | None) -> None:
+    from bench.pages import PAGE_PATH
+
+    flask_app, _, _ = _client(db, 10_000)
+    client = flask_app.test_client()
+    sessions = flask_app.extensions["innoledger"].sessions
+    user_id, municipality = "kommun-001-officer", "kommun-001"
+    with client.session_transaction() as session:
+        session["sid"] = sessions.start(user_id=user_id, municipality=municipality, via="bench")
+        session["user"] = {"id": user_id, "municipality": municipality, "via": "bench"}
+
+    def work() -> int:
+        for _ in range(count):
+            r = client.get(PAGE_PATH, headers={"Accept": "text/html"})
+            assert r.status_code == 200, r.status_code
+        return count
+
+    _profile(f"pages-{db.name}", work, html)
+
+
 def profile_ledger(db: Database, count: int, html: Path | None) -> None:
     from bench.fixtures import setup_tenant
     from bench.ledger import _mutate
@@ -177,7 +199,9 @@ def profile_rebuild(db: Database, html: Path | None, events: int, view: str) -> 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("what", choices=("commands", "reads", "ledger", "as_of", "rebuild"))
+    parser.add_argument(
+        "what", choices=("commands", "reads", "pages", "ledger", "as_of", "rebuild")
+    )
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--count", type=int, default=600)
     parser.add_argument("--events", type=int, default=100_000)
@@ -193,6 +217,8 @@ def main(argv: list[str] | None = None) -> None:
                 profile_commands(db, args.count, args.html)
             elif args.what == "reads":
                 profile_reads(db, args.count, args.html)
+            elif args.what == "pages":
+                profile_pages(db, args.count, args.html)
             elif args.what == "ledger":
                 profile_ledger(db, args.count, args.html)
             elif args.what == "as_of":

@@ -95,9 +95,12 @@ class Page:
             self._rows = [json.loads(text) for text in self.texts or ()]
         return self._rows
 
+    def __len__(self) -> int:
+        """How many rows, without decoding stored texts."""
+        return len(self.texts if self.texts is not None else self.rows)
+
     def __repr__(self) -> str:
-        count = len(self.texts if self.texts is not None else self.rows)
-        return f"<Page of {count} at {self.position}, next {self.next_cursor!r}>"
+        return f"<Page of {len(self)} at {self.position}, next {self.next_cursor!r}>"
 
 
 # Plumbing

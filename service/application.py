@@ -128,6 +128,8 @@ class BaseApplication(SavesAggregates):
         settings.validate()
         self.settings = settings
         self.event_clock = settings.event_clock()
+        # A municipality's name is given at registration and never changes: kept once read.
+        self._registered_names: dict[str, str] = {}
         self.snapshotting_intervals = {  # type: ignore[misc]
             Need: settings.snapshot_interval,
             Procurement: settings.snapshot_interval,

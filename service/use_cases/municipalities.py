@@ -154,6 +154,15 @@ class MunicipalityUseCases(DecisionAuthorisation):
     def require_registered(self, slug: str) -> Municipality:
         return self._municipality_by_slug(slug)
 
+    def registered_name(self, slug: str) -> str:
+        """A registered municipality's name (NotFound for another slug). Names are given at
+        registration and never change, so each process reads a name once."""
+        name = self._registered_names.get(slug)
+        if name is None:
+            name = str(self._municipality_by_slug(slug).name)
+            self._registered_names[slug] = name
+        return name
+
     def registered_municipalities(self) -> list[dict[str, str]]:
         """The network list. Registrations are rare, so a filtered scan of the log is enough."""
         found: list[dict[str, str]] = []

@@ -7,6 +7,7 @@ import re
 
 from flask import Flask
 
+from domain.innovation_areas import shared_area_named
 from service.demo.scenario import DemoResult
 from tests.web.visitor import signed_in
 
@@ -54,3 +55,44 @@ def test_the_trend_against_the_target_tells_the_api_s_figures(app: Flask, demo: 
     network = officer.text("/natverket/innovationsandel?kommun=natverket&matt=contracted_value")
     assert "Innovationsandel för nätverket mot målet" in network
     assert "Tecknade avtal, värde" in network
+
+
+def test_the_catalogue_kept_between_pages_shows_every_change_at_once(
+    app: Flask, demo: DemoResult
+) -> None:
+    """The catalogue's rows are rendered once per change of the view (and language and search):
+    a need shared after the page was last shown is on the very next page, in either language,
+    and a search keeps its own rows and links."""
+    viewer = signed_in(app, "burlov-viewer")
+    title = "Bänkar som inte välter i skolgården"
+    before = viewer.text("/natverket/behov")
+    assert title not in before
+    viewer.text("/natverket/behov?q=golv")  # another search kept beside it
+
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {demo.tokens['ystad']['officer']}"}
+    created = api.post(
+        "/api/v1/needs",
+        headers=auth,
+        json={
+            "title": title,
+            "problem_statement": "Bänkarna välter när barnen klättrar på dem",
+            "innovation_area_id": shared_area_named("Privat mark").id,
+        },
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    need_id, version = created.get_json()["id"], created.get_json()["version"]
+    shared = api.post(
+        f"/api/v1/needs/{need_id}/share", headers={**auth, "If-Match": f'"{version}"'}
+    )
+    assert shared.status_code == 200, shared.get_data(as_text=True)
+
+    after = viewer.text("/natverket/behov")
+    assert title in after and f'href="/behov/{need_id}"' in after
+    assert f"lika={need_id}" in after and "Liknande behov" in after
+    floors = viewer.text("/natverket/behov?q=golv")
+    assert title not in floors and "q=golv&amp;lika=" in floors
+
+    viewer.post("/sprak", {"lang": "en", "next": "/natverket/behov"})
+    english = viewer.text("/natverket/behov")
+    assert title in english and "Similar needs" in english and "Liknande behov" not in english

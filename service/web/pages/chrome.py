@@ -177,7 +177,7 @@ def municipality_name(slug: str | None) -> str:
     from service.errors import NotFound
 
     try:
-        return str(services().innoledger.require_registered(slug).name)
+        return services().innoledger.registered_name(slug)
     except NotFound:
         return slug
 

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from domain.innovation_share import TARGET_MEASURES
 from projections import queries
 from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from service.api.context import services
+from service.web.fragments import rendered_parts
+from service.web.i18n import chosen_language
 from service.web.pages import bp
+from service.web.pages.chrome import municipality_name
 from service.web.pages.needs import NEED_STATES
 from service.web.pages.reports import may_read_annual_report
 from service.web.reads import fresh
@@ -37,14 +41,53 @@ def network_needs() -> Any:
             chosen = next((row for row in everything if row["need_id"] == similar_to), None)
         if chosen is not None:
             similar = queries.similar_network_needs(services().sql, similar_to, limit=10).rows
+    catalogue = rendered_parts().get_or_render(
+        ("network_needs", page.position, chosen_language(), q),
+        lambda: render_template(
+            "network/_needs_rows.html",
+            rows=page.rows,
+            links=_row_links(page.rows, q),
+            names=_names(page.rows),
+            states={state: str(name) for state, name in NEED_STATES.items()},
+        ),
+    )
     return render_template(
         "network/needs.html",
-        rows=page.rows,
+        count=len(page),
+        catalogue=catalogue,
+        names=_names(similar or []),
         q=q or "",
-        states=NEED_STATES,
         chosen=chosen,
         similar=similar,
     )
+
+
+def _names(*pages: list[dict[str, Any]]) -> dict[str, str]:
+    """The municipalities' names the rows mention, looked up once per page."""
+    slugs = {
+        slug
+        for rows in pages
+        for row in rows
+        for slug in [row["owner"], *(row.get("co_owners") or [])]
+    }
+    return {slug: municipality_name(slug) for slug in slugs}
+
+
+def _row_links(rows: list[dict[str, Any]], q: str | None) -> dict[str, tuple[str, str]]:
+    """Each row's links (similar needs, the need's page), built from one URL of each kind:
+    a hundred rows would otherwise build two hundred URLs through the router, most of the
+    page's cost."""
+    similar = url_for("web.network_needs", q=q or None)
+    similar += "&" if "?" in similar else "?"
+    marker = "00000000-need-id-marker"
+    need_page = url_for("web.need", need_id=marker)
+    return {
+        row["need_id"]: (
+            similar + urlencode({"lika": row["need_id"]}),
+            need_page.replace(marker, quote(row["need_id"], safe="")),
+        )
+        for row in rows
+    }
 
 
 def _percent(share: str | None) -> int | None:

@@ -1,0 +1,47 @@
+"""Rendered parts of pages, kept by what they show.
+
+A part drawn from a view depends only on the view's position, the page's own arguments and the
+language: a process renders it once per change of the view instead of once per request, as the
+API keeps each row's JSON text beside the row. A newer position is another key, so a kept part
+is never stale; the oldest parts are dropped past a small bound.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import current_app
+from markupsafe import Markup
+
+KEPT_PARTS = 64
+
+
+class RenderedParts:
+    def __init__(self, size: int = KEPT_PARTS) -> None:
+        self._size = size
+        self._kept: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                return kept
+        # Rendered outside the lock: two threads may both render a new part, alike.
+        part = Markup(render())
+        with self._lock:
+            self._kept[key] = part
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return part
+
+
+def rendered_parts() -> RenderedParts:
+    """This process's parts (one per app: nothing is kept at import time)."""
+    parts: RenderedParts = current_app.extensions.setdefault(
+        "innoledger.rendered_parts", RenderedParts()
+    )
+    return parts
