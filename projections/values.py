@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -69,23 +68,6 @@ def from_json(text: str | None) -> Any:
 def fold(text: str) -> str:
     """Case- and space-insensitive form of a text, for search and for matching names."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-_WORD = re.compile(r"\w+")
-# Words too common in Swedish and English titles to say that two needs are alike.
-_STOPWORDS = frozenset((
-    "och", "att", "det", "som", "för", "med", "den", "till", "har", "inte", "ett", "eller",
-    "kan", "vid", "ska", "samt", "från", "mot", "hos", "genom", "efter", "utan", "alla",
-    "andra", "mer", "nya", "våra", "vår", "vårt", "deras", "the", "and", "for", "with",
-    "from", "into", "our", "their", "new",
-))  # fmt: skip
-
-
-def title_words(title: str) -> list[str]:
-    """Distinct significant words of a title, sorted: what 'similar needs' compares."""
-    return sorted(
-        {w for w in _WORD.findall(fold(title)) if len(w) >= 3 and w not in _STOPWORDS}
-    )
 
 
 def like_escape(text: str) -> str:

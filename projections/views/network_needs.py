@@ -1,10 +1,9 @@
 """Network needs catalogue: the needs municipalities share with the network.
 
-Only shared needs are in `network_needs` (and their title words in `network_need_words`); the
-state of needs that are not shared (never, or not any more) waits in `network_needs_unshared`,
-which no query reads, so that sharing later can publish the need whole. Area names come from the
-network's shared catalogue (domain data) or the municipalities' InnovationAreaAdded events, kept
-in `network_need_areas`.
+Only shared needs are in `network_needs`; the state of needs that are not shared (never, or not
+any more) waits in `network_needs_unshared`, which no query reads, so that sharing later can
+publish the need whole. Area names come from the network's shared catalogue (domain data) or
+the municipalities' InnovationAreaAdded events, kept in `network_need_areas`.
 
 Full-text search (the catalogue's `q` and similar needs) reads `network_need_search`: one row
 per shared need, keyed by the need's `seq`, over its title and problem statement in Swedish.
@@ -16,7 +15,10 @@ the first time the tables are ensured (see `_add_search_table`).
 Each need's row also holds its API form, rendered when the row is written (`api`, JSON text):
 a page of the catalogue is its rows' texts joined, so serving one decodes, formats and encodes
 nothing per row. Stores made before that column existed get it from their own rows the first
-time the tables are ensured (see `_add_api_column`), without replaying the log.
+time the tables are ensured (see `_keep_layout`), without replaying the log; so do stores made
+when each row also kept its title's words (`title_words`, and a table `network_need_words` of
+them, which served similar needs before full-text search did): the column and the table are
+dropped.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from eventstore.sql import Cursor
 from projections import swedish_text
 from projections.base import ProjectedEvent
 from projections.db import POSTGRES, Table, dialect, table_exists
-from projections.rows import Row, RowBuffer, SplitRows, delete_keys, write_rows
+from projections.rows import Row, RowBuffer, SplitRows, write_rows
 from projections.topics import (
     MUNICIPALITY_AREA_ADDED,
     NEED_CO_OWNER_JOINED,
@@ -41,15 +43,15 @@ from projections.topics import (
     NEED_SHARED,
     NEED_UNSHARED,
 )
-from projections.values import fold, from_json, micros, rfc3339, sek, title_words
+from projections.values import fold, from_json, micros, rfc3339, sek
 from projections.views.common import View
 
 NEED_COLUMNS = (
     "need_id", "seq", "owner", "co_owners", "title", "problem_statement", "innovation_area_id",
     "area_name", "area_key", "status", "priority_score", "affected_end_users", "competences",
-    "title_words", "search_text", "identified_at", "shared_at", "updated_at", "api",
+    "search_text", "identified_at", "shared_at", "updated_at", "api",
 )  # fmt: skip
-NEED_JSON = ("co_owners", "affected_end_users", "competences", "title_words")
+NEED_JSON = ("co_owners", "affected_end_users", "competences")
 _NEED_DDL = (
     "need_id TEXT PRIMARY KEY,"
     " seq BIGINT NOT NULL,"
@@ -64,7 +66,6 @@ _NEED_DDL = (
     " priority_score TEXT,"
     " affected_end_users TEXT NOT NULL,"
     " competences TEXT NOT NULL,"
-    " title_words TEXT NOT NULL,"
     " search_text TEXT NOT NULL,"
     " identified_at BIGINT NOT NULL,"
     " shared_at BIGINT,"
@@ -79,11 +80,8 @@ NEEDS = Table(
     (("seq", "seq"), ("area", "area_key, seq"), ("owner", "owner, seq"), ("status", "status, seq")),
 )
 UNSHARED = Table("network_needs_unshared", _NEED_DDL)
-WORDS = Table(
-    "network_need_words",
-    "need_id TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY (need_id, word)",
-    (("word", "word, need_id"),),
-)
+# Kept by earlier versions, read by none since similar needs moved to full-text search.
+RETIRED_TABLES = ("network_need_words",)
 AREAS = Table(
     "network_need_areas",
     "area_id TEXT PRIMARY KEY, municipality TEXT NOT NULL, name TEXT NOT NULL,"
@@ -178,7 +176,7 @@ def render(value: Any) -> str:
 
 class NetworkNeeds(View):
     name = "network_needs"
-    tables: ClassVar[tuple[Table, ...]] = (NEEDS, UNSHARED, WORDS, AREAS, SEARCH)
+    tables: ClassVar[tuple[Table, ...]] = (NEEDS, UNSHARED, AREAS, SEARCH)
     topics: ClassVar[tuple[str, ...]] = (
         MUNICIPALITY_AREA_ADDED,
         NEED_EDITED,
@@ -189,8 +187,11 @@ class NetworkNeeds(View):
     )
 
     def create_tables(self, cursor: Cursor, suffix: str = "") -> None:
+        for retired in RETIRED_TABLES:
+            if table_exists(cursor, retired + suffix):
+                cursor.execute(f"DROP TABLE {retired}{suffix}")
         for table in (NEEDS, UNSHARED):
-            _add_api_column(cursor, table, suffix)
+            _keep_layout(cursor, table, suffix)
         _add_search_table(cursor, suffix)
         super().create_tables(cursor, suffix)
 
@@ -225,8 +226,6 @@ class _Batch:
             )
             if shared_area(area_id) is None
         )
-        # The title words each touched need has in network_need_words now (None: not listed).
-        self.listed_words: dict[str, list[str] | None] = {}
         # The text each touched need has in network_need_search now (None: not listed).
         self.indexed_text: dict[str, str | None] = {}
 
@@ -234,9 +233,8 @@ class _Batch:
         row = self.needs.get(need_id)
         if row is None:
             raise LookupError(f"network_needs: event for unknown need {need_id}")
-        if need_id not in self.listed_words:
+        if need_id not in self.indexed_text:
             listed = self.needs.was_listed[need_id]
-            self.listed_words[need_id] = list(row["title_words"]) if listed else None
             self.indexed_text[need_id] = searchable_text(row) if listed else None
         return row
 
@@ -278,13 +276,11 @@ class _Batch:
                 "priority_score": None,
                 "affected_end_users": list(data["affected_end_users"]),
                 "competences": list(data["competences"]),
-                "title_words": title_words(data["title"]),
                 "search_text": "",
                 "identified_at": micros(event.recorded_at),
                 "shared_at": None,
                 "updated_at": micros(event.recorded_at),
             })
-            self.listed_words[need_id] = None
             self.indexed_text[need_id] = None
             return
         row = self.need(need_id)
@@ -306,8 +302,6 @@ class _Batch:
         for field in ("title", "problem_statement", "affected_end_users", "competences"):
             if field in changes:
                 row[field] = changes[field]
-        if "title" in changes:
-            row["title_words"] = title_words(changes["title"])
         if "innovation_area_id" in changes:
             area = self.area(changes["innovation_area_id"])
             row["innovation_area_id"] = area["area_id"]
@@ -315,8 +309,6 @@ class _Batch:
             row["area_key"] = area["area_key"]
 
     def flush(self) -> None:
-        words_out: list[str] = []
-        words_in: list[tuple[str, str]] = []
         search_out: list[int] = []
         search_in: list[tuple[int, str]] = []
         for need_id, row in self.needs.touched().items():
@@ -324,12 +316,6 @@ class _Batch:
                 "\n".join((row["title"], row["problem_statement"], row["area_name"]))
             )
             row["api"] = render(api_form(row))
-            listed = self.listed_words[need_id]
-            wanted = row["title_words"] if row["shared_at"] is not None else None
-            if wanted != listed:
-                if listed:
-                    words_out.append(need_id)
-                words_in.extend((need_id, word) for word in wanted or ())
             indexed = self.indexed_text[need_id]
             text = searchable_text(row) if row["shared_at"] is not None else None
             if text != indexed:
@@ -339,9 +325,6 @@ class _Batch:
                     search_in.append((row["seq"], text))
         self.needs.flush()
         self.areas.flush()
-        words = WORDS.base + self.suffix
-        delete_keys(self.cursor, words, ("need_id",), words_out)
-        write_rows(self.cursor, words, ("need_id", "word"), words_in)
         search = SEARCH.base + self.suffix
         delete_search_rows(self.cursor, search, search_out)
         write_search_rows(self.cursor, search, search_in)
@@ -359,25 +342,30 @@ def _columns(cursor: Cursor, name: str) -> set[str]:
     return {row["name"] for row in rows}
 
 
-def _add_api_column(cursor: Cursor, table: Table, suffix: str) -> None:
-    """Gives a table of the layout before `api` existed that column, filled from its own rows.
+def _keep_layout(cursor: Cursor, table: Table, suffix: str) -> None:
+    """Gives a table of an earlier layout today's, from its own rows: the `api` column (filled
+    from the other columns) where it was missing, without `title_words` where it was there.
 
     Every other column is kept as it is, so the tables still reflect their tracking position
     and the view goes on answering at once, instead of starting again from an empty catalogue
     at position 0. The table is made anew rather than altered: it then has exactly the layout
     (and NOT NULL) of a table created today on both databases, and a process still running the
-    code of before fails on writing a row without `api` rather than leave a stale one behind.
+    code of before fails on writing a row of the old layout rather than leave a stale one behind.
     """
     name = table.base + suffix
-    if not table_exists(cursor, name) or "api" in _columns(cursor, name):
+    if not table_exists(cursor, name):
         return
-    kept = [column for column in NEED_COLUMNS if column != "api"]
+    present = _columns(cursor, name)
+    if present == set(NEED_COLUMNS):
+        return
+    kept = [column for column in NEED_COLUMNS if column in present]
     rows = cursor.execute(f"SELECT {', '.join(kept)} FROM {name}").fetchall()
     cursor.execute(f"DROP TABLE {name}")  # with its indexes, whose names create() reuses
     table.create(cursor, suffix)
-    for row in rows:
-        decoded = {c: from_json(row[c]) if c in NEED_JSON else row[c] for c in kept}
-        row["api"] = render(api_form(decoded))
+    if "api" not in present:
+        for row in rows:
+            decoded = {c: from_json(row[c]) if c in NEED_JSON else row[c] for c in kept}
+            row["api"] = render(api_form(decoded))
     write_rows(cursor, name, NEED_COLUMNS, [tuple(row[c] for c in NEED_COLUMNS) for row in rows])
 
 

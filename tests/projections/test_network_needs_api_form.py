@@ -1,5 +1,6 @@
-"""The network needs catalogue stores each row's API form, and stores of the layout before that
-column get it from their own rows, without replaying the log or losing their position."""
+"""The network needs catalogue stores each row's API form, and stores of an earlier layout (before
+that column; before the title words went) get today's from their own rows, without replaying
+the log or losing their position."""
 
 from __future__ import annotations
 
@@ -8,20 +9,20 @@ import sqlite3
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import DatabaseError
 
 from eventstore.sql import SqlStore
 from projections import queries
 from projections.rebuild import rebuild
 from projections.values import rfc3339
-from projections.views.network_needs import NetworkNeeds
+from projections.views.network_needs import NEED_COLUMNS, NetworkNeeds
 from service.innoledger import Innoledger
 from tests.builders import SCORES
 from tests.projections.conftest import dump, sync
 from tests.projections.scenario import Scenario
 
 # The catalogue's tables as they were before the `api` column, word for word.
-_LAYOUT_BEFORE = (
+_LAYOUT_BEFORE_API = (
     "need_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, owner TEXT NOT NULL,"
     " co_owners TEXT NOT NULL, title TEXT NOT NULL, problem_statement TEXT NOT NULL,"
     " innovation_area_id TEXT NOT NULL, area_name TEXT NOT NULL, area_key TEXT NOT NULL,"
@@ -29,11 +30,23 @@ _LAYOUT_BEFORE = (
     " competences TEXT NOT NULL, title_words TEXT NOT NULL, search_text TEXT NOT NULL,"
     " identified_at BIGINT NOT NULL, shared_at BIGINT, updated_at BIGINT NOT NULL"
 )
-_COLUMNS_BEFORE = [
+_COLUMNS_BEFORE_API = [
     "need_id", "seq", "owner", "co_owners", "title", "problem_statement", "innovation_area_id",
     "area_name", "area_key", "status", "priority_score", "affected_end_users", "competences",
     "title_words", "search_text", "identified_at", "shared_at", "updated_at",
 ]  # fmt: skip
+# Then the `api` column came; the title words stayed a while (in a column and a table of their
+# own, which similar needs read before full-text search).
+_LAYOUT_BEFORE_WORDS_WENT = _LAYOUT_BEFORE_API + ", api TEXT NOT NULL"
+_COLUMNS_BEFORE_WORDS_WENT = [*_COLUMNS_BEFORE_API, "api"]
+_WORDS_TABLE = (
+    "CREATE TABLE network_need_words"
+    " (need_id TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY (need_id, word))"
+)
+LAYOUTS = {
+    "before the api column": (_LAYOUT_BEFORE_API, _COLUMNS_BEFORE_API),
+    "before the title words went": (_LAYOUT_BEFORE_WORDS_WENT, _COLUMNS_BEFORE_WORDS_WENT),
+}
 _INDEXES_BEFORE = {
     "network_needs": (
         ("seq", "seq"),
@@ -125,20 +138,44 @@ def test_similar_needs_answer_the_stored_form_with_their_similarity(
     assert row["similarity"]["same_area"] is True
 
 
-def _to_layout_before(store: SqlStore) -> None:
-    """Makes the catalogue's tables what a store written before the `api` column holds."""
+def _to_layout_before(store: SqlStore, layout: str, columns_before: list[str]) -> None:
+    """Makes the catalogue's tables what a store written with an earlier layout holds: each
+    row's title words in a column, and the shared ones' in `network_need_words`."""
     with store.transaction() as cursor:
         for table, indexes in _INDEXES_BEFORE.items():
-            rows = cursor.execute(f"SELECT {', '.join(_COLUMNS_BEFORE)} FROM {table}").fetchall()
+            rows = cursor.execute(f"SELECT * FROM {table}").fetchall()
             cursor.execute(f"DROP TABLE {table}")
-            cursor.execute(f"CREATE TABLE {table} ({_LAYOUT_BEFORE})")
+            cursor.execute(f"CREATE TABLE {table} ({layout})")
             for name, columns in indexes:
                 cursor.execute(f"CREATE INDEX {table}_{name} ON {table} ({columns})")
-            marks = ", ".join("?" * len(_COLUMNS_BEFORE))
+            for row in rows:
+                row["title_words"] = json.dumps(sorted(set(row["title"].casefold().split())))
+            marks = ", ".join("?" * len(columns_before))
             cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(_COLUMNS_BEFORE)}) VALUES ({marks})",
-                [[row[c] for c in _COLUMNS_BEFORE] for row in rows],
+                f"INSERT INTO {table} ({', '.join(columns_before)}) VALUES ({marks})",
+                [[row[c] for c in columns_before] for row in rows],
             )
+            if table == "network_needs":
+                cursor.execute(_WORDS_TABLE)
+                cursor.executemany(
+                    "INSERT INTO network_need_words (need_id, word) VALUES (?, ?)",
+                    [
+                        (row["need_id"], word)
+                        for row in rows
+                        for word in json.loads(row["title_words"])
+                    ],
+                )
+
+
+def _tables(store: SqlStore) -> set[str]:
+    with store.reading() as cursor:
+        if store.is_postgres:
+            rows = cursor.execute(
+                "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+            ).fetchall()
+        else:
+            rows = cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {row["name"] for row in rows}
 
 
 def _columns(store: SqlStore, table: str) -> list[str]:
@@ -172,17 +209,20 @@ def _indexes(store: SqlStore, table: str) -> set[str]:
     return {row["name"] for row in rows}
 
 
-def test_a_store_of_the_layout_before_gets_the_column_from_its_own_rows(
-    app: Innoledger, store: SqlStore
+@pytest.mark.parametrize("before", LAYOUTS)
+def test_a_store_of_an_earlier_layout_gets_todays_from_its_own_rows(
+    app: Innoledger, store: SqlStore, before: str
 ):
+    layout, columns_before = LAYOUTS[before]
     s = _network(app)
     before = dump(store, NetworkNeeds())
     answers = queries.list_network_needs(store).rows
     position = queries.view_position(store, "network_needs")
     subject = answers[-1]["need_id"]
     similar = queries.similar_network_needs(store, subject).rows
-    _to_layout_before(store)
-    assert "api" not in _columns(store, "network_needs")
+    _to_layout_before(store, layout, columns_before)
+    assert _columns(store, "network_needs") == columns_before
+    assert "network_need_words" in _tables(store)
 
     # A process of today (here a web process reading first) ensures the tables: no manual step.
     upgraded = SqlStore(app.recorder)
@@ -191,13 +231,14 @@ def test_a_store_of_the_layout_before_gets_the_column_from_its_own_rows(
     assert page.position == position  # the same state: nothing to replay, nothing lost
     assert queries.similar_network_needs(upgraded, subject).rows == similar
     assert dump(store, NetworkNeeds()) == before
+    assert "network_need_words" not in _tables(store)  # read by nothing any more
     for table, indexes in _INDEXES_BEFORE.items():
-        assert _columns(store, table) == [*_COLUMNS_BEFORE, "api"]
+        assert _columns(store, table) == list(NEED_COLUMNS)
         assert {i for i in _indexes(store, table) if not i.endswith("_pkey")} == {
             f"{table}_{name}" for name, _ in indexes
         }
 
-    # Code of before, still running somewhere, cannot leave a row without its API form.
+    # Code of before, still running somewhere, cannot leave a row of its layout behind.
     old_row = [
         "n-1",
         1,
@@ -218,11 +259,12 @@ def test_a_store_of_the_layout_before_gets_the_column_from_its_own_rows(
         1,
         1,
     ]
+    old_row += ["{}"] * (len(columns_before) - len(old_row))
     insert = (
-        f"INSERT INTO network_needs ({', '.join(_COLUMNS_BEFORE)})"
-        f" VALUES ({', '.join('?' * len(_COLUMNS_BEFORE))})"
+        f"INSERT INTO network_needs ({', '.join(columns_before)})"
+        f" VALUES ({', '.join('?' * len(columns_before))})"
     )
-    with pytest.raises((IntegrityError, sqlite3.IntegrityError)), store.transaction() as cursor:
+    with pytest.raises((DatabaseError, sqlite3.DatabaseError)), store.transaction() as cursor:
         cursor.execute(insert, old_row)
 
     # The view goes on from its position, and equals a rebuild from the log.
