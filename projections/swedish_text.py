@@ -16,8 +16,8 @@ The similarity score compares the same keys, so it is the same number on both da
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -39,9 +39,16 @@ SHORTEST_PREFIX = 4
 MAX_QUERY_KEYS = 64
 
 
-@lru_cache(maxsize=1)
+# One stemmer per thread: the compiled stemmer keeps a cache of its own and is not safe to
+# share between the threads of a server.
+_per_thread = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("swedish")
+    stemmer: snowballstemmer.stemmer | None = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("swedish")
+    return stemmer
 
 
 def words(text: str) -> list[str]:
