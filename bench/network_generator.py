@@ -236,7 +236,7 @@ class NetworkGenerator:
             if stop < 0.4:
                 return [procurement, need]
             assert procurement.award is not None
-            signed_on = procurement.award["earliest_signing_day"] + timedelta(days=2)
+            signed_on = procurement.award.earliest_signing_day + timedelta(days=2)
             contract_value = value - Decimal("10000")
             procurement.sign_contract(
                 self.decision(slug, "sign_contract", AWARD_AT + timedelta(days=20),

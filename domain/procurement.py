@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,7 +34,23 @@ from domain.lifecycle import (
     ruling_sends_back_to,
     step_after_ruling,
 )
-from domain.procurement_values import Contract
+from domain.procurement_values import (
+    DECLINED,
+    INVITED,
+    JOINED,
+    WITHDRAWN,
+    Appeal,
+    AppealRuling,
+    Award,
+    Bid,
+    Contract,
+    InterimOrder,
+    Participant,
+    Review,
+    Ruling,
+    Supplier,
+    party_key,
+)
 from domain.rules.standstill import (
     earliest_signing_day,
     earliest_signing_day_after_ruling,
@@ -144,11 +161,6 @@ def _party(
     }
 
 
-def party_key(org_number: str | None, party_id: str | None) -> str:
-    """One text naming a tenderer or supplier, whichever way it is held."""
-    return org_number if org_number is not None else f"party:{party_id}"
-
-
 def _cpv(value: object, *, field: str = "cpv_code") -> str | None:
     if value in (None, ""):
         return None
@@ -174,9 +186,9 @@ class Procurement(AuditedAggregate):
     TENANT_FIELD = "lead"
     # Version 2: reviews carry interim orders and an appeal, rulings and awards an extended
     # standstill (förlängd avtalsspärr), and an early termination its reason. Version 3: the
-    # contract is a value (domain/procurement_values.py). Snapshots of earlier versions are
-    # upcast.
-    class_version = 3
+    # contract is a value (domain/procurement_values.py). Version 4: so are the participants,
+    # bids, award and reviews. Snapshots of earlier versions are upcast.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -200,6 +212,14 @@ class Procurement(AuditedAggregate):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         if isinstance(state.get("contract"), dict):
             state["contract"] = Contract.from_state(state["contract"])
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        state["participants"] = [Participant.from_state(p) for p in state["participants"]]
+        state["bids"] = [Bid.from_state(bid) for bid in state["bids"]]
+        if state.get("award") is not None:
+            state["award"] = Award.from_state(state["award"])
+        state["reviews"] = [Review.from_state(review) for review in state["reviews"]]
 
     @classmethod
     def start(
@@ -263,7 +283,7 @@ class Procurement(AuditedAggregate):
         }
         self.case_number = case_number
         self.cpv_code = cpv_code
-        self.participants: list[dict[str, Any]] = []
+        self.participants: list[Participant] = []
         self.status = procurement_status_after(None, Happened(PROCUREMENT_STARTED), procedure=None)
         self.screening: dict[str, Any] | None = None
         self.procedure: str | None = None
@@ -272,13 +292,13 @@ class Procurement(AuditedAggregate):
         self.notice_id: str | None = None
         self.tender_deadline: datetime | None = None
         self.market_dialogue: list[dict[str, Any]] = []
-        self.bids: list[dict[str, Any]] = []
+        self.bids: list[Bid] = []
         self.evaluation_started_at: datetime | None = None
-        self.award: dict[str, Any] | None = None
+        self.award: Award | None = None
         # Secrecy of bids ends with the first award decision, even if a review later voids it.
         self.bids_disclosed = False
         self.contract: Contract | None = None
-        self.reviews: list[dict[str, Any]] = []
+        self.reviews: list[Review] = []
         self.milestones: list[dict[str, Any]] = []
         self.follow_ups: list[dict[str, Any]] = []
         self.lessons: list[dict[str, Any]] = []
@@ -302,20 +322,20 @@ class Procurement(AuditedAggregate):
     def under_review(self) -> bool:
         """Signing is barred by a case in court: a review not yet ruled on, or an interim
         order (interimistiskt beslut) in force."""
-        return any(review["ruling"] is None for review in self.reviews) or any(
-            _interim_order_in_force(review) is not None for review in self.reviews
+        return any(review.pending for review in self.reviews) or any(
+            review.interim_order_in_force is not None for review in self.reviews
         )
 
     @property
-    def interim_orders_in_force(self) -> list[dict[str, Any]]:
+    def interim_orders_in_force(self) -> list[InterimOrder]:
         """The interim orders (interimistiska beslut) that bar signing now."""
-        orders = (_interim_order_in_force(review) for review in self.reviews)
+        orders = (review.interim_order_in_force for review in self.reviews)
         return [order for order in orders if order is not None]
 
     @property
     def extended_standstill_last_day(self) -> date | None:
         """Last day of the förlängd avtalsspärr of the current award, if a review extended it."""
-        return None if self.award is None else self.award.get("extended_standstill_last_day")
+        return None if self.award is None else self.award.extended_standstill_last_day
 
     @property
     def signing_allowed_from(self) -> date | None:
@@ -323,13 +343,13 @@ class Procurement(AuditedAggregate):
         extended standstill, rulings); a pending review or an interim order bars it besides."""
         if self.award is None:
             return None
-        days = [self.award["earliest_signing_day"], self.award.get("extended_earliest_signing_day")]
-        days += [review["ruling"]["ruled_on"] for review in self.reviews if review["ruling"]]
+        days = [self.award.earliest_signing_day, self.award.extended_earliest_signing_day]
+        days += [review.ruling.ruled_on for review in self.reviews if review.ruling]
         days += [
-            order["lifted_on"]
+            order.lifted_on
             for review in self.reviews
-            for order in review["interim_orders"]
-            if order["lifted_on"] is not None
+            for order in review.interim_orders
+            if order.lifted_on is not None
         ]
         return max(day for day in days if day is not None)
 
@@ -345,9 +365,9 @@ class Procurement(AuditedAggregate):
     def innovation(self) -> bool | None:
         return None if self.screening is None else bool(self.screening["innovation"])
 
-    def participant(self, municipality: str | None) -> dict[str, Any] | None:
+    def participant(self, municipality: str | None) -> Participant | None:
         for participant in self.participants:
-            if participant["municipality"] == municipality:
+            if participant.municipality == municipality:
                 return participant
         return None
 
@@ -356,22 +376,18 @@ class Procurement(AuditedAggregate):
         if municipality == self.lead:
             return True
         participant = self.participant(municipality)
-        return participant is not None and participant["status"] in ("invited", "joined")
+        return participant is not None and participant.takes_part
 
     def has_joined(self, municipality: str | None) -> bool:
         """Lead, or a participant that joined (an invitation alone is no part in the work)."""
         if municipality == self.lead:
             return True
         participant = self.participant(municipality)
-        return participant is not None and participant["status"] == "joined"
+        return participant is not None and participant.status == JOINED
 
     def is_co_lead(self, municipality: str | None) -> bool:
         participant = self.participant(municipality)
-        return (
-            participant is not None
-            and participant["role"] == "co_lead"
-            and participant["status"] == "joined"
-        )
+        return participant is not None and participant.is_co_lead
 
     def _require_status(self, *allowed: str, action: str) -> None:
         if self.status not in allowed:
@@ -574,14 +590,14 @@ class Procurement(AuditedAggregate):
         if municipality == self.lead:
             raise RuleViolation("the lead takes part already", rule="is_lead")
         existing = self.participant(municipality)
-        if existing is not None and existing["status"] in ("invited", "joined"):
+        if existing is not None and existing.takes_part:
             raise RuleViolation(f"{municipality} is invited already", rule="already_invited")
         self._participant_invited(municipality=municipality, role=role)
 
     @event("ParticipantInvited", topic="innoledger:Procurement.ParticipantInvited")
     def _participant_invited(self, municipality: str, role: str) -> None:
-        self.participants = [p for p in self.participants if p["municipality"] != municipality]
-        self.participants.append({"municipality": municipality, "role": role, "status": "invited"})
+        self.participants = [p for p in self.participants if p.municipality != municipality]
+        self.participants.append(Participant(municipality=municipality, role=role))
 
     def needs_entering_with(self, decision: DecisionRecord) -> list[str]:
         """The participant's own needs a join brings into the procurement."""
@@ -612,11 +628,11 @@ class Procurement(AuditedAggregate):
         if participant is None:
             raise NotParticipant(f"{decision.municipality} is not invited to this procurement")
         if decision.type in ("join", "decline"):
-            if participant["status"] != "invited":
-                raise WrongState(f"{decision.municipality} has {participant['status']} already")
+            if participant.status != INVITED:
+                raise WrongState(f"{decision.municipality} has {participant.status} already")
             self._require_status(PLANNING, TENDERING, action=f"{decision.type}")
         elif decision.type == "withdraw":
-            if participant["status"] != "joined":
+            if participant.status != JOINED:
                 raise WrongState("only a municipality that joined can withdraw")
             self._require_status(PLANNING, TENDERING, EVALUATION, action="withdraw from")
         else:
@@ -629,8 +645,8 @@ class Procurement(AuditedAggregate):
                 )
             share = value_share_percent_of(value_share_percent)
             stated = sum(
-                (p.get("value_share_percent") or Decimal(0) for p in self.participants
-                 if p["status"] == "joined"),
+                (p.value_share_percent or Decimal(0) for p in self.participants
+                 if p.status == JOINED),
                 Decimal(0),
             )
             if stated + share > 100:
@@ -661,14 +677,13 @@ class Procurement(AuditedAggregate):
         entering_need_ids: list[str] | None = None,
         leaving_need_ids: list[str] | None = None,
     ) -> None:
-        status = {"join": "joined", "decline": "declined", "withdraw": "withdrawn"}[
-            decision["type"]
+        status = {"join": JOINED, "decline": DECLINED, "withdraw": WITHDRAWN}[decision["type"]]
+        self.participants = [
+            participant.answered(status, decision.get("value_share_percent"))
+            if participant.municipality == decision["municipality"]
+            else participant
+            for participant in self.participants
         ]
-        for participant in self.participants:
-            if participant["municipality"] == decision["municipality"]:
-                participant["status"] = status
-                if "value_share_percent" in decision:
-                    participant["value_share_percent"] = decision["value_share_percent"]
         if decision["type"] in ("join", "decline"):
             self.proposed_need_ids.pop(decision["municipality"], None)
         self.need_ids.extend(entering_need_ids or [])
@@ -878,10 +893,7 @@ class Procurement(AuditedAggregate):
             rule="bid_before_publication",
         )
         key = party_key(tenderer["org_number"], tenderer.get("party_id"))
-        if any(
-            party_key(b["tenderer_org_number"], b.get("tenderer_party_id")) == key
-            for b in self.bids
-        ):
+        if any(bid.tenderer == key for bid in self.bids):
             shown = tenderer["org_number"] or "this tenderer"
             raise RuleViolation(f"{shown} has tendered already", rule="duplicate_bid")
         bid_id = str(uuid.uuid4())
@@ -906,16 +918,16 @@ class Procurement(AuditedAggregate):
         late: bool,
         tenderer_party_id: str | None = None,  # absent from events stored before sole traders
     ) -> None:
-        bid: dict[str, Any] = {
-            "id": bid_id,
-            "tenderer_org_number": tenderer_org_number,
-            "tenderer_name": tenderer_name,
-            "received_at": received_at,
-            "late": late,
-        }
-        if tenderer_party_id is not None:  # a sole trader; an organisation's bid is as it was
-            bid["tenderer_party_id"] = tenderer_party_id
-        self.bids.append(bid)
+        self.bids.append(
+            Bid(
+                id=bid_id,
+                tenderer_org_number=tenderer_org_number,
+                tenderer_name=tenderer_name,
+                received_at=received_at,
+                late=late,
+                tenderer_party_id=tenderer_party_id,
+            )
+        )
 
     def start_evaluation(self, *, at: datetime | None = None) -> None:
         """Opens the bids: only once the tender deadline has passed."""
@@ -974,11 +986,7 @@ class Procurement(AuditedAggregate):
         if len({party_key(s["org_number"], s.get("party_id")) for s in chosen}) != len(chosen):
             raise InvalidValue("suppliers: a supplier is named twice", field="suppliers")
         if self.procedure not in WITHOUT_NOTICE:
-            valid_bidders = {
-                party_key(b["tenderer_org_number"], b.get("tenderer_party_id"))
-                for b in self.bids
-                if not b["late"]
-            }
+            valid_bidders = {bid.tenderer for bid in self.bids if not bid.late}
             for awarded in chosen:
                 if party_key(awarded["org_number"], awarded.get("party_id")) not in valid_bidders:
                     raise RuleViolation(
@@ -1036,17 +1044,15 @@ class Procurement(AuditedAggregate):
         standstill_last_day: date | None,
         earliest_signing_day: date,
     ) -> None:
-        self.award = {
-            "suppliers": [dict(s) for s in suppliers],
-            "evaluation_summary": evaluation_summary,
-            "notification_sent_at": notification_sent_at,
-            "sent_electronically": sent_electronically,
-            "standstill_last_day": standstill_last_day,
-            "earliest_signing_day": earliest_signing_day,
-            "extended_standstill_last_day": None,
-            "extended_earliest_signing_day": None,
-            "decided_at": decision["decided_at"],
-        }
+        self.award = Award(
+            suppliers=tuple(Supplier.from_state(s) for s in suppliers),
+            evaluation_summary=evaluation_summary,
+            notification_sent_at=notification_sent_at,
+            sent_electronically=sent_electronically,
+            standstill_last_day=standstill_last_day,
+            earliest_signing_day=earliest_signing_day,
+            decided_at=decision["decided_at"],
+        )
         self.bids_disclosed = True
         self._lifecycle(PROCUREMENT_AWARDED)
         self.decisions.append(decision)
@@ -1070,18 +1076,18 @@ class Procurement(AuditedAggregate):
         self._require_lead_decision(decision, "sign_contract")
         self._require_status(AWARDED, action="sign the contract of")
         assert self.award is not None
-        if any(review["ruling"] is None for review in self.reviews):
+        if any(review.pending for review in self.reviews):
             raise RuleViolation(
                 "a review (överprövning) is pending; the contract cannot be signed until it is"
                 " ruled on",
                 rule="under_review",
             )
         for review in self.reviews:
-            order = _interim_order_in_force(review)
+            order = review.interim_order_in_force
             if order is not None:
                 raise RuleViolation(
-                    f"an interim order (interimistiskt beslut) of {order['court']} of"
-                    f" {order['ordered_on'].isoformat()} forbids signing until further notice",
+                    f"an interim order (interimistiskt beslut) of {order.court} of"
+                    f" {order.ordered_on.isoformat()} forbids signing until further notice",
                     rule="interim_order",
                 )
         signed_on = not_after_today(signed_on, field="signed_on")
@@ -1098,7 +1104,7 @@ class Procurement(AuditedAggregate):
         else:
             org = _org_number(supplier_org_number, field="supplier_org_number")
             party_id = None
-        awarded = {party_key(s["org_number"], s.get("party_id")) for s in self.award["suppliers"]}
+        awarded = {supplier.key for supplier in self.award.suppliers}
         if party_key(org, party_id) not in awarded:
             raise RuleViolation(
                 f"{org or 'the sole trader'} was not awarded this contract", rule="not_awarded"
@@ -1118,40 +1124,43 @@ class Procurement(AuditedAggregate):
         """The signature may not be dated before the end of the (extended) standstill, nor
         before any ruling or the lifting of an interim order it waited for."""
         assert self.award is not None
-        extended_from = self.award.get("extended_earliest_signing_day")
+        award = self.award
+        extended_from = award.extended_earliest_signing_day
         if extended_from is not None and signed_on < extended_from:
+            assert award.extended_standstill_last_day is not None
             raise OutOfOrder(
                 "the extended standstill (förlängd avtalsspärr, LOU 20 kap. 10 §) lasts until"
-                f" {self.award['extended_standstill_last_day'].isoformat()}; sign from"
+                f" {award.extended_standstill_last_day.isoformat()}; sign from"
                 f" {extended_from.isoformat()}, not {signed_on.isoformat()}",
                 rule="extended_standstill",
                 details={
                     "the signature": signed_on.isoformat(),
-                    "the end of the extended standstill": self.award[
-                        "extended_standstill_last_day"
-                    ].isoformat(),
+                    "the end of the extended standstill": (
+                        award.extended_standstill_last_day.isoformat()
+                    ),
                 },
             )
         for review in self.reviews:
+            assert review.ruling is not None  # a pending review bars signing before this
             require_not_before(
-                "the signature", signed_on, "the ruling", review["ruling"]["ruled_on"],
+                "the signature", signed_on, "the ruling", review.ruling.ruled_on,
                 rule="signature_before_ruling",
             )
-            for order in review["interim_orders"]:
+            for order in review.interim_orders:
                 require_not_before(
                     "the signature", signed_on, "the lifting of the interim order",
-                    order["lifted_on"], rule="signature_before_lifting",
+                    order.lifted_on, rule="signature_before_lifting",
                 )
-        if signed_on < self.award["earliest_signing_day"]:
-            last_day = self.award["standstill_last_day"]
+        if signed_on < award.earliest_signing_day:
+            last_day = award.standstill_last_day
             raise OutOfOrder(
                 f"the standstill (avtalsspärr) lasts until {last_day}; sign from"
-                f" {self.award['earliest_signing_day']}",
+                f" {award.earliest_signing_day}",
                 rule="standstill",
                 details={
                     "the signature": signed_on.isoformat(),
                     "the end of the standstill": (
-                        last_day or self.award["earliest_signing_day"]
+                        last_day or award.earliest_signing_day
                     ).isoformat(),
                 },
             )
@@ -1176,8 +1185,8 @@ class Procurement(AuditedAggregate):
 
     # Reviews (överprövning)
 
-    def _review(self, review_id: str) -> dict[str, Any]:
-        review = next((r for r in self.reviews if r["id"] == str(review_id)), None)
+    def _review(self, review_id: str) -> Review:
+        review = next((r for r in self.reviews if r.id == str(review_id)), None)
         if review is None:
             raise InvalidValue(f"review_id: no review {review_id}", field="review_id")
         return review
@@ -1219,7 +1228,7 @@ class Procurement(AuditedAggregate):
             )
         elif self.award is not None:
             require_not_before(
-                step, day, "the award notification", self.award["notification_sent_at"],
+                step, day, "the award notification", self.award.notification_sent_at,
                 rule="review_before_award",
             )
 
@@ -1228,26 +1237,23 @@ class Procurement(AuditedAggregate):
         self, review_id: str, filed_on: date, court: str, applicant: str, reference: str
     ) -> None:
         self.reviews.append(
-            {
-                "id": review_id,
-                "filed_on": filed_on,
-                "court": court,
-                "applicant": applicant,
-                "reference": reference,
-                "interim_orders": [],
-                "ruling": None,
-                "appeal": None,
-            }
+            Review(
+                id=review_id, filed_on=filed_on, court=court, applicant=applicant,
+                reference=reference,
+            )
         )
 
-    def filed_during_standstill(self, review: dict[str, Any]) -> bool:
+    def _replace_review(self, review_id: str, change: Callable[[Review], Review]) -> None:
+        self.reviews = [change(r) if r.id == review_id else r for r in self.reviews]
+
+    def filed_during_standstill(self, review: Review) -> bool:
         """Whether the application reached the court while the current award's standstill ran
         (from the notification to the last standstill day): only then is it extended."""
         award = self.award
-        if award is None or award["standstill_last_day"] is None:
+        if award is None or award.standstill_last_day is None:
             return False
-        notified_on = stockholm_date(award["notification_sent_at"])
-        return notified_on <= review["filed_on"] <= award["standstill_last_day"]
+        notified_on = stockholm_date(award.notification_sent_at)
+        return notified_on <= review.filed_on <= award.standstill_last_day
 
     def _step_after_ruling(self, outcome: str) -> str | None:
         """Where an outcome sends the procurement back to; None where it stays."""
@@ -1261,18 +1267,18 @@ class Procurement(AuditedAggregate):
         the procurement goes back to the step the court sends it to, and the award is void.
         """
         review = self._review(review_id)
-        if review["ruling"] is not None:
+        if review.ruling is not None:
             raise RuleViolation("the review is ruled on already", rule="already_ruled")
         if outcome not in REVIEW_OUTCOMES:
             raise InvalidValue(f"outcome: one of {', '.join(REVIEW_OUTCOMES)}", field="outcome")
         ruled_on = not_after_today(ruled_on, field="ruled_on")
         require_not_before(
-            "the ruling", ruled_on, "the review application", review["filed_on"],
+            "the ruling", ruled_on, "the review application", review.filed_on,
             rule="ruling_before_filing",
         )
-        for order in review["interim_orders"]:
+        for order in review.interim_orders:
             require_not_before(
-                "the ruling", ruled_on, "the interim order", order["ordered_on"],
+                "the ruling", ruled_on, "the interim order", order.ordered_on,
                 rule="ruling_before_interim_order",
             )
         last_day = signing_from = None
@@ -1307,19 +1313,15 @@ class Procurement(AuditedAggregate):
             # Recorded before redo and correct were told apart: it voided the award and the
             # evaluation was redone, which is a correction.
             outcome = CORRECT
-        review = next(r for r in self.reviews if r["id"] == review_id)
-        review["ruling"] = {
-            "ruled_on": ruled_on,
-            "outcome": outcome,
-            "summary": summary,
-            "extended_standstill_last_day": extended_standstill_last_day,
-            "earliest_signing_day": earliest_signing_day,
-        }
+        self._replace_review(review_id, lambda review: review.ruled(Ruling(
+            ruled_on=ruled_on,
+            outcome=outcome,
+            summary=summary,
+            extended_standstill_last_day=extended_standstill_last_day,
+            earliest_signing_day=earliest_signing_day,
+        )))  # fmt: skip
         if self.award is not None and earliest_signing_day is not None:
-            current = self.award["extended_earliest_signing_day"]
-            if current is None or earliest_signing_day > current:
-                self.award["extended_standstill_last_day"] = extended_standstill_last_day
-                self.award["extended_earliest_signing_day"] = earliest_signing_day
+            self.award = self.award.extended(extended_standstill_last_day, earliest_signing_day)
         self._ruled(ruling)
 
     def _ruled(self, ruling: Happened) -> None:
@@ -1344,11 +1346,11 @@ class Procurement(AuditedAggregate):
         review = self._review(review_id)
         self._require_no_contract("record an interim order")
         ordered_on = not_after_today(ordered_on, field="ordered_on")
-        appeal = review["appeal"]
-        if appeal is not None and appeal["ruling"] is None:
-            instance, court, since = "appeal", appeal["court"], appeal["appealed_on"]
-        elif review["ruling"] is None:
-            instance, court, since = "first", review["court"], review["filed_on"]
+        appeal = review.appeal
+        if appeal is not None and appeal.ruling is None:
+            instance, court, since = "appeal", appeal.court, appeal.appealed_on
+        elif review.ruling is None:
+            instance, court, since = "first", review.court, review.filed_on
         else:
             raise RuleViolation(
                 "the review is ruled on and not appealed: no court can order anything now",
@@ -1358,7 +1360,7 @@ class Procurement(AuditedAggregate):
             "the interim order", ordered_on, "the case reaching the court", since,
             rule="interim_order_before_case",
         )
-        if _interim_order_in_force(review) is not None:
+        if review.interim_order_in_force is not None:
             raise RuleViolation("an interim order is in force already", rule="interim_order")
         self._interim_order_issued(
             review_id=str(review_id), ordered_on=ordered_on, instance=instance, court=court
@@ -1368,27 +1370,24 @@ class Procurement(AuditedAggregate):
     def _interim_order_issued(
         self, review_id: str, ordered_on: date, instance: str, court: str
     ) -> None:
-        review = next(r for r in self.reviews if r["id"] == review_id)
-        review["interim_orders"].append(
-            {"instance": instance, "court": court, "ordered_on": ordered_on, "lifted_on": None}
-        )
+        order = InterimOrder(instance=instance, court=court, ordered_on=ordered_on)
+        self._replace_review(review_id, lambda review: review.with_interim_order(order))
 
     def lift_interim_order(self, *, review_id: str, lifted_on: date) -> None:
         review = self._review(review_id)
-        order = _interim_order_in_force(review)
+        order = review.interim_order_in_force
         if order is None:
             raise RuleViolation("no interim order is in force", rule="no_interim_order")
         lifted_on = not_after_today(lifted_on, field="lifted_on")
         require_not_before(
-            "the lifting", lifted_on, "the interim order", order["ordered_on"],
+            "the lifting", lifted_on, "the interim order", order.ordered_on,
             rule="lifting_before_interim_order",
         )
         self._interim_order_lifted(review_id=str(review_id), lifted_on=lifted_on)
 
     @event("InterimOrderLifted", topic="innoledger:Procurement.InterimOrderLifted")
     def _interim_order_lifted(self, review_id: str, lifted_on: date) -> None:
-        review = next(r for r in self.reviews if r["id"] == review_id)
-        review["interim_orders"][-1]["lifted_on"] = lifted_on
+        self._replace_review(review_id, lambda review: review.with_last_order_lifted(lifted_on))
 
     def appeal_review(
         self, *, review_id: str, appealed_on: date, court: str, appellant: str, reference: str
@@ -1397,14 +1396,14 @@ class Procurement(AuditedAggregate):
         instance's ruling starts an extended standstill); an interim order of the court of
         appeal does."""
         review = self._review(review_id)
-        if review["ruling"] is None:
+        if review.ruling is None:
             raise RuleViolation("only a ruled review can be appealed", rule="not_ruled")
-        if review["appeal"] is not None:
+        if review.appeal is not None:
             raise RuleViolation("the ruling is appealed already", rule="already_appealed")
         self._require_no_contract("appeal")
         appealed_on = not_after_today(appealed_on, field="appealed_on")
         require_not_before(
-            "the appeal", appealed_on, "the ruling", review["ruling"]["ruled_on"],
+            "the appeal", appealed_on, "the ruling", review.ruling.ruled_on,
             rule="appeal_before_ruling",
         )
         self._review_appealed(
@@ -1419,14 +1418,10 @@ class Procurement(AuditedAggregate):
     def _review_appealed(
         self, review_id: str, appealed_on: date, court: str, appellant: str, reference: str
     ) -> None:
-        review = next(r for r in self.reviews if r["id"] == review_id)
-        review["appeal"] = {
-            "appealed_on": appealed_on,
-            "court": court,
-            "appellant": appellant,
-            "reference": reference,
-            "ruling": None,
-        }
+        appeal = Appeal(
+            appealed_on=appealed_on, court=court, appellant=appellant, reference=reference
+        )
+        self._replace_review(review_id, lambda review: review.appealed(appeal))
 
     def rule_on_appeal(
         self, *, review_id: str, ruled_on: date, outcome: str, summary: str
@@ -1434,10 +1429,10 @@ class Procurement(AuditedAggregate):
         """Kammarrättens dom. Redo or correct sends the procurement back as at first instance;
         dismissed leaves it where it stands (a correction already under way goes on)."""
         review = self._review(review_id)
-        appeal = review["appeal"]
+        appeal = review.appeal
         if appeal is None:
             raise RuleViolation("the ruling is not appealed", rule="not_appealed")
-        if appeal["ruling"] is not None:
+        if appeal.ruling is not None:
             raise RuleViolation("the appeal is ruled on already", rule="already_ruled")
         if outcome not in REVIEW_OUTCOMES:
             raise InvalidValue(f"outcome: one of {', '.join(REVIEW_OUTCOMES)}", field="outcome")
@@ -1445,7 +1440,7 @@ class Procurement(AuditedAggregate):
             self._require_no_contract("send the procurement back")
         ruled_on = not_after_today(ruled_on, field="ruled_on")
         require_not_before(
-            "the appeal ruling", ruled_on, "the appeal", appeal["appealed_on"],
+            "the appeal ruling", ruled_on, "the appeal", appeal.appealed_on,
             rule="ruling_before_appeal",
         )
         self._appeal_ruled(
@@ -1460,8 +1455,8 @@ class Procurement(AuditedAggregate):
     def _appeal_ruled(
         self, review_id: str, ruled_on: date, outcome: str, summary: str, sends_back_to: str | None
     ) -> None:
-        review = next(r for r in self.reviews if r["id"] == review_id)
-        review["appeal"]["ruling"] = {"ruled_on": ruled_on, "outcome": outcome, "summary": summary}
+        appeal_ruling = AppealRuling(ruled_on=ruled_on, outcome=outcome, summary=summary)
+        self._replace_review(review_id, lambda review: review.appeal_ruled(appeal_ruling))
         ruling = Happened(
             PROCUREMENT_APPEAL_RULED, {"outcome": outcome, "sends_back_to": sends_back_to}
         )
@@ -1704,20 +1699,6 @@ class Procurement(AuditedAggregate):
         if decision_type in ("choose_procedure", "publish", "award", "cancel"):
             return self.estimated_value_sek
         return None
-
-
-def _interim_order_in_force(review: dict[str, Any]) -> dict[str, Any] | None:
-    """The review's interim order that still bars signing: not lifted, and the court that
-    issued it has not ruled yet."""
-    for order in review.get("interim_orders", []):
-        if order["lifted_on"] is not None:
-            continue
-        if order["instance"] == "first" and review["ruling"] is None:
-            return order
-        appeal = review.get("appeal")
-        if order["instance"] == "appeal" and appeal is not None and appeal["ruling"] is None:
-            return order
-    return None
 
 
 def _checked_amount(entry: Any) -> dict[str, Any]:

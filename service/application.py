@@ -31,7 +31,7 @@ from domain.municipality import Municipality, municipality_id
 from domain.need import PROCUREMENT_DECIDED as NEED_PROCUREMENT_DECIDED
 from domain.need import Need
 from domain.procurement import Procurement
-from domain.procurement_values import Contract
+from domain.procurement_values import Award, Bid, Contract, Participant, Review
 from domain.project import Project
 from eventstore.config import closed_environment
 from eventstore.repository import CopyOnWriteRepository, replay
@@ -63,17 +63,31 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class ContractAsState(Transcoding):
-    """A procurement's contract in a snapshot, kept in the shape its dictionary had."""
+class StateValueAsState(Transcoding):
+    """A value of a procurement's state in a snapshot, kept in the shape its dictionary had
+    (domain/procurement_values.py)."""
 
-    type = Contract
-    name = "procurement_contract"
+    def __init__(self, value_type: Any, name: str) -> None:
+        self.type = value_type
+        self.name = name
+        self._from_state = value_type.from_state
 
-    def encode(self, obj: Contract) -> dict[str, Any]:
-        return obj.as_state()
+    def encode(self, obj: Any) -> dict[str, Any]:
+        state: dict[str, Any] = obj.as_state()
+        return state
 
-    def decode(self, data: dict[str, Any]) -> Contract:
-        return Contract.from_state(data)
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self._from_state(data)
+
+
+# The names snapshots carry: stable, like topics.
+STATE_VALUE_NAMES = {
+    Contract: "procurement_contract",
+    Participant: "procurement_participant",
+    Bid: "procurement_bid",
+    Award: "procurement_award",
+    Review: "procurement_review",
+}
 
 
 @dataclass(frozen=True)
@@ -151,7 +165,8 @@ class BaseApplication(SavesAggregates):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
-        transcoder.register(ContractAsState())
+        for value_type, name in STATE_VALUE_NAMES.items():
+            transcoder.register(StateValueAsState(value_type, name))
 
     # Loading and saving
 

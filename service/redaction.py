@@ -142,9 +142,9 @@ SHOWN_IN_FULL = Redaction()
 
 def referred_parties(procurement: Procurement) -> set[str]:
     """The party directory entries (sole traders) a procurement refers to."""
-    ids = {bid.get("tenderer_party_id") for bid in procurement.bids}
+    ids = {bid.tenderer_party_id for bid in procurement.bids}
     if procurement.award is not None:
-        ids |= {supplier.get("party_id") for supplier in procurement.award["suppliers"]}
+        ids |= {supplier.party_id for supplier in procurement.award.suppliers}
     if procurement.contract is not None:
         ids.add(procurement.contract.supplier_party_id)
     return {party_id for party_id in ids if party_id}

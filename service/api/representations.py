@@ -9,7 +9,7 @@ from typing import Any
 from domain.municipality import Municipality
 from domain.need import Need
 from domain.procurement import Procurement
-from domain.procurement_values import StateValue
+from domain.procurement_values import plain
 from domain.project import PHASES, Project
 from service.use_cases.reads import Shown
 
@@ -24,11 +24,7 @@ def _common(aggregate: Any) -> dict[str, Any]:
 
 
 def _public(aggregate: Any) -> dict[str, Any]:
-    body = {
-        k: v.as_state() if isinstance(v, StateValue) else v
-        for k, v in vars(aggregate).items()
-        if not k.startswith("_")
-    }
+    body = {k: plain(v) for k, v in vars(aggregate).items() if not k.startswith("_")}
     body.update(_common(aggregate))
     return body
 

@@ -37,6 +37,7 @@ from domain.procurement import (
     WITHOUT_NOTICE,
     Procurement,
 )
+from domain.procurement_values import JOINED
 from domain.values.timestamps import STOCKHOLM, stockholm_date
 
 TOPIC_PREFIX = "innoledger:Procurement."
@@ -252,7 +253,7 @@ class _ReleaseBuilder:
         elif kind in RULINGS and had_award and state.award is None:
             self.awards[-1].voided = True
         elif kind == "ReviewFiled":
-            court = state.reviews[-1]["court"]
+            court = state.reviews[-1].court
             self.review_bodies.setdefault(_review_body_id(court), court)
         elif kind == "ContractSigned":
             self.contract_id = f"{self.ocid}-contract-{version}"
@@ -311,8 +312,8 @@ class _ReleaseBuilder:
         add(lead, "buyer")
         add(lead, "procuringEntity")
         for participant in state.participants:
-            municipality = self._municipality(participant["municipality"])
-            if participant["status"] == "joined":
+            municipality = self._municipality(participant.municipality)
+            if participant.status == JOINED:
                 add(municipality, "buyer")
             elif ("parties", municipality.party_id, "roles") in self.seen:
                 add(municipality, None)  # withdrew: empty roles take back its buyer role
@@ -322,7 +323,7 @@ class _ReleaseBuilder:
         if disclosed:
             for bid in state.bids:
                 tenderer = Organisation.of(
-                    bid["tenderer_name"], bid["tenderer_org_number"], bid.get("tenderer_party_id")
+                    bid.tenderer_name, bid.tenderer_org_number, bid.tenderer_party_id
                 )
                 add(tenderer, "tenderer")
         for party_id, court in self.review_bodies.items():
@@ -334,25 +335,24 @@ class _ReleaseBuilder:
     def _award_from(self, state: Procurement, award_id: str) -> _Award:
         award = state.award
         assert award is not None
-        notified_on = stockholm_date(award["notification_sent_at"]).isoformat()
-        if award["standstill_last_day"] is None:
+        notified_on = stockholm_date(award.notification_sent_at).isoformat()
+        if award.standstill_last_day is None:
             standstill = f"Tilldelningsbeslutet meddelades {notified_on}; ingen avtalsspärr."
         else:
-            how = "elektroniskt" if award["sent_electronically"] else "inte elektroniskt"
+            how = "elektroniskt" if award.sent_electronically else "inte elektroniskt"
             standstill = (
                 f"Tilldelningsbeslutet meddelades {notified_on} ({how}). Avtalsspärr till och med"
-                f" {award['standstill_last_day'].isoformat()}; avtal får tecknas från"
-                f" {award['earliest_signing_day'].isoformat()}."
+                f" {award.standstill_last_day.isoformat()}; avtal får tecknas från"
+                f" {award.earliest_signing_day.isoformat()}."
             )
         return _Award(
             id=award_id,
             suppliers=[
-                Organisation.of(s["name"], s["org_number"], s.get("party_id"))
-                for s in award["suppliers"]
+                Organisation.of(s.name, s.org_number, s.party_id) for s in award.suppliers
             ],
-            decided_at=award["decided_at"],
-            earliest_signing_day=award["earliest_signing_day"],
-            description=_sentences(award["evaluation_summary"], standstill),
+            decided_at=award.decided_at,
+            earliest_signing_day=award.earliest_signing_day,
+            description=_sentences(award.evaluation_summary, standstill),
         )
 
     def _current_award(self, state: Procurement) -> _Award | None:
@@ -509,7 +509,7 @@ def _tender(
         "numberOfTenderers": len(state.bids) if tenderers else None,
         "tenderers": [
             Organisation.of(
-                bid["tenderer_name"], bid["tenderer_org_number"], bid.get("tenderer_party_id")
+                bid.tenderer_name, bid.tenderer_org_number, bid.tenderer_party_id
             ).reference()
             for bid in state.bids
         ]

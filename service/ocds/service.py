@@ -192,7 +192,7 @@ def _releases(
     now: datetime,
     organisations: dict[str, Organisation],
 ) -> list[dict[str, Any]]:
-    slugs = [procurement.lead, *(p["municipality"] for p in procurement.participants)]
+    slugs = [procurement.lead, *(p.municipality for p in procurement.participants)]
     for slug in slugs:
         if slug not in organisations:
             municipality = app.municipality(principal, slug)

@@ -359,7 +359,7 @@ class ProcurementUseCases(DecisionAuthorisation, LawAmountUseCases):
         self, principal: Principal, procurement_id: str, review_id: str, expected_version: int
     ) -> Procurement:
         procurement = self._procurement_to_work_on(principal, procurement_id, expected_version)
-        if not any(review["id"] == review_id for review in procurement.reviews):
+        if not any(review.id == review_id for review in procurement.reviews):
             raise NotFound(f"no review {review_id}")
         return procurement
 

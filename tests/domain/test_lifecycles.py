@@ -930,11 +930,11 @@ class ProcurementMachine(ApplicationMachine):
         assert procurement.under_review == bool(self.pending_reviews)
         assert procurement.procedure == self.procedure
         participant = procurement.participant("skurup")
-        assert (participant and participant["status"]) == self.skurup_status
+        assert (participant and participant.status) == self.skurup_status
         if self.awarded is None:
             assert procurement.award is None
         else:
-            assert [s["org_number"] for s in procurement.award["suppliers"]] == self.awarded
+            assert [s.org_number for s in procurement.award.suppliers] == self.awarded
         need = self.app.need(self.lead.auditor, self.need_id)
         assert need.status == self.need_status
         assert need.version == self.need_version

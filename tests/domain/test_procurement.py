@@ -23,7 +23,7 @@ from domain.errors import (
     WrongState,
 )
 from domain.procurement import CANCELLABLE, PROCUREMENT_STATES, Procurement
-from domain.procurement_values import Contract
+from domain.procurement_values import Contract, Participant
 from tests.builders import (
     AWARD_AT,
     BID_AT,
@@ -291,9 +291,9 @@ def test_the_main_path_from_planning_to_closed(world):
     assert procurement.procedure == "open"
     assert procurement.notice_id == "TED-2018/S-123456"
     assert procurement.tender_deadline == TENDER_DEADLINE
-    assert [b["late"] for b in procurement.bids] == [False, False]
+    assert [b.late for b in procurement.bids] == [False, False]
     assert procurement.evaluation_started_at == EVALUATION_AT
-    assert procurement.award["suppliers"] == [SUPPLIER_A]
+    assert [s.as_state() for s in procurement.award.suppliers] == [SUPPLIER_A]
     assert procurement.contract == Contract(
         supplier_org_number=SUPPLIER_A["org_number"],
         contract_value_sek=Decimal("1450000.00"),
@@ -568,7 +568,7 @@ def test_a_late_bid_is_recorded_and_flagged(world):
     procurement = world.procurement("tendering")
     bid(world, procurement, SUPPLIER_A, TENDER_DEADLINE)  # on the deadline: in time
     bid(world, procurement, SUPPLIER_B, LATE_BID_AT)
-    assert [(b["tenderer_org_number"], b["late"]) for b in procurement.bids] == [
+    assert [(b.tenderer_org_number, b.late) for b in procurement.bids] == [
         (SUPPLIER_A["org_number"], False),
         (SUPPLIER_B["org_number"], True),
     ]
@@ -672,8 +672,8 @@ def test_award_starts_the_standstill_and_discloses_the_bids(world):
     award(world, procurement, [dict(SUPPLIER_A), dict(SUPPLIER_B)])
     assert procurement.status == "awarded"
     assert procurement.bids_disclosed is True
-    assert procurement.award["standstill_last_day"] == STANDSTILL_LAST_DAY
-    assert procurement.award["earliest_signing_day"] == SIGN_ON
+    assert procurement.award.standstill_last_day == STANDSTILL_LAST_DAY
+    assert procurement.award.earliest_signing_day == SIGN_ON
     assert procurement.in_standstill_on(STANDSTILL_LAST_DAY)
     assert not procurement.in_standstill_on(SIGN_ON)
 
@@ -701,7 +701,7 @@ def test_signing_is_allowed_from_the_day_after_the_standstill(world):
 def test_a_notice_sent_by_other_means_gives_fifteen_days(world):
     # Thu 2018-12-20 + 15 = Fri 2019-01-04, a working day: sign from Sat 2019-01-05.
     procurement = world.procurement("awarded", electronic=False)
-    assert procurement.award["standstill_last_day"] == date(2019, 1, 4)
+    assert procurement.award.standstill_last_day == date(2019, 1, 4)
     with pytest.raises(RuleViolation) as refusal:
         sign(world, procurement, date(2019, 1, 4))
     assert refusal.value.rule == "standstill"
@@ -737,8 +737,8 @@ def test_direct_award_has_no_standstill(world):
         decided_at=on(2019, 3, 4, 9),
         notified_at=on(2019, 3, 4, 10),
     )
-    assert procurement.award["standstill_last_day"] is None
-    assert procurement.award["earliest_signing_day"] == date(2019, 3, 4)
+    assert procurement.award.standstill_last_day is None
+    assert procurement.award.earliest_signing_day == date(2019, 3, 4)
     sign(
         world,
         procurement,
@@ -789,7 +789,7 @@ def test_negotiated_without_notice_is_awarded_from_planning_with_a_standstill(wo
     choose(world, procurement, "negotiated_without_notice")
     award(world, procurement, [dict(SUPPLIER_C)])
     assert procurement.status == "awarded"
-    assert procurement.award["earliest_signing_day"] == SIGN_ON
+    assert procurement.award.earliest_signing_day == SIGN_ON
 
 
 # Reviews (överprövning)
@@ -843,10 +843,10 @@ def test_a_review_ruling_correction_voids_the_award(world):
         decided_at=on(2019, 1, 10, 8),
         notified_at=on(2019, 1, 10, 9),
     )
-    assert procurement.award["suppliers"] == [SUPPLIER_B]
+    assert [s.as_state() for s in procurement.award.suppliers] == [SUPPLIER_B]
     # Thu 01-10 + 10 = Sun 01-20, so the last day is Mon 01-21: sign from Tue 01-22.
-    assert procurement.award["standstill_last_day"] == date(2019, 1, 21)
-    assert procurement.award["earliest_signing_day"] == date(2019, 1, 22)
+    assert procurement.award.standstill_last_day == date(2019, 1, 21)
+    assert procurement.award.earliest_signing_day == date(2019, 1, 22)
     assert [d["type"] for d in procurement.decisions][-2:] == ["award", "award"]
 
 
@@ -870,7 +870,7 @@ def test_review_rulings_are_checked(world):
     with pytest.raises(RuleViolation) as refusal:
         rule_on(world, procurement, review_id, "correct", date(2019, 1, 4))
     assert refusal.value.rule == "already_ruled"
-    assert procurement.reviews[0]["ruling"]["outcome"] == "dismissed"
+    assert procurement.reviews[0].ruling.outcome == "dismissed"
 
 
 # Joint procurement: participants decide for themselves
@@ -897,23 +897,21 @@ def invite(
 def test_an_invited_municipality_joins_and_withdraws_by_its_own_decisions(world, skurup):
     procurement = world.procurement("planning")
     invite(world, procurement, role="co_lead")
-    assert procurement.participant("skurup") == {
-        "municipality": "skurup",
-        "role": "co_lead",
-        "status": "invited",
-    }
+    assert procurement.participant("skurup") == Participant(
+        municipality="skurup", role="co_lead", status="invited"
+    )
     assert procurement.takes_part("skurup")
     assert not procurement.is_co_lead("skurup")
 
     with acting_as(SKURUP.actor("decision_maker")):
         procurement.decide_participation(participation(skurup, "join"))
-    assert procurement.participant("skurup")["status"] == "joined"
+    assert procurement.participant("skurup").status == "joined"
     assert procurement.is_co_lead("skurup")
     assert procurement.decisions[-1]["municipality"] == "skurup"
 
     with acting_as(SKURUP.actor("decision_maker")):
         procurement.decide_participation(participation(skurup, "withdraw"))
-    assert procurement.participant("skurup")["status"] == "withdrawn"
+    assert procurement.participant("skurup").status == "withdrawn"
     assert not procurement.takes_part("skurup")
 
 
@@ -922,13 +920,13 @@ def test_declining_is_final_until_invited_again(world, skurup):
     invite(world, procurement)
     with acting_as(SKURUP.actor("decision_maker")):
         procurement.decide_participation(participation(skurup, "decline"))
-        assert procurement.participant("skurup")["status"] == "declined"
+        assert procurement.participant("skurup").status == "declined"
         with pytest.raises(WrongState):
             procurement.decide_participation(participation(skurup, "join"))
     invite(world, procurement)
     with acting_as(SKURUP.actor("decision_maker")):
         procurement.decide_participation(participation(skurup, "join"))
-    assert procurement.participant("skurup")["status"] == "joined"
+    assert procurement.participant("skurup").status == "joined"
 
 
 def test_the_lead_cannot_join_for_a_participant(world):
@@ -937,7 +935,7 @@ def test_the_lead_cannot_join_for_a_participant(world):
     with world.as_role("decision_maker"), pytest.raises(NotParticipant) as refusal:
         procurement.decide_participation(world.decide("join", SCREEN_AT))
     assert refusal.value.rule == "not_own_decision"
-    assert procurement.participant("skurup")["status"] == "invited"
+    assert procurement.participant("skurup").status == "invited"
 
 
 def test_the_lead_cannot_decide_in_the_name_of_a_participant(world, skurup):
@@ -968,7 +966,7 @@ def test_participation_decisions_follow_the_participant_status(world, skurup):
         with pytest.raises(InvalidValue) as refusal:
             procurement.decide_participation(participation(skurup, "award"))
         assert refusal.value.field == "type"
-    assert procurement.participant("skurup")["status"] == "joined"
+    assert procurement.participant("skurup").status == "joined"
 
 
 def test_joining_is_closed_once_the_evaluation_started(world, skurup):
@@ -982,7 +980,7 @@ def test_joining_is_closed_once_the_evaluation_started(world, skurup):
         procurement.start_evaluation(at=EVALUATION_AT)
     with acting_as(SKURUP.actor("decision_maker")), pytest.raises(WrongState):
         procurement.decide_participation(participation(skurup, "join"))
-    assert procurement.participant("skurup")["status"] == "invited"
+    assert procurement.participant("skurup").status == "invited"
 
 
 def test_invitation_refusals(world):

@@ -131,8 +131,8 @@ def test_events_stored_before_sole_traders_still_load(world: DomainWorld) -> Non
         replayed = event.mutate(replayed)
     assert replayed.status == "contracted"
     assert replayed.contract.supplier_org_number == procurement.contract.supplier_org_number
-    assert [b["tenderer_org_number"] for b in replayed.bids] == [
-        b["tenderer_org_number"] for b in procurement.bids
+    assert [b.tenderer_org_number for b in replayed.bids] == [
+        b.tenderer_org_number for b in procurement.bids
     ]
-    assert all("tenderer_party_id" not in b for b in replayed.bids)
+    assert all("tenderer_party_id" not in b.as_state() for b in replayed.bids)
     assert replayed.bids == procurement.bids

@@ -16,6 +16,7 @@ from eventsourcing.domain import Snapshot
 from domain.clock import clock_in_use, fixed_clock
 from domain.errors import InvalidValue, RuleViolation, WrongState
 from domain.procurement import Procurement
+from domain.procurement_values import plain
 from domain.rules.standstill import (
     earliest_signing_day_after_ruling,
     extended_standstill_last_day,
@@ -118,9 +119,9 @@ def test_a_review_filed_during_the_standstill_extends_it_from_the_ruling(world):
 
     assert procurement.extended_standstill_last_day == date(2019, 4, 23)
     assert procurement.signing_allowed_from == date(2019, 4, 24)
-    assert procurement.award["extended_earliest_signing_day"] == date(2019, 4, 24)
-    ruling = procurement.reviews[0]["ruling"]
-    assert ruling["extended_standstill_last_day"] == date(2019, 4, 23)
+    assert procurement.award.extended_earliest_signing_day == date(2019, 4, 24)
+    ruling = procurement.reviews[0].ruling
+    assert ruling.extended_standstill_last_day == date(2019, 4, 23)
     assert procurement.in_standstill_on(date(2019, 4, 23))
 
     refusal = refused("extended_standstill", sign, world, procurement, date(2019, 4, 23))
@@ -151,7 +152,7 @@ def test_a_review_of_the_documents_during_tendering_extends_no_standstill(world)
     review_id = file_review(world, procurement, date(2018, 9, 20))
     rule_on(world, procurement, review_id, "dismissed", date(2018, 10, 1))
     assert procurement.status == "tendering"
-    assert procurement.reviews[0]["ruling"]["extended_standstill_last_day"] is None
+    assert procurement.reviews[0].ruling.extended_standstill_last_day is None
 
 
 def test_a_review_cannot_be_dated_before_the_notice_it_reviews(world):
@@ -195,7 +196,7 @@ def test_correct_sends_an_award_back_to_evaluation(world):
     assert procurement.status == "evaluation"
     assert procurement.award is None
     assert procurement.tender_deadline == TENDER_DEADLINE
-    assert procurement.reviews[0]["ruling"]["outcome"] == "correct"
+    assert procurement.reviews[0].ruling.outcome == "correct"
 
 
 def test_an_interim_order_forbids_signing_until_lifted(world):
@@ -220,7 +221,7 @@ def test_an_interim_order_forbids_signing_until_lifted(world):
     with world.as_role("officer"):
         procurement.issue_interim_order(review_id=review_id, ordered_on=date(2019, 1, 28))
     assert procurement.under_review
-    assert procurement.reviews[0]["interim_orders"][-1]["court"] == GOTEBORG
+    assert procurement.reviews[0].interim_orders[-1].court == GOTEBORG
     refusal = refused("interim_order", sign, world, procurement, date(2019, 2, 1))
     assert GOTEBORG in refusal.message
 
@@ -312,7 +313,7 @@ def test_a_ruling_cannot_be_dated_after_its_recording(world):
         with pytest.raises(InvalidValue):
             rule_on(world, procurement, review_id, "dismissed", date(2019, 1, 6))
         rule_on(world, procurement, review_id, "dismissed", date(2019, 1, 5))
-    assert procurement.reviews[0]["ruling"]["ruled_on"] == date(2019, 1, 5)
+    assert procurement.reviews[0].ruling.ruled_on == date(2019, 1, 5)
 
 
 # Stored history keeps loading
@@ -334,7 +335,7 @@ def test_a_ruling_stored_as_upheld_replays_as_a_correction(world):
         replayed = stored.mutate(replayed)
     assert replayed.status == "evaluation"
     assert replayed.award is None
-    assert replayed.reviews[0]["ruling"]["outcome"] == "correct"
+    assert replayed.reviews[0].ruling.outcome == "correct"
 
 
 def test_a_snapshot_taken_before_reviews_had_orders_and_appeals_loads(world):
@@ -344,14 +345,16 @@ def test_a_snapshot_taken_before_reviews_had_orders_and_appeals_loads(world):
     snapshot = Snapshot.take(procurement)
     state = snapshot.state
     state.pop("class_version")
+    # Dictionaries then, not values.
+    state.update({key: plain(value) for key, value in state.items()})
     for review in state["reviews"]:
         del review["interim_orders"], review["appeal"]
     for key in ("extended_standstill_last_day", "extended_earliest_signing_day"):
         del state["award"][key]
 
     restored = snapshot.mutate(None)
-    assert restored.reviews[0]["interim_orders"] == []
-    assert restored.reviews[0]["appeal"] is None
+    assert restored.reviews[0].interim_orders == ()
+    assert restored.reviews[0].appeal is None
     assert restored.signing_allowed_from == date(2019, 1, 3)
     assert restored.under_review
 

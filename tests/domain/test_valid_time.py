@@ -78,24 +78,24 @@ def order_violations(need: Need, procurement: Procurement) -> list[str]:
     not_before(when["publish"], when["screen"], "publication before screening")
     not_before(when["publish"], when["choose_procedure"], "publication before procedure")
     for bid in p.bids:
-        not_before(bid["received_at"], when["publish"], "bid before publication")
+        not_before(bid.received_at, when["publish"], "bid before publication")
     if p.award is not None:
-        not_before(p.award["decided_at"], when["publish"], "award before publication")
-        not_before(p.award["decided_at"], p.evaluation_started_at, "award before evaluation")
+        not_before(p.award.decided_at, when["publish"], "award before publication")
+        not_before(p.award.decided_at, p.evaluation_started_at, "award before evaluation")
     for review in p.reviews:
-        not_before(review["filed_on"], when["publish"], "review before publication")
-        if review["ruling"] is not None:
-            not_before(review["ruling"]["ruled_on"], review["filed_on"], "ruling before filing")
+        not_before(review.filed_on, when["publish"], "review before publication")
+        if review.ruling is not None:
+            not_before(review.ruling.ruled_on, review.filed_on, "ruling before filing")
     if p.contract is not None:
         signed_on = p.contract.signed_on
         not_before(when["sign_contract"], when["award"], "signature decision before award")
         if p.award is not None:
-            not_before(signed_on, p.award["earliest_signing_day"], "signature in standstill")
-            extended = p.award.get("extended_earliest_signing_day")
+            not_before(signed_on, p.award.earliest_signing_day, "signature in standstill")
+            extended = p.award.extended_earliest_signing_day
             not_before(signed_on, extended, "signature in extended standstill")
         for review in p.reviews:
-            if review["ruling"] is not None:
-                not_before(signed_on, review["ruling"]["ruled_on"], "signature before ruling")
+            if review.ruling is not None:
+                not_before(signed_on, review.ruling.ruled_on, "signature before ruling")
         for milestone in p.milestones:
             not_before(milestone["reached_on"], signed_on, "milestone before contract")
         for follow_up in p.follow_ups:
@@ -114,18 +114,18 @@ def recorded_moments(need: Need, procurement: Procurement) -> list[date | dateti
     moments: list[date | datetime] = [d["decided_at"] for d in need.decisions]
     p = procurement
     moments += [d["decided_at"] for d in p.decisions]
-    moments += [b["received_at"] for b in p.bids]
+    moments += [b.received_at for b in p.bids]
     moments += [m["held_on"] for m in p.market_dialogue]
     moments += [m["reached_on"] for m in p.milestones]
     moments += [f["followed_up_on"] for f in p.follow_ups]
     for review in p.reviews:
-        moments.append(review["filed_on"])
-        if review["ruling"]:
-            moments.append(review["ruling"]["ruled_on"])
+        moments.append(review.filed_on)
+        if review.ruling:
+            moments.append(review.ruling.ruled_on)
     if p.evaluation_started_at:
         moments.append(p.evaluation_started_at)
     if p.award:
-        moments.append(p.award["notification_sent_at"])
+        moments.append(p.award.notification_sent_at)
     if p.contract:
         moments.append(p.contract.signed_on)
     return moments
@@ -338,7 +338,7 @@ class ValidTimeMachine(RuleBasedStateMachine):
                 )
 
         p = self.procurement
-        valid_bid = any(not b["late"] for b in p.bids)
+        valid_bid = any(not b.late for b in p.bids)
         self.attempt(p, day, p.status == "evaluation" and valid_bid, act)
 
     @rule(when=WHEN)
@@ -360,12 +360,12 @@ class ValidTimeMachine(RuleBasedStateMachine):
     @rule(when=WHEN)
     def rule_on_review(self, when: tuple[str, Any]) -> None:
         day = self.resolve(when)
-        pending = [r for r in self.procurement.reviews if r["ruling"] is None]
+        pending = [r for r in self.procurement.reviews if r.ruling is None]
 
         def act() -> None:
             with self.recording("officer"):
                 self.procurement.rule_on_review(
-                    review_id=pending[0]["id"] if pending else "none",
+                    review_id=pending[0].id if pending else "none",
                     ruled_on=day,
                     outcome="dismissed",
                     summary="Avslås",
@@ -450,7 +450,7 @@ class ValidTimeMachine(RuleBasedStateMachine):
             self.open_bids(("on", opening))
         elif p.status == "evaluation":
             self.award(when)
-        elif p.status == "awarded" and any(r["ruling"] is None for r in p.reviews):
+        elif p.status == "awarded" and any(r.ruling is None for r in p.reviews):
             self.rule_on_review(when)
         elif p.status == "awarded":
             self.sign(("on", max(self.latest(), p.signing_allowed_from or FIRST_DAY)))

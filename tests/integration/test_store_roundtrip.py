@@ -228,9 +228,9 @@ def test_the_seed_scenario_reloads_identically_in_a_new_application(settings, ap
         "prioritise", "decide_to_procure", "mark_realised"
     ]  # fmt: skip
     assert procurement.status == "closed"
-    assert procurement.participant("skurup")["status"] == "joined"
-    assert [b["late"] for b in procurement.bids] == [False, False, True]
-    assert procurement.award["standstill_last_day"] == STANDSTILL_LAST_DAY
+    assert procurement.participant("skurup").status == "joined"
+    assert [b.late for b in procurement.bids] == [False, False, True]
+    assert procurement.award.standstill_last_day == STANDSTILL_LAST_DAY
     assert procurement.contract.signed_on == SIGN_ON
     assert procurement.above_threshold is False
     assert scenario.positions == sorted(scenario.positions)

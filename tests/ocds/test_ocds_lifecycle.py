@@ -44,7 +44,7 @@ def test_the_award_is_pending_during_the_standstill_and_active_after(network: Ne
     network.award_now(pid, "skurup", SUPPLIER_A)
     award = network.innoledger.procurement(PLATFORM_AUDITOR, pid).award
     assert award is not None
-    signing_from = datetime.combine(award["earliest_signing_day"], time.min, STOCKHOLM)
+    signing_from = datetime.combine(award.earliest_signing_day, time.min, STOCKHOLM)
 
     # Built today, and as of a moment later inside the standstill: the award is pending.
     today = releases_of(network, pid)
@@ -166,7 +166,7 @@ def test_an_extended_standstill_keeps_the_award_pending_until_its_first_signing_
     extended = procurement.extended_standstill_last_day
     signing_day = procurement.signing_allowed_from
     assert extended is not None and signing_day is not None
-    assert signing_day > procurement.award["earliest_signing_day"]
+    assert signing_day > procurement.award.earliest_signing_day
     signing_from = datetime.combine(signing_day, time.min, STOCKHOLM)
 
     # The ordinary standstill's end passes without putting the award in force.

@@ -133,8 +133,8 @@ class ProcurementViewsMachine(ViewsFollowTheAggregates, ProcurementMachine):
     def appealable_review(self) -> str | None:
         procurement = self.app.procurement(self.lead.auditor, self.procurement_id)
         for review in procurement.reviews:
-            if review["ruling"] is not None and review["appeal"] is None:
-                return str(review["id"])
+            if review.ruling is not None and review.appeal is None:
+                return str(review.id)
         return None
 
     @rule(

@@ -161,8 +161,8 @@ def from_scratch(app: Innoledger, procurement_ids: list[str]) -> dict[tuple[str,
             contracted_year=None if contract is None else contract.signed_on.year,
             contract_value_sek=None if contract is None else contract.contract_value_sek,
             partners=tuple(
-                (q["municipality"], q.get("value_share_percent"))
-                for q in p.participants if q["status"] == "joined"
+                (q.municipality, q.value_share_percent)
+                for q in p.participants if q.status == "joined"
             ),
         ))
     expected = share_table(facts)

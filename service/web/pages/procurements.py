@@ -163,39 +163,39 @@ def timeline(
         steps.append({"when": procurement.evaluation_started_at, "kind": "evaluation"})
     award = procurement.award
     if award is not None:
-        steps.append({"when": award["notification_sent_at"], "kind": "notified", "item": award})
-        if award.get("standstill_last_day") is not None:
-            steps.append({"when": award["standstill_last_day"], "kind": "standstill_last_day"})
-        steps.append({"when": award["earliest_signing_day"], "kind": "signing_from"})
-    if award is not None and award.get("extended_standstill_last_day") is not None:
+        steps.append({"when": award.notification_sent_at, "kind": "notified", "item": award})
+        if award.standstill_last_day is not None:
+            steps.append({"when": award.standstill_last_day, "kind": "standstill_last_day"})
+        steps.append({"when": award.earliest_signing_day, "kind": "signing_from"})
+    if award is not None and award.extended_standstill_last_day is not None:
         steps.append(
-            {"when": award["extended_standstill_last_day"], "kind": "extended_standstill_last_day"}
+            {"when": award.extended_standstill_last_day, "kind": "extended_standstill_last_day"}
         )
         steps.append(
-            {"when": award["extended_earliest_signing_day"], "kind": "extended_signing_from"}
+            {"when": award.extended_earliest_signing_day, "kind": "extended_signing_from"}
         )
     for review in procurement.reviews:
-        steps.append({"when": review["filed_on"], "kind": "review_filed", "item": review})
-        for order in review["interim_orders"]:
-            steps.append({"when": order["ordered_on"], "kind": "interim_order", "item": order})
-            if order["lifted_on"] is not None:
-                steps.append({"when": order["lifted_on"], "kind": "interim_lifted", "item": order})
-        ruling = review["ruling"]
+        steps.append({"when": review.filed_on, "kind": "review_filed", "item": review})
+        for order in review.interim_orders:
+            steps.append({"when": order.ordered_on, "kind": "interim_order", "item": order})
+            if order.lifted_on is not None:
+                steps.append({"when": order.lifted_on, "kind": "interim_lifted", "item": order})
+        ruling = review.ruling
         if ruling is not None:
             steps.append(
                 {
-                    "when": ruling["ruled_on"],
+                    "when": ruling.ruled_on,
                     "kind": "review_ruled",
                     "item": ruling,
                     "review": review,
                 }
             )
-        appeal = review["appeal"]
+        appeal = review.appeal
         if appeal is not None:
-            steps.append({"when": appeal["appealed_on"], "kind": "appealed", "item": appeal})
-            if appeal["ruling"] is not None:
+            steps.append({"when": appeal.appealed_on, "kind": "appealed", "item": appeal})
+            if appeal.ruling is not None:
                 steps.append(
-                    {"when": appeal["ruling"]["ruled_on"], "kind": "appeal_ruled", "item": appeal}
+                    {"when": appeal.ruling.ruled_on, "kind": "appeal_ruled", "item": appeal}
                 )
     for milestone in procurement.milestones:
         steps.append({"when": milestone["reached_on"], "kind": "milestone", "item": milestone})
@@ -216,7 +216,7 @@ def allowed_today(procurement: Procurement, today: date) -> dict[str, Any]:
     them (standstill, extended standstill, rulings, interim orders in force)."""
     position: dict[str, Any] = {
         "under_review": procurement.under_review,
-        "pending_reviews": [r for r in procurement.reviews if r["ruling"] is None],
+        "pending_reviews": [r for r in procurement.reviews if r.pending],
         "interim_orders": procurement.interim_orders_in_force,
         "extended_last_day": procurement.extended_standstill_last_day,
         "status": procurement.status,
@@ -230,8 +230,8 @@ def allowed_today(procurement: Procurement, today: date) -> dict[str, Any]:
         # A review application that reaches the court while the standstill runs extends it.
         position["review_extends"] = (
             not position["no_standstill"]
-            and procurement.award["standstill_last_day"] is not None
-            and today <= procurement.award["standstill_last_day"]
+            and procurement.award.standstill_last_day is not None
+            and today <= procurement.award.standstill_last_day
         )
     position["may_terminate"] = procurement.status in ("contracted", "implementing")
     try:
