@@ -15,7 +15,7 @@ from domain.procurement_values import Award, Bid, Contract, Participant
 from service.innoledger import Innoledger
 from service.settings import Settings
 from tests.builders import DomainWorld
-from tests.domain.test_procurement_values import SCENARIOS, old_snapshot
+from tests.domain.test_procurement_state_values import SCENARIOS, old_snapshot
 from tests.integration.test_store_roundtrip import AUDITOR, run_seed_scenario
 
 
