@@ -14,7 +14,7 @@ still revalidate a copy it keeps for itself, e.g. in memory, but no cache may st
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from flask import Response, current_app, request
 from werkzeug.http import unquote_etag
@@ -78,4 +78,14 @@ def not_modified(
         response.headers["Cache-Control"] = cache_control
     for name, value in headers:
         response.headers[name] = value
+    return response
+
+
+def conditional_response(etag: str, build: Callable[[], Response]) -> Response:
+    """304 when If-None-Match names `etag`, else `build()` carrying it: decided before the
+    answer is built."""
+    if matches(etag):
+        return not_modified(etag)
+    response = build()
+    response.headers["ETag"] = etag
     return response

@@ -12,7 +12,7 @@ from domain.errors import InvalidValue
 from projections.queries import Page, view_position, view_positions, wait_for_position
 from projections.registry import projection_named
 from projections.runner import ProjectionRunner, head_position
-from service.api.conditional import matches, not_modified, view_etag
+from service.api.conditional import conditional_response, matches, not_modified, view_etag
 from service.api.context import current_principal, services
 
 # A runner normally keeps the views within milliseconds of the log; past this wait the web
@@ -136,6 +136,14 @@ def conditional_answer(
         positions[views[0]] = read_at
     response.headers["ETag"] = view_etag(positions, principal)
     return response
+
+
+def log_answer(build: Callable[[], Response]) -> Response:
+    """An answer read from the objects' current state rather than a view (a short list the
+    log is scanned for): its validator is the request, the caller and the log's head, so any
+    new event answers anew and an unchanged log answers 304 before anything is read."""
+    positions = {LOG_HEAD: head_position(services().innoledger.recorder)}
+    return conditional_response(view_etag(positions, current_principal()), build)
 
 
 def split_view_query(query: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:

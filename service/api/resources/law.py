@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
 from flask.views import MethodView
 
 from domain.errors import InvalidValue
 from domain.law_amounts import LAW_AMOUNTS_ID, SERIES
 from service.api.blueprint import Blueprint
+from service.api.conditional import conditional_response, object_etag
 from service.api.context import current_principal, services
 from service.api.schemas.common import CommandResultSchema
 from service.api.schemas.law import LawAmountSchema, LawAmountsQuerySchema, LawAmountsSchema
@@ -26,6 +28,7 @@ blp = Blueprint(
 
 @blp.route("/amounts")
 class LawAmounts(MethodView):
+    @blp.conditional
     @blp.arguments(LawAmountsQuerySchema, location="query")
     @blp.response(200, LawAmountsSchema)
     def get(self, query: dict[str, Any]) -> Any:
@@ -54,6 +57,20 @@ class LawAmounts(MethodView):
 
 
 def _answer(
+    entries: dict[str, list[dict[str, Any]]], version: int, warnings: list[dict[str, Any]]
+) -> Response:
+    """The record at `version` with its warnings, or 304 when the caller holds it: its ETag
+    names the version (0: the seed, not yet on record), the warnings (they depend on the day)
+    and the caller."""
+    # The seed (version 0) is data of the release: its entries name it.
+    made_of = (repr(warnings), *((repr(entries),) if version == 0 else ()))
+    etag = object_etag(version, "", current_principal(), *made_of)
+    return conditional_response(
+        etag, lambda: jsonify(LawAmountsSchema().dump(_body(entries, version, warnings)))
+    )
+
+
+def _body(
     entries: dict[str, list[dict[str, Any]]], version: int, warnings: list[dict[str, Any]]
 ) -> dict[str, Any]:
     return {

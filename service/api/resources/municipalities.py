@@ -27,6 +27,7 @@ from service.api.versioning import (
     expected_version,
     object_answer,
 )
+from service.api.views import log_answer
 
 blp = Blueprint(
     "municipalities",
@@ -46,11 +47,18 @@ class Municipalities(MethodView):
         result = services().innoledger.register_municipality(current_principal(), **body)
         return command_response(result, status=201)
 
+    @blp.conditional
     @blp.response(200, MunicipalityListSchema)
     def get(self) -> Any:
         """The network: every registered municipality"""
         current_principal()
-        return {"items": services().innoledger.registered_municipalities()}
+        return log_answer(
+            lambda: jsonify(
+                MunicipalityListSchema().dump(
+                    {"items": services().innoledger.registered_municipalities()}
+                )
+            )
+        )
 
 
 @blp.route("/<slug>")

@@ -27,6 +27,7 @@ from service.api.schemas.projects import (
     ReferenceGroupMemberCreateSchema,
 )
 from service.api.versioning import IF_MATCH, command_response, expected_version, object_answer
+from service.api.views import log_answer
 from service.audit.history import history
 from service.innoledger import Innoledger
 from service.use_cases.projects import LinkedWork
@@ -75,24 +76,30 @@ class Projects(MethodView):
         )
         return command_response(result, status=201)
 
+    @blp.conditional
     @blp.arguments(ProjectQuerySchema, location="query")
     @blp.response(200, ProjectListSchema)
     def get(self, query: dict[str, Any]) -> Any:
         """Projects of the network, in the order they were established"""
-        page = services().innoledger.projects(current_principal(), **query)
-        items = []
-        for project in page.projects:
-            partners = [
-                p["municipality"] or p["name"] for p in project.partners if p["status"] == "joined"
-            ]
-            items.append({
-                "id": str(project.id), "version": project.version, "title": project.title,
-                "coordinator": project.coordinator, "starts_on": project.starts_on,
-                "ends_on": project.ends_on,
-                "funder": project.funder["name"] if project.funder else None,
-                "partners": partners,
-            })  # fmt: skip
-        return jsonify(ProjectListSchema().dump({"items": items, "next_cursor": page.next_cursor}))
+        return log_answer(lambda: _project_list(query))
+
+
+def _project_list(query: dict[str, Any]) -> Any:
+    """A page of the projects the caller may see, as the list shows them."""
+    page = services().innoledger.projects(current_principal(), **query)
+    items = []
+    for project in page.projects:
+        partners = [
+            p["municipality"] or p["name"] for p in project.partners if p["status"] == "joined"
+        ]
+        items.append({
+            "id": str(project.id), "version": project.version, "title": project.title,
+            "coordinator": project.coordinator, "starts_on": project.starts_on,
+            "ends_on": project.ends_on,
+            "funder": project.funder["name"] if project.funder else None,
+            "partners": partners,
+        })  # fmt: skip
+    return jsonify(ProjectListSchema().dump({"items": items, "next_cursor": page.next_cursor}))
 
 
 @blp.route("/<project_id>")
