@@ -20,18 +20,21 @@ IDLE_BEFORE_PING_S = 1.0
 
 def ping_only_idle_connections(pool: Any, idle_s: float = IDLE_BEFORE_PING_S) -> None:
     returned_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
-    reset = pool._reset
+    put = pool.putconn
 
-    def on_return(connection: Any) -> None:
-        if reset is not None:
-            reset(connection)
+    # The moment of return is noted where the connection is handed back, not in a `reset`
+    # callback: with one, psycopg_pool returns every connection through its worker thread
+    # (a queue and two thread switches per statement, the connection unavailable meanwhile).
+    def putconn(connection: Any) -> None:
         returned_at[connection] = time.monotonic()
+        put(connection)
 
     def check(connection: Any) -> None:
         last = returned_at.get(connection)
         if last is None or time.monotonic() - last >= idle_s:
             ConnectionPool.check_connection(connection)
 
-    # psycopg_pool takes both only at construction, which the library does for us.
-    pool._reset = on_return
+    # psycopg_pool takes `check` only at construction, which the library does for us; its
+    # `connection()` context hands connections back through `self.putconn`.
+    pool.putconn = putconn
     pool._check = check
