@@ -51,6 +51,7 @@ class PrincipalCache:
         self._events = events
         self._max_entries = max_entries
         self._entries: dict[str, KnownHolder] = {}
+        self._originators: dict[str, object] = {}
         self._lock = threading.Lock()
         generation = "(SELECT generation FROM token_revocations WHERE id = 1) AS generation"
         self._platform_statement = f"SELECT {generation}"
@@ -64,7 +65,10 @@ class PrincipalCache:
         if municipality is None:
             rows = self._store.select(self._platform_statement)
         else:
-            originator = self._events.id_param(municipality_id(municipality))
+            originator = self._originators.get(municipality)
+            if originator is None:
+                originator = self._events.id_param(municipality_id(municipality))
+                self._originators[municipality] = originator  # one per municipality
             rows = self._store.select(self._member_statement, (originator,))
         row = rows[0] if rows else {}
         version = None if municipality is None else int(row.get("version") or 0)

@@ -268,3 +268,30 @@ def test_unknown_routes_under_the_api_need_a_token_first(world: World, skurup: T
     response = world.anonymous().get("/nothing-here")
     assert_problem(response, 404)
     assert response.mimetype == PROBLEM
+
+
+def test_every_request_is_logged_as_one_json_line_with_its_request_id(
+    world: World, skurup: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+    import logging
+
+    from service.api.observability import JsonFormatter
+
+    need_id = world.need(skurup)
+    with caplog.at_level(logging.INFO, logger="innoledger.access"):
+        read = skurup.viewer.get(f"needs/{need_id}", query={"secret": "not-logged"})
+        refused = world.anonymous().get("/api/v1/municipalities")
+    lines = [
+        json.loads(JsonFormatter().format(record))
+        for record in caplog.records
+        if record.name == "innoledger.access"
+    ]
+    assert [line["status"] for line in lines] == [200, 401]
+    for line, response in zip(lines, (read, refused), strict=True):
+        assert line["request_id"] == response.headers["X-Request-ID"]
+        assert line["message"] == "request" and line["method"] == "GET"
+        assert isinstance(line["duration_ms"], float) and "time" in line
+    assert lines[0]["path"] == f"/api/v1/needs/{need_id}"  # never the query string
+    assert "not-logged" not in json.dumps(lines)
+    assert lines[0]["user"] == "skurup-viewer" and lines[1]["user"] is None
