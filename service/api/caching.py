@@ -29,7 +29,10 @@ def keep_private(response: Response) -> Response:
         return response
     if not request.path.startswith(API_PREFIX):
         return response
-    response.vary.add("Authorization")
+    if "Vary" not in response.headers:
+        response.headers["Vary"] = "Authorization"  # as vary.add, without parsing a header set
+    else:
+        response.vary.add("Authorization")
     allowed = response.headers.get("Cache-Control")
     if allowed is None or not allowed.startswith("private") or "public" in allowed:
         response.headers["Cache-Control"] = NO_STORE
