@@ -44,10 +44,13 @@ from domain.procurement_values import (
     Award,
     Bid,
     Contract,
+    FollowUp,
     InterimOrder,
+    Milestone,
     Participant,
     Review,
     Ruling,
+    Screening,
     Supplier,
     party_key,
 )
@@ -187,8 +190,9 @@ class Procurement(AuditedAggregate):
     # Version 2: reviews carry interim orders and an appeal, rulings and awards an extended
     # standstill (förlängd avtalsspärr), and an early termination its reason. Version 3: the
     # contract is a value (domain/procurement_values.py). Version 4: so are the participants,
-    # bids, award and reviews. Snapshots of earlier versions are upcast.
-    class_version = 4
+    # bids, award and reviews; version 5: the screening, milestones and follow-ups. Snapshots
+    # of earlier versions are upcast.
+    class_version = 5
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -220,6 +224,17 @@ class Procurement(AuditedAggregate):
         if state.get("award") is not None:
             state["award"] = Award.from_state(state["award"])
         state["reviews"] = [Review.from_state(review) for review in state["reviews"]]
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        if state.get("screening") is not None:
+            state["screening"] = Screening.from_state(state["screening"])
+        state["milestones"] = [Milestone.from_state(m) for m in state["milestones"]]
+        # Follow-ups recorded before other municipalities could record them are the lead's.
+        state["follow_ups"] = [
+            FollowUp.from_state({**f, "municipality": f.get("municipality") or state["lead"]})
+            for f in state["follow_ups"]
+        ]
 
     @classmethod
     def start(
@@ -285,7 +300,7 @@ class Procurement(AuditedAggregate):
         self.cpv_code = cpv_code
         self.participants: list[Participant] = []
         self.status = procurement_status_after(None, Happened(PROCUREMENT_STARTED), procedure=None)
-        self.screening: dict[str, Any] | None = None
+        self.screening: Screening | None = None
         self.procedure: str | None = None
         self.exemption_rationale: str | None = None
         self.above_threshold: bool | None = None
@@ -299,8 +314,8 @@ class Procurement(AuditedAggregate):
         self.bids_disclosed = False
         self.contract: Contract | None = None
         self.reviews: list[Review] = []
-        self.milestones: list[dict[str, Any]] = []
-        self.follow_ups: list[dict[str, Any]] = []
+        self.milestones: list[Milestone] = []
+        self.follow_ups: list[FollowUp] = []
         self.lessons: list[dict[str, Any]] = []
         self.outcome: str | None = None
         self.termination_reason: str | None = None
@@ -363,7 +378,7 @@ class Procurement(AuditedAggregate):
 
     @property
     def innovation(self) -> bool | None:
-        return None if self.screening is None else bool(self.screening["innovation"])
+        return None if self.screening is None else self.screening.innovation
 
     def participant(self, municipality: str | None) -> Participant | None:
         for participant in self.participants:
@@ -709,12 +724,12 @@ class Procurement(AuditedAggregate):
 
     @event("Screened", topic="innoledger:Procurement.Screened")
     def _screened(self, decision: dict[str, Any], innovation: bool, kind: str | None) -> None:
-        self.screening = {
-            "innovation": innovation,
-            "kind": kind,
-            "rationale": decision["rationale"],
-            "decided_at": decision["decided_at"],
-        }
+        self.screening = Screening(
+            innovation=innovation,
+            kind=kind,
+            rationale=decision["rationale"],
+            decided_at=decision["decided_at"],
+        )
         self.decisions.append(decision)
 
     def choose_procedure(
@@ -1494,7 +1509,7 @@ class Procurement(AuditedAggregate):
         self, milestone_id: str, title: str, reached_on: date, note: str | None
     ) -> None:
         self.milestones.append(
-            {"id": milestone_id, "title": title, "reached_on": reached_on, "note": note}
+            Milestone(id=milestone_id, title=title, reached_on=reached_on, note=note)
         )
         self._lifecycle(PROCUREMENT_MILESTONE)
 
@@ -1541,14 +1556,14 @@ class Procurement(AuditedAggregate):
         municipality: str | None = None,  # absent from follow-ups recorded by the lead only
     ) -> None:
         self.follow_ups.append(
-            {
-                "id": follow_up_id,
-                "need_id": need_id,
-                "followed_up_on": followed_up_on,
-                "effect": effect,
-                "measurement": measurement,
-                "municipality": municipality or self.lead,
-            }
+            FollowUp(
+                id=follow_up_id,
+                need_id=need_id,
+                followed_up_on=followed_up_on,
+                effect=effect,
+                measurement=measurement,
+                municipality=municipality or self.lead,
+            )
         )
 
     def record_lesson(
@@ -1660,12 +1675,12 @@ class Procurement(AuditedAggregate):
         self._require_after_contract(
             f"the {step} decision", decision.decided_at, rule=f"{step}_before_contract"
         )
-        for kind, facts, field in (
-            ("milestone", self.milestones, "reached_on"),
-            ("follow_up", self.follow_ups, "followed_up_on"),
+        for kind, days in (
+            ("milestone", [milestone.reached_on for milestone in self.milestones]),
+            ("follow_up", [follow_up.followed_up_on for follow_up in self.follow_ups]),
         ):
-            if facts:
-                latest = max(fact[field] for fact in facts)
+            if days:
+                latest = max(days)
                 require_not_before(
                     f"the {step} decision", decision.decided_at,
                     f"the latest {kind.replace('_', '-')}", latest, rule=f"{step}_before_{kind}",

@@ -3,7 +3,8 @@
 They are built by the procurement's @event methods from the events' own fields (the stored
 payloads are unchanged), and replace the dictionaries the state held before; a snapshot taken
 before them is upcast (Procurement.upcast_v2_v3 for the contract, upcast_v3_v4 for the
-participants, bids, award and reviews). Each says which plain data it stands for (`as_state`):
+participants, bids, award and reviews, upcast_v4_v5 for the screening, milestones and
+follow-ups). Each says which plain data it stands for (`as_state`):
 the shape its dictionary had, which snapshots store and the API and the audit's state documents
 show; `from_state` reads that shape back, including the keys older states lack.
 """
@@ -441,3 +442,89 @@ class Review(Immutable):
             "appeal": None if self.appeal is None else self.appeal.as_state(),
         }
 
+
+
+@dataclass(frozen=True)
+class Screening(Immutable):
+    """The innovation screening (every procurement is assessed): whether it is an innovation
+    procurement and of which kind, with the decision's rationale and time."""
+
+    innovation: bool
+    kind: str | None  # only for an innovation procurement
+    rationale: str
+    decided_at: datetime
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Screening:
+        return cls(
+            innovation=state["innovation"],
+            kind=state.get("kind"),
+            rationale=state["rationale"],
+            decided_at=state["decided_at"],
+        )
+
+    def as_state(self) -> dict[str, Any]:
+        return {
+            "innovation": self.innovation,
+            "kind": self.kind,
+            "rationale": self.rationale,
+            "decided_at": self.decided_at,
+        }
+
+
+@dataclass(frozen=True)
+class Milestone(Immutable):
+    """A milestone of the implementation, reached on a day."""
+
+    id: str
+    title: str
+    reached_on: date
+    note: str | None = None
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Milestone:
+        return cls(
+            id=state["id"],
+            title=state["title"],
+            reached_on=state["reached_on"],
+            note=state.get("note"),
+        )
+
+    def as_state(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "reached_on": self.reached_on, "note": self.note
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FollowUp(Immutable):
+    """A follow-up of the effect on one of the procurement's needs, by a municipality taking
+    part (the lead for follow-ups recorded before others could)."""
+
+    id: str
+    need_id: str
+    followed_up_on: date
+    effect: str
+    measurement: str
+    municipality: str
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> FollowUp:
+        return cls(
+            id=state["id"],
+            need_id=state["need_id"],
+            followed_up_on=state["followed_up_on"],
+            effect=state["effect"],
+            measurement=state["measurement"],
+            municipality=state["municipality"],
+        )
+
+    def as_state(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "need_id": self.need_id,
+            "followed_up_on": self.followed_up_on,
+            "effect": self.effect,
+            "measurement": self.measurement,
+            "municipality": self.municipality,
+        }

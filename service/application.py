@@ -31,7 +31,16 @@ from domain.municipality import Municipality, municipality_id
 from domain.need import PROCUREMENT_DECIDED as NEED_PROCUREMENT_DECIDED
 from domain.need import Need
 from domain.procurement import Procurement
-from domain.procurement_values import Award, Bid, Contract, Participant, Review
+from domain.procurement_values import (
+    Award,
+    Bid,
+    Contract,
+    FollowUp,
+    Milestone,
+    Participant,
+    Review,
+    Screening,
+)
 from domain.project import Project
 from eventstore.config import closed_environment
 from eventstore.repository import CopyOnWriteRepository, replay
@@ -87,6 +96,9 @@ STATE_VALUE_NAMES = {
     Bid: "procurement_bid",
     Award: "procurement_award",
     Review: "procurement_review",
+    Screening: "procurement_screening",
+    Milestone: "procurement_milestone",
+    FollowUp: "procurement_follow_up",
 }
 
 

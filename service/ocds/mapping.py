@@ -456,12 +456,12 @@ def _update_tag(state: Procurement) -> str:
 def _planning(state: Procurement) -> dict[str, Any]:
     rationale = None
     if state.screening is not None:
-        if state.screening["innovation"]:
-            kind = INNOVATION_KINDS.get(state.screening["kind"], state.screening["kind"])
+        if state.screening.innovation:
+            kind = INNOVATION_KINDS.get(state.screening.kind or "", state.screening.kind)
             verdict = f"innovationsupphandling ({kind})"
         else:
             verdict = "ingen innovationsupphandling"
-        rationale = _sentences(f"Innovationsscreening: {verdict}", state.screening["rationale"])
+        rationale = _sentences(f"Innovationsscreening: {verdict}", state.screening.rationale)
     return {
         "rationale": rationale,
         "milestones": [
@@ -562,23 +562,23 @@ def _method_rationale(state: Procurement) -> str | None:
 def _implementation_milestones(state: Procurement) -> list[dict[str, Any]]:
     milestones = [
         {
-            "id": milestone["id"],
-            "title": milestone["title"],
+            "id": milestone.id,
+            "title": milestone.title,
             "type": "delivery",
-            "description": milestone["note"],
+            "description": milestone.note,
             "status": "met",
-            "dateMet": _day_start(milestone["reached_on"]),
+            "dateMet": _day_start(milestone.reached_on),
         }
         for milestone in state.milestones
     ]
     milestones += [
         {
-            "id": follow_up["id"],
+            "id": follow_up.id,
             "title": "Uppföljning av effekten på behovet",
             "type": "assessment",
-            "description": _sentences(follow_up["effect"], f"Mätning: {follow_up['measurement']}"),
+            "description": _sentences(follow_up.effect, f"Mätning: {follow_up.measurement}"),
             "status": "met",
-            "dateMet": _day_start(follow_up["followed_up_on"]),
+            "dateMet": _day_start(follow_up.followed_up_on),
         }
         for follow_up in state.follow_ups
     ]

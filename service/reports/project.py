@@ -169,14 +169,14 @@ def _results_of(procurement: Any) -> list[dict[str, Any]]:
     common = {"procurement_id": procurement_id, "procurement": procurement.title,
               "history": f"{API}/procurements/{procurement_id}/history"}
     found = [
-        {**common, "kind": "milestone", "kind_sv": "Milstolpe", "on": _text(m["reached_on"]),
-         "what": m["title"], "measured": m.get("note"), "municipality": procurement.lead}
+        {**common, "kind": "milestone", "kind_sv": "Milstolpe", "on": _text(m.reached_on),
+         "what": m.title, "measured": m.note, "municipality": procurement.lead}
         for m in procurement.milestones
     ]
     found += [
         {**common, "kind": "follow_up", "kind_sv": "Uppföljning",
-         "on": _text(f["followed_up_on"]), "what": f["effect"], "measured": f["measurement"],
-         "municipality": f.get("municipality") or procurement.lead}
+         "on": _text(f.followed_up_on), "what": f.effect, "measured": f.measurement,
+         "municipality": f.municipality}
         for f in procurement.follow_ups
     ]
     return found

@@ -376,7 +376,6 @@ def _summary(line: int, procurement: Procurement) -> dict[str, Any]:
 def _differences(procurement: Procurement, body: dict[str, Any]) -> list[str]:
     """The columns whose value differs from what the procurement was registered with."""
     decided = procurement.procurement_decision or {}
-    screening = procurement.screening or {}
     checks = {
         "Benämning": (procurement.title, str(body.get("title", "")).strip()),
         "Uppskattat värde": (procurement.estimated_value_sek,
@@ -384,6 +383,6 @@ def _differences(procurement: Procurement, body: dict[str, Any]) -> list[str]:
                                        field="estimated_value_sek")),
         "Förfarande": (procurement.procedure, body.get("procedure")),
         "Beslutsdatum": (decided.get("decided_at"), body["decision"].get("decided_at")),
-        "Innovation": (screening.get("innovation"), body["screening"].get("innovation")),
+        "Innovation": (procurement.innovation, body["screening"].get("innovation")),
     }
     return [column for column, (now, wanted) in checks.items() if now != wanted]

@@ -23,7 +23,7 @@ from domain.errors import (
     WrongState,
 )
 from domain.procurement import CANCELLABLE, PROCUREMENT_STATES, Procurement
-from domain.procurement_values import Contract, Participant
+from domain.procurement_values import Contract, FollowUp, Participant
 from tests.builders import (
     AWARD_AT,
     BID_AT,
@@ -287,7 +287,7 @@ def test_every_command_outside_the_state_table_is_refused(world, state, command)
 
 def test_the_main_path_from_planning_to_closed(world):
     procurement = world.procurement("closed")
-    assert procurement.screening["innovation"] is True
+    assert procurement.screening.innovation is True
     assert procurement.procedure == "open"
     assert procurement.notice_id == "TED-2018/S-123456"
     assert procurement.tender_deadline == TENDER_DEADLINE
@@ -373,8 +373,8 @@ def test_screening_records_the_innovation_assessment(world):
     procurement = world.procurement("planning")
     screen(world, procurement)
     assert procurement.innovation is True
-    assert procurement.screening["kind"] == "market_dialogue"
-    assert procurement.screening["rationale"] == "Motivering: screen"
+    assert procurement.screening.kind == "market_dialogue"
+    assert procurement.screening.rationale == "Motivering: screen"
 
 
 @pytest.mark.parametrize(
@@ -1119,17 +1119,17 @@ def test_milestones_follow_ups_and_lessons(world):
             measurement="80 % av lärarna",
         )
         lesson = procurement.record_lesson(text="Avsätt tid för behoven", shareable=True)
-    assert [m["title"] for m in procurement.milestones] == ["Pilot startad", "Utvärdering"]
-    assert procurement.milestones[0]["id"] == first
+    assert [m.title for m in procurement.milestones] == ["Pilot startad", "Utvärdering"]
+    assert procurement.milestones[0].id == first
     assert procurement.follow_ups == [
-        {
-            "id": follow_up,
-            "need_id": need_id,
-            "followed_up_on": FOLLOW_UP_ON,
-            "effect": "Lärare använder AI-stödet varje vecka",
-            "measurement": "80 % av lärarna",
-            "municipality": procurement.lead,
-        }
+        FollowUp(
+            id=follow_up,
+            need_id=need_id,
+            followed_up_on=FOLLOW_UP_ON,
+            effect="Lärare använder AI-stödet varje vecka",
+            measurement="80 % av lärarna",
+            municipality=procurement.lead,
+        )
     ]
     assert procurement.lessons == [
         {

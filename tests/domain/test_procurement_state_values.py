@@ -1,6 +1,7 @@
-"""The procurement's participants, bids, award, contract and reviews are frozen values in its
-state: built from the events' own fields (a replay gives the same values), read from the
-dictionaries an older snapshot holds (upcast), and standing for exactly that plain shape."""
+"""The procurement's participants, bids, award, contract, reviews, screening, milestones and
+follow-ups are frozen values in its state: built from the events' own fields (a replay gives the
+same values), read from the dictionaries an older snapshot holds (upcast), and standing for
+exactly that plain shape."""
 
 from __future__ import annotations
 
@@ -24,10 +25,13 @@ from domain.procurement_values import (
     Award,
     Bid,
     Contract,
+    FollowUp,
     InterimOrder,
+    Milestone,
     Participant,
     Review,
     Ruling,
+    Screening,
     StateValue,
     Supplier,
     plain,
@@ -107,7 +111,23 @@ def sole_trader(world: DomainWorld) -> Procurement:
     return procurement
 
 
-SCENARIOS = {"joint": joint, "reviewed": reviewed, "sole_trader": sole_trader}
+def implemented(world: DomainWorld) -> Procurement:
+    """Screened, contracted, a milestone and two follow-ups, closed."""
+    procurement = world.procurement("closed", collect=False)
+    with world.as_role("officer"):
+        procurement.record_follow_up(
+            need_id=procurement.need_ids[0], followed_up_on=date(2020, 3, 2),
+            effect="Fler lärare använder stödet", measurement="90 % av lärarna",
+        )  # fmt: skip
+    return procurement
+
+
+SCENARIOS = {
+    "joint": joint,
+    "reviewed": reviewed,
+    "sole_trader": sole_trader,
+    "implemented": implemented,
+}
 
 
 @pytest.fixture(params=sorted(SCENARIOS))
@@ -128,6 +148,14 @@ VALUES = {
     "participants": Participant,
     "bids": Bid,
     "reviews": Review,
+    "milestones": Milestone,
+    "follow_ups": FollowUp,
+}
+# The attributes that became values in each class version (before: dictionaries).
+BECAME_VALUES = {
+    3: ("contract",),
+    4: ("participants", "bids", "award", "reviews"),
+    5: ("screening", "milestones", "follow_ups"),
 }
 
 
@@ -135,7 +163,9 @@ def test_the_state_holds_values(procurement: Procurement) -> None:
     for attribute, value_type in VALUES.items():
         assert all(isinstance(item, value_type) for item in getattr(procurement, attribute))
     assert procurement.award is None or isinstance(procurement.award, Award)
+    assert procurement.screening is None or isinstance(procurement.screening, Screening)
     some = [*procurement.participants, *procurement.bids, *procurement.reviews]
+    some += procurement.milestones
     assert some
     with pytest.raises(dataclasses.FrozenInstanceError):
         some[0].id = "changed"  # type: ignore[union-attr]
@@ -147,6 +177,9 @@ def test_a_replay_of_the_events_gives_equal_values(procurement: Procurement) -> 
     assert again.bids == procurement.bids
     assert again.award == procurement.award
     assert again.reviews == procurement.reviews
+    assert again.screening == procurement.screening
+    assert again.milestones == procurement.milestones
+    assert again.follow_ups == procurement.follow_ups
     assert again == procurement
 
 
@@ -167,12 +200,14 @@ def test_the_reviewed_scenario_reads_as_the_court_decided(world: DomainWorld) ->
 
 def old_snapshot(procurement: Procurement, class_version: int) -> Snapshot:
     """A snapshot as a version before the values took it: dictionaries where values are now
-    (the contract was a value from version 3)."""
+    (those that were values by `class_version` stay values)."""
     taken = Snapshot.take(procurement)
     state = {key: plain(value) for key, value in taken.state.items()}
     state["class_version"] = class_version
-    if class_version >= 3:
-        state["contract"] = procurement.contract
+    for version, attributes in BECAME_VALUES.items():
+        if version <= class_version:
+            for attribute in attributes:
+                state[attribute] = getattr(procurement, attribute)
     return Snapshot(
         originator_id=taken.originator_id,
         originator_version=taken.originator_version,
@@ -182,7 +217,7 @@ def old_snapshot(procurement: Procurement, class_version: int) -> Snapshot:
     )
 
 
-@pytest.mark.parametrize("class_version", [2, 3])
+@pytest.mark.parametrize("class_version", [2, 3, 4])
 def test_a_snapshot_from_before_the_values_is_upcast(
     procurement: Procurement, class_version: int
 ) -> None:
@@ -193,6 +228,22 @@ def test_a_snapshot_from_before_the_values_is_upcast(
     assert restored.bids == procurement.bids
     assert restored.award == procurement.award
     assert restored.reviews == procurement.reviews
+    assert restored.screening == procurement.screening
+    assert restored.milestones == procurement.milestones
+    assert restored.follow_ups == procurement.follow_ups
+    assert restored == procurement
+
+
+def test_a_follow_up_from_before_others_could_record_them_is_the_leads(
+    world: DomainWorld,
+) -> None:
+    procurement = implemented(world)
+    procurement.collect_events()
+    old = old_snapshot(procurement, 4)
+    for follow_up in old.state["follow_ups"]:
+        del follow_up["municipality"]
+    restored = old.mutate(None)
+    assert [f.municipality for f in restored.follow_ups] == ["ystad", "ystad"]
     assert restored == procurement
 
 
@@ -265,7 +316,19 @@ reviews = st.builds(
     interim_orders=st.lists(orders, max_size=3).map(tuple),
     ruling=maybe() | rulings, appeal=maybe() | appeals,
 )  # fmt: skip
-values = st.one_of(participants, bids, awards, contracts, reviews)
+screenings = st.one_of(
+    st.builds(Screening, innovation=st.just(True), kind=texts, rationale=texts, decided_at=moments),
+    st.builds(Screening, innovation=st.just(False), kind=maybe(), rationale=texts,
+              decided_at=moments),
+)  # fmt: skip
+milestones = st.builds(Milestone, id=ids, title=texts, reached_on=days, note=maybe() | texts)
+follow_ups = st.builds(
+    FollowUp, id=ids, need_id=ids, followed_up_on=days, effect=texts, measurement=texts,
+    municipality=texts,
+)  # fmt: skip
+values = st.one_of(
+    participants, bids, awards, contracts, reviews, screenings, milestones, follow_ups
+)
 
 
 def leaves(node: Any) -> list[Any]:
@@ -309,3 +372,69 @@ def test_a_copy_of_the_aggregate_shares_the_values_and_equals_it(procurement: Pr
     assert copied.reviews is not procurement.reviews
     for mine, theirs in zip(copied.reviews, procurement.reviews, strict=True):
         assert mine is theirs
+
+
+def test_the_plain_shape_is_the_one_the_dictionaries_had(world: DomainWorld) -> None:
+    """What the API bodies, the audit's state documents and as-of answers show: the keys and
+    order the state's dictionaries had before they were values."""
+    procurement = reviewed(world)
+    first, second = plain(procurement.reviews)
+    assert first == {
+        "id": first["id"],
+        "filed_on": date(2018, 12, 28),
+        "court": MALMO,
+        "applicant": "Torra Golv i Skåne AB",
+        "reference": "1234-18",
+        "interim_orders": [
+            {"instance": "first", "court": MALMO, "ordered_on": date(2018, 12, 29),
+             "lifted_on": None},
+            {"instance": "appeal", "court": GOTEBORG, "ordered_on": date(2019, 1, 15),
+             "lifted_on": date(2019, 1, 20)},
+        ],
+        "ruling": {
+            "ruled_on": date(2019, 1, 9),
+            "outcome": "dismissed",
+            "summary": "Avslås.",
+            "extended_standstill_last_day": date(2019, 1, 21),
+            "earliest_signing_day": date(2019, 1, 22),
+        },
+        "appeal": {
+            "appealed_on": date(2019, 1, 14),
+            "court": GOTEBORG,
+            "appellant": "Torra Golv i Skåne AB",
+            "reference": "KR 99-19",
+            "ruling": {"ruled_on": date(2019, 2, 1), "outcome": "dismissed", "summary": "Avslås."},
+        },
+    }  # fmt: skip
+    assert list(first) == ["id", "filed_on", "court", "applicant", "reference",
+                           "interim_orders", "ruling", "appeal"]  # fmt: skip
+    assert second["ruling"] is None and second["appeal"] is None and second["interim_orders"] == []
+    award = plain(procurement.award)
+    assert list(award) == [
+        "suppliers", "evaluation_summary", "notification_sent_at", "sent_electronically",
+        "standstill_last_day", "earliest_signing_day", "extended_standstill_last_day",
+        "extended_earliest_signing_day", "decided_at",
+    ]  # fmt: skip
+    assert award["suppliers"] == [{"org_number": "556677-8899", "name": "Lärande Maskiner AB"}]
+    assert award["extended_standstill_last_day"] == date(2019, 1, 21)
+    assert plain(procurement.bids)[0] == {
+        "id": procurement.bids[0].id, "tenderer_org_number": "556677-8899",
+        "tenderer_name": "Lärande Maskiner AB", "received_at": procurement.bids[0].received_at,
+        "late": False,
+    }  # fmt: skip
+
+    participants = plain(joint(DomainWorld("ystad")).participants)
+    assert participants == [
+        {"municipality": "skurup", "role": "participant", "status": "joined",
+         "value_share_percent": Decimal("30")},
+        {"municipality": "kavlinge", "role": "co_lead", "status": "declined"},
+        {"municipality": "trelleborg", "role": "participant", "status": "withdrawn"},
+        {"municipality": "malmo", "role": "participant", "status": "invited"},
+    ]  # fmt: skip
+
+    closed = implemented(DomainWorld("ystad"))
+    assert list(plain(closed.screening)) == ["innovation", "kind", "rationale", "decided_at"]
+    assert list(plain(closed.milestones)[0]) == ["id", "title", "reached_on", "note"]
+    assert list(plain(closed.follow_ups)[0]) == [
+        "id", "need_id", "followed_up_on", "effect", "measurement", "municipality"
+    ]  # fmt: skip

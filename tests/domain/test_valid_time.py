@@ -97,15 +97,15 @@ def order_violations(need: Need, procurement: Procurement) -> list[str]:
             if review.ruling is not None:
                 not_before(signed_on, review.ruling.ruled_on, "signature before ruling")
         for milestone in p.milestones:
-            not_before(milestone["reached_on"], signed_on, "milestone before contract")
+            not_before(milestone.reached_on, signed_on, "milestone before contract")
         for follow_up in p.follow_ups:
-            not_before(follow_up["followed_up_on"], signed_on, "follow-up before contract")
+            not_before(follow_up.followed_up_on, signed_on, "follow-up before contract")
         not_before(when["close"], signed_on, "close before contract")
         for milestone in p.milestones:
-            not_before(when["close"], milestone["reached_on"], "close before implementation")
+            not_before(when["close"], milestone.reached_on, "close before implementation")
         if p.follow_ups:
             # Closing rests on the follow-ups made before it; more may follow it later.
-            first = min(f["followed_up_on"] for f in p.follow_ups)
+            first = min(f.followed_up_on for f in p.follow_ups)
             not_before(when["close"], first, "close before follow-up")
     return found
 
@@ -116,8 +116,8 @@ def recorded_moments(need: Need, procurement: Procurement) -> list[date | dateti
     moments += [d["decided_at"] for d in p.decisions]
     moments += [b.received_at for b in p.bids]
     moments += [m["held_on"] for m in p.market_dialogue]
-    moments += [m["reached_on"] for m in p.milestones]
-    moments += [f["followed_up_on"] for f in p.follow_ups]
+    moments += [m.reached_on for m in p.milestones]
+    moments += [f.followed_up_on for f in p.follow_ups]
     for review in p.reviews:
         moments.append(review.filed_on)
         if review.ruling:

@@ -1,6 +1,6 @@
-"""A procurement's contract, participants, bids, award and reviews are frozen values in its
-state: snapshots keep them through the store's transcoder, and a snapshot taken while they were
-dictionaries (class versions 2 and 3) is upcast."""
+"""A procurement's contract, participants, bids, award, reviews, screening, milestones and
+follow-ups are frozen values in its state: snapshots keep them through the store's transcoder,
+and a snapshot taken while they were dictionaries (class versions 2 to 4) is upcast."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_the_contract_is_a_value_that_snapshots_keep(app: Innoledger):
     assert again.mutate(None) == procurement
 
 
-@pytest.mark.parametrize("class_version", [2, 3])
+@pytest.mark.parametrize("class_version", [2, 3, 4])
 def test_a_snapshot_from_before_the_values_is_upcast(app: Innoledger, class_version: int):
     scenario = run_seed_scenario(app)
     procurement = app.procurement(AUDITOR, scenario.procurement_id)
@@ -66,7 +66,8 @@ def test_a_snapshot_from_before_the_values_is_upcast(app: Innoledger, class_vers
 def test_reviews_and_participants_go_through_the_transcoder(app: Innoledger, scenario: str):
     procurement = SCENARIOS[scenario](DomainWorld("ystad"))
     procurement.collect_events()
-    for snapshot in (Procurement.Snapshot.take(procurement), old_snapshot(procurement, 3)):
+    taken = Procurement.Snapshot.take(procurement)
+    for snapshot in (taken, old_snapshot(procurement, 3), old_snapshot(procurement, 4)):
         again = app.mapper.to_domain_event(app.mapper.to_stored_event(snapshot)).mutate(None)
         assert again.reviews == procurement.reviews
         assert again.participants == procurement.participants

@@ -198,9 +198,9 @@ def timeline(
                     {"when": appeal.ruling.ruled_on, "kind": "appeal_ruled", "item": appeal}
                 )
     for milestone in procurement.milestones:
-        steps.append({"when": milestone["reached_on"], "kind": "milestone", "item": milestone})
+        steps.append({"when": milestone.reached_on, "kind": "milestone", "item": milestone})
     for follow_up in procurement.follow_ups:
-        steps.append({"when": follow_up["followed_up_on"], "kind": "follow_up", "item": follow_up})
+        steps.append({"when": follow_up.followed_up_on, "kind": "follow_up", "item": follow_up})
 
     def day_of(value: Any) -> date:
         return value.astimezone(STOCKHOLM).date() if isinstance(value, datetime) else value
