@@ -83,14 +83,19 @@ class CopyOnWriteRepository(Repository[UUID]):
         projector_func: Any = replay,
         fastforward_skipping: bool = False,
         deepcopy_from_cache: bool = True,
+        current_version: int | None = None,
     ) -> Any:
         """The aggregate (at `version`, or current). `deepcopy_from_cache=False` hands out the
-        cached aggregate itself: only for callers that never change it."""
+        cached aggregate itself: only for callers that never change it. `current_version` is
+        the version the caller read from the store moments ago: a cached aggregate of that
+        version (or newer) is current without reading the store again."""
         if self.newest is None or version is not None:
             return self._reconstruct_aggregate(aggregate_id, version, projector_func)
         cached = self.newest.get(aggregate_id)
         if cached is None:
             current = self._reconstruct_aggregate(aggregate_id, None, projector_func)
+        elif current_version is not None and cached.version >= current_version:
+            current = cached
         else:
             new_events = list(self.event_store.get(originator_id=aggregate_id, gt=cached.version))
             if not new_events:

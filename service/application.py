@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -142,6 +142,12 @@ def to_uuid(value: str | UUID) -> UUID:
 _loaded_in_request: ContextVar[dict[str, Municipality] | None] = ContextVar(
     "innoledger_loaded_in_request", default=None
 )
+# The versions of municipalities the database confirmed current within this request (the
+# principal cache reads the caller's with the revocation counter): a cached municipality of
+# that version is loaded without reading its events again.
+_confirmed_in_request: ContextVar[dict[str, int] | None] = ContextVar(
+    "innoledger_confirmed_in_request", default=None
+)
 
 
 class BaseApplication(SavesAggregates):
@@ -189,12 +195,18 @@ class BaseApplication(SavesAggregates):
         version: int | None = None,
         *,
         read_only: bool = False,
+        current_version: int | None = None,
     ) -> A:
         """`read_only` hands out the cached instance itself instead of a copy (a third of a
-        load): only for callers that never change it."""
+        load): only for callers that never change it. `current_version`: the version the
+        database confirmed current within this request, if known."""
         try:
-            aggregate: Aggregate = self.repository.get(
-                aggregate_id, version=version, deepcopy_from_cache=not read_only
+            repository = cast(CopyOnWriteRepository, self.repository)
+            aggregate: Aggregate = repository.get(
+                aggregate_id,
+                version=version,
+                deepcopy_from_cache=not read_only,
+                current_version=current_version,
             )
         except AggregateNotFoundError:
             raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}") from None
@@ -237,10 +249,18 @@ class BaseApplication(SavesAggregates):
     def request_scope(self) -> Iterator[None]:
         """Within it, the caller's municipality is loaded once (see `_loaded_in_request`)."""
         token = _loaded_in_request.set({})
+        confirmed = _confirmed_in_request.set({})
         try:
             yield
         finally:
+            _confirmed_in_request.reset(confirmed)
             _loaded_in_request.reset(token)
+
+    def confirm_current_version(self, slug: str, version: int) -> None:
+        """Within a request scope: the database said just now that `slug` is at `version`."""
+        confirmed = _confirmed_in_request.get()
+        if confirmed is not None:
+            confirmed[slug] = version
 
     def _municipality_by_slug(self, slug: str) -> Municipality:
         """A municipality to read (roles, active areas, delegation order), never to change:
@@ -249,7 +269,10 @@ class BaseApplication(SavesAggregates):
         if loaded is None:
             return self._load(municipality_id(slug), Municipality, read_only=True)
         if slug not in loaded:
-            loaded[slug] = self._load(municipality_id(slug), Municipality, read_only=True)
+            current = (_confirmed_in_request.get() or {}).get(slug)
+            loaded[slug] = self._load(
+                municipality_id(slug), Municipality, read_only=True, current_version=current
+            )
         return loaded[slug]
 
     def _own_municipality(self, principal: Principal) -> Municipality:

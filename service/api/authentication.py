@@ -81,6 +81,12 @@ def authenticate_request():
             made_of=Freshness(generation=before.generation, municipality_version=version),
         )
         svc.principals.remember(digest, holder)
+    elif holder.record.municipality is not None and holder.made_of.municipality_version:
+        # The freshness check just read the municipality's version: the use case's load of it
+        # need not read its events again when the cached one is that version.
+        svc.innoledger.confirm_current_version(
+            holder.record.municipality, holder.made_of.municipality_version
+        )
     record = holder.record
     roles = holder.roles
     g.principal = Principal(

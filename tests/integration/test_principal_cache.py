@@ -81,3 +81,33 @@ def test_a_platform_token_revoked_in_one_process_is_refused_by_the_other_at_once
     assert _status(other, auditor.token, "audit/decisions?municipality=ystad") == 200
     world.platform.ok("DELETE", f"tokens/{auditor.token_id}", 204)
     assert _status(other, auditor.token, "audit/decisions?municipality=ystad") == 401
+
+
+def test_a_use_case_in_the_other_process_sees_the_municipality_as_it_is_now(
+    two_apps: tuple[Flask, Flask], ystad: Tenant
+) -> None:
+    """The other process knows the officer and has the municipality cached; an area the admin
+    adds through the first process is usable there with the very next command, and again with
+    the one after it (when the cached holder is confirmed current and the municipality is not
+    read again)."""
+    other = two_apps[1].test_client()
+    headers = {"Authorization": f"Bearer {ystad.officer.token}"}
+
+    def identify(area_id: str) -> int:
+        body = {
+            "title": "Digitala trygghetslarm",
+            "problem_statement": "Larmen bygger på analog telefoni som försvinner.",
+            "innovation_area_id": area_id,
+        }
+        return other.post("/api/v1/needs", json=body, headers=headers).status_code
+
+    assert identify(ystad.area_id) == 201
+    assert identify(ystad.area_id) == 201
+    for name in ("Vård och omsorg i hemmet", "Trygghet och säkerhet"):
+        created = ystad.admin.ok(
+            "POST", "municipalities/ystad/innovation-areas", 201, json={"name": name}
+        )
+        new_area = created["created"]["innovation_area_id"]
+        assert identify(new_area) == 201
+        assert identify(new_area) == 201
+    assert identify("00000000-0000-4000-8000-000000000000") == 422
