@@ -46,6 +46,8 @@ from domain.procurement_values import (
     Contract,
     FollowUp,
     InterimOrder,
+    Lesson,
+    MarketDialogue,
     Milestone,
     Participant,
     Review,
@@ -190,9 +192,9 @@ class Procurement(AuditedAggregate):
     # Version 2: reviews carry interim orders and an appeal, rulings and awards an extended
     # standstill (förlängd avtalsspärr), and an early termination its reason. Version 3: the
     # contract is a value (domain/procurement_values.py). Version 4: so are the participants,
-    # bids, award and reviews; version 5: the screening, milestones and follow-ups. Snapshots
-    # of earlier versions are upcast.
-    class_version = 5
+    # bids, award and reviews; version 5: the screening, milestones and follow-ups; version 6:
+    # the market dialogue and the lessons. Snapshots of earlier versions are upcast.
+    class_version = 6
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -234,6 +236,16 @@ class Procurement(AuditedAggregate):
         state["follow_ups"] = [
             FollowUp.from_state({**f, "municipality": f.get("municipality") or state["lead"]})
             for f in state["follow_ups"]
+        ]
+
+    @staticmethod
+    def upcast_v5_v6(state: dict[str, Any]) -> None:
+        state["market_dialogue"] = [MarketDialogue.from_state(a) for a in state["market_dialogue"]]
+        # Lessons recorded before they were structured are the lead's, as a replay makes them.
+        lead = state["lead"]
+        state["lessons"] = [
+            Lesson.from_state({**lesson, "municipality": lesson.get("municipality") or lead})
+            for lesson in state["lessons"]
         ]
 
     @classmethod
@@ -306,7 +318,7 @@ class Procurement(AuditedAggregate):
         self.above_threshold: bool | None = None
         self.notice_id: str | None = None
         self.tender_deadline: datetime | None = None
-        self.market_dialogue: list[dict[str, Any]] = []
+        self.market_dialogue: list[MarketDialogue] = []
         self.bids: list[Bid] = []
         self.evaluation_started_at: datetime | None = None
         self.award: Award | None = None
@@ -316,7 +328,7 @@ class Procurement(AuditedAggregate):
         self.reviews: list[Review] = []
         self.milestones: list[Milestone] = []
         self.follow_ups: list[FollowUp] = []
-        self.lessons: list[dict[str, Any]] = []
+        self.lessons: list[Lesson] = []
         self.outcome: str | None = None
         self.termination_reason: str | None = None
         self.cancelled_from: str | None = None
@@ -874,13 +886,13 @@ class Procurement(AuditedAggregate):
         self, activity_id: str, kind: str, held_on: date, supplier_count: int, summary: str
     ) -> None:
         self.market_dialogue.append(
-            {
-                "id": activity_id,
-                "kind": kind,
-                "held_on": held_on,
-                "supplier_count": supplier_count,
-                "summary": summary,
-            }
+            MarketDialogue(
+                id=activity_id,
+                kind=kind,
+                held_on=held_on,
+                supplier_count=supplier_count,
+                summary=summary,
+            )
         )
 
     def record_bid(
@@ -1614,16 +1626,18 @@ class Procurement(AuditedAggregate):
         what_to_change: str | None = None,
         tags: list[str] | None = None,
     ) -> None:
-        self.lessons.append({
-            "id": lesson_id,
-            "text": text,
-            "shareable": shareable,
-            "municipality": municipality or self.lead,
-            "phase": phase,
-            "what_worked": what_worked,
-            "what_to_change": what_to_change,
-            "tags": list(tags or []),
-        })
+        self.lessons.append(
+            Lesson(
+                id=lesson_id,
+                text=text,
+                shareable=shareable,
+                municipality=municipality or self.lead,
+                phase=phase,
+                what_worked=what_worked,
+                what_to_change=what_to_change,
+                tags=tuple(tags or ()),
+            )
+        )
 
     # Ending
 

@@ -4,9 +4,10 @@ They are built by the procurement's @event methods from the events' own fields (
 payloads are unchanged), and replace the dictionaries the state held before; a snapshot taken
 before them is upcast (Procurement.upcast_v2_v3 for the contract, upcast_v3_v4 for the
 participants, bids, award and reviews, upcast_v4_v5 for the screening, milestones and
-follow-ups). Each says which plain data it stands for (`as_state`):
-the shape its dictionary had, which snapshots store and the API and the audit's state documents
-show; `from_state` reads that shape back, including the keys older states lack.
+follow-ups, upcast_v5_v6 for the market dialogue and the lessons). Each says which plain data
+it stands for (`as_state`): the shape its dictionary had, which snapshots store and the API and
+the audit's state documents show; `from_state` reads that shape back, including the keys older
+states lack.
 """
 
 from __future__ import annotations
@@ -527,4 +528,74 @@ class FollowUp(Immutable):
             "effect": self.effect,
             "measurement": self.measurement,
             "municipality": self.municipality,
+        }
+
+
+@dataclass(frozen=True)
+class MarketDialogue(Immutable):
+    """A market dialogue activity of the planning (an RFI, a meeting, an innovation sprint)."""
+
+    id: str
+    kind: str
+    held_on: date
+    supplier_count: int
+    summary: str
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> MarketDialogue:
+        return cls(
+            id=state["id"],
+            kind=state["kind"],
+            held_on=state["held_on"],
+            supplier_count=state["supplier_count"],
+            summary=state["summary"],
+        )
+
+    def as_state(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "held_on": self.held_on,
+            "supplier_count": self.supplier_count,
+            "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True)
+class Lesson(Immutable):
+    """A lesson of a municipality taking part: by phase, what worked and what to change, with
+    the tags the network searches by (lessons from before that structure have text alone)."""
+
+    id: str
+    text: str
+    shareable: bool
+    municipality: str
+    phase: str | None = None
+    what_worked: str | None = None
+    what_to_change: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Lesson:
+        return cls(
+            id=state["id"],
+            text=state["text"],
+            shareable=state["shareable"],
+            municipality=state["municipality"],
+            phase=state.get("phase"),
+            what_worked=state.get("what_worked"),
+            what_to_change=state.get("what_to_change"),
+            tags=tuple(state.get("tags") or ()),
+        )
+
+    def as_state(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "shareable": self.shareable,
+            "municipality": self.municipality,
+            "phase": self.phase,
+            "what_worked": self.what_worked,
+            "what_to_change": self.what_to_change,
+            "tags": list(self.tags),
         }

@@ -36,6 +36,8 @@ from domain.procurement_values import (
     Bid,
     Contract,
     FollowUp,
+    Lesson,
+    MarketDialogue,
     Milestone,
     Participant,
     Review,
@@ -99,6 +101,8 @@ STATE_VALUE_NAMES = {
     Screening: "procurement_screening",
     Milestone: "procurement_milestone",
     FollowUp: "procurement_follow_up",
+    MarketDialogue: "procurement_market_dialogue",
+    Lesson: "procurement_lesson",
 }
 
 

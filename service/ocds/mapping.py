@@ -466,12 +466,12 @@ def _planning(state: Procurement) -> dict[str, Any]:
         "rationale": rationale,
         "milestones": [
             {
-                "id": activity["id"],
-                "title": MARKET_DIALOGUE_TITLES.get(activity["kind"], "Marknadsdialog"),
+                "id": activity.id,
+                "title": MARKET_DIALOGUE_TITLES.get(activity.kind, "Marknadsdialog"),
                 "type": "engagement",
-                "description": f"{activity['summary']} ({activity['supplier_count']} leverantörer)",
+                "description": f"{activity.summary} ({activity.supplier_count} leverantörer)",
                 "status": "met",
-                "dateMet": _day_start(activity["held_on"]),
+                "dateMet": _day_start(activity.held_on),
             }
             for activity in state.market_dialogue
         ],

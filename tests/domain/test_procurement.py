@@ -23,7 +23,7 @@ from domain.errors import (
     WrongState,
 )
 from domain.procurement import CANCELLABLE, PROCUREMENT_STATES, Procurement
-from domain.procurement_values import Contract, FollowUp, Participant
+from domain.procurement_values import Contract, FollowUp, Lesson, Participant
 from tests.builders import (
     AWARD_AT,
     BID_AT,
@@ -1132,16 +1132,12 @@ def test_milestones_follow_ups_and_lessons(world):
         )
     ]
     assert procurement.lessons == [
-        {
-            "id": lesson,
-            "text": "Avsätt tid för behoven",
-            "shareable": True,
-            "municipality": procurement.lead,
-            "phase": None,
-            "what_worked": None,
-            "what_to_change": None,
-            "tags": [],
-        }
+        Lesson(
+            id=lesson,
+            text="Avsätt tid för behoven",
+            shareable=True,
+            municipality=procurement.lead,
+        )
     ]
 
 
@@ -1165,7 +1161,7 @@ def test_follow_ups_continue_after_closing(world):
         )
         procurement.record_lesson(text="Dela nätverket", shareable=False)
     assert len(procurement.follow_ups) == 2  # the one closing rested on, and this
-    assert procurement.lessons[0]["shareable"] is False
+    assert procurement.lessons[0].shareable is False
 
 
 def test_a_lesson_must_say_whether_it_is_shareable(world):

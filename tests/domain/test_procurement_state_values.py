@@ -1,7 +1,7 @@
-"""The procurement's participants, bids, award, contract, reviews, screening, milestones and
-follow-ups are frozen values in its state: built from the events' own fields (a replay gives the
-same values), read from the dictionaries an older snapshot holds (upcast), and standing for
-exactly that plain shape."""
+"""The procurement's participants, bids, award, contract, reviews, screening, milestones,
+follow-ups, market dialogue and lessons are frozen values in its state: built from the events'
+own fields (a replay gives the same values), read from the dictionaries an older snapshot holds
+(upcast), and standing for exactly that plain shape."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from domain.procurement_values import (
     Contract,
     FollowUp,
     InterimOrder,
+    Lesson,
+    MarketDialogue,
     Milestone,
     Participant,
     Review,
@@ -50,6 +52,10 @@ def world() -> DomainWorld:
 def joint(world: DomainWorld) -> Procurement:
     """Participants in every answer: joined with a share, declined, withdrawn, invited."""
     procurement = world.procurement("planning", collect=False)
+    with world.as_role("officer"):
+        procurement.record_market_dialogue(
+            kind="rfi", held_on=date(2018, 4, 20), supplier_count=4, summary="Förfrågan om info"
+        )
     for slug in ("skurup", "kavlinge", "trelleborg", "malmo"):
         with world.as_role("officer"):
             procurement.invite_participant(
@@ -119,6 +125,11 @@ def implemented(world: DomainWorld) -> Procurement:
             need_id=procurement.need_ids[0], followed_up_on=date(2020, 3, 2),
             effect="Fler lärare använder stödet", measurement="90 % av lärarna",
         )  # fmt: skip
+        procurement.record_lesson(text="Avsätt tid för behoven", shareable=True)
+        procurement.record_lesson(
+            text="Pilot först", shareable=False, phase="implementation",
+            what_worked="Små steg", what_to_change="Tidigare dialog", tags=["AI", "Skola"],
+        )  # fmt: skip
     return procurement
 
 
@@ -150,12 +161,15 @@ VALUES = {
     "reviews": Review,
     "milestones": Milestone,
     "follow_ups": FollowUp,
+    "market_dialogue": MarketDialogue,
+    "lessons": Lesson,
 }
 # The attributes that became values in each class version (before: dictionaries).
 BECAME_VALUES = {
     3: ("contract",),
     4: ("participants", "bids", "award", "reviews"),
     5: ("screening", "milestones", "follow_ups"),
+    6: ("market_dialogue", "lessons"),
 }
 
 
@@ -165,7 +179,7 @@ def test_the_state_holds_values(procurement: Procurement) -> None:
     assert procurement.award is None or isinstance(procurement.award, Award)
     assert procurement.screening is None or isinstance(procurement.screening, Screening)
     some = [*procurement.participants, *procurement.bids, *procurement.reviews]
-    some += procurement.milestones
+    some += [*procurement.milestones, *procurement.market_dialogue, *procurement.lessons]
     assert some
     with pytest.raises(dataclasses.FrozenInstanceError):
         some[0].id = "changed"  # type: ignore[union-attr]
@@ -180,6 +194,8 @@ def test_a_replay_of_the_events_gives_equal_values(procurement: Procurement) -> 
     assert again.screening == procurement.screening
     assert again.milestones == procurement.milestones
     assert again.follow_ups == procurement.follow_ups
+    assert again.market_dialogue == procurement.market_dialogue
+    assert again.lessons == procurement.lessons
     assert again == procurement
 
 
@@ -217,7 +233,7 @@ def old_snapshot(procurement: Procurement, class_version: int) -> Snapshot:
     )
 
 
-@pytest.mark.parametrize("class_version", [2, 3, 4])
+@pytest.mark.parametrize("class_version", [2, 3, 4, 5])
 def test_a_snapshot_from_before_the_values_is_upcast(
     procurement: Procurement, class_version: int
 ) -> None:
@@ -231,6 +247,8 @@ def test_a_snapshot_from_before_the_values_is_upcast(
     assert restored.screening == procurement.screening
     assert restored.milestones == procurement.milestones
     assert restored.follow_ups == procurement.follow_ups
+    assert restored.market_dialogue == procurement.market_dialogue
+    assert restored.lessons == procurement.lessons
     assert restored == procurement
 
 
@@ -244,6 +262,20 @@ def test_a_follow_up_from_before_others_could_record_them_is_the_leads(
         del follow_up["municipality"]
     restored = old.mutate(None)
     assert [f.municipality for f in restored.follow_ups] == ["ystad", "ystad"]
+    assert restored == procurement
+
+
+def test_a_lesson_from_before_lessons_were_structured_is_upcast(world: DomainWorld) -> None:
+    procurement = implemented(world)
+    procurement.collect_events()
+    old = old_snapshot(procurement, 5)
+    first = old.state["lessons"][0]
+    for key in ("municipality", "phase", "what_worked", "what_to_change", "tags"):
+        del first[key]
+    restored = old.mutate(None)
+    assert restored.lessons[0] == Lesson(
+        id=first["id"], text="Avsätt tid för behoven", shareable=True, municipality="ystad"
+    )
     assert restored == procurement
 
 
@@ -326,8 +358,18 @@ follow_ups = st.builds(
     FollowUp, id=ids, need_id=ids, followed_up_on=days, effect=texts, measurement=texts,
     municipality=texts,
 )  # fmt: skip
+dialogues = st.builds(
+    MarketDialogue, id=ids, kind=texts, held_on=days,
+    supplier_count=st.integers(min_value=0, max_value=100000), summary=texts,
+)  # fmt: skip
+lessons = st.builds(
+    Lesson, id=ids, text=texts, shareable=st.booleans(), municipality=texts,
+    phase=maybe() | texts, what_worked=maybe() | texts, what_to_change=maybe() | texts,
+    tags=st.lists(texts, max_size=3).map(tuple),
+)  # fmt: skip
 values = st.one_of(
-    participants, bids, awards, contracts, reviews, screenings, milestones, follow_ups
+    participants, bids, awards, contracts, reviews, screenings, milestones, follow_ups,
+    dialogues, lessons,
 )
 
 
@@ -438,3 +480,10 @@ def test_the_plain_shape_is_the_one_the_dictionaries_had(world: DomainWorld) -> 
     assert list(plain(closed.follow_ups)[0]) == [
         "id", "need_id", "followed_up_on", "effect", "measurement", "municipality"
     ]  # fmt: skip
+    assert plain(closed.lessons)[1] == {
+        "id": closed.lessons[1].id, "text": "Pilot först", "shareable": False,
+        "municipality": "ystad", "phase": "implementation", "what_worked": "Små steg",
+        "what_to_change": "Tidigare dialog", "tags": ["ai", "skola"],
+    }  # fmt: skip
+    dialogue = plain(joint(DomainWorld("ystad")).market_dialogue)[0]
+    assert list(dialogue) == ["id", "kind", "held_on", "supplier_count", "summary"]

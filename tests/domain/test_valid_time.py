@@ -115,7 +115,7 @@ def recorded_moments(need: Need, procurement: Procurement) -> list[date | dateti
     p = procurement
     moments += [d["decided_at"] for d in p.decisions]
     moments += [b.received_at for b in p.bids]
-    moments += [m["held_on"] for m in p.market_dialogue]
+    moments += [m.held_on for m in p.market_dialogue]
     moments += [m.reached_on for m in p.milestones]
     moments += [f.followed_up_on for f in p.follow_ups]
     for review in p.reviews:

@@ -152,7 +152,7 @@ def test_two_stale_decisions_on_one_procurement_clash(open_app):
         lesson(second, "från andra")
     assert stored_versions(first, procurement_id) == [1, 2]
     lessons = second.procurement(tenant.officer, procurement_id).lessons
-    assert [item["text"] for item in lessons] == ["från första"]
+    assert [item.text for item in lessons] == ["från första"]
 
 
 def test_many_threads_on_one_hot_need_lose_no_update(open_app):

@@ -1,6 +1,7 @@
-"""A procurement's contract, participants, bids, award, reviews, screening, milestones and
-follow-ups are frozen values in its state: snapshots keep them through the store's transcoder,
-and a snapshot taken while they were dictionaries (class versions 2 to 4) is upcast."""
+"""A procurement's contract, participants, bids, award, reviews, screening, milestones,
+follow-ups, market dialogue and lessons are frozen values in its state: snapshots keep them
+through the store's transcoder, and a snapshot taken while they were dictionaries (class
+versions 2 to 5) is upcast."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def test_the_contract_is_a_value_that_snapshots_keep(app: Innoledger):
     assert again.mutate(None) == procurement
 
 
-@pytest.mark.parametrize("class_version", [2, 3, 4])
+@pytest.mark.parametrize("class_version", [2, 3, 4, 5])
 def test_a_snapshot_from_before_the_values_is_upcast(app: Innoledger, class_version: int):
     scenario = run_seed_scenario(app)
     procurement = app.procurement(AUDITOR, scenario.procurement_id)
@@ -67,7 +68,8 @@ def test_reviews_and_participants_go_through_the_transcoder(app: Innoledger, sce
     procurement = SCENARIOS[scenario](DomainWorld("ystad"))
     procurement.collect_events()
     taken = Procurement.Snapshot.take(procurement)
-    for snapshot in (taken, old_snapshot(procurement, 3), old_snapshot(procurement, 4)):
+    old = [old_snapshot(procurement, version) for version in (3, 4, 5)]
+    for snapshot in (taken, *old):
         again = app.mapper.to_domain_event(app.mapper.to_stored_event(snapshot)).mutate(None)
         assert again.reviews == procurement.reviews
         assert again.participants == procurement.participants

@@ -214,4 +214,4 @@ def test_every_participant_records_structured_lessons_the_network_searches(
     assert queries.list_lessons(store, q="budgeten dialog").rows == []
     assert len(queries.list_lessons(store, procurement_id=procurement).rows) == 2
     state = app.procurement(s.skurup.viewer, procurement)
-    assert [lesson["municipality"] for lesson in state.lessons] == ["skurup", "ystad"]
+    assert [lesson.municipality for lesson in state.lessons] == ["skurup", "ystad"]

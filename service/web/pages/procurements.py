@@ -154,7 +154,7 @@ def timeline(
     for decision in procurement.decisions:
         steps.append({"when": decision["decided_at"], "kind": "decision", "decision": decision})
     for dialogue in procurement.market_dialogue:
-        steps.append({"when": dialogue["held_on"], "kind": "dialogue", "item": dialogue})
+        steps.append({"when": dialogue.held_on, "kind": "dialogue", "item": dialogue})
     if procurement.tender_deadline is not None:
         steps.append({"when": procurement.tender_deadline, "kind": "tender_deadline"})
     for bid in bids or ():
