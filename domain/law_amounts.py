@@ -107,7 +107,7 @@ class LawAmounts(AuditedAggregate):
         """The record, opened with the bundled seed's amounts (one event)."""
         return cls(
             tenant_of_record=PLATFORM_TENANT,
-            seed=_distinct([_checked(**entry) for entry in seed], on_record={}),
+            seed=_distinct([_checked(**entry, shipped=True) for entry in seed], on_record={}),
             entered_by=entered_by,
         )
 
@@ -174,7 +174,9 @@ class LawAmounts(AuditedAggregate):
     def seed(self, entries: Iterable[Mapping[str, Any]], *, entered_by: str) -> int:
         """Imports the seed entries whose series and date are not on record yet, in one event
         (importing the same file again records nothing); returns how many were new."""
-        new = _distinct([_checked(**entry) for entry in entries], on_record=self.entries)
+        new = _distinct(
+            [_checked(**entry, shipped=True) for entry in entries], on_record=self.entries
+        )
         if new:
             self._seeded(entries=new, entered_by=entered_by)
         return len(new)
@@ -233,7 +235,7 @@ class LawAmounts(AuditedAggregate):
 def seed_record(entries: Iterable[Mapping[str, Any]], *, entered_by: str) -> dict[str, Any]:
     """What the record holds once opened with `entries` (before it is opened, reads show it)."""
     by_series: dict[str, list[dict[str, Any]]] = {key: [] for key in SERIES}
-    for entry in _distinct([_checked(**entry) for entry in entries], on_record={}):
+    for entry in _distinct([_checked(**entry, shipped=True) for entry in entries], on_record={}):
         by_series[entry["series"]].append(
             {
                 **{k: v for k, v in entry.items() if k != "series"},
@@ -283,9 +285,18 @@ def stale_series(entries: Mapping[str, list[dict[str, Any]]], today: date) -> li
 
 
 def _checked(
-    *, series: object, effective_from: object, amount: object, source: object, note: object = None
+    *,
+    series: object,
+    effective_from: object,
+    amount: object,
+    source: object,
+    note: object = None,
+    shipped: bool = False,
 ) -> dict[str, Any]:
-    """One amount entry, validated by the rules every entry follows."""
+    """One amount entry, validated by the rules every entry follows. An amount entered by a
+    person may lie at most a year ahead; the bundled seed (`shipped`) is the law as published
+    and is taken whatever the clock says, or a store whose clock stands before its newest
+    amount could not open the record, and no decision checking an amount could be taken."""
     kind = _series(series)
     day = parse_date(effective_from, field="effective_from")
     if kind.revised_biennially and (day.month, day.day) != (1, 1):
@@ -294,7 +305,7 @@ def _checked(
             field="effective_from",
         )
     latest = clock.today() + MAX_LEAD
-    if day > latest:
+    if day > latest and not shipped:
         raise InvalidValue(
             f"effective_from: {day.isoformat()} is more than a year ahead; enter an amount once"
             f" it is decided and published (up to {latest.isoformat()})",

@@ -133,3 +133,21 @@ def test_an_amount_on_record_never_changes(record):
         enter(record, effective_from=date(2024, 1, 1), amount="1")
     assert refusal.value.rule == "amount_on_record"
     assert record.law_table(law_table()).eu_threshold_on(date(2024, 6, 1)) == Decimal("2389585")
+
+
+def test_the_seed_opens_the_record_whatever_the_clock_says():
+    """The bundled file is the law as published: a store whose clock stands years before its
+    newest amount still opens the record (and decides), while an amount a person enters keeps
+    to at most a year ahead of that clock."""
+    early = datetime(2021, 6, 30, 21, 30, tzinfo=UTC)
+    with acting_as(ADMIN), clock_in_use(fixed_clock(early)):
+        opened = LawAmounts.open(SEED, entered_by="seed")
+        assert seed_record(SEED, entered_by="seed") == opened.entries
+        assert opened.seed(SEED, entered_by="seed") == 0
+        with pytest.raises(InvalidValue) as refused:
+            opened.enter_amount(
+                series=EU_THRESHOLD_KEY, effective_from=date(2023, 1, 1), amount="2300000",
+                source="Kommissionens meddelande (test)", entered_by="platform-admin",
+            )
+    assert refused.value.rule == "dated_in_future"
+    assert date(2024, 1, 1) in [e["effective_from"] for e in opened.entries[EU_THRESHOLD_KEY]]
