@@ -12,7 +12,7 @@ from typing import Any
 from eventsourcing.domain import event
 
 from domain.audit import AuditedAggregate
-from domain.decisions import DecisionRecord
+from domain.decisions import PARTICIPATION_DECISIONS, DecisionRecord
 from domain.errors import InvalidValue, NotParticipant, OutOfOrder, RuleViolation, WrongState
 from domain.innovation_share import value_share_percent as value_share_percent_of
 from domain.lifecycle import (
@@ -664,6 +664,22 @@ class Procurement(AuditedAggregate):
             self._require_status(PLANNING, TENDERING, EVALUATION, action="withdraw from")
         else:
             raise InvalidValue("type: join, decline or withdraw", field="type")
+        # A municipality's own participation decisions follow each other in valid time too:
+        # it withdraws after it joined, and joins again (invited anew) after it withdrew.
+        previous = next(
+            (
+                d for d in reversed(self.decisions)
+                if d["type"] in PARTICIPATION_DECISIONS
+                and d["municipality"] == decision.municipality
+            ),
+            None,
+        )
+        if previous is not None:
+            require_not_before(
+                f"the {decision.type} decision", decision.decided_at,
+                f"{decision.municipality}'s {previous['type']} decision", previous["decided_at"],
+                rule="participation_before_previous",
+            )
         data = decision.as_event_data()
         if value_share_percent is not None:
             if decision.type != "join":
@@ -717,6 +733,21 @@ class Procurement(AuditedAggregate):
         gone = set(leaving_need_ids or [])
         self.need_ids = [n for n in self.need_ids if n not in gone]
         self.decisions.append(decision)
+
+    def _require_after_participation(
+        self, step: str, moment: datetime, kinds: tuple[str, ...], *, rule: str
+    ) -> None:
+        """Municipalities join or decline while the procurement is planned or tendered and
+        withdraw until the award: the step that closes that door (opening the bids, the
+        award, the cancellation) is not dated before the participation decisions taken while
+        it was open."""
+        chosen = [d for d in self.decisions if d["type"] in kinds]
+        latest = max(chosen, key=lambda d: d["decided_at"], default=None)
+        if latest is not None:
+            require_not_before(
+                step, moment, f"{latest['municipality']}'s {latest['type']} decision",
+                latest["decided_at"], rule=rule,
+            )
 
     # Planning decisions
 
@@ -965,6 +996,10 @@ class Procurement(AuditedAggregate):
             raise RuleViolation(
                 "bids are opened only after the tender deadline", rule="before_tender_deadline"
             )
+        self._require_after_participation(
+            "the opening of the bids", moment, ("join", "decline"),
+            rule="opening_before_participation",
+        )
         self._evaluation_started(started_at=moment)
 
     @event("EvaluationStarted", topic="innoledger:Procurement.EvaluationStarted")
@@ -1029,6 +1064,10 @@ class Procurement(AuditedAggregate):
                 "the award", decision.decided_at, "the opening of the bids",
                 self.evaluation_started_at, rule="award_before_evaluation",
             )
+        self._require_after_participation(
+            "the award", decision.decided_at, PARTICIPATION_DECISIONS,
+            rule="award_before_participation",
+        )
         if not isinstance(sent_electronically, bool):
             raise InvalidValue("sent_electronically: true or false", field="sent_electronically")
         notified = not_in_future(notification_sent_at, field="notification_sent_at")
@@ -1651,6 +1690,10 @@ class Procurement(AuditedAggregate):
                 "the cancellation", decision.decided_at, self._STEP_NAMES[latest["type"]],
                 latest["decided_at"], rule=f"cancel_before_{latest['type']}",
             )
+        self._require_after_participation(
+            "the cancellation", decision.decided_at, PARTICIPATION_DECISIONS,
+            rule="cancel_before_participation",
+        )
         self._cancelled(decision=decision.as_event_data())
 
     @event("Cancelled", topic="innoledger:Procurement.Cancelled")

@@ -49,6 +49,7 @@ PROCUREMENT_DECISION_RULES = (
     "wrong_state", "not_screened", "no_procedure", "procedure_without_notice",
     "direct_award_limit", "no_rule_in_force", "supplier_without_bid", "standstill",
     "under_review", "not_awarded", "procurement_before_need_decision",
+    "award_before_participation", "cancel_before_participation",
     "no_delegation_order", "not_delegated", "above_delegated_ceiling", "not_own_decision",
     "municipality_suspended",
 )  # fmt: skip
@@ -199,7 +200,8 @@ OPERATIONS: dict[str, OperationDoc] = {
     ),
     "POST /api/v1/procurements/{procurement_id}/participation": OperationDoc(
         "a decision maker of the invited municipality, for itself",
-        ("wrong_state", "not_own_decision", "no_delegation_order", "not_delegated"),
+        ("wrong_state", "not_own_decision", "no_delegation_order", "not_delegated",
+         "procurement_before_need_decision", "participation_before_previous"),
     ),
     "POST /api/v1/procurements/{procurement_id}/decisions": OperationDoc(
         LEAD_MAKER + ", or an officer or decision maker recording a board decision",
@@ -215,7 +217,7 @@ OPERATIONS: dict[str, OperationDoc] = {
         "Bids and tenderers are secret until the award decision.",
     ),
     "POST /api/v1/procurements/{procurement_id}/evaluation": OperationDoc(
-        LEAD_OFFICER, ("wrong_state", "before_tender_deadline"),
+        LEAD_OFFICER, ("wrong_state", "before_tender_deadline", "opening_before_participation"),
         "Moves a tendering procurement to evaluation: the step the award needs.",
     ),
     "POST /api/v1/procurements/{procurement_id}/reviews": OperationDoc(

@@ -669,6 +669,8 @@ for _code in (
     "milestone_before_contract", "follow_up_before_contract", "realised_before_contract",
     "project_decision_before_establishment", "unlink_before_link",
     "effective_before_adoption", "decided_before_meeting", "procurement_before_need_decision",
+    "participation_before_previous", "opening_before_participation", "award_before_participation",
+    "cancel_before_participation",
 ):  # fmt: skip
     PROBLEM_TYPES[_code.replace("_", "-")] = PROBLEM_TYPES["valid-time-order"]
 

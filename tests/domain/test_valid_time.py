@@ -6,7 +6,7 @@ random order (hypothesis picks which step comes next and when it happened). The 
 
 - nothing recorded is dated after the day of its recording;
 - the valid times along each lifecycle are in order (checked from the aggregates' state by
-  `order_violations`, written independently of the domain's own checks);
+  `tests/valid_time_order.py`, written independently of the domain's own checks);
 - a refused step wrote nothing;
 - and the checks are not simply refusing everything: a step dated on or after everything it
   rests on (and not in the future) is accepted whenever its state allows it.
@@ -27,8 +27,9 @@ from domain.clock import clock_in_use, fixed_clock
 from domain.errors import DomainError
 from domain.need import Need
 from domain.procurement import Procurement
-from domain.values.timestamps import STOCKHOLM, stockholm_date
+from domain.values.timestamps import STOCKHOLM
 from tests.builders import CONTRACT_VALUE, SCORES, SUPPLIER_A, DomainWorld, add_full_swot
+from tests.valid_time_order import day_of, order_violations, recorded_moments
 
 NOW = datetime(2021, 6, 30, 21, 30, tzinfo=UTC)  # 23:30 in Stockholm
 TODAY = date(2021, 6, 30)
@@ -43,92 +44,6 @@ WHEN = st.one_of(
 
 def at_ten(day: date) -> datetime:
     return datetime.combine(day, time(10), STOCKHOLM).astimezone(UTC)
-
-
-def day_of(moment: date | datetime) -> date:
-    return stockholm_date(moment) if isinstance(moment, datetime) else moment
-
-
-def last_decision(aggregate: Any, kind: str) -> dict[str, Any] | None:
-    return next((d for d in reversed(aggregate.decisions) if d["type"] == kind), None)
-
-
-def order_violations(need: Need, procurement: Procurement) -> list[str]:
-    """Every pair of the lifecycles' valid times that is out of order, by name."""
-    found: list[str] = []
-
-    def not_before(later: Any, earlier: Any, name: str) -> None:
-        if later is None or earlier is None:
-            return
-        if isinstance(later, datetime) and isinstance(earlier, datetime):
-            wrong = later < earlier
-        else:
-            wrong = day_of(later) < day_of(earlier)
-        if wrong:
-            found.append(name)
-
-    for previous, decision in zip(need.decisions, need.decisions[1:], strict=False):
-        not_before(decision["decided_at"], previous["decided_at"], f"need {decision['type']}")
-
-    p = procurement
-    when = {
-        kind: (last_decision(p, kind) or {}).get("decided_at")
-        for kind in ("screen", "choose_procedure", "publish", "award", "sign_contract", "close")
-    }
-    not_before(when["publish"], when["screen"], "publication before screening")
-    not_before(when["publish"], when["choose_procedure"], "publication before procedure")
-    for bid in p.bids:
-        not_before(bid.received_at, when["publish"], "bid before publication")
-    if p.award is not None:
-        not_before(p.award.decided_at, when["publish"], "award before publication")
-        not_before(p.award.decided_at, p.evaluation_started_at, "award before evaluation")
-    for review in p.reviews:
-        not_before(review.filed_on, when["publish"], "review before publication")
-        if review.ruling is not None:
-            not_before(review.ruling.ruled_on, review.filed_on, "ruling before filing")
-    if p.contract is not None:
-        signed_on = p.contract.signed_on
-        not_before(when["sign_contract"], when["award"], "signature decision before award")
-        if p.award is not None:
-            not_before(signed_on, p.award.earliest_signing_day, "signature in standstill")
-            extended = p.award.extended_earliest_signing_day
-            not_before(signed_on, extended, "signature in extended standstill")
-        for review in p.reviews:
-            if review.ruling is not None:
-                not_before(signed_on, review.ruling.ruled_on, "signature before ruling")
-        for milestone in p.milestones:
-            not_before(milestone.reached_on, signed_on, "milestone before contract")
-        for follow_up in p.follow_ups:
-            not_before(follow_up.followed_up_on, signed_on, "follow-up before contract")
-        not_before(when["close"], signed_on, "close before contract")
-        for milestone in p.milestones:
-            not_before(when["close"], milestone.reached_on, "close before implementation")
-        if p.follow_ups:
-            # Closing rests on the follow-ups made before it; more may follow it later.
-            first = min(f.followed_up_on for f in p.follow_ups)
-            not_before(when["close"], first, "close before follow-up")
-    return found
-
-
-def recorded_moments(need: Need, procurement: Procurement) -> list[date | datetime]:
-    moments: list[date | datetime] = [d["decided_at"] for d in need.decisions]
-    p = procurement
-    moments += [d["decided_at"] for d in p.decisions]
-    moments += [b.received_at for b in p.bids]
-    moments += [m.held_on for m in p.market_dialogue]
-    moments += [m.reached_on for m in p.milestones]
-    moments += [f.followed_up_on for f in p.follow_ups]
-    for review in p.reviews:
-        moments.append(review.filed_on)
-        if review.ruling:
-            moments.append(review.ruling.ruled_on)
-    if p.evaluation_started_at:
-        moments.append(p.evaluation_started_at)
-    if p.award:
-        moments.append(p.award.notification_sent_at)
-    if p.contract:
-        moments.append(p.contract.signed_on)
-    return moments
 
 
 class ValidTimeMachine(RuleBasedStateMachine):
