@@ -11,6 +11,7 @@ from projections.registry import all_projections
 from service.innoledger import Innoledger
 from tests.builders import (
     AWARD_AT,
+    BID_AT,
     PROCEDURE_AT,
     SUPPLIER_A,
     SUPPLIER_B,
@@ -77,7 +78,7 @@ def test_a_procurement_enters_the_portfolio_when_published(app: Innoledger, stor
     app.decide_participation(
         s.trelleborg.decision_maker,
         procurement,
-        decision=decision("decline", AWARD_AT),
+        decision=decision("decline", BID_AT),  # while tendering, before the bids are opened
         expected_version=s.version(procurement),
     )
     sync(app)
