@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from domain.errors import InvalidValue
@@ -96,18 +96,23 @@ class ShareFacts:
 
 def value_parts(value: Decimal, lead: str, partners: Iterable[tuple[str, Decimal | None]]
                 ) -> dict[str, Decimal]:
-    """`value` split between the lead and its partners; the parts add up to `value` exactly
-    (the lead takes what rounding to whole öre leaves)."""
+    """`value` split between the lead and its partners in whole öre, adding up to `value`
+    exactly: each part is its exact share rounded down, and the öre that leaves go one each to
+    the parts that lost most by it (largest remainder). No part is negative, and none is an öre
+    or more away from its exact share, even when the stated shares leave the lead nothing."""
     partners = list(partners)
     stated = {name: share for name, share in partners if share is not None}
     unstated = [name for name, share in partners if share is None]
     rest = max(_HUNDRED - sum(stated.values(), Decimal(0)), Decimal(0))
     each = rest / (len(unstated) + 1)
-    parts: dict[str, Decimal] = {}
-    for name, _ in partners:
-        share = stated.get(name, each)
-        parts[name] = (value * share / _HUNDRED).quantize(_CENT, rounding=ROUND_HALF_EVEN)
-    parts[lead] = value - sum(parts.values(), Decimal(0))
+    members = [lead, *(name for name, _ in partners)]
+    exact = {name: value * stated.get(name, each) / _HUNDRED for name in members}
+    parts = {name: share.quantize(_CENT, rounding=ROUND_DOWN) for name, share in exact.items()}
+    left = int((value - sum(parts.values(), Decimal(0))) / _CENT)
+    # Ties go to the lead first, then the partners in their order: the same split every time.
+    by_remainder = sorted(members, key=lambda name: -(exact[name] - parts[name]))
+    for name in by_remainder[:left]:
+        parts[name] += _CENT
     return parts
 
 

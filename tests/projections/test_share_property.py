@@ -224,7 +224,9 @@ def test_value_parts_add_up_and_honour_stated_shares():
         assert sum(parts.values(), Decimal(0)) == value
         for name, share in partners:
             if share is not None:
-                assert abs(parts[name] - value * share / 100) <= Decimal("0.005")
+                # Within an öre: to the nearest öre is not always possible, e.g. 0.03 kr split
+                # in four stated quarters (0.0075 each) must still add up to 0.03.
+                assert abs(parts[name] - value * share / 100) < Decimal("0.01")
         assert all(part >= 0 for part in parts.values())
 
     check()
