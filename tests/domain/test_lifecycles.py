@@ -521,7 +521,6 @@ class ProcurementMachine(ApplicationMachine):
         self.awarded: list[str] | None = None
         self.earliest_signing_day: date | None = None
         self.pending_reviews: list[str] = []
-        self.reviews_in_standstill: set[str] = set()
         self.followed_up = False
         self.extended_signing_day: date | None = None
         self.ruled = False
@@ -722,9 +721,6 @@ class ProcurementMachine(ApplicationMachine):
         if result:
             review_id = result.created["review_id"]
             self.pending_reviews.append(review_id)
-            # Filed on 12-21, the day after the award notice: within any standstill.
-            if self.status == "awarded" and self.procedure != "direct_award":
-                self.reviews_in_standstill.add(review_id)
             self.accepted()
 
     @precondition(lambda self: bool(self.pending_reviews))
@@ -741,14 +737,16 @@ class ProcurementMachine(ApplicationMachine):
         )
         self.pending_reviews.remove(review_id)
         self.ruled = True
-        in_standstill = review_id in self.reviews_in_standstill and self.status == "awarded"
+        # Every review is filed on 12-21, the day after every award notice: by valid time it
+        # reached the court during the standstill of whichever award stands when it is ruled
+        # on, even if it was recorded before that award was.
+        in_standstill = self.status == "awarded" and self.procedure != "direct_award"
         if outcome == "dismissed" and in_standstill:
             self.extended_signing_day = EXTENDED_SIGN_ON
         elif outcome == "redo" and self.status in ("tendering", "evaluation", "awarded"):
             self.awarded = None
             self.earliest_signing_day = None
             self.extended_signing_day = None
-            self.reviews_in_standstill.clear()
             self.published = False
             self.bids = {}
             self.status = "planning"
@@ -756,7 +754,6 @@ class ProcurementMachine(ApplicationMachine):
             self.awarded = None
             self.earliest_signing_day = None
             self.extended_signing_day = None
-            self.reviews_in_standstill.clear()
             self.status = "planning" if self.procedure in WITHOUT_NOTICE else "evaluation"
         self.accepted()
 
