@@ -179,7 +179,6 @@ class ProcurementViewsMachine(ViewsFollowTheAggregates, ProcurementMachine):
             self.awarded = None
             self.earliest_signing_day = None
             self.extended_signing_day = None
-            self.reviews_in_standstill.clear()
             self.published = False
             self.bids = {}
             self.status = "planning"
@@ -187,7 +186,6 @@ class ProcurementViewsMachine(ViewsFollowTheAggregates, ProcurementMachine):
             self.awarded = None
             self.earliest_signing_day = None
             self.extended_signing_day = None
-            self.reviews_in_standstill.clear()
             self.status = "planning" if self.procedure in WITHOUT_NOTICE else "evaluation"
         self.accepted()
 
