@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 # A participant's answer to its invitation.
 INVITED, JOINED, DECLINED, WITHDRAWN = "invited", "joined", "declined", "withdrawn"
@@ -55,6 +55,24 @@ class Immutable:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         return self
+
+
+class FieldsAsState(Immutable):
+    """A value whose state is its fields, by name and in field order; a key an older snapshot
+    lacks takes the field's default."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Self:
+        return cls(**{
+            field.name: state[field.name]
+            for field in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if field.name in state or field.default is dataclasses.MISSING
+        })  # fmt: skip
+
+    def as_state(self) -> dict[str, Any]:
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}  # type: ignore[arg-type]
 
 
 def party_key(org_number: str | None, party_id: str | None) -> str:
@@ -257,7 +275,7 @@ class Award(Immutable):
 
 
 @dataclass(frozen=True)
-class InterimOrder(Immutable):
+class InterimOrder(FieldsAsState):
     """An interim order (interimistiskt beslut) forbidding signing, by the court where the case
     was pending: at first instance or on appeal."""
 
@@ -266,26 +284,9 @@ class InterimOrder(Immutable):
     ordered_on: date
     lifted_on: date | None = None
 
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> InterimOrder:
-        return cls(
-            instance=state["instance"],
-            court=state["court"],
-            ordered_on=state["ordered_on"],
-            lifted_on=state.get("lifted_on"),
-        )
-
-    def as_state(self) -> dict[str, Any]:
-        return {
-            "instance": self.instance,
-            "court": self.court,
-            "ordered_on": self.ordered_on,
-            "lifted_on": self.lifted_on,
-        }
-
 
 @dataclass(frozen=True)
-class Ruling(Immutable):
+class Ruling(FieldsAsState):
     """The administrative court's ruling, and the extended standstill a dismissal started when
     the application came in during the standstill."""
 
@@ -295,40 +296,14 @@ class Ruling(Immutable):
     extended_standstill_last_day: date | None = None
     earliest_signing_day: date | None = None
 
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> Ruling:
-        return cls(
-            ruled_on=state["ruled_on"],
-            outcome=state["outcome"],
-            summary=state["summary"],
-            extended_standstill_last_day=state.get("extended_standstill_last_day"),
-            earliest_signing_day=state.get("earliest_signing_day"),
-        )
-
-    def as_state(self) -> dict[str, Any]:
-        return {
-            "ruled_on": self.ruled_on,
-            "outcome": self.outcome,
-            "summary": self.summary,
-            "extended_standstill_last_day": self.extended_standstill_last_day,
-            "earliest_signing_day": self.earliest_signing_day,
-        }
-
 
 @dataclass(frozen=True)
-class AppealRuling(Immutable):
+class AppealRuling(FieldsAsState):
     """The court of appeal's ruling (kammarrättens dom)."""
 
     ruled_on: date
     outcome: str
     summary: str
-
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> AppealRuling:
-        return cls(ruled_on=state["ruled_on"], outcome=state["outcome"], summary=state["summary"])
-
-    def as_state(self) -> dict[str, Any]:
-        return {"ruled_on": self.ruled_on, "outcome": self.outcome, "summary": self.summary}
 
 
 @dataclass(frozen=True)
@@ -474,7 +449,7 @@ class Screening(Immutable):
 
 
 @dataclass(frozen=True)
-class Milestone(Immutable):
+class Milestone(FieldsAsState):
     """A milestone of the implementation, reached on a day."""
 
     id: str
@@ -482,23 +457,9 @@ class Milestone(Immutable):
     reached_on: date
     note: str | None = None
 
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> Milestone:
-        return cls(
-            id=state["id"],
-            title=state["title"],
-            reached_on=state["reached_on"],
-            note=state.get("note"),
-        )
-
-    def as_state(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "title": self.title, "reached_on": self.reached_on, "note": self.note
-        }  # fmt: skip
-
 
 @dataclass(frozen=True)
-class FollowUp(Immutable):
+class FollowUp(FieldsAsState):
     """A follow-up of the effect on one of the procurement's needs, by a municipality taking
     part (the lead for follow-ups recorded before others could)."""
 
@@ -509,30 +470,9 @@ class FollowUp(Immutable):
     measurement: str
     municipality: str
 
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> FollowUp:
-        return cls(
-            id=state["id"],
-            need_id=state["need_id"],
-            followed_up_on=state["followed_up_on"],
-            effect=state["effect"],
-            measurement=state["measurement"],
-            municipality=state["municipality"],
-        )
-
-    def as_state(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "need_id": self.need_id,
-            "followed_up_on": self.followed_up_on,
-            "effect": self.effect,
-            "measurement": self.measurement,
-            "municipality": self.municipality,
-        }
-
 
 @dataclass(frozen=True)
-class MarketDialogue(Immutable):
+class MarketDialogue(FieldsAsState):
     """A market dialogue activity of the planning (an RFI, a meeting, an innovation sprint)."""
 
     id: str
@@ -540,25 +480,6 @@ class MarketDialogue(Immutable):
     held_on: date
     supplier_count: int
     summary: str
-
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> MarketDialogue:
-        return cls(
-            id=state["id"],
-            kind=state["kind"],
-            held_on=state["held_on"],
-            supplier_count=state["supplier_count"],
-            summary=state["summary"],
-        )
-
-    def as_state(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "held_on": self.held_on,
-            "supplier_count": self.supplier_count,
-            "summary": self.summary,
-        }
 
 
 @dataclass(frozen=True)
