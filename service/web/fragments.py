@@ -16,6 +16,7 @@ from flask import current_app
 from markupsafe import Markup
 
 KEPT_PARTS = 64
+KEY = "innoledger.rendered_parts"
 
 
 class RenderedParts:
@@ -41,7 +42,7 @@ class RenderedParts:
 
 def rendered_parts() -> RenderedParts:
     """This process's parts (one per app: nothing is kept at import time)."""
-    parts: RenderedParts = current_app.extensions.setdefault(
-        "innoledger.rendered_parts", RenderedParts()
-    )
+    parts: RenderedParts | None = current_app.extensions.get(KEY)
+    if parts is None:
+        parts = current_app.extensions.setdefault(KEY, RenderedParts())
     return parts
