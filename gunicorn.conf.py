@@ -31,6 +31,15 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="innoledger-metrics-")
 
 
+def post_worker_init(worker):
+    # The application is built (no preload: in each worker, after fork): its objects live as
+    # long as the worker; freezing them keeps full collections from walking them on every
+    # request path (see service/heap.py).
+    from service.heap import freeze_start_up_heap
+
+    freeze_start_up_heap()
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
 

@@ -10,10 +10,17 @@ Closed loop (`rate=None`): every client sends its next request as soon as the la
 the completed requests per second over the window is the maximum rate. Open loop (`rate`): each
 client sends on a fixed schedule and latency is measured from the *scheduled* moment, so a slow
 answer also counts against the requests queued behind it (no coordinated omission).
+
+`run_open_loop` is the open loop of independent callers (the mixed load): every request leaves
+at its scheduled moment on a connection of its own while earlier ones are still out, as requests
+of different users do; one connection per client would queue each request behind the previous
+one's answer and lend a slow class's latency to every class behind it. The loop also notes how
+late it sent each request (`Tally.lags`): the load generator's own share of the latency.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import multiprocessing
@@ -24,7 +31,7 @@ import time
 import traceback
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,8 +49,11 @@ class Tally:
     statuses: Counter[int] = field(default_factory=Counter)
     info: dict[str, Any] = field(default_factory=dict)
     by_class: dict[str, list[float]] = field(default_factory=dict)  # latencies per request class
+    # Open loop of independent callers: how late each request left after its scheduled moment.
+    lags: list[float] = field(default_factory=list)
 
     def merge(self, other: Tally) -> None:
+        self.lags.extend(other.lags)
         for kind, latencies in other.by_class.items():
             self.by_class.setdefault(kind, []).extend(latencies)
         self.count += other.count
@@ -215,6 +225,31 @@ def run_parallel(
 # HTTP
 
 
+def request_bytes(
+    host: str,
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes | None = None,
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    if body is not None or method in ("POST", "PUT", "PATCH", "DELETE"):
+        lines.append(f"Content-Length: {len(body or b'')}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+
+
+def _head(raw: bytes) -> tuple[int, dict[str, str]]:
+    head = raw.decode("latin-1").split("\r\n")
+    status = int(head[0].split(" ", 2)[1])
+    headers: dict[str, str] = {}
+    for line in head[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers
+
+
 class HttpConnection:
     """One keep-alive connection; `call()` sends a request and reads the whole response."""
 
@@ -240,11 +275,7 @@ class HttpConnection:
     def request_bytes(
         self, method: str, path: str, headers: dict[str, str], body: bytes | None = None
     ) -> bytes:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
-        lines += [f"{name}: {value}" for name, value in headers.items()]
-        if body is not None or method in ("POST", "PUT", "PATCH", "DELETE"):
-            lines.append(f"Content-Length: {len(body or b'')}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+        return request_bytes(self.host, self.port, method, path, headers, body)
 
     def call(self, raw: bytes) -> tuple[int, dict[str, str], bytes]:
         for attempt in (1, 2):
@@ -268,13 +299,8 @@ class HttpConnection:
     def _response(self, sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
         while (end := self._buffer.find(b"\r\n\r\n")) < 0:
             self._fill(sock)
-        head = self._buffer[:end].decode("latin-1").split("\r\n")
+        status, headers = _head(self._buffer[:end])
         self._buffer = self._buffer[end + 4 :]
-        status = int(head[0].split(" ", 2)[1])
-        headers: dict[str, str] = {}
-        for line in head[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
         if headers.get("transfer-encoding", "").lower() == "chunked":
             body = self._chunked(sock)
         else:
@@ -299,6 +325,137 @@ class HttpConnection:
             self._buffer = self._buffer[size + 2 :]
             if size == 0:
                 return b"".join(parts)
+
+
+class AsyncHttpConnection:
+    """One keep-alive connection for an asyncio loop; `call()` as HttpConnection's."""
+
+    def __init__(self, host: str, port: int):
+        self.host = host
+        self.port = port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._reader = self._writer = None
+
+    async def call(self, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+        for attempt in (1, 2):
+            if self._writer is None:
+                self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+                sock = self._writer.get_extra_info("socket")
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            assert self._reader is not None
+            try:
+                self._writer.write(raw)
+                return await self._response(self._reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                # The server closed an idle keep-alive connection: once more on a new one.
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _response(self, reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+        status, headers = _head((await reader.readuntil(b"\r\n\r\n"))[:-4])
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            parts = []
+            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                parts.append((await reader.readexactly(size + 2))[:-2])
+            await reader.readuntil(b"\r\n")
+            body = b"".join(parts)
+        else:
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, headers, body
+
+
+class AsyncHttpPool:
+    """Keep-alive connections handed to one request at a time; a new one when all are busy (up
+    to `size`, then the request waits for one, and that wait counts in its latency)."""
+
+    def __init__(self, host: str, port: int, size: int = 64):
+        self.host = host
+        self.port = port
+        self._idle: list[AsyncHttpConnection] = []
+        self._slots = asyncio.Semaphore(size)
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncHttpConnection]:
+        async with self._slots:
+            conn = self._idle.pop() if self._idle else AsyncHttpConnection(self.host, self.port)
+            try:
+                yield conn
+            except BaseException:
+                conn.close()
+                raise
+            self._idle.append(conn)
+
+    async def call(self, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+        async with self.connection() as conn:
+            return await conn.call(raw)
+
+    def close(self) -> None:
+        for conn in self._idle:
+            conn.close()
+        self._idle.clear()
+
+
+def run_open_loop(
+    start: float,
+    window: Window,
+    rate: float,
+    offset: float,
+    send: Callable[[int], Awaitable[Any]],
+    on_answer: Callable[[int, float, Any, bool], None],
+    finish: Callable[[], None] | None = None,
+) -> list[float]:
+    """Starts `send(index)` at every scheduled moment of `pace` (open loop), without waiting
+    for the earlier ones to answer; `on_answer(index, latency from the scheduled moment,
+    send's result, in window)` as each answers; `finish()` at the end, inside the loop (to close
+    its connections). How late each request of the window left."""
+
+    async def loop() -> list[float]:
+        lags: list[float] = []
+        running: set[asyncio.Task[None]] = set()
+
+        async def one(index: int, scheduled: float, counted: bool) -> None:
+            result = await send(index)
+            on_answer(index, time.perf_counter() - scheduled, result, counted)
+
+        begin = start + window.warmup_s
+        end = begin + window.measure_s
+        interval = 1.0 / rate
+        moment = start + offset * interval
+        index = 0
+        measuring = False
+        while moment < end:
+            delay = moment - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if moment >= begin:
+                if not measuring:
+                    # Indexes start again with the measured window (a request mix keyed by
+                    # index then has every kind in it).
+                    measuring, index = True, 0
+                lags.append(max(0.0, time.perf_counter() - moment))
+            task = asyncio.create_task(one(index, moment, moment >= begin))
+            running.add(task)
+            task.add_done_callback(running.discard)
+            index += 1
+            moment += interval
+        try:
+            if running:
+                await asyncio.gather(*running)
+        finally:
+            if finish is not None:
+                finish()
+        return lags
+
+    return asyncio.run(loop())
 
 
 def pace(

@@ -18,6 +18,7 @@ p50 and of p99; the target holds when p99 ≤ 3 × p50.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -25,19 +26,33 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.context import Context
-from bench.loadgen import HttpConnection, LoadFailed, Tally, Task, Window, pace, run_parallel
+from bench.loadgen import (
+    AsyncHttpPool,
+    HttpConnection,
+    LoadFailed,
+    Tally,
+    Task,
+    Window,
+    pace,
+    request_bytes,
+    run_open_loop,
+    run_parallel,
+)
 from bench.results import LOWER, Measure
-from bench.servers import gunicorn
+from bench.servers import Server, gunicorn
 from bench.stores import PROJECT_ROOT, Store
-from bench.web import INNOLEDGER_APP
+from bench.web import BARE_APP, INNOLEDGER_APP
+from bench.wsgi import BARE_PATH
 
 TARGET = 3.0  # p99 / p50, per class
 CLASSES = ("read", "command", "audit")
@@ -70,98 +85,180 @@ class _State:
 
 @dataclass
 class MixedTask(Task):
+    """The mix for some municipalities. Closed loop (`rate=None`): one connection, each request
+    after the last one's answer. Open loop: every request leaves at its scheduled moment on a
+    connection of its own (`bench.loadgen.run_open_loop`), as requests of different people do;
+    only one municipality's commands wait for each other (each carries the version the
+    previous one answered). With `bare_path`, every request is a GET of that path instead: the
+    same generator against a bare endpoint, its own share of the latency."""
+
     host: str
     port: int
     tenancies: list[Tenancy]
     rate: float | None = None  # per process; None = closed loop
     offset: float = 0.0
+    bare_path: str = ""
 
     def setup(self) -> Any:
         conn = HttpConnection(self.host, self.port)
+        if self.bare_path:
+            status, _, _ = conn.call(conn.request_bytes("GET", self.bare_path, {}))
+            if status != 200:
+                raise LoadFailed(f"GET {self.bare_path} answered {status}")
+            return conn, []
         states = [self._read(conn, tenancy) for tenancy in self.tenancies]
         return conn, states
 
     @staticmethod
     def _read(conn: HttpConnection, tenancy: Tenancy) -> _State:
-        path = f"/api/v1/needs/{tenancy.need_id}"
-        status, _, payload = conn.call(
-            conn.request_bytes("GET", path, {"Authorization": f"Bearer {tenancy.officer_token}"})
-        )
-        if status != 200:
-            raise LoadFailed(f"GET {path} answered {status}")
-        need = json.loads(payload)
-        return _State(tenancy, int(need["version"]), str(need["title"]), str(need["created_on"]))
+        status, _, payload = conn.call(conn.request_bytes(*_need_request(tenancy)))
+        return _fresh_state(tenancy, status, payload)
 
     def run(self, state: Any, start: float, window: Window) -> Tally:
         conn, states = state
+        if self.rate is None:
+            return self._closed(conn, states, start, window)
+        conn.close()
+        return self._open(states, self.rate, start, window)
+
+    def _closed(
+        self, conn: HttpConnection, states: list[_State], start: float, window: Window
+    ) -> Tally:
         tally = Tally(seconds=window.measure_s)
         index = 0
         measuring = False
-        for scheduled, counted in pace(start, window, self.rate, self.offset):
+        for scheduled, counted in pace(start, window, None, 0.0):
             if counted and not measuring:
                 # The pattern starts again with the measured window, so every class is in it.
                 measuring, index = True, 0
             kind = PATTERN[index % len(PATTERN)]
             index += 1
-            current = states[index % len(states)]
-            ok = self._send(conn, kind, current, index)
+            if self.bare_path:
+                ok = conn.call(conn.request_bytes("GET", self.bare_path, {}))[0] == 200
+            else:
+                current = states[index % len(states)]
+                status, _, payload = conn.call(self._request(kind, current, index))
+                ok = self._answered(kind, current, status, payload)
+                if not ok and kind == "command":
+                    fresh = self._read(conn, current.tenancy)
+                    current.version, current.title, current.step = fresh.version, fresh.title, 0
             done = time.perf_counter()
             if counted:
-                tally.count += 1
-                tally.by_class.setdefault(kind, []).append(done - scheduled)
-                tally.latencies.append(done - scheduled)
-                if not ok:
-                    tally.errors += 1
+                _count(tally, kind, done - scheduled, ok)
         conn.close()
         return tally
 
-    def _send(self, conn: HttpConnection, kind: str, state: _State, index: int) -> bool:
+    def _open(self, states: list[_State], rate: float, start: float, window: Window) -> Tally:
+        tally = Tally(seconds=window.measure_s)
+        pool = AsyncHttpPool(self.host, self.port)
+        bare = (
+            request_bytes(self.host, self.port, "GET", self.bare_path, {})
+            if self.bare_path
+            else b""
+        )
+        locks: dict[int, asyncio.Lock] = {}
+
+        async def send(index: int) -> tuple[str, bool]:
+            kind = PATTERN[index % len(PATTERN)]
+            if bare:
+                return kind, (await pool.call(bare))[0] == 200
+            current = states[(index + 1) % len(states)]
+            if kind != "command":
+                status, _, payload = await pool.call(self._request(kind, current, index + 1))
+                return kind, status == 200
+            # One officer's edits of one need follow each other (If-Match of the last answer).
+            async with locks.setdefault(id(current), asyncio.Lock()):
+                status, _, payload = await pool.call(self._request(kind, current, index + 1))
+                ok = self._answered(kind, current, status, payload)
+                if not ok:
+                    method, path, headers = _need_request(current.tenancy)
+                    answer = await pool.call(
+                        request_bytes(self.host, self.port, method, path, headers)
+                    )
+                    fresh = _fresh_state(current.tenancy, answer[0], answer[2])
+                    current.version, current.title, current.step = fresh.version, fresh.title, 0
+                return kind, ok
+
+        def answered(index: int, latency: float, result: tuple[str, bool], counted: bool) -> None:
+            if counted:
+                _count(tally, result[0], latency, result[1])
+
+        tally.lags = run_open_loop(start, window, rate, self.offset, send, answered, pool.close)
+        return tally
+
+    def _request(self, kind: str, state: _State, index: int) -> bytes:
         tenancy = state.tenancy
         need = f"/api/v1/needs/{tenancy.need_id}"
-        officer = {"Authorization": f"Bearer {tenancy.officer_token}"}
         if kind == "read":
             path = ("/api/v1/network/needs", "/api/v1/needs", need, "/api/v1/network/procurements")[
                 (index // len(PATTERN)) % 4
             ]
-            status, _, _ = conn.call(conn.request_bytes("GET", path, officer))
-            return status == 200
+            return request_bytes(self.host, self.port, "GET", path, _bearer(tenancy.officer_token))
         if kind == "audit":
-            auditor = {"Authorization": f"Bearer {tenancy.auditor_token}"}
             moment = urllib.parse.quote(state.moment, safe="")
             path = (f"{need}/history", f"{need}?as_of={moment}", "/api/v1/audit/decisions")[
                 (index // len(PATTERN)) % 3
             ]
-            status, _, _ = conn.call(conn.request_bytes("GET", path, auditor))
-            return status == 200
-        return self._command(conn, state, need, officer)
-
-    def _command(
-        self, conn: HttpConnection, state: _State, need: str, officer: dict[str, str]
-    ) -> bool:
-        headers = {**officer, "Content-Type": "application/json", "If-Match": f'"{state.version}"'}
-        title = "Titel A" if state.title != "Titel A" else "Titel B"
+            return request_bytes(self.host, self.port, "GET", path, _bearer(tenancy.auditor_token))
+        headers = {
+            **_bearer(tenancy.officer_token),
+            "Content-Type": "application/json",
+            "If-Match": f'"{state.version}"',
+        }
         if state.step == 0:
             body = json.dumps({"quadrant": "strength", "text": "Engagerade medarbetare"})
-            raw = conn.request_bytes("POST", f"{need}/swot", headers, body.encode())
-        elif state.step == 1:
-            raw = conn.request_bytes("DELETE", f"{need}/swot/{state.item}", headers)
-        else:
-            body = json.dumps({"title": title}, ensure_ascii=False)
-            raw = conn.request_bytes("PATCH", need, headers, body.encode())
-        status, _, payload = conn.call(raw)
-        if status in (200, 201):
-            answer = json.loads(payload)
-            state.version = int(answer["version"])
-            if state.step == 0:
-                state.item = answer["created"]["item_id"]
-            elif state.step == 2:
-                state.title = title
-            state.step = (state.step + 1) % 3
-            return True
-        # Out of step (the need is this process's alone, so it should not happen): start over.
-        fresh = self._read(conn, state.tenancy)
-        state.version, state.title, state.step = fresh.version, fresh.title, 0
-        return False
+            return request_bytes(
+                self.host, self.port, "POST", f"{need}/swot", headers, body.encode()
+            )
+        if state.step == 1:
+            path = f"{need}/swot/{state.item}"
+            return request_bytes(self.host, self.port, "DELETE", path, headers)
+        body = json.dumps({"title": _next_title(state)}, ensure_ascii=False)
+        return request_bytes(self.host, self.port, "PATCH", need, headers, body.encode())
+
+    @staticmethod
+    def _answered(kind: str, state: _State, status: int, payload: bytes) -> bool:
+        """Whether the answer is the expected one; a command's moves its need's state on."""
+        if kind != "command":
+            return status == 200
+        if status not in (200, 201):
+            # Out of step (the need is this process's alone, so it should not happen).
+            return False
+        answer = json.loads(payload)
+        state.version = int(answer["version"])
+        if state.step == 0:
+            state.item = answer["created"]["item_id"]
+        elif state.step == 2:
+            state.title = _next_title(state)
+        state.step = (state.step + 1) % 3
+        return True
+
+
+def _next_title(state: _State) -> str:
+    return "Titel A" if state.title != "Titel A" else "Titel B"
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _need_request(tenancy: Tenancy) -> tuple[str, str, dict[str, str]]:
+    return "GET", f"/api/v1/needs/{tenancy.need_id}", _bearer(tenancy.officer_token)
+
+
+def _fresh_state(tenancy: Tenancy, status: int, payload: bytes) -> _State:
+    if status != 200:
+        raise LoadFailed(f"GET /api/v1/needs/{tenancy.need_id} answered {status}")
+    need = json.loads(payload)
+    return _State(tenancy, int(need["version"]), str(need["title"]), str(need["created_on"]))
+
+
+def _count(tally: Tally, kind: str, latency: float, ok: bool) -> None:
+    tally.count += 1
+    tally.by_class.setdefault(kind, []).append(latency)
+    tally.latencies.append(latency)
+    if not ok:
+        tally.errors += 1
 
 
 def prepare(ctx: Context) -> tuple[Store, list[Tenancy]]:
@@ -238,17 +335,58 @@ def _tasks(
     ]
 
 
+# The open loop sends from one process: it waits on its connections, not on the CPU, and every
+# further process would compete with the service for the same two cores.
+OPEN_LOOP_PROCESSES = 1
+
+
+def _open_loop(
+    server: Server, tenancies: list[Tenancy], rate: float, window: Window, roles: Any = None
+) -> Tally:
+    return run_parallel(
+        _tasks(server.host, server.port, tenancies, OPEN_LOOP_PROCESSES, rate),
+        window,
+        cpu_roles=roles,
+    )
+
+
+def _bare_open_loop(bare: Server, rate: float, window: Window) -> Tally:
+    task = MixedTask(bare.host, bare.port, [], rate=rate, bare_path=BARE_PATH)
+    return run_parallel([task], window)
+
+
+def _network_page(server: Server, tenancy: Tenancy) -> bytes:
+    conn = HttpConnection(server.host, server.port)
+    try:
+        status, _, body = conn.call(
+            conn.request_bytes("GET", "/api/v1/network/needs", _bearer(tenancy.officer_token))
+        )
+    finally:
+        conn.close()
+    if status != 200:
+        raise LoadFailed(f"GET /api/v1/network/needs answered {status}")
+    return body
+
+
 def measure(ctx: Context) -> None:
     config = ctx.config
     store, tenancies = prepare(ctx)
     clients = config.clients
-    with runners(store) as runner_pid, gunicorn(
-        INNOLEDGER_APP,
-        store.env(),
-        workers=config.workers,
-        threads=config.threads,
-        settle_s=0.3 if config.smoke else 1.5,
-    ) as server:
+    settle_s = 0.3 if config.smoke else 1.5
+    with (
+        runners(store) as runner_pid,
+        gunicorn(
+            INNOLEDGER_APP,
+            store.env(),
+            workers=config.workers,
+            threads=config.threads,
+            settle_s=settle_s,
+        ) as server,
+        tempfile.TemporaryDirectory(prefix="innoledger-bench-mixed-") as scratch,
+    ):
+        # The bare endpoint answers the network page as the service answered it.
+        payload = Path(scratch) / "payload.json"
+        payload.write_bytes(_network_page(server, tenancies[0]))
         roles = {
             "service": [server.pid],
             "runners": [runner_pid],
@@ -261,28 +399,34 @@ def measure(ctx: Context) -> None:
         )
         maximum = closed.rate
         ctx.say(f"mixed: closed loop {maximum:,.0f} req/s; open loop at {maximum / 2:,.0f} req/s")
-        # Long enough for each load process to send the whole pattern three times.
+        # Long enough to send the whole pattern three times.
         open_window = Window(
             config.window.warmup_s,
-            max(config.window.measure_s, 3 * len(PATTERN) * clients / max(maximum / 2, 1.0)),
+            max(config.window.measure_s, 3 * len(PATTERN) / max(maximum / 2, 1.0)),
         )
         rounds: list[Tally] = []
-        for round_ in range(config.rounds):
-            rounds.append(
-                run_parallel(
-                    _tasks(server.host, server.port, tenancies, clients, maximum / 2),
-                    open_window,
-                    cpu_roles=roles,
+        bare_rounds: list[Tally] = []
+        with gunicorn(
+            BARE_APP,
+            {"INNOLEDGER_BENCH_BARE_PAYLOAD": str(payload)},
+            workers=config.workers,
+            threads=config.threads,
+            settle_s=settle_s,
+        ) as bare:
+            for round_ in range(config.rounds):
+                # Alternately, so a busy moment of a shared machine meets both.
+                rounds.append(_open_loop(server, tenancies, maximum / 2, open_window, roles))
+                bare_rounds.append(_bare_open_loop(bare, maximum / 2, open_window))
+                ctx.say(
+                    f"mixed: round {round_ + 1}: "
+                    + ", ".join(
+                        f"{kind} p50 {_ms(_percentile(rounds[-1], kind, 0.5)):.1f} ms"
+                        f" p99 {_ms(_percentile(rounds[-1], kind, 0.99)):.1f} ms"
+                        for kind in CLASSES
+                    )
+                    + f"; bare endpoint p50 {_ms(bare_rounds[-1].percentile(0.5)):.1f} ms"
+                    f" p99 {_ms(bare_rounds[-1].percentile(0.99)):.1f} ms"
                 )
-            )
-            ctx.say(
-                f"mixed: round {round_ + 1}: "
-                + ", ".join(
-                    f"{kind} p50 {_ms(_percentile(rounds[-1], kind, 0.5)):.1f} ms"
-                    f" p99 {_ms(_percentile(rounds[-1], kind, 0.99)):.1f} ms"
-                    for kind in CLASSES
-                )
-            )
     ctx.add(
         Measure(
             group="mixed",
@@ -319,11 +463,40 @@ def measure(ctx: Context) -> None:
                 "p50_by_round_ms": [_ms(_percentile(t, kind, 0.5)) for t in rounds],
                 "p99_by_round_ms": [_ms(_percentile(t, kind, 0.99)) for t in rounds],
                 "errors": sum(t.errors for t in rounds),
+                "sent_late_p99_by_round_ms": [_ms(_lag(t, 0.99)) for t in rounds],
                 "cpu_ms_per_op": rounds[len(rounds) // 2].info.get("cpu_ms_per_op"),
             },
         )
         row.judge(row.ratio, LOWER, TARGET)
         ctx.add(row)
+    bare_p50 = statistics.median(_ms(t.percentile(0.5)) for t in bare_rounds)
+    bare_p99 = statistics.median(_ms(t.percentile(0.99)) for t in bare_rounds)
+    ctx.add(
+        Measure(
+            group="mixed",
+            key="mixed.bare_p99_over_p50",
+            database=ctx.db,
+            name="  the same load generator against a bare Flask endpoint, p99 vs p50",
+            unit="ms",
+            ours=bare_p99,
+            baseline=bare_p50,
+            ratio=bare_p99 / bare_p50 if bare_p50 else None,
+            details={
+                "rate": maximum / 2,
+                "p50_by_round_ms": [_ms(t.percentile(0.5)) for t in bare_rounds],
+                "p99_by_round_ms": [_ms(t.percentile(0.99)) for t in bare_rounds],
+                "sent_late_p99_by_round_ms": [_ms(_lag(t, 0.99)) for t in bare_rounds],
+                "errors": sum(t.errors for t in bare_rounds),
+            },
+        )
+    )
+
+
+def _lag(tally: Tally, share: float) -> float | None:
+    values = sorted(tally.lags)
+    if not values:
+        return None
+    return values[min(len(values) - 1, max(0, round(share * (len(values) - 1))))]
 
 
 def _percentile(tally: Tally, kind: str, share: float) -> float | None:

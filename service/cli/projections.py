@@ -26,6 +26,7 @@ from projections.rebuild import RebuildInProgress, RebuildProgress, rebuild, reb
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from service.followed import followed_projections
+from service.heap import freeze_start_up_heap
 from service.innoledger import Innoledger
 from service.settings import Settings
 
@@ -184,6 +185,9 @@ def run_command(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> 
         )
         for projection in projections
     ]
+    # The application and the runners live until the process ends: out of the collector's
+    # way, so a full collection does not stop a runner holding the write lock for long.
+    freeze_start_up_heap()
     try:
         for thread in threads:
             thread.start()

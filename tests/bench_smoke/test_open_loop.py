@@ -1,0 +1,41 @@
+"""The mixed load's open loop sends every request at its scheduled moment, whether or not the
+earlier ones have answered (independent callers; no head-of-line queueing in the generator)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bench.loadgen import Window, run_open_loop
+
+
+def test_a_request_leaves_on_schedule_while_an_earlier_one_is_still_out() -> None:
+    sent: list[int] = []
+    answered: list[tuple[int, bool]] = []
+    third_sent = asyncio.Event()
+
+    async def send(index: int) -> int:
+        sent.append(index)
+        if index == 0:
+            # Answers only once a later request has left: sent one at a time, it never would.
+            await asyncio.wait_for(third_sent.wait(), timeout=60)
+        if index == 2:
+            third_sent.set()
+        return index
+
+    def on_answer(index: int, latency: float, result: int, counted: bool) -> None:
+        assert result == index and latency >= 0
+        answered.append((index, counted))
+
+    closed: list[int] = []
+    window = Window(warmup_s=0.0, measure_s=0.05)  # five scheduled moments at 100 per second
+    lags = run_open_loop(
+        time.perf_counter(), window, 100.0, 0.0, send, on_answer, lambda: closed.append(1)
+    )
+
+    order = [index for index, _ in answered]
+    assert sorted(order) == sorted(sent) == [0, 1, 2, 3, 4]
+    assert order.index(0) > order.index(2)
+    assert all(counted for _, counted in answered)
+    assert len(lags) == len(sent) and min(lags) >= 0
+    assert closed == [1]
