@@ -75,7 +75,7 @@ test: $(STAMP_test) $(OIDC_PROVIDER)
 # Several hosts (tests/hosts): builds its own network namespaces and PostgreSQL pair, so it needs
 # root and no test cluster; it fails (never skips) when it cannot build them.
 test-hosts: $(STAMP_test)
-	$(VENV)/bin/pytest -q -m hosts tests/hosts
+	$(VENV)/bin/pytest -q -m hosts --timeout=600 tests/hosts
 
 run: $(STAMP_run)
 	@scripts/ensure-pdf-libraries $(VENV_PY)

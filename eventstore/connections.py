@@ -10,7 +10,6 @@ tests/contracts/ checks that shape of the library's datastores.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder
@@ -48,14 +47,6 @@ def connect_beside_pool(
     import psycopg  # only PostgreSQL deployments get here
 
     return psycopg.connect(**{**postgres_params(recorder), **libpq}, autocommit=autocommit)
-
-
-def set_session_parameters(connection: Any, values: Mapping[str, int | str]) -> None:
-    """SET each server parameter for the session of a connection of our own."""
-    from psycopg import sql
-
-    for name, value in values.items():
-        connection.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
 
 
 def listen_for_saves(connection: Any, recorder: ApplicationRecorder) -> None:

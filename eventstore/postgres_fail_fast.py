@@ -18,6 +18,7 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 
 from eventstore.postgres_idle_ping import ping_only_idle_connections
+from eventstore.postgres_liveness import with_silent_peer_timeouts
 from eventstore.postgres_schema_lock import SerialisedTableCreation
 
 ATTEMPTS = 2
@@ -59,5 +60,9 @@ class FailFastPostgresFactory(PostgresFactory):
         assert isinstance(libpq, dict)  # the library builds its pool with a dict
         libpq["target_session_attrs"] = self.env.get("POSTGRES_TARGET_SESSION_ATTRS") or "any"
         libpq["connect_timeout"] = self.env.get(self.POSTGRES_CONNECT_TIMEOUT) or "5"
+        # Every connection, pooled or opened beside the pool with these parameters, lets go of
+        # a peer that vanished within seconds: an app host cut off mid-transaction must not
+        # hold its locks against every other host for hours.
+        libpq.update(with_silent_peer_timeouts(libpq))
         if self.datastore.pre_ping:
             ping_only_idle_connections(self.datastore.pool)

@@ -30,16 +30,11 @@ from eventstore.connections import (
     connect_beside_pool,
     is_postgres,
     listen_for_saves,
-    set_session_parameters,
     sqlite_db_name,
 )
 from projections.db import advisory_key
 
 log = logging.getLogger(__name__)
-
-# A holder whose host fell off the network (no FIN, no RST) loses its lease this long after the
-# server last heard from it, whether the connection was idle (keepalives) or not.
-TCP_USER_TIMEOUT_MS = 10_000
 
 
 class LeaseLost(RuntimeError):
@@ -81,29 +76,9 @@ class PostgresLease:
 
     def try_acquire(self) -> bool:
         if self._conn is None:
-            params = {
-                "connect_timeout": 5,
-                # Client side: notice a silent server. Server side (below): notice a dead
-                # client and drop its lock within seconds instead of the kernel's two hours.
-                "keepalives": 1,
-                "keepalives_idle": 5,
-                "keepalives_interval": 2,
-                "keepalives_count": 3,
-                # Keepalives are sent only on an idle connection; a NOTIFY or an answer the
-                # peer never acknowledges would be retransmitted for a quarter of an hour
-                # instead. The user timeout bounds that (milliseconds).
-                "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
-            }
-            self._conn = connect_beside_pool(self._recorder, autocommit=True, **params)
-            set_session_parameters(
-                self._conn,
-                {
-                    "tcp_keepalives_idle": 5,
-                    "tcp_keepalives_interval": 2,
-                    "tcp_keepalives_count": 3,
-                    "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
-                },
-            )
+            # Its session lets go of a vanished peer within seconds (as every connection of
+            # the store does): a runner whose host fell off the network loses its lease.
+            self._conn = connect_beside_pool(self._recorder, autocommit=True, connect_timeout=5)
         try:
             row = self._conn.execute(
                 "SELECT pg_try_advisory_lock(%s::bigint) AS held", (self._key,)

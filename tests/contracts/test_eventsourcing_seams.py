@@ -30,12 +30,13 @@ from eventstore.connections import (
     is_postgres,
     listen_for_saves,
     postgres_params,
-    set_session_parameters,
     sqlite_db_name,
 )
 from eventstore.postgres_fail_fast import ATTEMPTS, FailFastApplicationRecorder
+from eventstore.postgres_liveness import SERVER_SIDE, TCP_USER_TIMEOUT_MS
 from eventstore.postgres_schema_lock import SerialisedTableCreation
 from eventstore.saving import SavesAggregates
+from eventstore.sql import SqlStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -173,6 +174,15 @@ def test_connections_the_store_says_where_it_lives_and_answers(tmp_path: Path) -
     answers_within(app.recorder, 2)
 
 
+def session_liveness(cursor: Any) -> dict[str, int]:
+    """The session's silent-peer settings, in their base units (seconds, milliseconds)."""
+    values = {}
+    for name in SERVER_SIDE:
+        row = cursor.execute(f"SELECT setting FROM pg_settings WHERE name = '{name}'").fetchone()
+        values[name] = int(dict(row)["setting"])
+    return values
+
+
 @pytest.mark.postgres
 def test_connections_beside_the_pool_reach_the_same_database(postgres_settings: Any) -> None:
     """Seam 'connections': the PostgreSQL datastore builds its pool from a dict of libpq
@@ -192,9 +202,11 @@ def test_connections_beside_the_pool_reach_the_same_database(postgres_settings: 
         assert sqlite_db_name(app.recorder) is None and is_postgres(app.recorder)
         answers_within(app.recorder, 2)
         with connect_beside_pool(app.recorder, autocommit=True, connect_timeout=2) as own:
-            set_session_parameters(own, {"tcp_keepalives_idle": 5})
-            row = own.execute("SHOW tcp_keepalives_idle").fetchone()
-            assert list(dict(row).values()) == ["5"], "seam 'connections'"
+            # Both ends of every connection, pooled or not, give up on a silent peer.
+            with SqlStore(app.recorder).reading() as pooled:
+                assert session_liveness(pooled) == SERVER_SIDE, "seam 'connections': pool"
+            assert session_liveness(own) == SERVER_SIDE, "seam 'connections': beside the pool"
+            assert own.info.get_parameters()["tcp_user_timeout"] == str(TCP_USER_TIMEOUT_MS)
             listen_for_saves(own, app.recorder)
             app.save(Dog("Fido"))
             heard = list(own.notifies(timeout=5, stop_after=1))

@@ -17,6 +17,9 @@ Run with `make test-hosts` (as root). It fails, never skips, when the topology c
 from __future__ import annotations
 
 import signal
+import sys
+import threading
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +51,56 @@ def signals_tear_down() -> Iterator[None]:
             signal.signal(number, handler)
 
 
+# A test of this directory takes a minute or two; one that still runs after this long has
+# stalled. Its report (every thread's stack, what each database session is doing and waiting
+# for) is written then, while the stall can still be seen; `make test-hosts` fails the test a
+# while later (pytest-timeout), so a stall ends the run with its cause instead of hanging it.
+STALL_REPORT_S = 300.0
+
+SESSIONS = """
+SELECT pid, client_addr, application_name, state, wait_event_type, wait_event,
+       date_trunc('second', now() - xact_start) AS in_transaction,
+       date_trunc('second', now() - state_change) AS in_state,
+       pg_blocking_pids(pid) AS blocked_by, left(regexp_replace(query, '\\s+', ' ', 'g'), 160)
+FROM pg_stat_activity WHERE backend_type IN ('client backend', 'walsender')
+ORDER BY xact_start NULLS LAST
+"""
+
+
+def situation(deployment: Deployment) -> str:
+    """Every thread's stack in the test process, and what each database session is doing and
+    waiting for (and who blocks it)."""
+    lines = ["=== threads of the test process"]
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        lines.append(f"--- thread {names.get(ident, ident)}")
+        lines.extend(line.rstrip() for line in traceback.format_stack(frame))
+    for node in (deployment.database.primary, deployment.database.standby):
+        lines.append(f"=== {node.name}: sessions (pid|client|app|state|wait|xact|state for|"
+                     "blocked by|query)")
+        try:
+            lines.append(node.sql(SESSIONS, database="postgres"))
+        except Exception as exc:  # a node the test killed
+            lines.append(f"(not answering: {exc})")
+    return "\n".join(lines) + "\n"
+
+
+def stall_report(deployment: Deployment, out: Any) -> None:
+    out.write(f"=== still running after {STALL_REPORT_S:.0f} s\n{situation(deployment)}")
+    out.flush()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test's report shows the situation at the failure, while the deployment (torn
+    down only after this report) still stands."""
+    report = yield
+    deployment = getattr(item, "funcargs", {}).get("deployment")
+    if call.when == "call" and report.failed and isinstance(deployment, Deployment):
+        report.sections.append(("the deployment at the failure", situation(deployment)))
+    return report
+
+
 @pytest.fixture
 def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
     """The deployment; parametrize it indirectly with {"clock_offsets": {"app1": -120.0}} to set
@@ -59,7 +112,14 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         pytest.fail(f"the several-host topology cannot be built here: {exc}")
     try:
         with deployed(topology, tmp_path, **options) as deployment:
-            yield deployment
+            watchdog = threading.Timer(STALL_REPORT_S, stall_report,
+                                       args=(deployment, sys.__stderr__))
+            watchdog.daemon = True
+            watchdog.start()
+            try:
+                yield deployment
+            finally:
+                watchdog.cancel()
     finally:
         topology.close()
     assert topology.leftovers() == [], topology.leftovers()

@@ -28,7 +28,9 @@ import pytest
 import requests
 
 from eventstore.sql import SqlStore
+from projections.runner import events_table
 from projections.tracking import read_all
+from service.innoledger import Innoledger
 from service.ledger.merkle import verify_consistency
 from service.ledger.signing import TreeHead, load_public_key
 from tests.hosts.deployment import APP_HOSTS, Deployment, wait_until
@@ -209,6 +211,69 @@ def test_an_app_host_cut_off_the_network_is_replaced_and_rejoins(
     # Its runner stands by: the leases stay where they moved.
     assert set(holders(deployment).values()) == {survivor}
     check_everything(deployment, results)
+
+
+def test_a_transaction_left_open_by_a_host_cut_off_does_not_hold_the_others_back(
+    deployment: Deployment,
+) -> None:
+    """A host cut off in the middle of a save leaves its transaction open on the server, with
+    the event store's insert lock. The server must let go of that silent session within
+    seconds, as of any connection the service opens, so the other host's commands (which need
+    that lock) go on; left to the kernel's defaults it would hold it for about two hours."""
+    victim, survivor = APP_HOSTS
+    token = deployment.demo.token("ystad", "officer")
+    need = f"{deployment.apps[survivor].api}/needs/{deployment.demo.private_need}"
+    headers = {"Authorization": f"Bearer {token}"}
+    holding, let_go = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def hold_the_insert_lock(app: Any) -> None:
+        try:
+            store = SqlStore(app.recorder)
+            with store.transaction() as cursor:
+                cursor.execute(f"LOCK TABLE {events_table(app.recorder)} IN EXCLUSIVE MODE")
+                holding.set()
+                let_go.wait(300)
+        except BaseException as exc:  # the server ended the session: expected once cut off
+            failures.append(exc)
+        finally:
+            holding.set()
+
+    with deployment.topology.visiting(victim):
+        # Connections made on the victim, the way its service makes them.
+        orphan_app = Innoledger(deployment.host_settings(victim))
+        holder = threading.Thread(target=hold_the_insert_lock, args=(orphan_app,), daemon=True)
+        holder.start()
+    try:
+        assert holding.wait(30) and not failures, failures
+        deployment.topology.cut(victim)
+        FIGURES.faults_injected["app host cut off with a transaction open"] += 1
+        cut = time.monotonic()
+
+        def survivor_writes() -> bool:
+            try:
+                current = requests.get(need, headers=headers, timeout=5)
+                answer = requests.post(
+                    f"{need}/swot", json={"quadrant": "threat", "text": "A host fell silent"},
+                    headers={**headers, "If-Match": current.headers["ETag"]}, timeout=5,
+                )
+            except (requests.RequestException, KeyError):
+                return False
+            FIGURES.requests += 2
+            return answer.status_code in OK
+
+        # The server drops the silent session after ~5 s idle + 3 probes 2 s apart.
+        wait_until(survivor_writes, 90, f"{survivor} saves while {victim}'s transaction is open")
+        HOST_FIGURES.record("an app host cut off with a transaction open",
+                            "the other host saves again", time.monotonic() - cut)
+    finally:
+        deployment.topology.reconnect(victim)
+        let_go.set()
+        holder.join(timeout=60)
+        with contextlib.suppress(Exception):
+            orphan_app.close()
+    assert not holder.is_alive()
+    assert failures, "the cut-off host's transaction was not ended by the server"
 
 
 # The primary's failover
