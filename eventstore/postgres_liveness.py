@@ -10,7 +10,10 @@ ends to give up within seconds:
 * keepalives probe a connection that has been idle a few seconds (an idle session in an open
   transaction is exactly the dangerous one);
 * the TCP user timeout bounds how long sent data may stay unacknowledged (keepalives are sent
-  only on an idle connection).
+  only on an idle connection);
+* the server also looks at the client's socket while a statement runs (or waits for a lock, or
+  for the standby to confirm a commit), so a session whose peer is gone ends there too,
+  instead of finishing work nobody will read and keeping its locks meanwhile (PostgreSQL 14+).
 
 The client side goes in libpq's parameters, the server side in the session's startup options
 (these settings may be set by any user).
@@ -25,12 +28,14 @@ KEEPALIVE_INTERVAL_S = 2
 KEEPALIVE_COUNT = 3
 # A peer is given up this long after it last acknowledged anything (milliseconds).
 TCP_USER_TIMEOUT_MS = 10_000
+CLIENT_CHECK_MS = 2_000
 
 SERVER_SIDE: dict[str, int] = {
     "tcp_keepalives_idle": KEEPALIVE_IDLE_S,
     "tcp_keepalives_interval": KEEPALIVE_INTERVAL_S,
     "tcp_keepalives_count": KEEPALIVE_COUNT,
     "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+    "client_connection_check_interval": CLIENT_CHECK_MS,
 }
 
 
