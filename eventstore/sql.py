@@ -23,6 +23,8 @@ from eventsourcing.persistence import (
     ProgrammingError,
 )
 
+from eventstore.sqlite_write_lock import begin_immediate
+
 _LIBRARY_ERRORS: dict[type[sqlite3.Error], type[PersistenceError]] = {
     sqlite3.InterfaceError: InterfaceError,
     sqlite3.DataError: DataError,
@@ -90,7 +92,8 @@ class SqlStore:
     def _immediate_sqlite_transaction(self) -> Iterator[Cursor]:
         """SQLite: take the write lock up front (BEGIN IMMEDIATE). A deferred transaction that
         reads first cannot upgrade to a writer once another process has written in between:
-        it fails at once with "database is locked" instead of waiting its turn."""
+        it fails at once with "database is locked" instead of waiting its turn. The wait for
+        the lock asks again in short steps (eventstore.sqlite_write_lock)."""
         with self._datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor()
             restore = None
@@ -101,7 +104,7 @@ class SqlStore:
                 restore = int(cursor.fetchone()[0])
                 cursor.execute("PRAGMA synchronous = NORMAL")
             try:
-                cursor.execute("BEGIN IMMEDIATE")
+                begin_immediate(cursor.sqlite_cursor, self._lock_timeout_s())
                 try:
                     yield Cursor(cursor, self)
                 except BaseException:
@@ -111,6 +114,9 @@ class SqlStore:
             finally:
                 if restore is not None:
                     cursor.execute(f"PRAGMA synchronous = {restore}")
+
+    def _lock_timeout_s(self) -> float:
+        return float(getattr(self._datastore.pool, "lock_timeout", None) or 5)
 
     @contextmanager
     def reading(self) -> Iterator[Cursor]:

@@ -5,7 +5,9 @@ module reads as a cache of ONE statement: every request then compiles again the 
 runs (a view's page, the token's freshness, BEGIN, the events' select and insert), each
 compile costing as much as running the statement. These connections keep the module's usual
 cache instead; everything else about them is the library's (WAL, autocommit, row factory,
-lock timeout), which `tests/contracts` checks against a connection of the library's own.
+lock timeout), which `tests/contracts` checks against a connection of the library's own —
+except that a writing transaction waits for the write lock in short steps
+(`eventstore.sqlite_write_lock`).
 """
 
 from __future__ import annotations
@@ -16,17 +18,18 @@ from typing import Any
 from eventsourcing.persistence import InterfaceError
 from eventsourcing.sqlite import (
     SQLITE3_DEFAULT_LOCK_TIMEOUT,
-    SQLiteConnection,
     SQLiteConnectionPool,
     SQLiteFactory,
 )
+
+from eventstore.sqlite_write_lock import WriteLockWaitingConnection
 
 # The sqlite3 module's own default: more than the statements a process runs again and again.
 STATEMENT_CACHE_SIZE = 128
 
 
 class StatementCachingPool(SQLiteConnectionPool):
-    def _create_connection(self) -> SQLiteConnection:
+    def _create_connection(self) -> WriteLockWaitingConnection:
         try:
             connection = sqlite3.connect(
                 database=self.db_name,
@@ -46,7 +49,11 @@ class StatementCachingPool(SQLiteConnectionPool):
                 self.journal_mode_was_changed_to_wal = True
             self.is_journal_mode_wal = True
         connection.row_factory = sqlite3.Row
-        return SQLiteConnection(sqlite_conn=connection, max_age=self.max_age)
+        return WriteLockWaitingConnection(
+            sqlite_conn=connection,
+            max_age=self.max_age,
+            lock_timeout_s=self.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT,
+        )
 
 
 class StatementCachingSQLiteFactory(SQLiteFactory):
