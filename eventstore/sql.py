@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
     ProgrammingError,
 )
 
+from eventstore import companion
 from eventstore.sqlite_write_lock import begin_immediate
 
 _LIBRARY_ERRORS: dict[type[sqlite3.Error], type[PersistenceError]] = {
@@ -79,6 +80,10 @@ class SqlStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
+        check = companion.waiting_for(self)
+        if check is not None:
+            # Nothing is written before the request's check has its answer.
+            self.settle(check)
         if not self.is_postgres:
             with self._immediate_sqlite_transaction() as cursor:
                 yield cursor
@@ -137,7 +142,28 @@ class SqlStore:
     def select(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """The rows of ONE read statement. On SQLite it runs in autocommit, without BEGIN and
         ROLLBACK around it: a single statement is its own read transaction there, as
-        consistent as inside an explicit one, at a third of the statements per read."""
+        consistent as inside an explicit one, at a third of the statements per read.
+
+        A check sent with this request's next read (`eventstore.companion`) rides on it: one
+        round trip for both, and the rows are returned only once the check took its values."""
+        check = companion.waiting_for(self)
+        if check is not None and companion.can_carry(statement):
+            rows = self._select(companion.carried_by(check, statement), (*check.params, *params))
+            if rows:
+                companion.deliver(check, companion.take_off(check, rows))
+            return rows
+        return self._select(statement, params)
+
+    def settle(self, check: companion.CompanionCheck) -> None:
+        """The check's verdict: delivers it with a statement of its own if no read carried
+        it; raises its refusal (again, if a read already raised it)."""
+        if not check.delivered:
+            rows = self._select(companion.alone(check), check.params)
+            companion.deliver(check, companion.take_off(check, rows))
+        elif check.refusal is not None:
+            raise check.refusal
+
+    def _select(self, statement: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         if self.is_postgres:
             with self.reading() as cursor:
                 return cursor.execute(statement, params).fetchall()

@@ -38,6 +38,15 @@ class InnoledgerFlask(Flask):
         super().__init__(*args, **kwargs)
         # Weak: a function made for one request (after_this_request) leaves with it.
         self._plain_functions: weakref.WeakSet[Any] = weakref.WeakSet()
+        # Each may replace a request's answer before it is made a response and sent
+        # (authentication: an answer made for a cached holder waits for their confirmation).
+        self.before_answer: list[Callable[[Any], Any]] = []
+
+    def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Any:
+        if not from_error_handler:  # an unexpected error's 500 says nothing of anyone
+            for replace in self.before_answer:
+                rv = replace(rv)
+        return super().finalize_request(rv, from_error_handler)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         # A bound method (a MethodView's handler) is made anew per request: its function

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from typing import Any
 
+from flask import Flask, current_app, g, request
+
+from eventstore.companion import withdraw
 from service.api.context import services
 from service.api.problems import problem
-from service.auth.principal_cache import Freshness, KnownHolder
+from service.auth.principal_cache import Freshness, KnownHolder, PrincipalChanged
 from service.auth.tokens import secret_digest
 from service.errors import NotFound
 from service.principal import Principal
@@ -37,7 +40,15 @@ def _throttled(wait_seconds: int):
     )
 
 
+# Requests that change nothing: their cached holder is confirmed by the request's own read.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 def authenticate_request():
+    return _authenticate(in_full=False)
+
+
+def _authenticate(*, in_full: bool):
     if not request.path.startswith(API_PREFIX):
         return None
     header = request.headers.get("Authorization", "")
@@ -47,16 +58,23 @@ def authenticate_request():
     svc = services()
     secret = secret.strip()
     digest = secret_digest(secret)
-    holder = svc.principals.known(digest)
+    if in_full:
+        holder = None
+    elif request.method in SAFE_METHODS:
+        # Confirmed current by the request's first read, in the same round trip, before
+        # anything is answered (see `answer_when_confirmed`).
+        holder = svc.principals.remembered(digest)
+        if holder is not None:
+            g.principal_check = svc.principals.confirm_with_next_read(digest, holder)
+    else:
+        holder = svc.principals.known(digest)
     if holder is None:
         # Read before the token and the roles: a revocation after this read moves the
         # counter or the version past what the entry remembers.
         before = svc.principals.freshness(None)
         checked = svc.tokens.check(secret)
         if not checked.genuine:
-            wait = svc.throttle.failed(
-                address=request.remote_addr, token_id=checked.known_token_id
-            )
+            wait = svc.throttle.failed(address=request.remote_addr, token_id=checked.known_token_id)
             if wait is not None:
                 return _throttled(wait)
         record = checked.record
@@ -99,6 +117,46 @@ def authenticate_request():
     return None
 
 
+def answer_when_confirmed(answer: Any) -> Any:
+    """`answer`, once the database confirmed the remembered holder it was made for; else the
+    request answered again with its token checked in full (the first answer is dropped: it
+    was made for a holder who is no longer who they were)."""
+    check = g.pop("principal_check", None)
+    if check is None:
+        return answer
+    app = current_app
+    try:
+        check.store.settle(check)
+        return answer
+    except PrincipalChanged:
+        pass
+    except Exception as error:  # the database unavailable, say: answered as anywhere else
+        return app.handle_user_exception(error)
+    finally:
+        withdraw(check)
+    _close_request_scope(None)
+    _open_request_scope()  # nothing the first answer loaded or was told is kept
+    g.pop("principal", None)
+    refused = _authenticate(in_full=True)
+    if refused is not None:
+        return refused
+    try:
+        return app.dispatch_request()
+    except Exception as error:
+        return app.handle_user_exception(error)
+
+
+def _principal_changed(_error: PrincipalChanged) -> Any:
+    # Only ever seen by `answer_when_confirmed`, which answers the request again instead.
+    return problem(503, "Service Unavailable", detail="the request is answered again")
+
+
+def _withdraw_check(_error: BaseException | None) -> None:
+    check = g.pop("principal_check", None)
+    if check is not None:
+        withdraw(check)
+
+
 def _open_request_scope() -> None:
     scope = services().innoledger.request_scope()
     scope.__enter__()
@@ -116,3 +174,9 @@ def register_authentication(app: Flask) -> None:
     app.before_request(_open_request_scope)
     app.teardown_request(_close_request_scope)
     app.before_request(authenticate_request)
+    app.teardown_request(_withdraw_check)
+    app.register_error_handler(PrincipalChanged, _principal_changed)
+    answers = getattr(app, "before_answer", None)
+    if answers is None:
+        raise TypeError("authentication needs an app whose answers can wait for a check")
+    answers.append(answer_when_confirmed)

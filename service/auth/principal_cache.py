@@ -10,6 +10,11 @@ it was made of changed since:
 - the municipality's version in the event store — so a role granted or revoked (an event of the
   municipality) takes effect at once too, with no window: the version is the record itself.
 
+A safe request (GET, HEAD) does not pay a round trip of its own for that statement: its values
+ride on the request's next read (`confirm_with_next_read`, `eventstore.companion`), and the
+answer goes out only after they confirmed the holder; otherwise the request is answered again
+with the token checked in full.
+
 Expiry is checked against the clock on every request. A changed counter or version only sends
 the request through the full check again; nothing is trusted that the database did not confirm
 within this request.
@@ -18,16 +23,24 @@ within this request.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from domain.municipality import municipality_id
+from eventstore.companion import CompanionCheck, send_with_next_read
 from eventstore.eventlog import EventLog
 from eventstore.sql import SqlStore
 from service.auth.tokens import TokenRecord
 
 # Enough for every token in active use on a large deployment; beyond it the oldest half goes.
 MAX_ENTRIES = 20_000
+
+
+class PrincipalChanged(Exception):
+    """A remembered holder is not current any more: the request is answered again, with the
+    token checked in full."""
 
 
 @dataclass(frozen=True)
@@ -53,41 +66,79 @@ class PrincipalCache:
         self._entries: dict[str, KnownHolder] = {}
         self._originators: dict[str, object] = {}
         self._lock = threading.Lock()
-        generation = "(SELECT generation FROM token_revocations WHERE id = 1) AS generation"
-        self._platform_statement = f"SELECT {generation}"
-        self._member_statement = (
-            f"SELECT {generation}, (SELECT MAX(originator_version) FROM {events.table}"
-            " WHERE originator_id = ?) AS version"
+        generation = ("generation", "(SELECT generation FROM token_revocations WHERE id = 1)")
+        self._platform_columns: tuple[tuple[str, str], ...] = (generation,)
+        self._member_columns: tuple[tuple[str, str], ...] = (
+            generation,
+            (
+                "version",
+                f"(SELECT MAX(originator_version) FROM {events.table} WHERE originator_id = ?)",
+            ),
         )
 
     def freshness(self, municipality: str | None) -> Freshness:
         """The revocation counter and the municipality's version, in one round trip."""
+        columns, params = self._freshness_columns(municipality)
+        rows = self._store.select(
+            "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in columns), params
+        )
+        return self._freshness_of(municipality, rows[0] if rows else {})
+
+    def _freshness_columns(
+        self, municipality: str | None
+    ) -> tuple[tuple[tuple[str, str], ...], tuple[Any, ...]]:
         if municipality is None:
-            rows = self._store.select(self._platform_statement)
-        else:
-            originator = self._originators.get(municipality)
-            if originator is None:
-                originator = self._events.id_param(municipality_id(municipality))
-                self._originators[municipality] = originator  # one per municipality
-            rows = self._store.select(self._member_statement, (originator,))
-        row = rows[0] if rows else {}
+            return self._platform_columns, ()
+        originator = self._originators.get(municipality)
+        if originator is None:
+            originator = self._events.id_param(municipality_id(municipality))
+            self._originators[municipality] = originator  # one per municipality
+        return self._member_columns, (originator,)
+
+    @staticmethod
+    def _freshness_of(municipality: str | None, row: Mapping[str, Any]) -> Freshness:
         version = None if municipality is None else int(row.get("version") or 0)
         generation = int(row.get("generation") or 0)
         return Freshness(generation=generation, municipality_version=version)
 
-    def known(self, digest: str, *, now: datetime | None = None) -> KnownHolder | None:
-        """The holder of the token with this secret hash, if this process knows them and the
-        database confirms now that nothing they were made of changed."""
+    def remembered(self, digest: str, *, now: datetime | None = None) -> KnownHolder | None:
+        """The holder of the token with this secret hash as this process knows them, not yet
+        confirmed by the database (expiry is checked against the clock)."""
         entry = self._entries.get(digest)
         if entry is None:
             return None
         if not entry.record.is_valid_at(now or datetime.now(UTC)):
             self._forget(digest)
             return None
+        return entry
+
+    def known(self, digest: str, *, now: datetime | None = None) -> KnownHolder | None:
+        """The holder of the token with this secret hash, if this process knows them and the
+        database confirms now that nothing they were made of changed."""
+        entry = self.remembered(digest, now=now)
+        if entry is None:
+            return None
         if self.freshness(entry.record.municipality) != entry.made_of:
             self._forget(digest)
             return None
         return entry
+
+    def confirm_with_next_read(self, digest: str, entry: KnownHolder) -> CompanionCheck:
+        """A check that `entry` is still current, sent with the request's next read of the
+        store (one round trip for both; see `eventstore.companion`). When the database says
+        otherwise the entry is forgotten and the read raises `PrincipalChanged`; whoever sent
+        the check settles it (`SqlStore.settle`) before the request's answer goes out."""
+        municipality = entry.record.municipality
+        columns, params = self._freshness_columns(municipality)
+
+        def receive(values: dict[str, Any]) -> None:
+            if self._freshness_of(municipality, values) != entry.made_of:
+                self._forget(digest)
+                raise PrincipalChanged("the token's holder changed since this process knew them")
+
+        check = CompanionCheck(self._store, columns, params, receive)
+        send_with_next_read(check)
+        return check
 
     def remember(self, digest: str, holder: KnownHolder) -> None:
         with self._lock:
@@ -99,4 +150,3 @@ class PrincipalCache:
     def _forget(self, digest: str) -> None:
         with self._lock:
             self._entries.pop(digest, None)
-
