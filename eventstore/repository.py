@@ -104,6 +104,29 @@ class CopyOnWriteRepository(Repository[UUID]):
                 current = projector_func(deepcopy(cached), new_events)
                 if current is None:
                     raise AggregateNotFoundError(aggregate_id)
+                if deepcopy_from_cache:
+                    # The caller gets this copy of its own, as it is the only one; the cache
+                    # learns the new state when the caller saves it (`keep`), or at the next
+                    # load. Copying it once more to cache it would double the cost of a load.
+                    return current
         if current is not cached:
             self.newest.offer(aggregate_id, current)
         return deepcopy(current) if deepcopy_from_cache else current
+
+    def cached_copy(self, aggregate_id: UUID, version: int) -> Any | None:
+        """A copy of the cached aggregate if it is at `version`, without asking the store
+        whether that is still the newest: for a caller whose save will tell (a newer version
+        stored makes the save of its new events clash)."""
+        if self.newest is None:
+            return None
+        cached = self.newest.get(aggregate_id)
+        if cached is None or cached.version != version:
+            return None
+        return deepcopy(cached)
+
+    def keep(self, aggregate: Any) -> None:
+        """Caches `aggregate`, just saved, as the newest state of its id: the next load starts
+        from it instead of reading and applying the events it stored. Its owner hands it over
+        and must not change it any more (readers may be holding it)."""
+        if self.newest is not None:
+            self.newest.offer(aggregate.id, aggregate)

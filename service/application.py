@@ -127,9 +127,56 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
         application = args[0]
         assert isinstance(application, BaseApplication)
         with acting_as(principal.as_actor()), clock_in_use(application.event_clock):
-            return method(*args, **kwargs)
+            if _command_scope.get() is not None:  # within another use case: that one decides
+                return method(*args, **kwargs)
+            scope = _CommandScope(trusts_if_match=True)
+            token = _command_scope.set(scope)
+            try:
+                return method(*args, **kwargs)
+            except Exception:
+                if not scope.unconfirmed or scope.committed:
+                    raise
+            finally:
+                _command_scope.reset(token)
+            # It failed having decided on a cached state the store did not confirm (see
+            # `_CommandScope`): decided again on the stored state, it answers what it would
+            # have answered without the shortcut. Nothing was stored: the use case failed.
+            token = _command_scope.set(_CommandScope(trusts_if_match=False))
+            try:
+                return method(*args, **kwargs)
+            finally:
+                _command_scope.reset(token)
 
     return wrapper
+
+
+@dataclass
+class _CommandScope:
+    """One run of a use case.
+
+    A command names the version it changes (If-Match). When the process has that very version
+    cached, the use case may take it without asking the store whether it is still the newest
+    (`trusts_if_match`): if it is not, the save of its new events clashes with the newer ones
+    stored, and nothing is stored. So a command is only ever stored as decided on the current
+    state — the store's unique (aggregate, version) key confirms it — and a use case that fails
+    having used such an unconfirmed state (`unconfirmed`: id -> version) runs again on the
+    stored state, so that its refusal (412, 404, 409, ...) is the one the stored state gives
+    (never once anything is stored: `committed`)."""
+
+    trusts_if_match: bool
+    unconfirmed: dict[UUID, int] = field(default_factory=dict)
+    # Once something is stored, the use case is never run again (stored exactly once).
+    committed: bool = False
+
+
+_command_scope: ContextVar[_CommandScope | None] = ContextVar(
+    "innoledger_command_scope", default=None
+)
+
+
+class UnconfirmedState(Exception):
+    """A use case was about to store a decision resting on a cached state that its own save
+    would not confirm (the aggregate was not among those it saves with new events)."""
 
 
 def to_uuid(value: str | UUID) -> UUID:
@@ -200,12 +247,27 @@ class BaseApplication(SavesAggregates):
         *,
         read_only: bool = False,
         current_version: int | None = None,
+        expected_version: int | None = None,
     ) -> A:
         """`read_only` hands out the cached instance itself instead of a copy (a third of a
         load): only for callers that never change it. `current_version`: the version the
-        database confirmed current within this request, if known."""
+        database confirmed current within this request, if known. `expected_version`: the
+        version the command changes (If-Match), taken from the cache as it stands when the
+        use case may trust it (`_CommandScope`)."""
+        repository = cast(CopyOnWriteRepository, self.repository)
+        scope = _command_scope.get()
+        if (
+            expected_version is not None
+            and version is None
+            and not read_only
+            and scope is not None
+            and scope.trusts_if_match
+        ):
+            cached = repository.cached_copy(aggregate_id, expected_version)
+            if isinstance(cached, kind):
+                scope.unconfirmed[aggregate_id] = expected_version
+                return cached
         try:
-            repository = cast(CopyOnWriteRepository, self.repository)
             aggregate: Aggregate = repository.get(
                 aggregate_id,
                 version=version,
@@ -232,12 +294,25 @@ class BaseApplication(SavesAggregates):
         self, *aggregates: Aggregate, created: dict[str, str] | None = None
     ) -> CommandResult:
         """Saves every changed aggregate in one transaction (all or nothing)."""
+        scope = _command_scope.get()
+        if scope is not None and scope.unconfirmed:
+            confirmed = {a.id for a in aggregates if a.pending_events}
+            if not confirmed.issuperset(scope.unconfirmed):
+                raise UnconfirmedState(sorted(map(str, set(scope.unconfirmed) - confirmed)))
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
             raise ConcurrentUpdate(
                 "another change to this object was saved first; reload and try again"
             ) from None
+        if scope is not None:
+            scope.committed = True
+            scope.unconfirmed.clear()  # the save confirmed them
+        # What was just stored is the newest state of each: the next command on them starts
+        # here (a use case ends with its commit and never changes them afterwards).
+        repository = cast(CopyOnWriteRepository, self.repository)
+        for aggregate in aggregates:
+            repository.keep(aggregate)
         primary = aggregates[0]
         position = max((r.notification.id for r in recordings), default=0)
         return CommandResult(
@@ -294,9 +369,15 @@ class BaseApplication(SavesAggregates):
             raise NotFound(f"no municipality {slug!r}") from None
 
     def _need_for(
-        self, principal: Principal, need_id: str | UUID, *, version: int | None = None
+        self,
+        principal: Principal,
+        need_id: str | UUID,
+        *,
+        version: int | None = None,
+        expected_version: int | None = None,
     ) -> Need:
-        need = self._load(to_uuid(need_id), Need, version)
+        """`expected_version`: the version a command changes (see `_load`)."""
+        need = self._load(to_uuid(need_id), Need, version, expected_version=expected_version)
         # Visibility is judged on the current state: a need shared once and unshared later is
         # private now, history included.
         current = need if version is None else self._load(need.id, Need)
@@ -331,9 +412,17 @@ class BaseApplication(SavesAggregates):
         return needs
 
     def _procurement_for(
-        self, principal: Principal, procurement_id: str | UUID, *, version: int | None = None
+        self,
+        principal: Principal,
+        procurement_id: str | UUID,
+        *,
+        version: int | None = None,
+        expected_version: int | None = None,
     ) -> Procurement:
-        procurement = self._load(to_uuid(procurement_id), Procurement, version)
+        """`expected_version`: the version a command changes (see `_load`)."""
+        procurement = self._load(
+            to_uuid(procurement_id), Procurement, version, expected_version=expected_version
+        )
         current = procurement if version is None else self._load(procurement.id, Procurement)
         if not can_see_procurement(principal, current):
             raise NotFound(f"no procurement {procurement_id}")

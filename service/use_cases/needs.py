@@ -45,7 +45,7 @@ class NeedUseCases(DecisionAuthorisation):
     def _need_to_work_on(
         self, principal: Principal, need_id: str, expected_version: int, *, owner_only: bool
     ) -> Need:
-        need = self._need_for(principal, need_id)
+        need = self._need_for(principal, need_id, expected_version=expected_version)
         if not works_on_need(principal, need):
             raise Forbidden("only the owner and co-owners work on this need")
         if owner_only and principal.municipality != need.owner:

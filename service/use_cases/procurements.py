@@ -89,7 +89,9 @@ class ProcurementUseCases(DecisionAuthorisation, LawAmountUseCases):
         co_leads_too: bool = False,
         participants_too: bool = False,
     ) -> Procurement:
-        procurement = self._procurement_for(principal, procurement_id)
+        procurement = self._procurement_for(
+            principal, procurement_id, expected_version=expected_version
+        )
         allowed = (
             principal.municipality == procurement.lead
             or (co_leads_too and procurement.is_co_lead(principal.municipality))

@@ -7,7 +7,7 @@ redaction policy (`service.redaction`) are applied once, in the core, whatever p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -89,9 +89,13 @@ class ReadUseCases(BaseApplication):
                 immutable=past.immutable,
                 parties=self._parties_shown(past.aggregate, past.redaction),
             )
-        loader = {"need": self._need_for, "procurement": self._procurement_for,
-                  "municipality": self._municipality_for,
-                  "project": self._project_for}[kind]  # fmt: skip
+        loaders: dict[str, Callable[[Principal, str], Any]] = {
+            "need": self._need_for,
+            "procurement": self._procurement_for,
+            "municipality": self._municipality_for,
+            "project": self._project_for,
+        }
+        loader = loaders[kind]
         current = loader(principal, object_id)
         redaction = redaction_for(principal, current)
         return Shown(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from service.errors import ConcurrentUpdate, VersionMismatch
+from service.errors import ApplicationError, ConcurrentUpdate, NotFound, VersionMismatch
 from service.innoledger import Innoledger
 from service.settings import Settings
-from tests.builders import identify_need, setup_tenant
+from tests.builders import comparable_state, identify_need, replay, setup_tenant
 
 
 @pytest.fixture
@@ -64,3 +64,117 @@ def test_a_change_whose_save_failed_is_not_left_in_the_cache(two_processes, monk
     assert need.version == 1 and need.swot == []
     with pytest.raises(VersionMismatch):
         app.edit_need(tenant.officer, need_id, changes={"title": "Ändrad"}, expected_version=2)
+
+
+def test_after_its_own_commands_a_process_holds_what_the_store_holds(two_processes):
+    app, _ = two_processes
+    tenant = setup_tenant(app)
+    need_id = identify_need(app, tenant)
+    version = 1
+    for text in ("Engagerade lärare", "Bra nätverk", "Ny läroplan"):
+        version = app.add_swot_item(
+            tenant.officer, need_id, quadrant="strength", text=text, expected_version=version
+        ).version
+    version = app.edit_need(
+        tenant.officer, need_id, changes={"title": "Ändrad titel"}, expected_version=version
+    ).version
+    need = app.need(tenant.officer, need_id)
+    assert need.version == version == 5
+    assert comparable_state(need) == comparable_state(replay(app, need.id))
+
+
+def _refusal(call: Callable[[], object]) -> tuple[type[BaseException], str, object]:
+    with pytest.raises(ApplicationError) as refused:
+        call()
+    error = refused.value
+    return type(error), str(error), getattr(error, "current_version", None)
+
+
+def test_a_command_on_a_version_another_process_moved_on_is_refused_as_the_store_says(
+    two_processes, store_settings
+):
+    """The process that served the last change still holds that version when another process
+    stores a newer one: a command naming the old version (If-Match) is refused exactly as a
+    process without any cached state refuses it, and stores nothing."""
+    first, second = two_processes
+    tenant = setup_tenant(first)
+    need_id = identify_need(first, tenant)
+    first.add_swot_item(
+        tenant.officer, need_id, quadrant="strength", text="Engagerade lärare", expected_version=1
+    )  # `first` holds version 2
+    second.edit_need(tenant.officer, need_id, changes={"title": "Ny titel"}, expected_version=2)
+    second.share_need(tenant.officer, need_id, expected_version=3)
+
+    def stale_edit(app: Innoledger) -> Callable[[], object]:
+        return lambda: app.edit_need(
+            tenant.officer, need_id, changes={"title": "Gammal"}, expected_version=2
+        )
+
+    fresh = Innoledger(store_settings)
+    try:
+        expected = _refusal(stale_edit(fresh))
+    finally:
+        fresh.close()
+    assert expected == (VersionMismatch, "the object is at version 4, not 2", 4)
+    assert _refusal(stale_edit(first)) == expected
+    stored = replay(first, first.need(tenant.officer, need_id).id)
+    assert stored.version == 4 and stored.title == "Ny titel"
+    # Then it goes on from the stored state.
+    result = first.edit_need(
+        tenant.officer, need_id, changes={"title": "Sista titeln"}, expected_version=4
+    )
+    assert result.version == 5
+    assert replay(first, stored.id).title == "Sista titeln"
+
+
+def test_a_refusal_reasoned_on_a_moved_on_version_is_the_stored_states_refusal(
+    two_processes, store_settings
+):
+    """Another process unshares the need: another municipality's command naming the version
+    its own process still holds (shared) gets what the stored state answers — the need is
+    private now, so it does not exist for them — not what the cached state would answer."""
+    first, second = two_processes
+    owner = setup_tenant(first)
+    other = setup_tenant(first, "skurup")
+    need_id = identify_need(first, owner)
+    first.share_need(owner.officer, need_id, expected_version=1)  # `first` holds version 2
+    second.unshare_need(owner.officer, need_id, expected_version=2)
+
+    def others_swot(app: Innoledger) -> Callable[[], object]:
+        return lambda: app.add_swot_item(
+            other.officer, need_id, quadrant="threat", text="Sent", expected_version=2
+        )
+
+    fresh = Innoledger(store_settings)
+    try:
+        expected = _refusal(others_swot(fresh))
+    finally:
+        fresh.close()
+    assert expected[0] is NotFound
+    assert _refusal(others_swot(first)) == expected
+    assert replay(first, first.need(owner.officer, need_id).id).version == 3
+
+
+def test_a_command_whose_save_failed_after_storing_is_not_stored_twice(
+    two_processes, monkeypatch
+):
+    """Even when the save fails after its events were stored (here: taking a snapshot), the
+    command is not decided and stored a second time."""
+    app, _ = two_processes
+    tenant = setup_tenant(app)
+    need_id = identify_need(app, tenant)
+    app.add_swot_item(
+        tenant.officer, need_id, quadrant="strength", text="Engagerade lärare", expected_version=1
+    )
+    need_uuid = app.need(tenant.officer, need_id).id
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise OSError("the disk went away after the commit")
+
+    monkeypatch.setattr(app, "_take_snapshots", fails)
+    with pytest.raises(Exception):  # noqa: B017 - whatever it fails with
+        app.edit_need(tenant.officer, need_id, changes={"title": "En gång"}, expected_version=2)
+    monkeypatch.undo()
+    stored = [event for event in app.events.get(need_uuid) if event.originator_version > 2]
+    assert len(stored) == 1
+    assert replay(app, need_uuid).title == "En gång"
