@@ -49,11 +49,14 @@ class Tally:
     statuses: Counter[int] = field(default_factory=Counter)
     info: dict[str, Any] = field(default_factory=dict)
     by_class: dict[str, list[float]] = field(default_factory=dict)  # latencies per request class
-    # Open loop of independent callers: how late each request left after its scheduled moment.
+    # Open loop of independent callers: how late each request left after its scheduled moment,
+    # and the requests still out when the last one left.
     lags: list[float] = field(default_factory=list)
+    backlog: int = 0
 
     def merge(self, other: Tally) -> None:
         self.lags.extend(other.lags)
+        self.backlog += other.backlog
         for kind, latencies in other.by_class.items():
             self.by_class.setdefault(kind, []).extend(latencies)
         self.count += other.count
@@ -63,6 +66,10 @@ class Tally:
         self.statuses.update(other.statuses)
         for key, value in other.info.items():
             self.info.setdefault(key, value)
+
+    def kept_up(self) -> bool:
+        """Open loop: whether the server answered at the offered rate (see `OpenLoop`)."""
+        return OpenLoop(self.lags, self.backlog).kept_up()
 
     @property
     def rate(self) -> float:
@@ -404,6 +411,18 @@ class AsyncHttpPool:
         self._idle.clear()
 
 
+@dataclass(frozen=True)
+class OpenLoop:
+    lags: list[float]  # how late each request of the measured window left
+    backlog: int  # requests still unanswered when the last one left
+
+    def kept_up(self) -> bool:
+        """Whether the server answered at the offered rate: a server that cannot keep up
+        gathers a backlog that grows for as long as the window lasts, and the latencies then
+        measure the queue, not the server (and p99 / p50 shrinks towards 1)."""
+        return self.backlog <= max(10, len(self.lags) // 20)
+
+
 def run_open_loop(
     start: float,
     window: Window,
@@ -412,13 +431,14 @@ def run_open_loop(
     send: Callable[[int], Awaitable[Any]],
     on_answer: Callable[[int, float, Any, bool], None],
     finish: Callable[[], None] | None = None,
-) -> list[float]:
+) -> OpenLoop:
     """Starts `send(index)` at every scheduled moment of `pace` (open loop), without waiting
     for the earlier ones to answer; `on_answer(index, latency from the scheduled moment,
     send's result, in window)` as each answers; `finish()` at the end, inside the loop (to close
-    its connections). How late each request of the window left."""
+    its connections). How late each request of the window left, and how many were still out
+    when the last one left (the backlog)."""
 
-    async def loop() -> list[float]:
+    async def loop() -> OpenLoop:
         lags: list[float] = []
         running: set[asyncio.Task[None]] = set()
 
@@ -447,13 +467,14 @@ def run_open_loop(
             task.add_done_callback(running.discard)
             index += 1
             moment += interval
+        backlog = max(0, len(running) - 1)  # besides the one just sent
         try:
             if running:
                 await asyncio.gather(*running)
         finally:
             if finish is not None:
                 finish()
-        return lags
+        return OpenLoop(lags, backlog)
 
     return asyncio.run(loop())
 

@@ -183,7 +183,8 @@ class MixedTask(Task):
             if counted:
                 _count(tally, result[0], latency, result[1])
 
-        tally.lags = run_open_loop(start, window, rate, self.offset, send, answered, pool.close)
+        loop = run_open_loop(start, window, rate, self.offset, send, answered, pool.close)
+        tally.lags, tally.backlog = loop.lags, loop.backlog
         return tally
 
     def _request(self, kind: str, state: _State, index: int) -> bytes:
@@ -392,20 +393,10 @@ def measure(ctx: Context) -> None:
             "runners": [runner_pid],
             "database": ctx.database.server_pids(),
         }
-        closed = run_parallel(
-            _tasks(server.host, server.port, tenancies, clients, None),
-            config.window,
-            cpu_roles=roles,
-        )
-        maximum = closed.rate
-        ctx.say(f"mixed: closed loop {maximum:,.0f} req/s; open loop at {maximum / 2:,.0f} req/s")
-        # Long enough to send the whole pattern three times.
-        open_window = Window(
-            config.window.warmup_s,
-            max(config.window.measure_s, 3 * len(PATTERN) / max(maximum / 2, 1.0)),
-        )
         rounds: list[Tally] = []
         bare_rounds: list[Tally] = []
+        maxima: list[float] = []
+        closed = Tally()
         with gunicorn(
             BARE_APP,
             {"INNOLEDGER_BENCH_BARE_PAYLOAD": str(payload)},
@@ -414,11 +405,27 @@ def measure(ctx: Context) -> None:
             settle_s=settle_s,
         ) as bare:
             for round_ in range(config.rounds):
+                # The maximum anew before each round: on a shared machine what the service can
+                # answer moves from minute to minute, and half of an earlier maximum may be
+                # more than it can answer now (the latencies then measure a growing queue).
+                closed = run_parallel(
+                    _tasks(server.host, server.port, tenancies, clients, None),
+                    config.window,
+                    cpu_roles=roles,
+                )
+                maxima.append(closed.rate)
+                rate = closed.rate / 2
+                # Long enough to send the whole pattern three times.
+                window = Window(
+                    config.window.warmup_s,
+                    max(config.window.measure_s, 3 * len(PATTERN) / max(rate, 1.0)),
+                )
                 # Alternately, so a busy moment of a shared machine meets both.
-                rounds.append(_open_loop(server, tenancies, maximum / 2, open_window, roles))
-                bare_rounds.append(_bare_open_loop(bare, maximum / 2, open_window))
+                rounds.append(_open_loop(server, tenancies, rate, window, roles))
+                rounds[-1].info["rate"] = rate
+                bare_rounds.append(_bare_open_loop(bare, rate, window))
                 ctx.say(
-                    f"mixed: round {round_ + 1}: "
+                    f"mixed: round {round_ + 1}: maximum {closed.rate:,.0f} req/s, at half: "
                     + ", ".join(
                         f"{kind} p50 {_ms(_percentile(rounds[-1], kind, 0.5)):.1f} ms"
                         f" p99 {_ms(_percentile(rounds[-1], kind, 0.99)):.1f} ms"
@@ -426,7 +433,11 @@ def measure(ctx: Context) -> None:
                     )
                     + f"; bare endpoint p50 {_ms(bare_rounds[-1].percentile(0.5)):.1f} ms"
                     f" p99 {_ms(bare_rounds[-1].percentile(0.99)):.1f} ms"
+                    + ("" if rounds[-1].kept_up() else f"; not kept up ({rounds[-1].backlog} out)")
                 )
+    maximum = statistics.median(maxima)
+    # Rounds in which the service did not keep up measured a queue, not the service.
+    kept = [t for t in rounds if t.kept_up()]
     ctx.add(
         Measure(
             group="mixed",
@@ -438,14 +449,16 @@ def measure(ctx: Context) -> None:
             details={
                 "municipalities": len(tenancies),
                 "clients": clients,
+                "by_round": maxima,
                 "errors": closed.errors,
                 "cpu_ms_per_op": closed.info.get("cpu_ms_per_op"),
             },
         )
     )
     for kind in CLASSES:
-        p50 = _median(rounds, kind, 0.5)
-        p99 = _median(rounds, kind, 0.99)
+        # With no round kept up, the numbers of all are shown, and the target is not met.
+        p50 = _median(kept or rounds, kind, 0.5)
+        p99 = _median(kept or rounds, kind, 0.99)
         row = Measure(
             group="mixed",
             key=f"mixed.{kind}_p99_over_p50",
@@ -456,9 +469,11 @@ def measure(ctx: Context) -> None:
             baseline=_ms(p50),
             ratio=p99 / p50 if p50 and p99 is not None else None,
             target=f"≤ {TARGET:g}",
+            note="" if kept else "the service kept up with half its maximum in no round",
             details={
-                "rate": maximum / 2,
-                "measured_s_per_round": open_window.measure_s,
+                "rate_by_round": [t.info.get("rate") for t in rounds],
+                "kept_up_by_round": [t.kept_up() for t in rounds],
+                "backlog_by_round": [t.backlog for t in rounds],
                 "requests": sum(len(t.by_class.get(kind, [])) for t in rounds),
                 "p50_by_round_ms": [_ms(_percentile(t, kind, 0.5)) for t in rounds],
                 "p99_by_round_ms": [_ms(_percentile(t, kind, 0.99)) for t in rounds],
@@ -468,6 +483,8 @@ def measure(ctx: Context) -> None:
             },
         )
         row.judge(row.ratio, LOWER, TARGET)
+        if not kept:
+            row.met = False
         ctx.add(row)
     bare_p50 = statistics.median(_ms(t.percentile(0.5)) for t in bare_rounds)
     bare_p99 = statistics.median(_ms(t.percentile(0.99)) for t in bare_rounds)
@@ -482,7 +499,6 @@ def measure(ctx: Context) -> None:
             baseline=bare_p50,
             ratio=bare_p99 / bare_p50 if bare_p50 else None,
             details={
-                "rate": maximum / 2,
                 "p50_by_round_ms": [_ms(t.percentile(0.5)) for t in bare_rounds],
                 "p99_by_round_ms": [_ms(t.percentile(0.99)) for t in bare_rounds],
                 "sent_late_p99_by_round_ms": [_ms(_lag(t, 0.99)) for t in bare_rounds],

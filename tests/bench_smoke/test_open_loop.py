@@ -29,7 +29,7 @@ def test_a_request_leaves_on_schedule_while_an_earlier_one_is_still_out() -> Non
 
     closed: list[int] = []
     window = Window(warmup_s=0.0, measure_s=0.05)  # five scheduled moments at 100 per second
-    lags = run_open_loop(
+    loop = run_open_loop(
         time.perf_counter(), window, 100.0, 0.0, send, on_answer, lambda: closed.append(1)
     )
 
@@ -37,5 +37,22 @@ def test_a_request_leaves_on_schedule_while_an_earlier_one_is_still_out() -> Non
     assert sorted(order) == sorted(sent) == [0, 1, 2, 3, 4]
     assert order.index(0) > order.index(2)
     assert all(counted for _, counted in answered)
-    assert len(lags) == len(sent) and min(lags) >= 0
+    assert len(loop.lags) == len(sent) and min(loop.lags) >= 0
     assert closed == [1]
+
+
+def test_a_server_that_does_not_keep_up_is_told_by_its_backlog() -> None:
+    async def stuck(index: int) -> int:
+        if index < 40:  # the first forty are still out when the last one (of 50) leaves
+            await asyncio.sleep(3)
+        return index
+
+    async def prompt(index: int) -> int:
+        return index
+
+    window = Window(warmup_s=0.0, measure_s=0.05)
+    now = time.perf_counter
+    behind = run_open_loop(now(), window, 1000.0, 0.0, stuck, lambda *_: None)
+    kept = run_open_loop(now(), window, 1000.0, 0.0, prompt, lambda *_: None)
+    assert behind.backlog >= 40 and not behind.kept_up()
+    assert kept.kept_up()
