@@ -8,6 +8,7 @@ import runpy
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,3 +59,42 @@ def test_gunicorn_workers_freeze_their_heap_once_the_application_is_built(
     config["post_worker_init"](object())
 
     assert gc.get_freeze_count() > 0
+
+
+def test_projections_run_freezes_its_heap_before_the_runners_start(
+    unfrozen: None, monkeypatch: pytest.MonkeyPatch, sqlite_settings: Any
+) -> None:
+    import os
+    import signal
+    import threading
+
+    from click.testing import CliRunner
+
+    import service.cli.projections as cli
+    from service.innoledger import Innoledger
+
+    seen: list[tuple[int, list[str]]] = []
+
+    def freeze_then_stop() -> int:
+        frozen = freeze_start_up_heap()
+        running = [t.name for t in threading.enumerate() if t.name.startswith("projection-")]
+        seen.append((frozen, running))
+        os.kill(os.getpid(), signal.SIGTERM)  # the command's own handler: stop after batches
+        return frozen
+
+    monkeypatch.setattr(cli, "freeze_start_up_heap", freeze_then_stop)
+    obj = {"create_app": lambda: Innoledger(sqlite_settings)}
+    # Should the command never freeze, it is still stopped (and the test fails below).
+    fallback = threading.Timer(30, os.kill, (os.getpid(), signal.SIGTERM))
+    fallback.start()
+    try:
+        result = CliRunner().invoke(
+            cli.projections_group, ["run", "--only", "network_needs"], obj=obj
+        )
+    finally:
+        fallback.cancel()
+
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 1
+    frozen, running = seen[0]
+    assert frozen > 0 and running == []  # frozen once, before any runner thread followed
