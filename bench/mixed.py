@@ -414,12 +414,9 @@ def measure(ctx: Context) -> None:
                     cpu_roles=roles,
                 )
                 maxima.append(closed.rate)
-                rate = closed.rate / 2
-                # Long enough to send the whole pattern three times.
-                window = Window(
-                    config.window.warmup_s,
-                    max(config.window.measure_s, 3 * len(PATTERN) / max(rate, 1.0)),
-                )
+                rate = max(1.0, closed.rate / 2)
+                sending_s = _patterns(config.smoke) * len(PATTERN) / rate
+                window = Window(config.window.warmup_s, max(config.window.measure_s, sending_s))
                 # Alternately, so a busy moment of a shared machine meets both.
                 rounds.append(_open_loop(server, tenancies, rate, window, roles))
                 rounds[-1].info["rate"] = rate
@@ -506,6 +503,16 @@ def measure(ctx: Context) -> None:
             },
         )
     )
+
+
+# A p99 needs at least a hundred requests of its class in a round (of fewer, it is their
+# maximum): the rarest class, audit reads, comes once in a pattern of twenty.
+SAMPLES_OF_THE_RAREST_CLASS = 100
+
+
+def _patterns(smoke: bool) -> int:
+    """How many times a round sends the whole pattern (a smoke run: three, to have them all)."""
+    return 3 if smoke else SAMPLES_OF_THE_RAREST_CLASS // min(PATTERN.count(k) for k in CLASSES)
 
 
 def _lag(tally: Tally, share: float) -> float | None:
