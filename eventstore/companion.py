@@ -57,6 +57,12 @@ def withdraw(check: CompanionCheck) -> None:
         _waiting.set(None)
 
 
+def withdraw_any() -> None:
+    """A new request begins: no check of an earlier one (say, one whose end was never seen on
+    this thread) may ride on its reads or stop its writes."""
+    _waiting.set(None)
+
+
 def waiting_for(store: Any) -> CompanionCheck | None:
     check = _waiting.get()
     if check is None or check.store is not store or check.delivered:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 
-from eventstore.companion import withdraw
+from eventstore.companion import withdraw, withdraw_any
 from service.api.context import services
 from service.api.problems import problem
 from service.auth.principal_cache import Freshness, KnownHolder, PrincipalChanged
@@ -158,6 +158,7 @@ def _withdraw_check(_error: BaseException | None) -> None:
 
 
 def _open_request_scope() -> None:
+    withdraw_any()
     scope = services().innoledger.request_scope()
     scope.__enter__()
     g.request_scope = scope

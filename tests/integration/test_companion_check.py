@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from eventstore.companion import CompanionCheck, send_with_next_read, withdraw
+from eventstore.companion import CompanionCheck, send_with_next_read, withdraw, withdraw_any
 from eventstore.sql import SqlStore
 from service.innoledger import Innoledger
 from service.settings import Settings
@@ -130,3 +130,13 @@ def test_a_check_rides_only_on_reads_of_its_own_store(
     finally:
         withdraw(check)
         other_app.close()
+
+
+def test_a_new_request_starts_with_no_check_of_an_earlier_one(store: SqlStore) -> None:
+    received: list[dict[str, Any]] = []
+    _check(store, received, accept=False)
+    withdraw_any()
+    with store.transaction() as cursor:
+        cursor.execute("INSERT INTO companion_rows VALUES (?, ?)", ("d", 4))
+    assert store.select(READ, (4, 5)) == [{"name": "d", "n": 4}]
+    assert received == []
