@@ -125,7 +125,7 @@ class NeedUseCases(DecisionAuthorisation):
     def join_need_as_co_owner(
         self, principal: Principal, need_id: str, *, expected_version: int
     ) -> CommandResult:
-        need = self._need_for(principal, need_id)
+        need = self._need_for(principal, need_id, expected_version=expected_version)
         require_role(principal, "officer")
         self._check_version(need, expected_version)
         self._own_municipality(principal).require_active()
@@ -145,7 +145,7 @@ class NeedUseCases(DecisionAuthorisation):
         kind = decision.get("type")
         if kind not in NEED_DECISIONS:
             raise InvalidValue(f"type: one of {', '.join(NEED_DECISIONS)}", field="type")
-        need = self._need_for(principal, need_id)
+        need = self._need_for(principal, need_id, expected_version=expected_version)
         if principal.municipality != need.owner:
             raise Forbidden(f"only {need.owner}, the owner, decides on this need")
         self._check_version(need, expected_version)
@@ -186,7 +186,7 @@ class NeedUseCases(DecisionAuthorisation):
         kind = decision.get("type")
         if kind not in MARKET_DECISIONS:
             raise InvalidValue(f"type: one of {', '.join(MARKET_DECISIONS)}", field="type")
-        need = self._need_for(principal, need_id)
+        need = self._need_for(principal, need_id, expected_version=expected_version)
         if principal.municipality != need.owner:
             raise Forbidden(f"only {need.owner}, the owner, decides on this need")
         self._check_version(need, expected_version)

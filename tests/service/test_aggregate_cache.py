@@ -7,10 +7,18 @@ from collections.abc import Callable, Iterator
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from service.application import CommandResult
 from service.errors import ApplicationError, ConcurrentUpdate, NotFound, VersionMismatch
 from service.innoledger import Innoledger
 from service.settings import Settings
-from tests.builders import comparable_state, identify_need, replay, setup_tenant
+from tests.builders import (
+    PRIORITISED_AT,
+    comparable_state,
+    decision,
+    identify_need,
+    replay,
+    setup_tenant,
+)
 
 
 @pytest.fixture
@@ -178,3 +186,33 @@ def test_a_command_whose_save_failed_after_storing_is_not_stored_twice(
     stored = [event for event in app.events.get(need_uuid) if event.originator_version > 2]
     assert len(stored) == 1
     assert replay(app, need_uuid).title == "En gång"
+
+
+def test_a_decision_on_a_version_another_process_moved_on_is_refused_as_the_store_says(
+    two_processes, store_settings
+):
+    first, second = two_processes
+    tenant = setup_tenant(first)
+    need_id = identify_need(first, tenant)
+    first.add_swot_item(
+        tenant.officer, need_id, quadrant="strength", text="Engagerade lärare", expected_version=1
+    )  # `first` holds version 2
+    second.edit_need(tenant.officer, need_id, changes={"title": "Ny titel"}, expected_version=2)
+
+    def park(app: Innoledger, version: int) -> Callable[[], CommandResult]:
+        return lambda: app.decide_on_need(
+            tenant.decision_maker,
+            need_id,
+            decision=decision("park", PRIORITISED_AT),
+            expected_version=version,
+        )
+
+    fresh = Innoledger(store_settings)
+    try:
+        expected = _refusal(park(fresh, 2))
+    finally:
+        fresh.close()
+    assert expected == (VersionMismatch, "the object is at version 3, not 2", 3)
+    assert _refusal(park(first, 2)) == expected
+    assert park(first, 3)().version == 4
+    assert replay(first, first.need(tenant.officer, need_id).id).status == "parked"
