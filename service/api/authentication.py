@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, current_app, g, request
 
 from eventstore.companion import withdraw, withdraw_any
+from service.api.availability import found_database_unavailable
 from service.api.context import services
 from service.api.problems import problem
 from service.auth.principal_cache import Freshness, KnownHolder, PrincipalChanged
@@ -123,6 +124,11 @@ def answer_when_confirmed(answer: Any) -> Any:
     was made for a holder who is no longer who they were)."""
     check = g.pop("principal_check", None)
     if check is None:
+        return answer
+    if found_database_unavailable():
+        # The answer is the outage's 503, for anyone: sent at once, not after the database
+        # was asked (and waited for) once more.
+        withdraw(check)
         return answer
     app = current_app
     try:

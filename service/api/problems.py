@@ -227,10 +227,11 @@ def handle_application_error(error: ApplicationError) -> Response:
 
 
 def handle_unexpected(error: Exception) -> Response:
-    from service.api.availability import is_database_unavailable
+    from service.api.availability import is_database_unavailable, note_database_unavailable
 
     if is_database_unavailable(error):
         log.warning("database unavailable: %s", error)
+        note_database_unavailable()
         return problem(
             503,
             "Service Unavailable",

@@ -40,10 +40,11 @@ bp.register_error_handler(ApplicationError, _refused)
 def _failed(error: Exception) -> Any:
     if isinstance(error, HTTPException):
         return http_error(error)
-    from service.api.availability import is_database_unavailable
+    from service.api.availability import is_database_unavailable, note_database_unavailable
 
     if is_database_unavailable(error):
         log.warning("database unavailable: %s", error)
+        note_database_unavailable()
         return render_template("http_error.html", status=503, error=error), 503
     log.exception("unhandled error on a page")
     return render_template("http_error.html", status=500, error=error), 500
