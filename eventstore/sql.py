@@ -22,6 +22,7 @@ from eventsourcing.persistence import (
     PersistenceError,
     ProgrammingError,
 )
+from eventsourcing.sqlite import SQLITE3_DEFAULT_LOCK_TIMEOUT
 
 from eventstore import companion
 from eventstore.sqlite_write_lock import begin_immediate
@@ -121,7 +122,9 @@ class SqlStore:
                     cursor.execute(f"PRAGMA synchronous = {restore}")
 
     def _lock_timeout_s(self) -> float:
-        return float(getattr(self._datastore.pool, "lock_timeout", None) or 5)
+        # The pool's own lock timeout, with the default its connections fall back to as well.
+        timeout = getattr(self._datastore.pool, "lock_timeout", None)
+        return float(timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT)
 
     @contextmanager
     def reading(self) -> Iterator[Cursor]:
