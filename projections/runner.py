@@ -4,6 +4,9 @@ Each batch is read and then applied in one transaction that first moves the trac
 row by compare-and-set (expected position -> new position) and then writes the projection's rows.
 A crash anywhere rolls the whole batch back, and a second applier finds the position moved and
 re-reads it: so every event is applied once, whoever applies it, however often processes die.
+A runner following the log keeps a batch with no event of its projection to itself for a moment
+(EMPTY_ADVANCE_DELAY_S) and commits that advance with its next rows: a log busy with other
+topics does not cost every view a write per batch.
 
 Positions are notification ids. PostgreSQL's can have gaps (a rolled-back insert consumes ids),
 so the runner never counts: it asks for "the next events after my position, up to the safe
@@ -19,6 +22,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +41,13 @@ log = logging.getLogger(__name__)
 
 # How often a runner looks again while a save in flight holds the safe head back.
 PENDING_POLL_MAX_S = 0.05
+# How long a following runner may keep to itself that it read past its stored position and
+# found nothing of its projection there, so a busy log of other topics costs it one write now
+# and then instead of one per batch. Clearly below the time a `?position=` read waits for the
+# runner before applying batches itself (service/api/views.RUNNER_GRACE_S, 0.25 s): such a
+# read of a view no command touched still finds the runner there first. Views' status and lag
+# (/readyz, `projections status`) trail the log by at most this much more.
+EMPTY_ADVANCE_DELAY_S = 0.1
 
 _ENVELOPE = ("originator_id", "originator_version", "originator_topic")
 _DECODED = ("recorded_at", "audit", "data")
@@ -130,6 +141,32 @@ class PositionMoved(RuntimeError):
     """Another applier committed first; re-read the position and go on from there."""
 
 
+class _EmptyAdvance:
+    """How far a following runner has read past its stored position without finding an event
+    of its projection, and since when: an advance that moves no rows, not committed yet."""
+
+    def __init__(self) -> None:
+        self.position: int | None = None
+        self.due_at = 0.0
+
+    def extend(self, position: int) -> None:
+        if self.position is None:
+            self.due_at = time.monotonic() + EMPTY_ADVANCE_DELAY_S
+        self.position = position
+
+    def clear(self) -> None:
+        self.position = None
+
+    def overdue(self) -> bool:
+        return self.position is not None and time.monotonic() >= self.due_at
+
+    def wait_s(self, longest: float) -> float:
+        """`longest`, or less if the advance falls due earlier."""
+        if self.position is None:
+            return longest
+        return max(0.0, min(longest, self.due_at - time.monotonic()))
+
+
 class ProjectionRunner:
     """Applies the log to one projection.
 
@@ -181,7 +218,8 @@ class ProjectionRunner:
         self.log_head = LogHead(self.store, events_table(self.recorder))
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self._ready = False
-        self._position: int | None = None
+        self._position: int | None = None  # the stored position, as last read or committed
+        self._empty = _EmptyAdvance()  # only while following
 
     # Reading
 
@@ -201,23 +239,32 @@ class ProjectionRunner:
             self._ready = True
 
     def catch_up(self, max_batches: int | None = None) -> int:
-        """Applies what the log holds now (or `max_batches` batches of it); the new position."""
+        """Applies what the log holds now (or `max_batches` batches of it), committing every
+        batch; the new position."""
         self.setup()
-        position = self._current_position()
+        self._commit_empty_advance()
+        return self._read_on(max_batches, defer_empty=False)
+
+    def _read_on(self, max_batches: int | None, *, defer_empty: bool) -> int:
+        """Reads and applies batches; the position reached. With `defer_empty`, a batch with
+        no event of the projection is not committed but remembered (`_empty`), and the position
+        reached may lie past the stored one."""
         target = self.log_head.safe()
         self.last_head = target
+        position = self._reached()
         batches = 0
         while position < target and (max_batches is None or batches < max_batches):
             new, events = read_batch(self.app, position, target, self.batch_size, self.topics)
-            try:
-                self._commit(position, new, events)
-            except PositionMoved:
-                log.info("%s: another applier moved the position; re-reading it", self.name)
-                self._position = None
-                position = self._current_position()
-                continue
-            if self.on_batch is not None:
-                self.on_batch(BatchApplied(self.name, position, new, len(events), target))
+            if defer_empty and not events:
+                self._empty.extend(new)
+            else:
+                try:
+                    # From the stored position, so another applier's move is still detected.
+                    self._commit(self._current_position(), new, events)
+                except PositionMoved:
+                    log.info("%s: another applier moved the position; re-reading it", self.name)
+                    position = self._reached()
+                    continue
             position = new
             batches += 1
         return position
@@ -228,6 +275,16 @@ class ProjectionRunner:
                 self._position = tracking.read_position(cursor, self.name) or 0
         return self._position
 
+    def _reached(self) -> int:
+        """The stored position, or past it as far as nothing of the projection was found."""
+        stored = self._current_position()
+        return stored if self._empty.position is None else self._empty.position
+
+    def _forget(self) -> None:
+        """Drops what this runner remembers of its position: the next batch re-reads it."""
+        self._position = None
+        self._empty.clear()
+
     def _commit(self, expected: int, new: int, events: Sequence[ProjectedEvent]) -> None:
         try:
             with self.store.transaction() as cursor:
@@ -236,9 +293,20 @@ class ProjectionRunner:
                 if events:
                     self.projection.apply(cursor, events, self.suffix)
         except BaseException:
-            self._position = None
+            self._forget()
             raise
         self._position = new
+        self._empty.clear()
+        if self.on_batch is not None:
+            self.on_batch(BatchApplied(self.name, expected, new, len(events), self.last_head))
+
+    def _commit_empty_advance(self) -> None:
+        if self._empty.position is None:
+            return
+        try:
+            self._commit(self._current_position(), self._empty.position, ())
+        except PositionMoved:
+            log.info("%s: another applier moved the position; re-reading it", self.name)
 
     # Following
 
@@ -259,33 +327,44 @@ class ProjectionRunner:
                 failures = 0
             except LeaseLost as exc:
                 log.warning("%s: lost the lease (%s); waiting to take it again", self.name, exc)
+                self._forget()
             except Exception:
                 failures += 1
                 log.exception("%s: applying failed; retrying", self.name)
-                self._position = None
+                self._forget()
                 stop_event.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
             finally:
                 lease.release()
 
     def _follow(self, lease: Lease, stop_event: threading.Event) -> None:
+        """Applies the log as it grows. Batches with no event of the projection are committed
+        together with the next one that has some, or after EMPTY_ADVANCE_DELAY_S, or on
+        stopping, whichever comes first."""
         self.setup()
         pause = self.poll_min_s
         while not stop_event.is_set():
             lease.check()
-            before = self._current_position()
-            after = self.catch_up(max_batches=1)
+            if self._empty.overdue():
+                self._commit_empty_advance()
+            before = self._reached()
+            after = self._read_on(max_batches=1, defer_empty=True)
             if after != before:
                 pause = self.poll_min_s
                 if after >= self.last_head and self.min_batch_interval_s:
-                    stop_event.wait(self.min_batch_interval_s)
+                    stop_event.wait(self._empty.wait_s(self.min_batch_interval_s))
                 continue
             if self.log_head.pending():
                 # A save in flight holds the safe head back: look again soon (it may end
                 # by a rollback, which sends no notification).
-                stop_event.wait(pause)
+                stop_event.wait(self._empty.wait_s(pause))
                 pause = min(PENDING_POLL_MAX_S, pause * 2)
-            elif lease.wait_for_events(pause):
+            elif lease.wait_for_events(self._empty.wait_s(pause)):
                 pause = self.poll_min_s
             else:
                 pause = min(self.poll_max_s, pause * 2)
-
+        try:
+            self._commit_empty_advance()
+        except Exception:
+            # Best effort: what is lost moved no rows and is read again.
+            log.warning("%s: could not commit the last advance on stopping", self.name,
+                        exc_info=True)
