@@ -9,9 +9,10 @@ give are added from what the operation is, so the document cannot drift from the
 - a command on an existing object (it takes the `If-Match` header) answers 428 without it, 412
   when it names an old version, and 409 when another writer saved in between or a rule refuses;
 - every other command answers 409 when a rule refuses, and 403 when the caller's role may not;
-- an open GET answers 304 to a matching `If-None-Match`; an authenticated GET does when its
-  handler answers conditionally and says so with `Blueprint.conditional`
-  (`tests/api/test_conditional_generated.py` finds one that answers an ETag without it).
+- an open GET answers 304 to a matching `If-None-Match`; so does every authenticated GET: its
+  handler answers conditionally (`service.api.conditional`) and says so with
+  `Blueprint.conditional` (`tests/api/test_conditional_generated.py` finds one that answers 200
+  without an ETag, or an ETag without saying so).
 
 A new operation without an entry in `OPERATIONS` fails the test that reads the document.
 """

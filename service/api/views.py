@@ -138,12 +138,21 @@ def conditional_answer(
     return response
 
 
-def log_answer(build: Callable[[], Response]) -> Response:
+def log_answer(build: Callable[[], Response], *parts: str) -> Response:
     """An answer read from the objects' current state rather than a view (a short list the
-    log is scanned for): its validator is the request, the caller and the log's head, so any
-    new event answers anew and an unchanged log answers 304 before anything is read."""
+    log is scanned for, a history, an export, a report): its validator is the request, the
+    caller and the log's head, so any new event answers anew and an unchanged log answers 304
+    before anything is read. `parts` names whatever else decides the answer that the log's
+    head does not (the format asked for, the day, the people directory's state...)."""
     positions = {LOG_HEAD: head_position(services().innoledger.recorder)}
-    return conditional_response(view_etag(positions, current_principal()), build)
+    return conditional_response(view_etag(positions, current_principal(), *parts), build)
+
+
+def answer_made_of(build: Callable[[], Response], *made_of: str) -> Response:
+    """An answer made of what the log does not hold (a directory's entry, the token store, a
+    document of the release): its validator is the request, the caller and `made_of` — what
+    the answer is built from (the entry read by its key, the key that signs...)."""
+    return conditional_response(view_etag({}, current_principal(), *made_of), build)
 
 
 def split_view_query(query: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:

@@ -208,6 +208,29 @@ class PeopleDirectory:
                     found[(PLATFORM, row["user_id"])] = _person(row, PLATFORM)
         return {key: found[key] for key in wanted if key in found}
 
+    def state(self, municipalities: Iterable[str] | None = None) -> str:
+        """What changes whenever an entry (of `municipalities`, else any) is recorded,
+        corrected or erased — each of those writes stamps `updated_at` with its moment: the
+        directory's part of the validator of an answer that shows people's names."""
+        self.create_tables()
+        scope, params = "", list[str]()
+        if municipalities is not None:
+            params = sorted(set(municipalities))
+            scope = f" WHERE municipality IN ({','.join('?' * len(params))})"
+        with self.store.reading() as cursor:
+            row = cursor.execute(
+                f"SELECT COUNT(*) AS n, MAX(updated_at) AS latest FROM {PEOPLE}{scope}", params
+            ).fetchone()
+            assert row is not None  # an aggregate always answers one row
+            state = f"{row['n']}:{row['latest']}"
+            if municipalities is None or PLATFORM in params:
+                row = cursor.execute(
+                    f"SELECT COUNT(*) AS n, MAX(updated_at) AS latest FROM {LEGACY}"
+                ).fetchone()
+                assert row is not None
+                state += f"|{row['n']}:{row['latest']}"
+        return state
+
     def display_names(self, keys: Iterable[tuple[str | None, str]]) -> dict[str, str | None]:
         """(municipality acted for, user id) -> name, "erased", or None when that
         municipality's directory does not know the person; keyed "municipality/user id"."""

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from werkzeug.test import TestResponse
 
 from projections.registry import projection_named
+from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from tests.api.conftest import PROCURE_AT, Client, Tenant, World, decision
 
 
@@ -184,3 +186,39 @@ def test_a_settled_past_state_stays_cacheable_in_its_304(
     assert again.status_code == 304
     assert again.headers["Cache-Control"] == past.headers["Cache-Control"]
     _private(again)
+
+
+def test_an_unchanged_report_answers_304_without_reading_its_views(
+    world: World, ystad: Tenant
+) -> None:
+    world.procurement(ystad, "evaluation")
+    path = "municipalities/ystad/reports/annual/2018"
+    first = ystad.officer.get(path)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    with (
+        view_tables_away(world, SHARE_VIEW),
+        view_tables_away(world, "tenant_index"),
+        view_tables_away(world, "decision_log"),
+    ):
+        _not_modified(_again(ystad.officer, path, etag), etag)
+    # The same report as CSV is another representation.
+    spreadsheet = _again(ystad.officer, path, etag, query={"format": "csv"})
+    assert spreadsheet.status_code == 200
+    assert spreadsheet.headers["ETag"] != etag
+
+
+def test_an_unchanged_history_or_export_answers_304_without_reading_the_object(
+    world: World, ystad: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    procurement_id = world.procurement(ystad, "evaluation")
+    paths = [f"procurements/{procurement_id}/history", f"procurements/{procurement_id}/ocds/record"]
+    etags = {path: ystad.officer.get(path).headers["ETag"] for path in paths}
+
+    def not_for_a_304(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged answer was read again")
+
+    monkeypatch.setattr("service.api.resources.audit.history", not_for_a_304)
+    monkeypatch.setattr("service.api.resources.ocds.record_package", not_for_a_304)
+    for path, etag in etags.items():
+        _not_modified(_again(ystad.officer, path, etag), etag)

@@ -7,15 +7,18 @@ amounts JSON numbers with exactly two decimals (the app's JSON provider would ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request, url_for
 from flask.views import MethodView
 from marshmallow import INCLUDE, Schema, fields
 
+from domain import clock
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.schemas.common import PageQuerySchema
+from service.api.views import log_answer
 from service.ocds import jsonio
 from service.ocds.service import published_release_packages, record_package, release_package
 
@@ -62,26 +65,39 @@ def _ocds(document: dict[str, Any]) -> Response:
     return Response(jsonio.dumps(document), status=200, mimetype=OCDS_MEDIA_TYPE)
 
 
+def _export(build: Callable[[], dict[str, Any]]) -> Response:
+    """An OCDS package, or 304: made of the log, the day (a standstill ends at midnight, and
+    its release with it) and the package's own address."""
+    return log_answer(lambda: _ocds(build()), clock.today().isoformat(), request.url)
+
+
 @blp.route("/procurements/<procurement_id>/ocds/releases")
 class ProcurementReleases(MethodView):
+    @blp.conditional
     @blp.response(200, OcdsReleasePackageSchema)
     def get(self, procurement_id: str) -> Any:
         """The procurement's OCDS releases, one per event OCDS covers"""
         app = services().innoledger
-        return _ocds(release_package(app, current_principal(), procurement_id, uri=request.url))
+        return _export(
+            lambda: release_package(app, current_principal(), procurement_id, uri=request.url)
+        )
 
 
 @blp.route("/procurements/<procurement_id>/ocds/record")
 class ProcurementRecord(MethodView):
+    @blp.conditional
     @blp.response(200, OcdsRecordPackageSchema)
     def get(self, procurement_id: str) -> Any:
         """The procurement's OCDS record: every release and the compiled release"""
         app = services().innoledger
-        return _ocds(record_package(app, current_principal(), procurement_id, uri=request.url))
+        return _export(
+            lambda: record_package(app, current_principal(), procurement_id, uri=request.url)
+        )
 
 
 @blp.route("/ocds/releases")
 class NetworkReleases(MethodView):
+    @blp.conditional
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, OcdsReleasePackageSchema)
     def get(self, query: dict[str, Any]) -> Any:
@@ -92,12 +108,13 @@ class NetworkReleases(MethodView):
         def link(cursor: str) -> str:
             return url_for("ocds.NetworkReleases", cursor=cursor, limit=limit, _external=True)
 
-        page = published_release_packages(
-            services().innoledger,
-            current_principal(),
-            query.get("cursor"),
-            limit,
-            uri=request.url,
-            link=link,
+        return _export(
+            lambda: published_release_packages(
+                services().innoledger,
+                current_principal(),
+                query.get("cursor"),
+                limit,
+                uri=request.url,
+                link=link,
+            ).package
         )
-        return _ocds(page.package)

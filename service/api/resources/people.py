@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import jsonify
 from flask.views import MethodView
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.schemas.audit import PersonSchema, PersonUpdateSchema
+from service.api.views import answer_made_of
 
 blp = Blueprint(
     "people",
@@ -25,10 +27,13 @@ blp = Blueprint(
 
 @blp.route("/<user_id>")
 class Person(MethodView):
+    @blp.conditional
     @blp.response(200, PersonSchema)
     def get(self, user_id: str) -> Any:
         """Your municipality's entry for a person (e-mail for themself and their admins)"""
-        return services().access.person(current_principal(), user_id).to_json()
+        entry = services().access.person(current_principal(), user_id).to_json()
+        # The entry read by its key is the validator: the directory is not in the log.
+        return answer_made_of(lambda: jsonify(PersonSchema().dump(entry)), repr(entry))
 
     @blp.arguments(PersonUpdateSchema)
     @blp.response(200, PersonSchema)

@@ -13,6 +13,7 @@ from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.historical import shown
 from service.api.representations import project_representation
+from service.api.resources.audit import history_answer
 from service.api.schemas.audit import HistoryPageSchema, HistoryQuerySchema
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
 from service.api.schemas.projects import (
@@ -28,7 +29,6 @@ from service.api.schemas.projects import (
 )
 from service.api.versioning import IF_MATCH, command_response, expected_version, object_answer
 from service.api.views import log_answer
-from service.audit.history import history
 from service.innoledger import Innoledger
 from service.use_cases.projects import LinkedWork
 from service.use_cases.reads import Shown
@@ -206,9 +206,9 @@ class Decisions(MethodView):
 
 @blp.route("/<project_id>/history")
 class ProjectHistory(MethodView):
+    @blp.conditional
     @blp.arguments(HistoryQuerySchema, location="query")
     @blp.response(200, HistoryPageSchema)
     def get(self, query: dict[str, Any], project_id: str) -> Any:
         """Every event of a project: who, when, the decision record, what changed"""
-        page = history(services().innoledger, current_principal(), "project", project_id, **query)
-        return page.to_json()
+        return history_answer("project", project_id, query)

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
 from service.api.problems import problem
+from service.api.views import answer_made_of
 from service.purchasing.register_csv import COLUMNS, RegisterFileError, read_register, template
 
 blp = Blueprint(
@@ -84,9 +85,11 @@ class RegisterImports(MethodView):
 
 @blp.route("/template")
 class RegisterTemplate(MethodView):
+    @blp.conditional
     @blp.response(200, description="The header line of a register file",
                   content_type="text/csv")
     def get(self) -> Any:
         """The columns of a register file, as an empty CSV to fill in"""
         current_principal()
-        return Response(template(), mimetype="text/csv")
+        text = template()
+        return answer_made_of(lambda: Response(text, mimetype="text/csv"), text)

@@ -7,10 +7,12 @@ that accepts none of the three gets 406.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, request
+from flask import Response, jsonify, request
 from flask.views import MethodView
+from marshmallow import Schema
 from werkzeug.exceptions import NotAcceptable
 
 from projections.runner import head_position
@@ -24,7 +26,9 @@ from service.api.schemas.reports import (
     ProjectReportSchema,
     ReportFormatQuerySchema,
 )
-from service.api.views import reach_position
+from service.api.views import log_answer, reach_position
+from service.audit.people import PeopleDirectory
+from service.ledger.ledger import Ledger
 from service.reports.auditor import auditor_report
 from service.reports.board import board_annual_report
 from service.reports.document import Report
@@ -92,6 +96,22 @@ def reflect_the_log(*views: str) -> None:
         reach_position(view, head)
 
 
+def conditional_report(
+    format_: str, make: Callable[[], Report], schema: type[Schema], *parts: str
+) -> Response:
+    """The report in `format_`, or 304: a report is made of the log as it stands (its views
+    first reach it), asked for in one format, for one address (its links), and of `parts`
+    (e.g. the people directory's names); `generated_at` says when this copy was made."""
+
+    def build() -> Response:
+        report = make()
+        if format_ == "json":
+            return jsonify(schema().dump(report.body))
+        return answer(report, format_)
+
+    return log_answer(build, format_, request.url_root, *parts)
+
+
 def answer(report: Report, format_: str) -> Any:
     """The JSON body for the schema to dump, or the rendered document as a download."""
     if format_ == "json":
@@ -118,6 +138,7 @@ def answer(report: Report, format_: str) -> Any:
 
 @blp.route("/municipalities/<slug>/reports/annual/<int:year>")
 class BoardAnnualReport(MethodView):
+    @blp.conditional
     @blp.arguments(ReportFormatQuerySchema, location="query")
     @blp.response(200, BoardReportSchema)
     @blp.doc(**alternative_formats(
@@ -129,14 +150,20 @@ class BoardAnnualReport(MethodView):
         target with the trend, the procurements behind the figures, and the decisions taken
         under delegation (delegationsbeslut)"""
         format_ = chosen_format(query)
-        reflect_the_log(SHARE_VIEW, "tenant_index", "decision_log")
-        svc = services()
-        report = board_annual_report(svc.innoledger, svc.sql, current_principal(), slug, year)
-        return answer(report, format_)
+
+        def make() -> Report:
+            reflect_the_log(SHARE_VIEW, "tenant_index", "decision_log")
+            svc = services()
+            return board_annual_report(svc.innoledger, svc.sql, current_principal(), slug, year)
+
+        # The decisions name their makers from the people directory.
+        people = PeopleDirectory.of(services().innoledger).state((slug,))
+        return conditional_report(format_, make, BoardReportSchema, f"people={people}")
 
 
 @blp.route("/audit/reports/decisions")
 class AuditorReport(MethodView):
+    @blp.conditional
     @blp.arguments(AuditorReportQuerySchema, location="query")
     @blp.response(200, AuditorReportSchema)
     @blp.doc(**alternative_formats(
@@ -146,18 +173,24 @@ class AuditorReport(MethodView):
         """The auditor's report of a period: every decision taken in it with its authority,
         its ledger leaf and an inclusion proof against the signed tree head it carries"""
         format_ = chosen_format(query)
-        reflect_the_log("decision_log")
-        svc = services()
-        report = auditor_report(
-            svc.innoledger, svc.sql, current_principal(),
-            period_from=query["period_from"], period_until=query["period_until"],
-            municipality=query.get("municipality"),
-        )
-        return answer(report, format_)
+
+        def make() -> Report:
+            reflect_the_log("decision_log")
+            svc = services()
+            return auditor_report(
+                svc.innoledger, svc.sql, current_principal(),
+                period_from=query["period_from"], period_until=query["period_until"],
+                municipality=query.get("municipality"),
+            )
+
+        # It carries a tree head signed with the ledger's current key.
+        key_id = Ledger.of(services().innoledger).signer.key_id
+        return conditional_report(format_, make, AuditorReportSchema, f"key={key_id}")
 
 
 @blp.route("/projects/<project_id>/report")
 class FunderProjectReport(MethodView):
+    @blp.conditional
     @blp.arguments(ReportFormatQuerySchema, location="query")
     @blp.response(200, ProjectReportSchema)
     @blp.doc(**alternative_formats(
@@ -167,5 +200,8 @@ class FunderProjectReport(MethodView):
         """The funder's project report: the project and its funder, partners and reference
         group, and its activities and results phase by phase, with its decisions"""
         format_ = chosen_format(query)
-        report = project_report(services().innoledger, current_principal(), project_id)
-        return answer(report, format_)
+        return conditional_report(
+            format_,
+            lambda: project_report(services().innoledger, current_principal(), project_id),
+            ProjectReportSchema,
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import jsonify
 from flask.views import MethodView
 
 from service.api.blueprint import Blueprint
@@ -16,6 +17,7 @@ from service.api.schemas.municipalities import (
     TokenIssuedSchema,
     TokenListSchema,
 )
+from service.api.views import answer_made_of
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1", description="API tokens")
 
@@ -38,11 +40,17 @@ class IssueToken(MethodView):
 
 @blp.route("/municipalities/<slug>/members/<user_id>/tokens")
 class MemberTokens(MethodView):
+    @blp.conditional
     @blp.response(200, TokenListSchema)
     def get(self, slug: str, user_id: str) -> Any:
         """A member's tokens, active and revoked (tenant admin, or the member): never a secret"""
         records = services().access.member_tokens(current_principal(), slug, user_id)
-        return {"items": [record.to_json() for record in records]}
+        # The token store is not in the log: the records read (with whether each is still
+        # active, which expiry changes) are the validator.
+        items = [record.to_json() for record in records]
+        return answer_made_of(
+            lambda: jsonify(TokenListSchema().dump({"items": items})), repr(items)
+        )
 
 
 @blp.route("/municipalities/<slug>/members/<user_id>/sessions")
