@@ -89,6 +89,15 @@ def take_off(check: CompanionCheck, rows: Sequence[dict[str, Any]]) -> dict[str,
     return values
 
 
+def take_off_first(
+    check: CompanionCheck, names: Sequence[str], row: Sequence[Any]
+) -> dict[str, Any]:
+    """The check's values from the first columns of a row (`names` its column names)."""
+    taken = len(check.columns)
+    pairs = zip(names[:taken], row[:taken], strict=True)
+    return {name[len(COLUMN_PREFIX) :]: value for name, value in pairs}
+
+
 def deliver(check: CompanionCheck, values: dict[str, Any]) -> None:
     check.delivered = True
     withdraw(check)

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import (
     ApplicationRecorder,
     DatabaseError,
@@ -23,6 +24,7 @@ from eventsourcing.persistence import (
     ProgrammingError,
 )
 from eventsourcing.sqlite import SQLITE3_DEFAULT_LOCK_TIMEOUT
+from psycopg.rows import dict_row, tuple_row
 
 from eventstore import companion
 from eventstore.sqlite_write_lock import begin_immediate
@@ -37,6 +39,26 @@ _LIBRARY_ERRORS: dict[type[sqlite3.Error], type[PersistenceError]] = {
     sqlite3.NotSupportedError: NotSupportedError,
     sqlite3.DatabaseError: DatabaseError,
 }
+
+
+def _library_error(error: Exception) -> PersistenceError:
+    """The library's exception for a psycopg error, as its `get_connection` raises them."""
+    for psycopg_kind, kind in _LIBRARY_POSTGRES_ERRORS:
+        if isinstance(error, psycopg_kind):
+            return kind(str(error))
+    return PersistenceError(str(error))
+
+# In the library's order: the first that matches names the error.
+_LIBRARY_POSTGRES_ERRORS: tuple[tuple[type[Exception], type[PersistenceError]], ...] = (
+    (psycopg.InterfaceError, InterfaceError),
+    (psycopg.OperationalError, OperationalError),
+    (psycopg.DataError, DataError),
+    (psycopg.IntegrityError, IntegrityError),
+    (psycopg.InternalError, InternalError),
+    (psycopg.ProgrammingError, ProgrammingError),
+    (psycopg.NotSupportedError, NotSupportedError),
+    (psycopg.DatabaseError, DatabaseError),
+)
 
 
 class SqlStore:
@@ -157,6 +179,24 @@ class SqlStore:
             return rows
         return self._select(statement, params)
 
+    def select_tuples(
+        self, statement: str, params: Sequence[Any] = ()
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and the rows as plain tuples of ONE read statement, as `select`
+        runs it (a waiting check rides on it the same way): for reads that take a few
+        columns of many rows, without a dictionary made per row."""
+        check = companion.waiting_for(self)
+        if check is not None and companion.can_carry(statement):
+            names, rows = self._select_tuples(
+                companion.carried_by(check, statement), (*check.params, *params)
+            )
+            if rows:
+                taken = len(check.columns)
+                companion.deliver(check, companion.take_off_first(check, names, rows[0]))
+                return names[taken:], [row[taken:] for row in rows]
+            return names[len(check.columns) :], rows
+        return self._select_tuples(statement, params)
+
     def settle(self, check: companion.CompanionCheck) -> None:
         """The check's verdict: delivers it with a statement of its own if no read carried
         it; raises its refusal (again, if a read already raised it)."""
@@ -168,8 +208,7 @@ class SqlStore:
 
     def _select(self, statement: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         if self.is_postgres:
-            with self.reading() as cursor:
-                return cursor.execute(statement, params).fetchall()
+            return self._postgres_select(statement, params, dict_row)[1]
         with self._datastore.get_connection(commit=False) as connection:
             cursor = connection.cursor().sqlite_cursor
             try:
@@ -180,6 +219,55 @@ class SqlStore:
                 raise _LIBRARY_ERRORS.get(type(error), PersistenceError)(error) from error
             finally:
                 cursor.close()
+
+    def _select_tuples(
+        self, statement: str, params: Sequence[Any]
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        if self.is_postgres:
+            return self._postgres_select(statement, params, tuple_row)
+        with self._datastore.get_connection(commit=False) as connection:
+            cursor = connection.cursor().sqlite_cursor
+            cursor.row_factory = None  # plain tuples, made in C
+            try:
+                cursor.execute(statement, tuple(params))
+                rows = cursor.fetchall()
+                return [column[0] for column in cursor.description or ()], rows
+            except sqlite3.Error as error:
+                raise _LIBRARY_ERRORS.get(type(error), PersistenceError)(error) from error
+            finally:
+                cursor.close()
+
+    def _postgres_select(
+        self, statement: str, params: Sequence[Any], row_factory: Any
+    ) -> tuple[list[str], list[Any]]:
+        """One statement on a pooled connection taken and handed back directly: the pool's
+        connections are in autocommit mode, so there is no transaction to end (the pool
+        resets one left open on return anyway), and a statement of ours needs none of the
+        library's composite type adapters. Errors are raised as the library's."""
+        pool = self._datastore.pool
+        if pool.closed:
+            # Not opened yet (or closed): the library's way opens it, or says why not.
+            with self.reading() as cursor:
+                raw = cursor._cursor
+                raw.row_factory = row_factory
+                raw.execute(self.sql(statement), tuple(params))
+                return [column.name for column in raw.description or ()], raw.fetchall()
+        try:
+            connection = pool.getconn()
+        except psycopg.Error as error:
+            raise _library_error(error) from error
+        try:
+            if self._set_session_schema and connection not in self._session_schema_set:
+                connection.execute(self._set_session_schema)
+                self._session_schema_set.add(connection)
+            cursor = connection.cursor(row_factory=row_factory)
+            cursor.execute(self.sql(statement), tuple(params))
+            names = [column.name for column in cursor.description or ()]
+            return names, cursor.fetchall()
+        except psycopg.Error as error:
+            raise _library_error(error) from error
+        finally:
+            pool.putconn(connection)
 
     def execute_script(self, statements: Sequence[str]) -> None:
         with self.transaction() as cursor:

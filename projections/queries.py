@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from eventsourcing.persistence import ApplicationRecorder, OperationalError
 
@@ -51,6 +51,7 @@ LOGGED_DECISION_TYPES = (*DECISION_TYPES, "grant_role", "revoke_role")
 MAX_LIMIT = 200
 MAX_SEARCH_TERMS = 10
 Row = dict[str, Any]
+_Read = TypeVar("_Read")
 
 
 class InvalidQuery(ValueError):
@@ -118,10 +119,20 @@ def _ensure(store: SqlStore, name: str) -> None:
 
 
 def _read(store: SqlStore, statement: str, params: Sequence[Any]) -> list[Row]:
+    return _again_if_dropped(lambda: store.select(statement, params))
+
+
+def _read_tuples(
+    store: SqlStore, statement: str, params: Sequence[Any]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    return _again_if_dropped(lambda: store.select_tuples(statement, params))
+
+
+def _again_if_dropped(read: Callable[[], _Read]) -> _Read:
     attempts = 3
     for attempt in range(attempts):
         try:
-            return store.select(statement, params)
+            return read()
         except OperationalError:
             # A deadlock with a rebuild's swap (PostgreSQL picks one side) or a dropped
             # connection: reading again is always safe.
@@ -208,14 +219,26 @@ def _page(
         "SELECT t.position AS view_position, v.* FROM projection_tracking t"
         f" LEFT JOIN ({inner}) v ON 1 = 1 WHERE t.name = ? ORDER BY {order}"
     )
+    if text_column is not None:
+        # Only a few columns of each row are needed: rows as tuples, no dictionary each.
+        names, tuples = _read_tuples(store, statement, [*params, limit + 1, view])
+        at_key, at_text = names.index(key_column), names.index(text_column)
+        position = int(tuples[0][names.index("view_position")]) if tuples else 0
+        kept = [row for row in tuples if row[at_key] is not None]
+        more = len(kept) > limit
+        kept = kept[:limit]
+        next_cursor = (
+            encode_cursor(cursor_tag or view, key_of(dict(zip(names, kept[-1], strict=True))))
+            if more
+            else None
+        )
+        return Page(None, next_cursor, position, texts=[row[at_text] for row in kept])
     found = _read(store, statement, [*params, limit + 1, view])
     position = int(found[0]["view_position"]) if found else 0
     rows = [row for row in found if row[key_column] is not None]
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(cursor_tag or view, key_of(rows[-1])) if more else None
-    if text_column is not None:
-        return Page(None, next_cursor, position, texts=[row[text_column] for row in rows])
     if shape is None:
         raise TypeError("_page: shape or text_column")
     return Page([shape(row) for row in rows], next_cursor, position)

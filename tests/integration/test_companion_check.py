@@ -78,6 +78,25 @@ def test_a_check_rides_on_the_next_read_and_its_caller_sees_only_its_own_rows(
     assert received == [{"counter": 7, "largest": 2}]
 
 
+def test_a_check_rides_on_a_read_of_tuples_and_its_caller_sees_only_its_own_columns(
+    store: SqlStore,
+) -> None:
+    alone = store.select_tuples(READ, (2, 5))
+    received: list[dict[str, Any]] = []
+    _check(store, received)
+    assert store.select_tuples(READ, (2, 5)) == alone == (["name", "n"], [("c", 3), ("b", 2)])
+    assert received == [{"counter": 7, "largest": 2}]
+
+
+def test_a_read_of_tuples_without_rows_leaves_the_check_to_settle(store: SqlStore) -> None:
+    received: list[dict[str, Any]] = []
+    check = _check(store, received)
+    assert store.select_tuples(READ, (99, 5)) == (["name", "n"], [])
+    assert received == []
+    store.settle(check)
+    assert received == [{"counter": 7, "largest": 2}]
+
+
 def test_a_refused_check_stops_its_read_and_says_so_again_when_settled(store: SqlStore) -> None:
     check = _check(store, [], accept=False)
     with pytest.raises(Refused):

@@ -1,4 +1,5 @@
-"""One read statement through SqlStore.select: the rows as dictionaries, writes committed by
+"""One read statement through SqlStore.select: the rows as dictionaries (or, through
+select_tuples, as tuples with the column names), writes committed by
 others seen at once, and a failing statement raised as the library's error (which the web tier
 turns into 503 when the database is away), on SQLite and PostgreSQL alike."""
 
@@ -24,6 +25,9 @@ def test_select_reads_rows_committed_before_it(store_settings: Settings) -> None
             cursor.execute("INSERT INTO select_probe VALUES (?, ?)", ("b", 2))
         rows = store.select("SELECT name, n FROM select_probe WHERE n >= ? ORDER BY n", (1,))
         assert rows == [{"name": "a", "n": 1}, {"name": "b", "n": 2}]
+        assert store.select_tuples(
+            "SELECT name, n FROM select_probe WHERE n >= ? ORDER BY n", (1,)
+        ) == (["name", "n"], [("a", 1), ("b", 2)])
     finally:
         app.close()
         writer.close()
@@ -36,7 +40,10 @@ def test_select_of_a_missing_table_raises_the_librarys_error(store_settings: Set
             SqlStore(app.recorder).select("SELECT * FROM no_such_table")
         # SQLite calls it an operational error, PostgreSQL a programming error.
         assert isinstance(raised.value, (OperationalError, ProgrammingError))
+        with pytest.raises((OperationalError, ProgrammingError)):
+            SqlStore(app.recorder).select_tuples("SELECT * FROM no_such_table")
         # The pool still serves reads afterwards.
         assert SqlStore(app.recorder).select("SELECT 1 AS one") == [{"one": 1}]
+        assert SqlStore(app.recorder).select_tuples("SELECT 1 AS one") == (["one"], [(1,)])
     finally:
         app.close()
