@@ -23,11 +23,12 @@ REVALIDATE = "public, no-cache"
 
 
 def keep_private(response: Response) -> Response:
-    if request.path.startswith(OPEN_DATA_PREFIX):
+    path = request.path
+    if path.startswith(OPEN_DATA_PREFIX):
         if response.status_code not in (200, 304) or "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = REVALIDATE
         return response
-    if not request.path.startswith(API_PREFIX):
+    if not path.startswith(API_PREFIX):
         return response
     if "Vary" not in response.headers:
         response.headers["Vary"] = "Authorization"  # as vary.add, without parsing a header set

@@ -50,12 +50,11 @@ def view_etag(positions: Mapping[str, int], principal: Principal, *parts: str) -
     """Weak ETag of a page of views: the request (path and query, without the wait for a
     position), the caller and the positions of the views read; `parts` names anything else
     the answer was made of (the format asked for, the day, a directory's state...)."""
+    req = request._get_current_object()  # type: ignore[attr-defined]
     query = sorted(
-        (key, value) for key, value in request.args.items(multi=True) if key != WAIT_PARAMETER
+        (key, value) for key, value in req.args.items(multi=True) if key != WAIT_PARAMETER
     )
-    made_of = repr(
-        (request.path, query, caller_key(principal), sorted(positions.items()), *parts)
-    )
+    made_of = repr((req.path, query, caller_key(principal), sorted(positions.items()), *parts))
     digest = hashlib.sha256(made_of.encode()).hexdigest()[:20]
     return f'W/"{max(positions.values(), default=0)}-{digest}"'
 

@@ -48,9 +48,10 @@ def _runner(view: str) -> ProjectionRunner:
 def page_response(page: Page) -> Any:
     """A page of a view with the position it reflects. A page of stored API texts is joined
     into the body `jsonify` would give, without decoding and encoding its rows again."""
-    provider = current_app.json
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    provider = app.json
     compact = getattr(provider, "compact", None)
-    if page.texts is None or compact is False or (compact is None and current_app.debug):
+    if page.texts is None or compact is False or (compact is None and app.debug):
         # Rows decoded, and indented as in debug mode.
         response = jsonify(
             {"items": page.rows, "next_cursor": page.next_cursor, "position": page.position}
@@ -67,7 +68,7 @@ def page_response(page: Page) -> Any:
                 "}\n",
             )
         )
-        response = current_app.response_class(
+        response = app.response_class(
             body, mimetype=getattr(provider, "mimetype", "application/json")
         )
     response.headers["Innoledger-Position"] = str(page.position)
