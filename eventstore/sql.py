@@ -262,7 +262,12 @@ class SqlStore:
                 self._session_schema_set.add(connection)
             cursor = connection.cursor(row_factory=row_factory)
             cursor.execute(self.sql(statement), tuple(params))
-            names = [column.name for column in cursor.description or ()]
+            if row_factory is dict_row:
+                return [], cursor.fetchall()  # the rows name their columns themselves
+            # As psycopg's dict_row reads them (`description` would make a Column each).
+            result, encoding = cursor.pgresult, connection.info.encoding
+            fields = result.nfields if result is not None else 0
+            names = [(result.fname(i) or b"").decode(encoding) for i in range(fields)]
             return names, cursor.fetchall()
         except psycopg.Error as error:
             raise _library_error(error) from error

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import weakref
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -30,14 +29,16 @@ class InnoledgerJSON(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
+# Set on a function Flask may call as it is (not a coroutine function).
+_PLAIN = "_innoledger_runs_synchronously"
+
+
 class InnoledgerFlask(Flask):
     """Flask, asking once per function (not for every hook of every request) whether it is a
     coroutine function to be run to completion."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Weak: a function made for one request (after_this_request) leaves with it.
-        self._plain_functions: weakref.WeakSet[Any] = weakref.WeakSet()
         # Each may replace a request's answer before it is made a response and sent
         # (authentication: an answer made for a cached holder waits for their confirmation).
         self.before_answer: list[Callable[[Any], Any]] = []
@@ -51,13 +52,16 @@ class InnoledgerFlask(Flask):
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         # A bound method (a MethodView's handler) is made anew per request: its function
         # decides.
+        # The answer is noted on the function itself (whether a function is a coroutine
+        # function does not change): a look-up in C, where a weak set cost a Python call per
+        # hook per request, and a function made for one request leaves with its note.
         code = getattr(func, "__func__", func)
-        if code in self._plain_functions:
+        if getattr(code, _PLAIN, False):
             return func
         synchronous = super().ensure_sync(func)
         if synchronous is func:
-            with contextlib.suppress(TypeError):  # not weakly referable: asked each time
-                self._plain_functions.add(code)
+            with contextlib.suppress(AttributeError, TypeError):  # no attributes: asked each time
+                setattr(code, _PLAIN, True)
         return synchronous
 
 

@@ -97,6 +97,29 @@ def test_an_oversized_body_is_refused_with_413(make_app: Callable[..., Flask]) -
     assert skurup.viewer.read(f"needs/{need_id}")["version"] == 1
 
 
+def test_a_coroutine_function_is_never_called_as_a_plain_one(
+    make_app: Callable[..., Flask],
+) -> None:
+    # The app remembers which functions it may call as they are: asked again, the answer holds,
+    # and a coroutine function is never among them (run to completion, or refused without
+    # Flask's async extra).
+    app = make_app()
+
+    def plain() -> str:
+        return "plain"
+
+    async def coroutine() -> str:
+        return "coroutine"
+
+    for _ in range(2):
+        assert app.ensure_sync(plain) is plain
+        try:
+            wrapped = app.ensure_sync(coroutine)
+        except RuntimeError:
+            wrapped = None
+        assert wrapped is not coroutine
+
+
 def test_the_default_body_limit_is_a_megabyte(world: World, skurup: Tenant) -> None:
     response = skurup.officer.post(
         "needs", data="{" + " " * 1_000_001 + "}", headers={"Content-Type": "application/json"}
