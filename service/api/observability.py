@@ -75,6 +75,21 @@ class Metrics:
             ["method", "endpoint"],
             **kwargs,
         )
+        # Each (method, route, status)'s series, once found: the library's `labels` checks
+        # and converts its values and takes a lock on every call.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def count(self, method: str, endpoint: str, status: int, duration: float) -> None:
+        key = (method, endpoint, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                self.requests.labels(method, endpoint, str(status)),
+                self.latency.labels(method, endpoint),
+            )
+            self._series[key] = series
+        series[0].inc()
+        series[1].observe(duration)
 
     def render(self) -> Response:
         from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -135,8 +150,7 @@ def register_observability(app: Flask) -> None:
         duration = time.perf_counter() - state.get("started", time.perf_counter())
         endpoint = _metrics_endpoint(req)
         method = req.method
-        metrics.requests.labels(method, endpoint, str(response.status_code)).inc()
-        metrics.latency.labels(method, endpoint).observe(duration)
+        metrics.count(method, endpoint, response.status_code, duration)
         if access_log.isEnabledFor(logging.INFO):
             principal = state.get("principal")
             # Made directly: Logger.info would walk the stack for the caller's file and line,

@@ -256,6 +256,32 @@ def test_metrics_count_requests_by_route_template(world: World, skurup: Tenant) 
     assert skurup.viewer.token not in text
 
 
+def test_metrics_count_every_request_of_a_route(world: World, skurup: Tenant) -> None:
+    need_id = world.need(skurup, swot=False)
+    series = re.compile(
+        r'innoledger_http_requests_total\{endpoint="/api/v1/needs/<need_id>",method="GET",'
+        r'status="200"\} ([0-9.]+)'
+    )
+    latency = re.compile(
+        r'innoledger_http_request_seconds_count\{endpoint="/api/v1/needs/<need_id>",'
+        r'method="GET"\} ([0-9.]+)'
+    )
+
+    def counts() -> tuple[float, float]:
+        text = world.anonymous().get("/metrics").get_data(as_text=True)
+        found, timed = series.search(text), latency.search(text)
+        return (
+            float(found.group(1)) if found else 0.0,
+            float(timed.group(1)) if timed else 0.0,
+        )
+
+    before = counts()
+    for _ in range(3):
+        assert skurup.viewer.get(f"needs/{need_id}").status_code == 200
+    after = counts()
+    assert (after[0] - before[0], after[1] - before[1]) == (3.0, 3.0)
+
+
 def test_metrics_do_not_tell_which_commands_were_given(world: World, ystad: Tenant) -> None:
     """/metrics needs no credentials: per-route counts of commands would show bid activity."""
     world.procurement(ystad, "evaluation")
