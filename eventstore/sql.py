@@ -41,13 +41,6 @@ _LIBRARY_ERRORS: dict[type[sqlite3.Error], type[PersistenceError]] = {
 }
 
 
-def _library_error(error: Exception) -> PersistenceError:
-    """The library's exception for a psycopg error, as its `get_connection` raises them."""
-    for psycopg_kind, kind in _LIBRARY_POSTGRES_ERRORS:
-        if isinstance(error, psycopg_kind):
-            return kind(str(error))
-    return PersistenceError(str(error))
-
 # In the library's order: the first that matches names the error.
 _LIBRARY_POSTGRES_ERRORS: tuple[tuple[type[Exception], type[PersistenceError]], ...] = (
     (psycopg.InterfaceError, InterfaceError),
@@ -59,6 +52,14 @@ _LIBRARY_POSTGRES_ERRORS: tuple[tuple[type[Exception], type[PersistenceError]], 
     (psycopg.NotSupportedError, NotSupportedError),
     (psycopg.DatabaseError, DatabaseError),
 )
+
+
+def _library_error(error: Exception) -> PersistenceError:
+    """The library's exception for a psycopg error, as its `get_connection` raises them."""
+    for psycopg_kind, kind in _LIBRARY_POSTGRES_ERRORS:
+        if isinstance(error, psycopg_kind):
+            return kind(str(error))
+    return PersistenceError(str(error))
 
 
 class SqlStore:
@@ -190,11 +191,10 @@ class SqlStore:
             names, rows = self._select_tuples(
                 companion.carried_by(check, statement), (*check.params, *params)
             )
+            taken = len(check.columns)
             if rows:
-                taken = len(check.columns)
                 companion.deliver(check, companion.take_off_first(check, names, rows[0]))
-                return names[taken:], [row[taken:] for row in rows]
-            return names[len(check.columns) :], rows
+            return names[taken:], [row[taken:] for row in rows]
         return self._select_tuples(statement, params)
 
     def settle(self, check: companion.CompanionCheck) -> None:
@@ -209,25 +209,24 @@ class SqlStore:
     def _select(self, statement: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         if self.is_postgres:
             return self._postgres_select(statement, params, dict_row)[1]
-        with self._datastore.get_connection(commit=False) as connection:
-            cursor = connection.cursor().sqlite_cursor
-            try:
-                cursor.execute(statement, tuple(params))
-                return [dict(row) for row in cursor.fetchall()]
-            except sqlite3.Error as error:
-                # The library's exception for it, as a read inside its transaction raises.
-                raise _LIBRARY_ERRORS.get(type(error), PersistenceError)(error) from error
-            finally:
-                cursor.close()
+        names, rows = self._sqlite_select(statement, params)
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def _select_tuples(
         self, statement: str, params: Sequence[Any]
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         if self.is_postgres:
             return self._postgres_select(statement, params, tuple_row)
+        return self._sqlite_select(statement, params)
+
+    def _sqlite_select(
+        self, statement: str, params: Sequence[Any]
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """One statement in autocommit: the column names and the rows as plain tuples (made
+        in C). Errors are raised as the library's, as a read inside its transaction raises."""
         with self._datastore.get_connection(commit=False) as connection:
             cursor = connection.cursor().sqlite_cursor
-            cursor.row_factory = None  # plain tuples, made in C
+            cursor.row_factory = None
             try:
                 cursor.execute(statement, tuple(params))
                 rows = cursor.fetchall()
