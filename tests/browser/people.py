@@ -7,11 +7,17 @@ asked, photographed into tests/artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
+import sys
+import threading
+import time
+import traceback
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import screenshot_path
 
@@ -26,6 +32,22 @@ class Findings:
     violations: dict[str, list[str]] = field(default_factory=dict)
     pages: list[str] = field(default_factory=list)
     audited: set[str] = field(default_factory=set)
+
+
+def _threads_in_the_service() -> list[str]:
+    """The stacks of the live service's threads that are inside its code (it runs in this
+    process): a request that never got its answer is one of them."""
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    found = []
+    for ident, frame in sys._current_frames().items():
+        stack = traceback.extract_stack(frame)
+        if ident == threading.get_ident() or not any(
+            f"{sep}service{sep}" in entry.filename for sep in ("/", "\\") for entry in stack
+        ):
+            continue
+        found.append(f"thread {names.get(ident, ident)}:")
+        found.extend(line.rstrip() for line in traceback.format_list(stack[-15:]))
+    return found or ["(none)"]
 
 
 class Person:
@@ -50,6 +72,19 @@ class Person:
         self.photograph = photograph
         self.audit = audit
         self.checked: set[str] = set()
+        # What the browser did lately, told when an expected page never comes: whether the
+        # request left, failed, or was answered tells a dropped click from a slow server.
+        self.seen: deque[str] = deque(maxlen=40)
+        self._started = time.monotonic()
+        for kind in ("request", "requestfinished", "requestfailed"):
+            self.page.on(kind, lambda r, kind=kind: self._saw(kind, f"{r.method} {r.url}"))
+        self.page.on("response", lambda r: self._saw("response", f"{r.status} {r.url}"))
+        self.page.on("framenavigated", lambda f: self._saw("navigated", f.url))
+        self.page.on("console", lambda m: self._saw(f"console.{m.type}", m.text))
+        self.page.on("pageerror", lambda e: self._saw("pageerror", str(e)))
+
+    def _saw(self, kind: str, what: str) -> None:
+        self.seen.append(f"{time.monotonic() - self._started:8.3f} {kind} {what}")
 
     def close(self) -> None:
         self.context.close()
@@ -105,10 +140,36 @@ class Person:
         if self.keyboard:
             self._focus(target)
         if navigates:
-            with self.page.expect_navigation():
-                self._activate(target)
+            self._saw("press", str(target))
+            try:
+                with self.page.expect_navigation():
+                    self._activate(target)
+            except PlaywrightTimeout as error:
+                raise AssertionError(self._why_no_page(target, error)) from error
         else:
             self._activate(target)
+
+    def _why_no_page(self, target: Locator, error: Exception) -> str:
+        page = self.page
+        name = f"{self.name}-no-navigation"
+        page.screenshot(path=str(screenshot_path(name)), full_page=True)
+        state = page.evaluate(
+            """el => el && ({tag: el.tagName, type: el.type, disabled: el.disabled,
+                form: el.form && el.form.action, valid: el.form && el.form.checkValidity(),
+                focused: document.activeElement && document.activeElement.outerHTML.slice(0, 200),
+                ready: document.readyState})""",
+            target.element_handle(timeout=1000),
+        )
+        return "\n".join(
+            [
+                f"{self.name}: no new page after pressing {target} ({error})",
+                f"on {page.url}; the control: {state}; screenshot {name}.png",
+                "what the browser did (seconds since the person began):",
+                *self.seen,
+                "where the service's threads were (a request still being answered shows here):",
+                *_threads_in_the_service(),
+            ]
+        )
 
     def _activate(self, target: Locator) -> None:
         if self.keyboard:
@@ -168,6 +229,21 @@ class Person:
         ).first
         if details.get_attribute("open") is None:
             self.press(details.locator("summary"))
+            # The panel slides open (a transition of its height, 0.4 s): a person waits until
+            # it stands still. A click on a button while the page still moves under the pointer
+            # can press on one element and release on another, which presses nothing.
+            # (The transition is on a pseudo-element, which getAnimations() does not list:
+            # the panel's height is watched instead, frame by frame, until it holds still.)
+            self.page.wait_for_function(
+                """panel => {
+                    const height = panel.getBoundingClientRect().height;
+                    const seen = (panel.__heights || []).concat([height]).slice(-4);
+                    panel.__heights = seen;
+                    return seen.length === 4 && seen.every(h => h === height);
+                }""",
+                arg=details.element_handle(),
+                polling="raf",
+            )
         return details
 
     def expect_text(self, text: str) -> None:
