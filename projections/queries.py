@@ -1179,6 +1179,20 @@ def view_position(store: SqlStore, name: str) -> int:
         return tracking.read_position(cursor, name) or 0
 
 
+def position_and_head(store: SqlStore, name: str, highest: str) -> tuple[int, int]:
+    """The position view `name` reflects and the log's highest position (`highest`, a query of
+    one value), in one statement: one snapshot, so a view at that head shows every event
+    visible then."""
+    _ensure(store, name)  # once per process: no catalogue lookup per read
+    rows = store.select(
+        f"SELECT ({highest}) AS head,"
+        " (SELECT position FROM projection_tracking WHERE name = ?) AS at",
+        (name,),
+    )
+    row = rows[0] if rows else {}
+    return int(row.get("at") or 0), int(row.get("head") or 0)
+
+
 def view_positions(store: SqlStore, names: Sequence[str]) -> dict[str, int]:
     """The positions several views reflect, in one statement (0 for a view never applied)."""
     wanted = sorted(set(names))
