@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from service.api.problems import register_problem_handlers
     from service.audit.people import PeopleDirectory
     from service.auth.principal_cache import PrincipalCache
+    from service.auth.session_cache import SessionCache
     from service.auth.sessions import BrowserSessions
     from service.auth.throttle import FailedAuthThrottle
     from service.auth.tokens import TokenStore
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         throttle=throttle,
         sessions=sessions,
         principals=PrincipalCache(sql, EventLog(innoledger.recorder, sql)),
+        known_sessions=SessionCache(sql, EventLog(innoledger.recorder, sql)),
     )
 
     register_observability(app)  # first: the request id must exist before anything logs

@@ -49,6 +49,10 @@ def authenticate_request():
     return _authenticate(in_full=False)
 
 
+def _authenticate_in_full():
+    return _authenticate(in_full=True)
+
+
 def _authenticate(*, in_full: bool):
     # Taken once: each use of the `request`/`g` proxies is a look-up and three calls.
     req, state = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
@@ -69,6 +73,7 @@ def _authenticate(*, in_full: bool):
         holder = svc.principals.remembered(digest)
         if holder is not None:
             state.principal_check = svc.principals.confirm_with_next_read(digest, holder)
+            state.check_again = _authenticate_in_full
     else:
         holder = svc.principals.known(digest)
     if holder is None:
@@ -121,10 +126,12 @@ def _authenticate(*, in_full: bool):
 
 
 def answer_when_confirmed(answer: Any) -> Any:
-    """`answer`, once the database confirmed the remembered holder it was made for; else the
-    request answered again with its token checked in full (the first answer is dropped: it
-    was made for a holder who is no longer who they were)."""
+    """`answer`, once the database confirmed the remembered holder it was made for (a token's
+    or a browser session's); else the request answered again with the holder checked in full
+    by `g.check_again` (the first answer is dropped: it was made for a holder who is no longer
+    who they were)."""
     check = g.pop("principal_check", None)
+    again = g.pop("check_again", _authenticate_in_full)
     if check is None:
         return answer
     if found_database_unavailable():
@@ -145,7 +152,7 @@ def answer_when_confirmed(answer: Any) -> Any:
     _close_request_scope(None)
     _open_request_scope()  # nothing the first answer loaded or was told is kept
     g.pop("principal", None)
-    refused = _authenticate(in_full=True)
+    refused = again()
     if refused is not None:
         return refused
     try:

@@ -8,6 +8,7 @@ from flask import current_app, g
 
 from eventstore.sql import SqlStore
 from service.auth.principal_cache import PrincipalCache
+from service.auth.session_cache import SessionCache
 from service.auth.sessions import BrowserSessions
 from service.auth.throttle import FailedAuthThrottle
 from service.auth.tokens import TokenStore
@@ -27,6 +28,7 @@ class Services:
     throttle: FailedAuthThrottle
     sessions: BrowserSessions
     principals: PrincipalCache
+    known_sessions: SessionCache
 
     def close(self) -> None:
         self.innoledger.close()

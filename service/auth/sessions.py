@@ -43,7 +43,8 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _hash(session_id: str) -> str:
+def session_digest(session_id: str) -> str:
+    """What the store keeps of a session id (never the id itself)."""
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
@@ -85,7 +86,7 @@ class BrowserSessions:
             cursor.execute(
                 f"INSERT INTO {TABLE} (session_hash, user_id, municipality, via, started_at,"
                 " last_seen, ended_at, ended_reason) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
-                (_hash(session_id), user_id, municipality, via, moment, moment),
+                (session_digest(session_id), user_id, municipality, via, moment, moment),
             )
         return session_id
 
@@ -94,7 +95,7 @@ class BrowserSessions:
             row = cursor.execute(
                 f"SELECT user_id, municipality, via, started_at, last_seen, ended_at,"
                 f" ended_reason FROM {TABLE} WHERE session_hash = ?",
-                (_hash(session_id),),
+                (session_digest(session_id),),
             ).fetchone()
         return None if row is None else BrowserSession(**row)
 
@@ -119,7 +120,7 @@ class BrowserSessions:
             with self._store.transaction() as cursor:
                 cursor.execute(
                     f"UPDATE {TABLE} SET last_seen = ? WHERE session_hash = ? AND ended_at IS NULL",
-                    (moment, _hash(session_id)),
+                    (moment, session_digest(session_id)),
                 )
         return found, None
 
@@ -128,7 +129,7 @@ class BrowserSessions:
             cursor.execute(
                 f"UPDATE {TABLE} SET ended_at = ?, ended_reason = ?"
                 " WHERE session_hash = ? AND ended_at IS NULL",
-                (_ms(now or datetime.now(UTC)), reason, _hash(session_id)),
+                (_ms(now or datetime.now(UTC)), reason, session_digest(session_id)),
             )
             return cursor.rowcount == 1
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from flask import Flask, g, redirect, request, session, url_for
 
 from service.api.context import services
+from service.auth.session_cache import KnownSession
 from service.auth.sessions import SessionLimits
 from service.errors import NotFound
 from service.principal import Principal
@@ -57,13 +58,31 @@ def end_session(reason: str | None = None) -> None:
 
 
 def live_roles(municipality: str, user_id: str) -> tuple[str, ...]:
+    return roles_and_version(municipality, user_id)[0]
+
+
+def roles_and_version(municipality: str, user_id: str) -> tuple[tuple[str, ...], int]:
+    """The member's roles and the version of the municipality they were read from."""
     try:
-        return tuple(services().innoledger.roles_in(municipality, user_id))
+        found = services().innoledger.require_registered(municipality)
     except NotFound:
-        return ()
+        return (), 0
+    return tuple(found.roles_of(user_id)), int(found.version)
+
+
+# Requests that change nothing: a remembered session is confirmed by the page's own read.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def load_principal() -> None:
+    _load_principal(in_full=False)
+
+
+def _load_principal_in_full() -> None:
+    _load_principal(in_full=True)
+
+
+def _load_principal(*, in_full: bool) -> None:
     g.web_principal = None
     if request.path.startswith(OPEN_PATHS):
         return
@@ -73,26 +92,48 @@ def load_principal() -> None:
         if user is not None:
             end_session("expired")  # a cookie from before sessions were kept in the store
         return
-    web = services().settings.web
+    svc = services()
+    web = svc.settings.web
     limits = SessionLimits(
         idle=timedelta(minutes=web.idle_timeout_minutes),
         lifetime=timedelta(hours=web.session_max_hours),
     )
-    stored, ended = services().sessions.check(session_id, limits)
-    if stored is None or (stored.user_id, stored.municipality) != (
-        user.get("id"),
-        user.get("municipality"),
-    ):
-        end_session()
-        session["ended"] = ended if ended in ENDED_REASONS else "expired"
-        return
-    roles = live_roles(user["municipality"], user["id"])
-    if not roles:
-        end_session("no_role")
-        return
+    user_id, municipality = user.get("id"), user.get("municipality")
+    known = None
+    if not in_full and request.method in SAFE_METHODS:
+        known = svc.known_sessions.remembered(
+            session_id, user_id=str(user_id), municipality=str(municipality)
+        )
+    if known is not None:
+        # Confirmed by the page's first read, in the same round trip, before anything is
+        # answered (`service.api.authentication.answer_when_confirmed`).
+        g.principal_check = svc.known_sessions.confirm_with_next_read(session_id, known, limits)
+        g.check_again = _load_principal_in_full
+        svc.innoledger.confirm_current_version(known.municipality, known.municipality_version)
+        roles = known.roles
+    else:
+        stored, ended = svc.sessions.check(session_id, limits)
+        if stored is None or (stored.user_id, stored.municipality) != (user_id, municipality):
+            end_session()
+            session["ended"] = ended if ended in ENDED_REASONS else "expired"
+            return
+        roles, version = roles_and_version(stored.municipality, stored.user_id)
+        if not roles:
+            end_session("no_role")
+            return
+        svc.known_sessions.remember(
+            session_id,
+            KnownSession(
+                user_id=stored.user_id,
+                municipality=stored.municipality,
+                started_at=stored.started_at,
+                roles=roles,
+                municipality_version=version,
+            ),
+        )
     g.web_principal = Principal(
-        user_id=user["id"],
-        municipality=user["municipality"],
+        user_id=str(user_id),
+        municipality=str(municipality),
         roles=roles,
         request_id=g.get("request_id"),
     )
