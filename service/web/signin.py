@@ -1,8 +1,9 @@
 """Who is signed in to the pages: a session naming a member of a municipality.
 
 The cookie holds the id of a session kept in the store (`service.auth.sessions`), and the
-member's user id and municipality; their roles are read live from the municipality at every
-request, exactly as the API reads them for a token. Every request checks the stored session,
+member's user id and municipality; their roles are the municipality's live ones at every
+request, exactly as the API's for a token. Every request checks the stored session (a page,
+for a session this process remembers, with its own first read: `service.auth.session_cache`),
 so a session ended anywhere — signed out, a role or token revoked, ended by an admin, idle too
 long, too old — is refused at once on every worker, and a copy of the cookie is worth nothing
 after it ended. A member with no role left has no access.
