@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import jsonpatch
-
 from domain.errors import InvalidValue
 from domain.values.timestamps import aware_utc
 from eventstore.eventlog import EventLog, PositionedEvent
@@ -28,6 +26,7 @@ from eventstore.sql import SqlStore
 from service.audit.access import load_current, require_auditor
 from service.audit.people import PeopleDirectory
 from service.audit.state import json_safe, public_state
+from service.audit.state_changes import EMPTY, StateTexts, changes
 from service.ledger.ledger import Ledger
 from service.principal import Principal
 from service.redaction import Redaction, redaction_for
@@ -170,7 +169,9 @@ class HistoryReader:
         # (bids, members) never shows up in a patch.
         redaction = redaction_for(principal, current)
         aggregate: Any = None if after == 0 else self.app.repository.get(current.id, version=after)
-        before = {} if aggregate is None else redaction.state(public_state(aggregate))
+        before = (
+            EMPTY if aggregate is None else StateTexts(redaction.state(public_state(aggregate)))
+        )
         picked: list[tuple[PositionedEvent, Any, list[dict[str, Any]]]] = []
         scanned = 0
         last = after
@@ -185,7 +186,7 @@ class HistoryReader:
             for stored in chunk:
                 event = self.app.mapper.to_domain_event(stored.stored())
                 aggregate = event.mutate(aggregate)
-                after_state = redaction.state(public_state(aggregate))
+                after_state = StateTexts(redaction.state(public_state(aggregate)))
                 scanned += 1
                 last = stored.originator_version
                 decided = _decided_at(event)
@@ -194,7 +195,7 @@ class HistoryReader:
                     and (low is None or decided >= low)
                     and (high is None or decided <= high)
                 ):
-                    ops = jsonpatch.make_patch(before, after_state).patch
+                    ops = changes(before, after_state)
                     picked.append((stored, event, ops))
                 before = after_state
                 if len(picked) >= limit:
