@@ -3,13 +3,14 @@ the members that differ are diffed."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import jsonpatch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.audit.state_changes import EMPTY, StateTexts, changes
+from service.audit.state_changes import EMPTY, StateTexts, canonical_json, changes
 
 KEYS = st.sampled_from(["title", "status", "swot", "decisions", "co_owners", "value", "a", "b"])
 SCALARS = st.one_of(
@@ -57,6 +58,12 @@ def test_the_changes_are_the_ones_jsonpatch_gives_for_the_whole_states(
     found = changes(StateTexts(before), StateTexts(after))
     assert found == jsonpatch.make_patch(before, after).patch
     assert jsonpatch.apply_patch(before, found) == after
+
+
+@settings(max_examples=300)
+@given(value=VALUES)
+def test_members_are_written_as_json_dumps_writes_them_with_sorted_keys(value: Any) -> None:
+    assert canonical_json(value) == json.dumps(value, sort_keys=True)
 
 
 def test_the_first_event_s_changes_add_every_member() -> None:
