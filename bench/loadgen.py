@@ -446,27 +446,23 @@ def run_open_loop(
             result = await send(index)
             on_answer(index, time.perf_counter() - scheduled, result, counted)
 
-        begin = start + window.warmup_s
-        end = begin + window.measure_s
-        interval = 1.0 / rate
-        moment = start + offset * interval
         index = 0
         measuring = False
-        while moment < end:
+        for since_start, in_window in open_loop_schedule(window, rate, offset):
+            moment = start + since_start
             delay = moment - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            if moment >= begin:
+            if in_window:
                 if not measuring:
                     # Indexes start again with the measured window (a request mix keyed by
                     # index then has every kind in it).
                     measuring, index = True, 0
                 lags.append(max(0.0, time.perf_counter() - moment))
-            task = asyncio.create_task(one(index, moment, moment >= begin))
+            task = asyncio.create_task(one(index, moment, in_window))
             running.add(task)
             task.add_done_callback(running.discard)
             index += 1
-            moment += interval
         backlog = max(0, len(running) - 1)  # besides the one just sent
         try:
             if running:
@@ -489,14 +485,30 @@ def pace(
         while (now := time.perf_counter()) < end:
             yield now, now >= begin
         return
-    interval = 1.0 / rate
-    moment = start + offset * interval
-    while moment < end:
+    for since_start, in_window in open_loop_schedule(window, rate, offset):
+        moment = start + since_start
         delay = moment - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        yield moment, moment >= begin
-        moment += interval
+        yield moment, in_window
+
+
+# Below a millionth of an interval, a moment is taken to fall on the window's edge.
+_EDGE = 1e-6
+
+
+def open_loop_schedule(window: Window, rate: float, offset: float) -> Iterator[tuple[float, bool]]:
+    """(Seconds from the start, in the measured window) of each scheduled moment of an open
+    loop: `offset` intervals in, then one every 1/`rate` s, until the window ends. Each moment
+    is reckoned from its index, not by adding intervals up: a sum drifts by rounding, and a
+    window would hold one request more or fewer depending on where the clock stood."""
+    interval = 1.0 / rate
+    measured_from = window.warmup_s * rate - _EDGE
+    ends_at = (window.warmup_s + window.measure_s) * rate - _EDGE
+    index = 0
+    while (intervals := offset + index) < ends_at:
+        yield intervals * interval, intervals >= measured_from
+        index += 1
 
 
 @dataclass

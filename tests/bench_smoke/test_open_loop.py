@@ -1,12 +1,17 @@
 """The mixed load's open loop sends every request at its scheduled moment, whether or not the
-earlier ones have answered (independent callers; no head-of-line queueing in the generator)."""
+earlier ones have answered (independent callers; no head-of-line queueing in the generator),
+and a window holds as many moments as its length and rate say, wherever the clock stands."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
-from bench.loadgen import Window, run_open_loop
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bench.loadgen import Window, open_loop_schedule, run_open_loop
 
 
 def test_a_request_leaves_on_schedule_while_an_earlier_one_is_still_out() -> None:
@@ -56,3 +61,19 @@ def test_a_server_that_does_not_keep_up_is_told_by_its_backlog() -> None:
     kept = run_open_loop(now(), window, 1000.0, 0.0, prompt, lambda *_: None)
     assert behind.backlog >= 40 and not behind.kept_up()
     assert kept.kept_up()
+
+
+@given(
+    rate=st.sampled_from([7.5, 100.0, 115.0, 230.0, 1000.0 / 3]),
+    warmup_intervals=st.integers(0, 400),
+    measured_intervals=st.integers(1, 2000),
+    offset=st.floats(0.0, 0.99),
+)
+def test_a_window_holds_its_length_times_its_rate_of_moments(
+    rate: float, warmup_intervals: int, measured_intervals: int, offset: float
+) -> None:
+    window = Window(warmup_s=warmup_intervals / rate, measure_s=measured_intervals / rate)
+    moments = list(open_loop_schedule(window, rate, offset))
+    assert sum(1 for _, measured in moments) == warmup_intervals + measured_intervals
+    assert sum(1 for _, measured in moments if measured) == measured_intervals
+    assert all(b - a > 0 for (a, _), (b, _) in itertools.pairwise(moments))

@@ -39,7 +39,8 @@ class CountingStore(SqlStore):
         assert self.gate.wait(30)
         with super().transaction() as cursor:
             yield cursor
-        self.commits += 1
+            # Counted before the commit shows: whoever sees the commit sees it counted.
+            self.commits += 1
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
