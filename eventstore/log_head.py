@@ -70,12 +70,12 @@ class LogHead:
     # Observing
 
     def highest_expression(self) -> str:
-        """SQL for the highest visible position, to read in a statement of one's own."""
-        return f"SELECT MAX({self.id_column}) FROM {self._qualified}"
+        """SQL for the highest visible position, also to read in a statement of one's own."""
+        return f"SELECT MAX({self.id_column}) AS head FROM {self._qualified}"
 
     def highest(self, cursor: Cursor | None = None) -> int:
         """The highest visible position (not necessarily safe to read up to)."""
-        sql = f"SELECT MAX({self.id_column}) AS head FROM {self._qualified}"
+        sql = self.highest_expression()
         if cursor is not None:
             row = cursor.execute(sql).fetchone()
         else:

@@ -73,7 +73,6 @@ def _authenticate(*, in_full: bool):
         holder = svc.principals.remembered(digest)
         if holder is not None:
             state.principal_check = svc.principals.confirm_with_next_read(digest, holder)
-            state.check_again = _authenticate_in_full
     else:
         holder = svc.principals.known(digest)
     if holder is None:

@@ -5,10 +5,9 @@ member of both states, and serialises every item of every list to match them up,
 event changes one or two members: on a record with a long list of decisions that was most of a
 history page's cost. Each state's members are serialised once here, by one encoder made once
 (jsonpatch compares with it too), members whose text is the same in both states are left out,
-and jsonpatch diffs only the rest. Its operations are the
-ones it gives for the whole states: a member it would find unchanged yields none, the others
-keep their order, and a value moved between members is still found, since both ends of a move
-are changed members.
+and jsonpatch diffs only the rest. Its operations are the ones it gives for the whole states: a
+member it would find unchanged yields none, the others keep their order, and a value moved
+between members is still found, since both ends of a move are changed members.
 """
 
 from __future__ import annotations

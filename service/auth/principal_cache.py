@@ -22,16 +22,15 @@ within this request.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.municipality import municipality_id
 from eventstore.companion import CompanionCheck, send_with_next_read
 from eventstore.eventlog import EventLog
 from eventstore.sql import SqlStore
+from service.auth.remembered import BoundedMemory, MunicipalityVersion
 from service.auth.tokens import TokenRecord
 
 # Enough for every token in active use on a large deployment; beyond it the oldest half goes.
@@ -61,20 +60,11 @@ class KnownHolder:
 class PrincipalCache:
     def __init__(self, store: SqlStore, events: EventLog, *, max_entries: int = MAX_ENTRIES):
         self._store = store
-        self._events = events
-        self._max_entries = max_entries
-        self._entries: dict[str, KnownHolder] = {}
-        self._originators: dict[str, object] = {}
-        self._lock = threading.Lock()
+        self._entries: BoundedMemory[KnownHolder] = BoundedMemory(max_entries)
+        self._version = MunicipalityVersion(events)
         generation = ("generation", "(SELECT generation FROM token_revocations WHERE id = 1)")
         self._platform_columns: tuple[tuple[str, str], ...] = (generation,)
-        self._member_columns: tuple[tuple[str, str], ...] = (
-            generation,
-            (
-                "version",
-                f"(SELECT MAX(originator_version) FROM {events.table} WHERE originator_id = ?)",
-            ),
-        )
+        self._member_columns: tuple[tuple[str, str], ...] = (generation, self._version.column)
 
     def freshness(self, municipality: str | None) -> Freshness:
         """The revocation counter and the municipality's version, in one round trip."""
@@ -89,11 +79,7 @@ class PrincipalCache:
     ) -> tuple[tuple[tuple[str, str], ...], tuple[Any, ...]]:
         if municipality is None:
             return self._platform_columns, ()
-        originator = self._originators.get(municipality)
-        if originator is None:
-            originator = self._events.id_param(municipality_id(municipality))
-            self._originators[municipality] = originator  # one per municipality
-        return self._member_columns, (originator,)
+        return self._member_columns, (self._version.param(municipality),)
 
     @staticmethod
     def _freshness_of(municipality: str | None, row: Mapping[str, Any]) -> Freshness:
@@ -141,12 +127,7 @@ class PrincipalCache:
         return check
 
     def remember(self, digest: str, holder: KnownHolder) -> None:
-        with self._lock:
-            if len(self._entries) >= self._max_entries:
-                for key in list(self._entries)[: self._max_entries // 2]:
-                    self._entries.pop(key, None)
-            self._entries[digest] = holder
+        self._entries.put(digest, holder)
 
     def _forget(self, digest: str) -> None:
-        with self._lock:
-            self._entries.pop(digest, None)
+        self._entries.forget(digest)

@@ -17,16 +17,15 @@ written again (`TOUCH_EVERY`), so idle time is counted as before.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.municipality import municipality_id
 from eventstore.companion import CompanionCheck, send_with_next_read
 from eventstore.eventlog import EventLog
 from eventstore.sql import SqlStore
 from service.auth.principal_cache import PrincipalChanged
+from service.auth.remembered import BoundedMemory, MunicipalityVersion
 from service.auth.sessions import TABLE, TOUCH_EVERY, SessionLimits, session_digest
 
 # Enough for every session in use on a large deployment; beyond it the oldest half goes.
@@ -45,19 +44,14 @@ class KnownSession:
 class SessionCache:
     def __init__(self, store: SqlStore, events: EventLog, *, max_entries: int = MAX_ENTRIES):
         self._store = store
-        self._events = events
-        self._max_entries = max_entries
-        self._entries: dict[str, KnownSession] = {}
-        self._lock = threading.Lock()
+        self._entries: BoundedMemory[KnownSession] = BoundedMemory(max_entries)
+        self._version = MunicipalityVersion(events)
         self._columns: tuple[tuple[str, str], ...] = (
             (
                 "last_seen",
                 f"(SELECT last_seen FROM {TABLE} WHERE session_hash = ? AND ended_at IS NULL)",
             ),
-            (
-                "version",
-                f"(SELECT MAX(originator_version) FROM {events.table} WHERE originator_id = ?)",
-            ),
+            self._version.column,
         )
 
     def remembered(
@@ -98,18 +92,13 @@ class SessionCache:
                 self.forget(session_id)
                 raise PrincipalChanged("the session or its member changed since it was remembered")
 
-        params = (digest, self._events.id_param(municipality_id(entry.municipality)))
+        params = (digest, self._version.param(entry.municipality))
         check = CompanionCheck(self._store, self._columns, params, receive)
         send_with_next_read(check)
         return check
 
     def remember(self, session_id: str, entry: KnownSession) -> None:
-        with self._lock:
-            if len(self._entries) >= self._max_entries:
-                for key in list(self._entries)[: self._max_entries // 2]:
-                    self._entries.pop(key, None)
-            self._entries[session_digest(session_id)] = entry
+        self._entries.put(session_digest(session_id), entry)
 
     def forget(self, session_id: str) -> None:
-        with self._lock:
-            self._entries.pop(session_digest(session_id), None)
+        self._entries.forget(session_digest(session_id))

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, redirect, request, session, url_for
 
+from service.api.authentication import SAFE_METHODS
 from service.api.context import services
 from service.auth.session_cache import KnownSession
 from service.auth.sessions import SessionLimits
@@ -69,10 +70,6 @@ def roles_and_version(municipality: str, user_id: str) -> tuple[tuple[str, ...],
     except NotFound:
         return (), 0
     return tuple(found.roles_of(user_id)), int(found.version)
-
-
-# Requests that change nothing: a remembered session is confirmed by the page's own read.
-SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def load_principal() -> None:

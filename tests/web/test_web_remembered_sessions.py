@@ -25,7 +25,7 @@ from flask import Flask
 from service.api import create_app
 from service.demo.scenario import DemoResult
 from tests.web.test_web_every_route import PUBLIC, _concrete, _routes
-from tests.web.visitor import Visitor, signed_in
+from tests.web.visitor import signed_in
 
 
 @pytest.fixture
@@ -67,10 +67,7 @@ def test_every_page_refuses_a_remembered_session_ended_elsewhere(
     assert len(pages) >= 15
     for number, path in enumerate(pages):
         officer = signed_in(app, "ystad-officer")
-        elsewhere = Visitor(second_worker.test_client())
-        cookie = officer.client.get_cookie("innoledger_session")
-        assert cookie is not None
-        elsewhere.client.set_cookie("innoledger_session", cookie.value)
+        elsewhere = officer.copy(second_worker)
         first = elsewhere.get(path)
         assert first.status_code < 500, (path, first.status_code)
         assert elsewhere.get(path).status_code == first.status_code, path  # remembered now
@@ -91,10 +88,7 @@ def test_a_role_granted_shows_at_once_where_the_session_is_remembered(
     app: Flask, second_worker: Flask, demo: DemoResult
 ) -> None:
     officer = signed_in(app, "ystad-officer")
-    elsewhere = Visitor(second_worker.test_client())
-    cookie = officer.client.get_cookie("innoledger_session")
-    assert cookie is not None
-    elsewhere.client.set_cookie("innoledger_session", cookie.value)
+    elsewhere = officer.copy(second_worker)
     need = f"/behov/{demo.needs['Lärprocess för AI']}"
     assert "Fatta beslut" not in elsewhere.text(need)
     assert "Fatta beslut" not in elsewhere.text(need)  # remembered now

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from service.api import create_app
 from service.demo.scenario import DemoResult
-from tests.web.visitor import Visitor, signed_in
+from tests.web.visitor import signed_in
 
 REVOKED = "din behörighet har ändrats eller återkallats"
 
@@ -47,10 +47,7 @@ def test_a_session_ended_on_one_worker_is_refused_on_another(
     app: Flask, second_worker: Flask
 ) -> None:
     officer = signed_in(app, "ystad-officer")
-    elsewhere = Visitor(second_worker.test_client())
-    cookie = officer.client.get_cookie("innoledger_session")
-    assert cookie is not None
-    elsewhere.client.set_cookie("innoledger_session", cookie.value)
+    elsewhere = officer.copy(second_worker)
     assert elsewhere.get("/behov").status_code == 200
     officer.post("/logga-ut")
     assert elsewhere.get("/behov").status_code == 302

@@ -67,9 +67,10 @@ class Visitor:
                 ),
             )
 
-    def copy(self) -> Visitor:
-        """Another browser holding a copy of this one's session cookie."""
-        other = Visitor(self.client.application.test_client())
+    def copy(self, app: Flask | None = None) -> Visitor:
+        """Another browser holding a copy of this one's session cookie (at another instance of
+        the service, `app`, if given)."""
+        other = Visitor((app or self.client.application).test_client())
         cookie = self.client.get_cookie("innoledger_session")
         assert cookie is not None
         other.client.set_cookie("innoledger_session", cookie.value)
