@@ -30,8 +30,9 @@ from typing import Any
 from eventstore.companion import CompanionCheck, send_with_next_read
 from eventstore.eventlog import EventLog
 from eventstore.sql import SqlStore
-from service.auth.remembered import BoundedMemory, MunicipalityVersion
+from service.auth.remembered import MunicipalityVersion
 from service.auth.tokens import TokenRecord
+from service.bounded_memory import BoundedMemory
 
 # Enough for every token in active use on a large deployment; beyond it the oldest half goes.
 MAX_ENTRIES = 20_000

@@ -25,8 +25,9 @@ from eventstore.companion import CompanionCheck, send_with_next_read
 from eventstore.eventlog import EventLog
 from eventstore.sql import SqlStore
 from service.auth.principal_cache import PrincipalChanged
-from service.auth.remembered import BoundedMemory, MunicipalityVersion
+from service.auth.remembered import MunicipalityVersion
 from service.auth.sessions import TABLE, TOUCH_EVERY, SessionLimits, session_digest
+from service.bounded_memory import BoundedMemory
 
 # Enough for every session in use on a large deployment; beyond it the oldest half goes.
 MAX_ENTRIES = 20_000
