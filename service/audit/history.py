@@ -5,6 +5,8 @@ page costs the same in a store of ten thousand events as in one of a million, an
 projection to have caught up.  What changed is an RFC 6902 JSON Patch from the public state
 (service.audit.state) before the event to the state after it; the state before a page is loaded
 at the page's first version minus one, which the snapshot store makes cheap for long histories.
+What a page computes of each event is kept by the process (service.audit.history_memory), so a
+page read again is answered without replaying its events.
 
 Actors are shown by user id and by the people directory's current display name — "erased" once
 the person has been erased; the events themselves never change.
@@ -21,9 +23,10 @@ from typing import Any
 
 from domain.errors import InvalidValue
 from domain.values.timestamps import aware_utc
-from eventstore.eventlog import EventLog, PositionedEvent
+from eventstore.eventlog import EventLog
 from eventstore.sql import SqlStore
 from service.audit.access import load_current, require_auditor
+from service.audit.history_memory import ComputedEntry, HistoryMemory
 from service.audit.people import PeopleDirectory
 from service.audit.state import json_safe, public_state
 from service.audit.state_changes import EMPTY, StateTexts, changes
@@ -135,11 +138,14 @@ class HistoryReader:
         *,
         people: PeopleDirectory | None = None,
         ledger: Ledger | None = None,
+        remember: bool = True,
     ):
+        """`remember=False` computes every page anew (what a page costs the first time)."""
         self.app = app
         self.log = EventLog(app.recorder, SqlStore(app.recorder))
         self.people = people or PeopleDirectory.of(app)
         self.ledger = ledger or Ledger.of(app)
+        self.memory = HistoryMemory.of(app) if remember else None
 
     def page(
         self,
@@ -168,11 +174,44 @@ class HistoryReader:
         # What changed is computed between the states this caller may see, so a withheld field
         # (bids, members) never shows up in a patch.
         redaction = redaction_for(principal, current)
+        known = None
+        if not filtering and self.memory is not None:
+            known = self.memory.recall(
+                current.id,
+                range(after + 1, min(after + limit, current.version) + 1),
+                redaction.tag,
+            )
+        if known:
+            picked, last = known, known[-1].version
+            more = last < self._latest_version(current.id, current.version)
+        else:
+            picked, last, exhausted = self._computed(current, after, limit, redaction, low, high)
+            more = not exhausted and last < self._latest_version(current.id, current.version)
+        return HistoryPage(
+            aggregate_id=str(current.id),
+            aggregate_type=type(current).__name__,
+            current_version=current.version,
+            entries=self._entries(current.id, picked, redaction),
+            next_cursor=encode_cursor(last) if more else None,
+        )
+
+    def _computed(
+        self,
+        current: Any,
+        after: int,
+        limit: int,
+        redaction: Redaction,
+        low: datetime | None,
+        high: datetime | None,
+    ) -> tuple[list[ComputedEntry], int, bool]:
+        """The page's entries from the events after version `after` (replayed from the state
+        at `after`), the last version read, and whether the events ran out."""
+        filtering = low is not None or high is not None
         aggregate: Any = None if after == 0 else self.app.repository.get(current.id, version=after)
         before = (
             EMPTY if aggregate is None else StateTexts(redaction.state(public_state(aggregate)))
         )
-        picked: list[tuple[PositionedEvent, Any, list[dict[str, Any]]]] = []
+        picked: list[ComputedEntry] = []
         scanned = 0
         last = after
         exhausted = False
@@ -195,56 +234,60 @@ class HistoryReader:
                     and (low is None or decided >= low)
                     and (high is None or decided <= high)
                 ):
-                    ops = changes(before, after_state)
-                    picked.append((stored, event, ops))
+                    decision = getattr(event, "decision", None)
+                    entry = ComputedEntry(
+                        version=stored.originator_version,
+                        position=stored.position,
+                        topic=stored.topic,
+                        recorded_at=event.timestamp,
+                        audit=getattr(event, "audit", None) or {},
+                        decision=None if decision is None else json_safe(decision),
+                        payload=_payload(event),
+                        changes=changes(before, after_state),
+                    )
+                    picked.append(entry)
                 before = after_state
                 if len(picked) >= limit:
                     break
-        more = not exhausted and last < self._latest_version(current.id, current.version)
-        entries = self._entries(current.id, picked, redaction)
-        return HistoryPage(
-            aggregate_id=str(current.id),
-            aggregate_type=type(current).__name__,
-            current_version=current.version,
-            entries=entries,
-            next_cursor=encode_cursor(last) if more else None,
-        )
+        if self.memory is not None:
+            # Each entry diffs the states just before and after its event, wherever the
+            # replay began and whichever events the filter kept: the same for any later page.
+            self.memory.keep(current.id, picked, redaction.tag)
+        return picked, last, exhausted
 
     def _latest_version(self, aggregate_id: Any, known: int) -> int:
         latest = self.log.events_of(aggregate_id, desc=True, limit=1)
         return max(known, latest[0].originator_version if latest else 0)
 
     def _entries(
-        self,
-        aggregate_id: Any,
-        picked: Sequence[tuple[PositionedEvent, Any, list[dict[str, Any]]]],
-        redaction: Redaction,
+        self, aggregate_id: Any, picked: Sequence[ComputedEntry], redaction: Redaction
     ) -> list[HistoryEntry]:
         if not picked:
             return []
-        leaves = self.ledger.leaves_of(
-            aggregate_id, picked[0][0].originator_version, picked[-1][0].originator_version
-        )
-        audits = [getattr(event, "audit", None) or {} for _, event, _ in picked]
+        leaves = self.ledger.leaves_of(aggregate_id, picked[0].version, picked[-1].version)
         names = self.people.display_names(
-            {(a.get("actor_municipality"), str(a["actor"])) for a in audits if a.get("actor")}
+            {
+                (e.audit.get("actor_municipality"), str(e.audit["actor"]))
+                for e in picked
+                if e.audit.get("actor")
+            }
         )
         entries = []
-        for (stored, event, ops), audit in zip(picked, audits, strict=True):
-            event_type = stored.topic.rsplit(".", 1)[-1]
-            data, redacted = redaction.event_data(event_type, _payload(event))
+        for computed in picked:
+            audit = computed.audit
+            event_type = computed.topic.rsplit(".", 1)[-1]
+            data, redacted = redaction.event_data(event_type, computed.payload)
             # An event that is withheld as a whole (a bid, a role grant) does not name who
             # recorded it either: only that the acting municipality did something then.
             anonymous = redaction.hides_actor_of(event_type)
-            decision = getattr(event, "decision", None)
-            leaf = leaves.get(stored.originator_version)
+            leaf = leaves.get(computed.version)
             entries.append(
                 HistoryEntry(
-                    version=stored.originator_version,
-                    position=stored.position,
+                    version=computed.version,
+                    position=computed.position,
                     leaf_index=None if leaf is None else leaf.leaf_index,
-                    recorded_at=event.timestamp,
-                    topic=stored.topic,
+                    recorded_at=computed.recorded_at,
+                    topic=computed.topic,
                     event_type=event_type,
                     actor={
                         "user_id": None if anonymous else audit.get("actor"),
@@ -254,9 +297,11 @@ class HistoryReader:
                         "request_id": None if anonymous else audit.get("request_id"),
                         "tenant": audit.get("tenant"),
                     },
-                    decision=None if decision is None else redaction.decision(json_safe(decision)),
+                    decision=(
+                        None if computed.decision is None else redaction.decision(computed.decision)
+                    ),
                     data=data,
-                    changes=ops,
+                    changes=computed.changes,
                     redacted=redacted,
                 )
             )

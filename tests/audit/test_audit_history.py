@@ -32,6 +32,7 @@ from tests.builders import (
     PUBLISH_AT,
     SUPPLIER_A,
     TENDER_DEADLINE,
+    analysed_need,
     decided_need,
     decision,
 )
@@ -180,8 +181,8 @@ def test_history_refusals(app: Innoledger, scenario: Scenario) -> None:
         decode_cursor("aDE6LTE")  # "h1:-1"
 
 
-def test_bids_stay_secret_in_history_before_the_award(app: Innoledger, scenario: Scenario) -> None:
-    ystad = scenario.ystad
+def _published_with_a_bid(app: Innoledger, ystad: Any) -> str:
+    """A procurement of Ystad's, published, with one bid and no award yet."""
     need_id, _ = decided_need(app, ystad, title="Rena och torra golv")
     result = app.start_procurement(
         ystad.officer,
@@ -219,6 +220,12 @@ def test_bids_stay_secret_in_history_before_the_award(app: Innoledger, scenario:
         received_at=BID_AT,
         expected_version=version,
     )
+    return pid
+
+
+def test_bids_stay_secret_in_history_before_the_award(app: Innoledger, scenario: Scenario) -> None:
+    ystad = scenario.ystad
+    pid = _published_with_a_bid(app, ystad)
     own = all_entries(app, ystad.auditor, "procurement", pid)
     bid = own[-1]
     assert bid.event_type == "BidReceived" and not bid.redacted
@@ -230,6 +237,82 @@ def test_bids_stay_secret_in_history_before_the_award(app: Innoledger, scenario:
     assert secret.redacted
     assert SUPPLIER_A["name"] not in str(secret.to_json())
     assert all(SUPPLIER_A["name"] not in str(e.to_json()) for e in other)
+
+
+def test_a_page_read_again_is_the_page_computed_anew(
+    app: Innoledger, scenario: Scenario, ledger: Ledger
+) -> None:
+    """Pages are answered from what the process computed of each event before; whoever reads,
+    in whatever order and page size, they are what a reader computing everything anew gives,
+    with the leaf indexes the ledger has appended since."""
+    pid = _published_with_a_bid(app, scenario.ystad)
+    objects = (
+        ("need", scenario.need_id),
+        ("procurement", scenario.procurement_id),
+        ("procurement", pid),
+        ("municipality", "ystad"),
+    )
+    readers = (scenario.skurup.auditor, scenario.ystad.auditor, PLATFORM_AUDITOR)
+    for round_ in ("before the ledger", "after the ledger"):
+        if round_ == "after the ledger":
+            ledger.catch_up(batch_size=50)
+        for limit in (3, 50, 4):
+            for principal in readers:
+                for kind, object_id in objects:
+                    anew = HistoryReader(app, remember=False)
+                    try:
+                        expected = _pages(anew, principal, kind, object_id, limit)
+                    except NotFound:
+                        with pytest.raises(NotFound):
+                            _pages(HistoryReader(app), principal, kind, object_id, limit)
+                        continue
+                    for _ in range(2):
+                        got = _pages(HistoryReader(app), principal, kind, object_id, limit)
+                        assert got == expected, (round_, limit, principal.user_id, kind)
+
+
+def test_a_remembered_page_shows_no_caller_what_another_was_shown(
+    app: Innoledger, scenario: Scenario
+) -> None:
+    pid = _published_with_a_bid(app, scenario.ystad)
+    # Skurup's auditor first: the bid is withheld from them...
+    other = all_entries(app, scenario.skurup.auditor, "procurement", pid)
+    assert other[-1].redacted
+    # ...and Ystad's own auditor, reading the same page after them, is shown it.
+    own = all_entries(app, scenario.ystad.auditor, "procurement", pid)
+    assert not own[-1].redacted
+    assert own[-1].data["tenderer_name"] == SUPPLIER_A["name"]
+    assert any(op["path"].startswith("/bids") for op in own[-1].changes)
+    # And the other way round on the next read.
+    again = all_entries(app, scenario.skurup.auditor, "procurement", pid)
+    assert all(SUPPLIER_A["name"] not in str(e.to_json()) for e in again)
+
+
+def test_a_remembered_page_shows_events_recorded_since(app: Innoledger, scenario: Scenario) -> None:
+    auditor = scenario.ystad.auditor
+    need_id, version = analysed_need(app, scenario.ystad, title="Ny historia")
+    first = HistoryReader(app).page(auditor, "need", need_id, limit=50)
+    assert first.next_cursor is None
+    app.edit_need(
+        scenario.ystad.officer, need_id, changes={"title": "Ändrad"}, expected_version=version
+    )
+    again = HistoryReader(app).page(auditor, "need", need_id, limit=50)
+    assert [e.version for e in again.entries] == [e.version for e in first.entries] + [version + 1]
+    assert again.entries[-1].changes == [{"op": "replace", "path": "/title", "value": "Ändrad"}]
+    short = HistoryReader(app).page(auditor, "need", need_id, limit=len(first.entries))
+    assert short.next_cursor is not None
+
+
+def _pages(
+    reader: HistoryReader, principal: Any, kind: str, object_id: str, limit: int
+) -> list[dict[str, Any]]:
+    pages, cursor = [], None
+    while True:
+        page = reader.page(principal, kind, object_id, cursor=cursor, limit=limit)
+        pages.append(page.to_json())
+        cursor = page.next_cursor
+        if cursor is None:
+            return pages
 
 
 def test_history_names_people_from_the_directory(app: Innoledger, scenario: Scenario) -> None:
