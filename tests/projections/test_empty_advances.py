@@ -105,6 +105,8 @@ def test_advances_without_rows_go_with_the_next_rows_or_the_stop(
         assert queries.wait_for_position(store, VIEW, result.position, 20)
         # One transaction carries the decision's row and the twenty empty advances before it.
         assert store.commits == committed + 1
+        # The runner tells of a batch just after its commit shows.
+        assert _wait_until(lambda: batches[-1].position == result.position)
         assert batches[-1] == BatchApplied(VIEW, stored, result.position, 1, result.position)
         assert len(dump(store, DecisionLog())[VIEW]) == rows + 1
 
