@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from eventstore.eventlog import EventLog
     from eventstore.sql import SqlStore
     from service.api.authentication import register_authentication
+    from service.api.availability import register_availability
     from service.api.body_limit import register_body_limit
     from service.api.caching import register_caching
     from service.api.context import Services
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_observability(app)  # first: the request id must exist before anything logs
     register_body_limit(app)
+    register_availability(app)  # before anything that waits for the database's pool
     register_authentication(app)
     register_idempotency(app)  # after authentication: keys belong to the caller
     register_caching(app)

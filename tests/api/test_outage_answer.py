@@ -48,3 +48,56 @@ def test_an_outage_answer_for_a_remembered_holder_does_not_ask_the_database_agai
 
     monkeypatch.undo()
     assert ystad.officer.request("GET", f"needs/{need}").status_code == 200
+
+
+def test_once_the_database_was_found_away_the_next_requests_do_not_wait_for_it(
+    app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL each of them would otherwise wait for the pool twice (seconds each) before
+    its 503, holding a worker thread while the queue behind it grows."""
+    ystad = world.tenant("ystad")
+    need = world.need(ystad)
+    version = ystad.officer.get(f"needs/{need}").headers["ETag"]
+    reads: list[str] = []
+    datastore = app.extensions["innoledger"].innoledger.recorder.datastore
+
+    def unreachable(*_args: Any, **_kwargs: Any) -> Any:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    def read_through_the_store(*_args: Any, **_kwargs: Any) -> Any:
+        reads.append("events")
+        return unreachable()
+
+    recorder = app.extensions["innoledger"].innoledger.recorder
+    monkeypatch.setattr(type(recorder), "select_events", read_through_the_store)
+    monkeypatch.setattr(type(datastore), "transaction", unreachable)
+    monkeypatch.setattr(SqlStore, "_select", read_through_the_store)
+    monkeypatch.setattr(SqlStore, "reading", read_through_the_store)
+
+    first = ystad.officer.request("GET", f"needs/{need}")
+    assert first.status_code == 503
+    found_away = len(reads)
+    assert found_away >= 1
+
+    later = [
+        ystad.officer.request("GET", f"needs/{need}"),
+        ystad.officer.request(
+            "POST",
+            f"needs/{need}/swot",
+            json={"quadrant": "threat", "text": "Borta"},
+            if_match=version,
+        ),
+        ystad.officer.request("GET", "needs"),
+    ]
+    for answer in later:
+        assert answer.status_code == 503, answer.get_data(as_text=True)
+        assert answer.headers["Retry-After"]
+        assert answer.get_json()["type"].endswith("database-unavailable")
+    assert len(reads) == found_away, "a later request went the long way to the database"
+    # The probes answer for themselves: the process lives, and is not ready.
+    assert app.test_client().get("/livez").status_code == 200
+    assert app.test_client().get("/readyz").status_code == 503
+
+    monkeypatch.undo()
+    assert ystad.officer.request("GET", f"needs/{need}").status_code == 200
+    assert ystad.officer.request("GET", "needs").status_code == 200
