@@ -44,8 +44,17 @@ def _key_where(key: Sequence[str], count: int) -> str:
     return f"({', '.join(key)}) IN ({', '.join([mark] * count)})"
 
 
-def _joined_on(key: Sequence[str]) -> str:
-    return " AND ".join(f"t.{column} = k.{column}" for column in key)
+def _by_key(table: str, key: Sequence[str], selected: str) -> str:
+    """`selected` of the row of each key of the json parameter, found one key at a time by the
+    primary key's index. A plain join lets the planner hash the keys and scan the whole table,
+    which it does whenever the table's statistics lag behind its growth (as they do while a
+    rebuild fills a new table): each batch then costs as much as the table is large."""
+    matches = " AND ".join(f"t.{column} = k.{column}" for column in key)
+    # LIMIT 1 (a key has one row) keeps the subquery from being merged into a join.
+    return (
+        f"json_populate_recordset(NULL::{table}, ?::json) k CROSS JOIN LATERAL"
+        f" (SELECT {selected} FROM {table} t WHERE {matches} LIMIT 1) r"
+    )
 
 
 def write_rows(
@@ -91,8 +100,8 @@ def delete_keys(cursor: Cursor, table: str, key: Sequence[str], keys: Sequence[A
         return
     if dialect(cursor) == POSTGRES:
         cursor.execute(
-            f"DELETE FROM {table} t USING json_populate_recordset(NULL::{table}, ?::json) k"
-            f" WHERE {_joined_on(key)}",
+            f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT r.ctid FROM"
+            f" {_by_key(table, key, 'ctid')}))",
             (_json_rows(key, _key_rows(key, keys)),),
         )
         return
@@ -111,9 +120,7 @@ def select_keys(
         return []
     if dialect(cursor) == POSTGRES:
         found = cursor.execute(
-            f"SELECT json_agg(r) AS found FROM (SELECT {', '.join('t.' + c for c in columns)}"
-            f" FROM {table} t JOIN json_populate_recordset(NULL::{table}, ?::json) k"
-            f" ON {_joined_on(key)}) r",
+            f"SELECT json_agg(r) AS found FROM {_by_key(table, key, ', '.join(columns))}",
             (_json_rows(key, _key_rows(key, keys)),),
         ).fetchone()
         return list(found["found"] or []) if found else []
