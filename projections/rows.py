@@ -23,9 +23,9 @@ _MAX_PARAMS = 30_000
 _JSON_ROWS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 # On PostgreSQL a batch's rows travel as ONE json parameter that the server unpacks with
-# json_populate_recordset(NULL::<table>, ...) into the table's own row type: psycopg (in pure
-# Python here) then neither parses a statement with thousands of placeholders nor adapts every
-# value one by one, and reads come back as one json_agg value that json.loads decodes in C.
+# json_populate_recordset(NULL::<table>, ...) into the table's own row type: psycopg then
+# neither converts a statement with thousands of placeholders nor adapts every value one by
+# one, and reads come back as one json_agg value that json.loads decodes in C.
 # SQLite binds values in C anyway, so it gets plain multi-row VALUES and IN lists.
 
 
