@@ -32,7 +32,26 @@ def is_database_unavailable(error: BaseException) -> bool:
         import psycopg_pool
     except ImportError:  # pragma: no cover - psycopg is a dependency
         return False
-    return isinstance(error, (psycopg.OperationalError, psycopg_pool.PoolTimeout))
+    if isinstance(error, (psycopg.OperationalError, psycopg_pool.PoolTimeout)):
+        return True
+    return _met_a_stale_prepared_statement(error)
+
+
+def _met_a_stale_prepared_statement(error: BaseException) -> bool:
+    """A save on PostgreSQL runs as one pipeline; when one fails on a conflict, the server skips
+    what was queued after it, and the driver may take a statement it had queued for preparing
+    as prepared. The connection's next use of it fails ("prepared statement ... does not
+    exist"): nothing was written, and the request can be sent again, so it is a 503, not a bug."""
+    from psycopg.errors import InvalidSqlStatementName
+
+    seen: BaseException | None = error
+    for _ in range(8):  # the library wraps the driver's error once or twice
+        if seen is None:
+            return False
+        if isinstance(seen, InvalidSqlStatementName):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class DatabaseOutage:

@@ -101,3 +101,34 @@ def test_once_the_database_was_found_away_the_next_requests_do_not_wait_for_it(
     monkeypatch.undo()
     assert ystad.officer.request("GET", f"needs/{need}").status_code == 200
     assert ystad.officer.request("GET", "needs").status_code == 200
+
+
+def test_a_save_that_met_a_stale_prepared_statement_answers_try_again(
+    app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a pipeline that failed on a conflict can leave the driver taking a statement
+    as prepared that the server never prepared; the next save on that connection fails with
+    nothing written. The client is told to send it again (503), not that the service broke."""
+    from eventsourcing.persistence import ProgrammingError
+    from psycopg.errors import InvalidSqlStatementName
+
+    ystad = world.tenant("ystad")
+    need = world.need(ystad)
+    version = ystad.officer.get(f"needs/{need}").headers["ETag"]
+    recorder = app.extensions["innoledger"].innoledger.recorder
+
+    def stale(*_args: Any, **_kwargs: Any) -> Any:
+        try:
+            raise InvalidSqlStatementName('prepared statement "_pg3_7" does not exist')
+        except InvalidSqlStatementName as error:
+            raise ProgrammingError(str(error)) from error
+
+    monkeypatch.setattr(type(recorder), "insert_events", stale)
+    swot = {"quadrant": "threat", "text": "Förberedd sats saknas"}
+    answer = ystad.officer.request("POST", f"needs/{need}/swot", json=swot, if_match=version)
+    assert answer.status_code == 503, answer.get_data(as_text=True)
+    assert answer.headers["Retry-After"]
+
+    monkeypatch.undo()
+    again = ystad.officer.request("POST", f"needs/{need}/swot", json=swot, if_match=version)
+    assert again.status_code == 201, again.get_data(as_text=True)
