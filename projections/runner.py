@@ -48,6 +48,14 @@ PENDING_POLL_MAX_S = 0.05
 # read of a view no command touched still finds the runner there first. Views' status and lag
 # (/readyz, `projections status`) trail the log by at most this much more.
 EMPTY_ADVANCE_DELAY_S = 0.1
+# How long a runner following a PostgreSQL log waits after catching up before it looks again.
+# There every commit's NOTIFY wakes every runner at once, and each wake costs a view several
+# round trips (lease, safe head, batch, tracking row): one wake per save took as much CPU as
+# the service answering the requests (the mixed load's maximum rate 452–551 req/s; with this
+# wait, 693–1,016). Views trail the log by this much more, far below the time a `?position=`
+# read waits for the runner (service/api/views.RUNNER_GRACE_S, 0.25 s). SQLite's runners poll
+# instead, and larger batches there hold the single write lock longer: none.
+POSTGRES_FOLLOW_INTERVAL_S = 0.02
 
 _ENVELOPE = ("originator_id", "originator_version", "originator_topic")
 _DECODED = ("recorded_at", "audit", "data")
@@ -212,7 +220,10 @@ class ProjectionRunner:
         self.min_batch_interval_s = (
             min_batch_interval_s
             if min_batch_interval_s is not None
-            else float(getattr(projection, "min_batch_interval_s", 0.0))
+            else max(
+                float(getattr(projection, "min_batch_interval_s", 0.0)),
+                POSTGRES_FOLLOW_INTERVAL_S if self.store.is_postgres else 0.0,
+            )
         )
         self.last_head = 0
         self.log_head = LogHead(self.store, events_table(self.recorder))

@@ -8,9 +8,15 @@ import time
 
 from bench.network_generator import NetworkGenerator
 from eventstore.sql import SqlStore
-from projections.runner import BatchApplied, ProjectionRunner, head_position
+from projections.runner import (
+    POSTGRES_FOLLOW_INTERVAL_S,
+    BatchApplied,
+    ProjectionRunner,
+    head_position,
+)
 from projections.views.network_needs import NetworkNeeds
 from service.innoledger import Innoledger
+from service.settings import Settings
 from tests.projections.scenario import Scenario
 
 
@@ -66,10 +72,49 @@ def test_a_runner_behind_the_log_does_not_wait_between_batches(app: Innoledger, 
     assert time.monotonic() - started < 25.0
 
 
-def test_the_ledger_asks_for_an_interval_and_the_views_do_not(app: Innoledger):
+def test_the_ledger_asks_for_an_interval_and_the_views_only_on_postgres(app: Innoledger):
     from projections.registry import all_projections
     from service.ledger.projection import LedgerProjection
 
     assert ProjectionRunner(app, LedgerProjection.for_app(app)).min_batch_interval_s > 0
+    postgres = SqlStore(app.recorder).is_postgres
     for projection in all_projections():
-        assert ProjectionRunner(app, projection).min_batch_interval_s == 0
+        interval = ProjectionRunner(app, projection).min_batch_interval_s
+        assert (interval > 0) if postgres else (interval == 0)
+
+
+def test_a_view_following_postgres_takes_saves_in_batches_not_one_wake_each(
+    postgres_settings: Settings,
+):
+    """Every commit on PostgreSQL wakes every runner; a view that caught up waits a moment
+    before it looks again, so quick saves reach it together."""
+    app = Innoledger(postgres_settings)
+    try:
+        _quick_saves_reach_a_following_view_together(app, SqlStore(app.recorder))
+    finally:
+        app.close()
+
+
+def _quick_saves_reach_a_following_view_together(app: Innoledger, store: SqlStore) -> None:
+    s = Scenario(app)
+    applied_at: list[float] = []
+    runner = ProjectionRunner(
+        app, NetworkNeeds(), store=store,
+        on_batch=lambda batch: applied_at.append(time.monotonic()),
+    )
+    stop, follower = _follow(runner)
+    try:
+        assert _wait_until(lambda: runner.position() == head_position(app.recorder))
+        caught_up = len(applied_at)
+        for n in range(12):
+            s.need(s.ystad, f"Behov {n}", shared=True)
+            time.sleep(0.002)
+        assert _wait_until(lambda: runner.position() == head_position(app.recorder))
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+    assert POSTGRES_FOLLOW_INTERVAL_S > 0
+    following = applied_at[caught_up:]
+    gaps = [later - earlier for earlier, later in zip(following, following[1:])]
+    assert following
+    assert all(gap >= POSTGRES_FOLLOW_INTERVAL_S * 0.9 for gap in gaps), gaps
