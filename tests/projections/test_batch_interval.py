@@ -3,6 +3,7 @@ log, never a brake on catching up."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -115,6 +116,6 @@ def _quick_saves_reach_a_following_view_together(app: Innoledger, store: SqlStor
         follower.join(timeout=10)
     assert POSTGRES_FOLLOW_INTERVAL_S > 0
     following = applied_at[caught_up:]
-    gaps = [later - earlier for earlier, later in zip(following, following[1:])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(following)]
     assert following
     assert all(gap >= POSTGRES_FOLLOW_INTERVAL_S * 0.9 for gap in gaps), gaps
