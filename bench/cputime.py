@@ -32,6 +32,18 @@ def _stat_fields(pid: int) -> list[str] | None:
     return text[text.rfind(")") + 2 :].split()
 
 
+def parent_of(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    return int(fields[1]) if fields is not None else None
+
+
+def command_of(pid: int) -> str | None:
+    try:
+        return (PROC / str(pid) / "comm").read_text().strip()
+    except OSError:
+        return None
+
+
 def _children_of() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for entry in PROC.iterdir():

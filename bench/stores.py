@@ -259,14 +259,30 @@ class PostgresDatabase(Database):
         return store
 
     def server_pids(self) -> list[int]:
-        """From the cluster's postmaster.pid, when it runs on this machine and we may read it."""
+        """The cluster's postmaster (its backends are its children), when it runs on this
+        machine: the parent of a session's own backend. `data_directory` (and so
+        postmaster.pid) is closed to a role without `pg_read_all_settings`, as the test
+        cluster's is; a session's backend pid is not."""
+        from bench.cputime import command_of, parent_of
+
+        assert self.base is not None
+        host = self.base.host or ""
+        if host not in ("", "localhost", "127.0.0.1", "::1") and not host.startswith("/"):
+            return []  # its pid would name a process of another machine
         try:
             with self._connect() as conn:
-                row = conn.execute("SHOW data_directory").fetchone()
-            first = (Path(str(row[0])) / "postmaster.pid").read_text().splitlines()[0]
-            return [int(first)]
+                row = conn.execute("SELECT pg_backend_pid()").fetchone()
+                # Read while the backend lives: it ends with the connection.
+                backend = int(row[0])
+                postmaster = parent_of(backend)
+                commands = [command_of(backend), command_of(postmaster or 0)]
         except Exception:
             return []
+        if postmaster is None or not all(
+            (command or "").startswith(("postgres", "postmaster")) for command in commands
+        ):
+            return []  # not this machine's cluster after all (a container, a forwarded port)
+        return [postmaster]
 
     def server_version(self) -> str:
         with self._connect() as conn:
