@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bench.network_generator import NetworkGenerator
 from eventstore.sql import SqlStore
@@ -21,11 +23,17 @@ from service.settings import Settings
 from tests.projections.scenario import Scenario
 
 
-def _follow(runner: ProjectionRunner) -> tuple[threading.Event, threading.Thread]:
+@contextmanager
+def _following(runner: ProjectionRunner, join_s: float = 10) -> Iterator[None]:
+    """The runner follows the log in a thread of its own while the block runs."""
     stop = threading.Event()
     follower = threading.Thread(target=runner.run_forever, args=(stop,))
     follower.start()
-    return stop, follower
+    try:
+        yield
+    finally:
+        stop.set()
+        follower.join(timeout=join_s)
 
 
 def _wait_until(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
@@ -37,22 +45,22 @@ def _wait_until(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-un
     return False
 
 
+def _caught_up(runner: ProjectionRunner, app: Innoledger, timeout: float = 20.0) -> bool:
+    return _wait_until(lambda: runner.position() == head_position(app.recorder), timeout)
+
+
 def test_events_saved_while_the_runner_waits_arrive_in_one_batch(app: Innoledger, store: SqlStore):
     s = Scenario(app)
     batches: list[BatchApplied] = []
     runner = ProjectionRunner(
         app, NetworkNeeds(), store=store, on_batch=batches.append, min_batch_interval_s=4.0
     )
-    stop, follower = _follow(runner)
-    try:
-        assert _wait_until(lambda: runner.position() == head_position(app.recorder))
+    with _following(runner):
+        assert _caught_up(runner, app)
         applied_before = len(batches)
         for n in range(5):
             s.need(s.ystad, f"Behov {n}", shared=True)
-        assert _wait_until(lambda: runner.position() == head_position(app.recorder))
-    finally:
-        stop.set()
-        follower.join(timeout=10)
+        assert _caught_up(runner, app)
     # One batch, or two if the machine is so slow that the saves outlast the wait.
     assert len(batches) - applied_before <= 2
 
@@ -63,13 +71,9 @@ def test_a_runner_behind_the_log_does_not_wait_between_batches(app: Innoledger, 
         app, NetworkNeeds(), store=store, batch_size=50, min_batch_interval_s=30.0
     )
     started = time.monotonic()
-    stop, follower = _follow(runner)
-    try:
+    with _following(runner, join_s=40):
         # Eight batches or more: waiting 30 s after each would take minutes.
-        assert _wait_until(lambda: runner.position() == head_position(app.recorder), 25.0)
-    finally:
-        stop.set()
-        follower.join(timeout=40)
+        assert _caught_up(runner, app, 25.0)
     assert time.monotonic() - started < 25.0
 
 
@@ -91,29 +95,21 @@ def test_a_view_following_postgres_takes_saves_in_batches_not_one_wake_each(
     before it looks again, so quick saves reach it together."""
     app = Innoledger(postgres_settings)
     try:
-        _quick_saves_reach_a_following_view_together(app, SqlStore(app.recorder))
+        s = Scenario(app)
+        applied_at: list[float] = []
+        runner = ProjectionRunner(
+            app, NetworkNeeds(), store=SqlStore(app.recorder),
+            on_batch=lambda batch: applied_at.append(time.monotonic()),
+        )
+        with _following(runner):
+            assert _caught_up(runner, app)
+            caught_up = len(applied_at)
+            for n in range(12):
+                s.need(s.ystad, f"Behov {n}", shared=True)
+                time.sleep(0.002)
+            assert _caught_up(runner, app)
     finally:
         app.close()
-
-
-def _quick_saves_reach_a_following_view_together(app: Innoledger, store: SqlStore) -> None:
-    s = Scenario(app)
-    applied_at: list[float] = []
-    runner = ProjectionRunner(
-        app, NetworkNeeds(), store=store,
-        on_batch=lambda batch: applied_at.append(time.monotonic()),
-    )
-    stop, follower = _follow(runner)
-    try:
-        assert _wait_until(lambda: runner.position() == head_position(app.recorder))
-        caught_up = len(applied_at)
-        for n in range(12):
-            s.need(s.ystad, f"Behov {n}", shared=True)
-            time.sleep(0.002)
-        assert _wait_until(lambda: runner.position() == head_position(app.recorder))
-    finally:
-        stop.set()
-        follower.join(timeout=10)
     assert POSTGRES_FOLLOW_INTERVAL_S > 0
     following = applied_at[caught_up:]
     gaps = [later - earlier for earlier, later in itertools.pairwise(following)]
