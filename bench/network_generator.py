@@ -5,8 +5,8 @@
 Fills an empty store with a synthetic network (municipalities, needs, procurements from
 planning to closed, in bulk through the domain model), then measures, on the same store:
 
-* read + decode: every notification selected in batches and decoded by the application's mapper,
-  the least any rebuild has to do;
+* read + decode: every event selected in batches, as the projections read the log, and decoded
+  by the application's mapper, the least any rebuild has to do;
 * the rebuild of each view, and of all views one after the other;
 
 and prints events per second (events in the log / seconds) and the ratio to read + decode.
@@ -292,18 +292,28 @@ class _Saved:
 
 
 def read_and_decode(app: Innoledger, batch_size: int = 1000) -> tuple[int, float]:
+    """Every event of the log read in batches and decoded into its domain event: the least a
+    rebuild does. Read the fastest way the project has (`eventstore.log.select_stored`, as the
+    projections read), each row made into the Notification, with the UUID, that the mapper
+    decodes."""
+    from eventsourcing.persistence import Notification
+
+    from eventstore.log import select_stored
+    from eventstore.sql import SqlStore
+
+    store, to_domain_event = SqlStore(app.recorder), app.mapper.to_domain_event
     started = time.perf_counter()
+    head = app.recorder.max_notification_id() or 0
     position, count = 0, 0
-    while True:
-        notifications = app.recorder.select_notifications(
-            start=position, limit=batch_size, inclusive_of_start=False
-        )
-        if not notifications:
+    while position < head:
+        rows = select_stored(store, app.recorder, after=position, upto=head, limit=batch_size)
+        if not rows:
             break
-        for notification in notifications:
-            app.mapper.to_domain_event(notification)
-        count += len(notifications)
-        position = notifications[-1].id
+        for row_id, originator_id, version, topic, state in rows:
+            to_domain_event(Notification(id=row_id, originator_id=uuid.UUID(originator_id),
+                                         originator_version=version, topic=topic, state=state))
+        count += len(rows)
+        position = rows[-1][0]
     return count, time.perf_counter() - started
 
 

@@ -4,7 +4,8 @@ events, in constant memory (RSS grows < 50 MB from 100 k to 1 M events).
 On the medium and the large generated store (100 k and 1 M events in the full run), each in a
 child process of its own so that its peak RSS (`ru_maxrss`) is its own:
 
-* baseline — read + decode: every notification selected in batches of 1 000 and decoded by the
+* baseline — read + decode: every event selected in batches of 1 000, the way the projections
+  read the log (`eventstore.log.select_stored`), and decoded into its domain event by the
   application's mapper (`bench.network_generator.read_and_decode`), the least a rebuild does;
 * ours — `projections.rebuild.rebuild()` of each of the six views, one after the other (new
   tables filled from position 0, then swapped in), and then `rebuild_many()` of all six in one

@@ -306,6 +306,13 @@ class Cursor:
     def fetchall(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self._cursor.fetchall()]
 
+    def fetchall_tuples(self) -> list[tuple[Any, ...]]:
+        """The rows as plain tuples, in the order of the statement's columns."""
+        rows = self._cursor.fetchall()
+        if rows and isinstance(rows[0], dict):  # PostgreSQL's cursors make dicts
+            return [tuple(row.values()) for row in rows]
+        return [tuple(row) for row in rows]
+
     @property
     def rowcount(self) -> int:
         # eventsourcing's SQLite cursor wrapper hides the sqlite3 cursor's rowcount.

@@ -25,13 +25,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
+from eventstore.log import StoredRow, select_stored
 from eventstore.log_head import LogHead
-from eventstore.sql import SqlStore
+from eventstore.sql import Cursor, SqlStore
 from projections import tracking
 from projections.base import ProjectedEvent, Projection
 from projections.db import serialise_ddl, table_exists
@@ -62,17 +65,39 @@ _DECODED = ("recorded_at", "audit", "data")
 
 
 class _DecodedOnDemand(ProjectedEvent):
-    """A ProjectedEvent whose state (recorded_at, audit, data) is decoded when first read.
+    """A ProjectedEvent whose state (recorded_at, audit, data) is decoded when first read, and
+    when read from stored rows (`read_batch`), whose originator id and stored form are made
+    when first read too.
 
-    The envelope (position, topic, ids, version) and the stored form come with the
-    notification, so a projection that needs only those for some events (the tenant index
-    moving a version, the ledger hashing the stored bytes) does not pay for decoding them.
+    The position, topic, version and the id as text (`aggregate_id`) come with the row, so a
+    projection that needs only those for some events (the tenant index moving a version) pays
+    neither for decoding them nor for the UUID and the Notification the library makes of
+    every row.
     """
 
     _mapper: Mapper[Any]
 
+    @cached_property
+    def aggregate_id(self) -> str:
+        # Set at once when the id came as text; a cached_property (not the base's property)
+        # so that the value set in the instance is the one read.
+        return str(self.originator_id)
+
     def __getattr__(self, name: str) -> Any:
-        # Called only for attributes not set yet: the three decoded fields.
+        # Called only for attributes not set yet: the three decoded fields, and for events
+        # read as rows the originator id and the stored form.
+        if name == "originator_id":
+            self.__dict__["originator_id"] = self._as_id(self.__dict__["aggregate_id"])
+            return self.__dict__["originator_id"]
+        if name == "notification":
+            self.__dict__["notification"] = Notification(
+                id=self.position,
+                originator_id=self.originator_id,
+                originator_version=self.originator_version,
+                topic=self.topic,
+                state=self._state,
+            )
+            return self.__dict__["notification"]
         if name not in _DECODED:
             raise AttributeError(name)
         event = self._mapper.to_domain_event(self.notification)
@@ -103,17 +128,59 @@ def decode(mapper: Mapper[Any], notification: Notification) -> ProjectedEvent:
     return event
 
 
+def _uuid_text(stored: str) -> str:
+    """A stored UUID as `str(UUID)` writes it: SQLite keeps `UUID.hex` (32 lowercase hex
+    digits), PostgreSQL's cast gives the canonical form already."""
+    if len(stored) == 32:
+        return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
+    return stored if len(stored) == 36 else str(UUID(stored))
+
+
+def _text_ids(recorder: ApplicationRecorder) -> tuple[Callable[[str], str], Callable[[str], Any]]:
+    """How a stored id becomes the id as text and the originator id, as the library makes it
+    (a UUID unless the store keeps text ids)."""
+    datastore = getattr(recorder, "datastore", None)
+    if getattr(datastore, "originator_id_type", "uuid") == "uuid":
+        return _uuid_text, UUID
+    return str, str
+
+
+def _decode_rows(mapper: Mapper[Any], recorder: ApplicationRecorder,
+                 rows: Sequence[StoredRow]) -> list[ProjectedEvent]:
+    as_text, as_id = _text_ids(recorder)
+    events: list[ProjectedEvent] = []
+    new = object.__new__
+    for position, originator_id, version, topic, state in rows:
+        event = new(_DecodedOnDemand)
+        event.__dict__.update(
+            position=position,
+            topic=topic,
+            aggregate_id=as_text(originator_id),
+            originator_version=version,
+            _state=state,
+            _as_id=as_id,
+            _mapper=mapper,
+        )
+        events.append(event)
+    return events
+
+
 def read_batch(
-    app: Application[Any], position: int, target: int, batch_size: int, topics: Sequence[str]
+    app: Application[Any],
+    source: SqlStore | Cursor,
+    position: int,
+    target: int,
+    batch_size: int,
+    topics: Sequence[str],
 ) -> tuple[int, list[ProjectedEvent]]:
     """The events after `position` up to `target` (at most `batch_size`, of `topics` if any),
-    decoded, and the position they bring a reader to."""
-    notifications = app.recorder.select_notifications(
-        start=position, limit=batch_size, stop=target, topics=topics, inclusive_of_start=False
-    )
+    decoded on demand, and the position they bring a reader to. Read from the store, or on
+    the cursor of a transaction being held (`eventstore.log`)."""
+    rows = select_stored(source, app.recorder, after=position, upto=target, limit=batch_size,
+                         topics=topics)
     # A short read means nothing else up to `target` concerns this reader.
-    new = notifications[-1].id if len(notifications) == batch_size else target
-    return new, [decode(app.mapper, n) for n in notifications]
+    new = rows[-1][0] if len(rows) == batch_size else target
+    return new, _decode_rows(app.mapper, app.recorder, rows)
 
 
 def head_position(recorder: ApplicationRecorder) -> int:
@@ -265,7 +332,8 @@ class ProjectionRunner:
         position = self._reached()
         batches = 0
         while position < target and (max_batches is None or batches < max_batches):
-            new, events = read_batch(self.app, position, target, self.batch_size, self.topics)
+            new, events = read_batch(self.app, self.store, position, target, self.batch_size,
+                                     self.topics)
             if defer_empty and not events:
                 self._empty.extend(new)
             else:

@@ -44,6 +44,7 @@ def test_rebuild_gives_the_incremental_state_and_includes_late_events(
         NetworkNeeds(),
         store=store,
         batch_size=100,
+        batches_held_s=0,  # a transaction, and a progress report, per batch
         progress=progress.append,
         before_swap=write_late_event,
     )

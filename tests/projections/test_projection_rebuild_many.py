@@ -142,6 +142,7 @@ def test_one_pass_gives_the_rows_of_one_view_at_a_time_and_of_following_the_log(
         [*all_projections(), everything, shared],
         store=store,
         batch_size=150,
+        batches_held_s=0,  # a transaction, and a progress report, per batch
         progress=progress.append,
     )
 
@@ -217,6 +218,7 @@ def test_events_written_during_the_pass_and_before_the_swaps_are_in_the_views(
         all_projections(),
         store=store,
         batch_size=100,
+        batches_held_s=0,  # the writes come between the pass's transactions
         progress=write_during_the_pass,
         before_swap=write_before_the_swaps,
     )
@@ -285,6 +287,22 @@ def test_a_crash_in_one_views_batch_leaves_the_live_views_untouched_and_a_rerun_
     assert [position for position, _ in last.rows(store)] == list(range(1, head + 1))
     assert not any(tracking.REBUILD_MARK in name for name in _tracking(store))
     assert _rebuild_tables(store) == []
+
+
+def test_a_pass_takes_batches_in_one_transaction_for_as_long_as_it_may_hold_it(
+    app: Innoledger, store: SqlStore
+):
+    NetworkGenerator(app, seed=23).fill(1500, municipalities=5)
+    head = sync(app)
+    followed = dump_all(store)
+    progress: list[RebuildProgress] = []
+    rebuild_many(app, all_projections(), store=store, batch_size=100, batches_held_s=60,
+                 progress=progress.append)
+    # Fifteen batches and more, all in one transaction: one report of it per view, at the head.
+    building = [p for p in progress if p.phase == "building"]
+    assert sorted(p.name for p in building) == sorted(p.name for p in all_projections())
+    assert {p.position for p in building} == {head}
+    assert dump_all(store) == followed
 
 
 def test_one_views_rebuild_in_progress_stops_the_pass_before_it_touches_anything(

@@ -17,7 +17,7 @@ from projections import queries, topics
 from projections.base import ProjectedEvent
 from projections.lease import FileLease
 from projections.registry import all_projections
-from projections.runner import ProjectionRunner, decode, head_position
+from projections.runner import ProjectionRunner, decode, head_position, read_batch
 from projections.views.decision_log import DecisionLog
 from projections.views.network_needs import NetworkNeeds
 from service.innoledger import Innoledger
@@ -62,6 +62,39 @@ def test_decoded_event_has_envelope_and_data_apart(app: Innoledger):
         app.mapper, app.recorder.select_notifications(start=notification.id - 1, limit=1)[0]
     )
     assert "originator_topic" not in created.data and "timestamp" not in created.data
+
+
+@pytest.mark.parametrize("on", ["store", "cursor"])
+def test_events_read_as_rows_are_the_events_the_library_reads(
+    app: Innoledger, store: SqlStore, on: str
+):
+    NetworkGenerator(app, seed=5).fill(400, municipalities=3)
+    head = head_position(app.recorder)
+    expected = [decode(app.mapper, n)
+                for n in app.recorder.select_notifications(start=1, limit=head)]
+    some_topics = (topics.NEED_SHARED, topics.PROCUREMENT_STARTED)
+
+    def read(topics_read: Sequence[str]) -> tuple[int, list[ProjectedEvent]]:
+        if on == "store":
+            return read_batch(app, store, 0, head, head, topics_read)
+        with store.transaction() as cursor:
+            return read_batch(app, cursor, 0, head, head, topics_read)
+
+    position, events = read(())
+    assert position == head and len(events) == len(expected) == head
+    # Nothing but the envelope is made until a projection asks for more.
+    assert not {"originator_id", "notification", "data"} & set(vars(events[0]))
+    assert [e.aggregate_id for e in events] == [str(e.originator_id) for e in expected]
+    for fields in (("position", "topic", "originator_version"),
+                   ("originator_id", "notification", "recorded_at", "audit", "data")):
+        assert [[getattr(e, f) for f in fields] for e in events] == [
+            [getattr(e, f) for f in fields] for e in expected
+        ]
+    position, chosen = read(some_topics)
+    assert position == head
+    assert [e.position for e in chosen] == [e.position for e in expected
+                                            if e.topic in some_topics]
+    assert chosen and {e.aggregate_id for e in chosen} <= {e.aggregate_id for e in events}
 
 
 class Failing:
