@@ -85,12 +85,17 @@ class _State:
 
 @dataclass
 class MixedTask(Task):
-    """The mix for some municipalities. Closed loop (`rate=None`): one connection, each request
-    after the last one's answer. Open loop: every request leaves at its scheduled moment on a
-    connection of its own (`bench.loadgen.run_open_loop`), as requests of different people do;
-    only one municipality's commands wait for each other (each carries the version the
-    previous one answered). With `bare_path`, every request is a GET of that path instead: the
-    same generator against a bare endpoint, its own share of the latency."""
+    """The mix for some municipalities, each a client of its own with its own keep-alive
+    connections, as the people of different municipalities are: gunicorn's workers take
+    connections, not requests, so a load sent over a few connections lands on whichever workers
+    accepted them (measured: all of an open loop on one worker at 99 % of a core, the other
+    idle). Closed loop (`rate=None`): each request after the last one's answer, on its
+    municipality's connection. Open loop: every request leaves at its scheduled moment
+    (`bench.loadgen.run_open_loop`) on a free connection of its municipality, a new one if all
+    are busy; only one municipality's commands wait for each other (each carries the version
+    the previous one answered). With `bare_path`, every request is a GET of that path instead,
+    over `clients` clients: the same generator against a bare endpoint, its own share of the
+    latency."""
 
     host: str
     port: int
@@ -98,16 +103,19 @@ class MixedTask(Task):
     rate: float | None = None  # per process; None = closed loop
     offset: float = 0.0
     bare_path: str = ""
+    clients: int = 1  # with `bare_path`: as many as the mix has municipalities
 
     def setup(self) -> Any:
-        conn = HttpConnection(self.host, self.port)
         if self.bare_path:
-            status, _, _ = conn.call(conn.request_bytes("GET", self.bare_path, {}))
-            if status != 200:
-                raise LoadFailed(f"GET {self.bare_path} answered {status}")
-            return conn, []
-        states = [self._read(conn, tenancy) for tenancy in self.tenancies]
-        return conn, states
+            conns = [HttpConnection(self.host, self.port) for _ in range(self.clients)]
+            for conn in conns:
+                status, _, _ = conn.call(conn.request_bytes("GET", self.bare_path, {}))
+                if status != 200:
+                    raise LoadFailed(f"GET {self.bare_path} answered {status}")
+            return conns, []
+        conns = [HttpConnection(self.host, self.port) for _ in self.tenancies]
+        states = [self._read(conn, t) for conn, t in zip(conns, self.tenancies, strict=True)]
+        return conns, states
 
     @staticmethod
     def _read(conn: HttpConnection, tenancy: Tenancy) -> _State:
@@ -115,14 +123,15 @@ class MixedTask(Task):
         return _fresh_state(tenancy, status, payload)
 
     def run(self, state: Any, start: float, window: Window) -> Tally:
-        conn, states = state
+        conns, states = state
         if self.rate is None:
-            return self._closed(conn, states, start, window)
-        conn.close()
-        return self._open(states, self.rate, start, window)
+            return self._closed(conns, states, start, window)
+        for conn in conns:
+            conn.close()
+        return self._open(len(conns), states, self.rate, start, window)
 
     def _closed(
-        self, conn: HttpConnection, states: list[_State], start: float, window: Window
+        self, conns: list[HttpConnection], states: list[_State], start: float, window: Window
     ) -> Tally:
         tally = Tally(seconds=window.measure_s)
         index = 0
@@ -133,6 +142,7 @@ class MixedTask(Task):
                 measuring, index = True, 0
             kind = PATTERN[index % len(PATTERN)]
             index += 1
+            conn = conns[index % len(conns)]  # the municipality's (of `states[index]`)
             if self.bare_path:
                 ok = conn.call(conn.request_bytes("GET", self.bare_path, {}))[0] == 200
             else:
@@ -145,12 +155,15 @@ class MixedTask(Task):
             done = time.perf_counter()
             if counted:
                 _count(tally, kind, done - scheduled, ok)
-        conn.close()
+        for conn in conns:
+            conn.close()
         return tally
 
-    def _open(self, states: list[_State], rate: float, start: float, window: Window) -> Tally:
+    def _open(
+        self, clients: int, states: list[_State], rate: float, start: float, window: Window
+    ) -> Tally:
         tally = Tally(seconds=window.measure_s)
-        pool = AsyncHttpPool(self.host, self.port)
+        pools = [AsyncHttpPool(self.host, self.port) for _ in range(clients)]
         bare = (
             request_bytes(self.host, self.port, "GET", self.bare_path, {})
             if self.bare_path
@@ -160,6 +173,7 @@ class MixedTask(Task):
 
         async def send(index: int) -> tuple[str, bool]:
             kind = PATTERN[index % len(PATTERN)]
+            pool = pools[(index + 1) % clients]  # the municipality's (of `states[index + 1]`)
             if bare:
                 return kind, (await pool.call(bare))[0] == 200
             current = states[(index + 1) % len(states)]
@@ -183,7 +197,11 @@ class MixedTask(Task):
             if counted:
                 _count(tally, result[0], latency, result[1])
 
-        loop = run_open_loop(start, window, rate, self.offset, send, answered, pool.close)
+        def close() -> None:
+            for pool in pools:
+                pool.close()
+
+        loop = run_open_loop(start, window, rate, self.offset, send, answered, close)
         tally.lags, tally.backlog = loop.lags, loop.backlog
         return tally
 
@@ -351,8 +369,8 @@ def _open_loop(
     )
 
 
-def _bare_open_loop(bare: Server, rate: float, window: Window) -> Tally:
-    task = MixedTask(bare.host, bare.port, [], rate=rate, bare_path=BARE_PATH)
+def _bare_open_loop(bare: Server, rate: float, window: Window, clients: int) -> Tally:
+    task = MixedTask(bare.host, bare.port, [], rate=rate, bare_path=BARE_PATH, clients=clients)
     return run_parallel([task], window)
 
 
@@ -420,7 +438,7 @@ def measure(ctx: Context) -> None:
                 # Alternately, so a busy moment of a shared machine meets both.
                 rounds.append(_open_loop(server, tenancies, rate, window, roles))
                 rounds[-1].info["rate"] = rate
-                bare_rounds.append(_bare_open_loop(bare, rate, window))
+                bare_rounds.append(_bare_open_loop(bare, rate, window, len(tenancies)))
                 ctx.say(
                     f"mixed: round {round_ + 1}: maximum {closed.rate:,.0f} req/s, at half: "
                     + ", ".join(
