@@ -96,6 +96,8 @@ class Settings:
     snapshot_interval: int = 50
     # Aggregates kept per process, brought up to date from the store at every load.
     aggregate_cache_size: int = 500
+    # Pages of views answered again from memory while their view has not moved, per process.
+    answer_cache_bytes: int = 16_000_000
     max_body_bytes: int = 1_000_000
     ocid_prefix: str = "ocds-innoledger"
     ledger_key_path: Path | None = None
@@ -142,6 +144,7 @@ class Settings:
             ),
             snapshot_interval=int(env.get("INNOLEDGER_SNAPSHOT_INTERVAL", "50")),
             aggregate_cache_size=int(env.get("INNOLEDGER_AGGREGATE_CACHE_SIZE", "500")),
+            answer_cache_bytes=int(env.get("INNOLEDGER_ANSWER_CACHE_BYTES", "16000000")),
             max_body_bytes=int(env.get("INNOLEDGER_MAX_BODY_BYTES", "1000000")),
             clock_offset_s=float(env.get("INNOLEDGER_CLOCK_OFFSET_S", "0")),
             ocid_prefix=env.get("INNOLEDGER_OCID_PREFIX", "ocds-innoledger"),

@@ -68,6 +68,7 @@ class InnoledgerFlask(Flask):
 def create_app(settings: Settings | None = None) -> Flask:
     from eventstore.eventlog import EventLog
     from eventstore.sql import SqlStore
+    from service.api.answer_cache import AnswerCache
     from service.api.authentication import register_authentication
     from service.api.availability import register_availability
     from service.api.body_limit import register_body_limit
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         sessions=sessions,
         principals=PrincipalCache(sql, EventLog(innoledger.recorder, sql)),
         known_sessions=SessionCache(sql, EventLog(innoledger.recorder, sql)),
+        answers=AnswerCache(settings.answer_cache_bytes),
     )
 
     register_observability(app)  # first: the request id must exist before anything logs

@@ -46,15 +46,30 @@ def object_etag(version: int, redaction_tag: str, principal: Principal, *parts: 
     return f'"{version}-{redaction_tag}{digest}"'
 
 
-def view_etag(positions: Mapping[str, int], principal: Principal, *parts: str) -> str:
-    """Weak ETag of a page of views: the request (path and query, without the wait for a
-    position), the caller and the positions of the views read; `parts` names anything else
-    the answer was made of (the format asked for, the day, a directory's state...)."""
+RequestIdentity = tuple[str, tuple[tuple[str, str], ...], str]
+
+
+def request_identity(principal: Principal) -> RequestIdentity:
+    """What a page's answer depends on besides the positions of its views: the path, the query
+    (without the wait for a position) and the caller (`caller_key`)."""
     req = request._get_current_object()  # type: ignore[attr-defined]
-    query = sorted(
-        (key, value) for key, value in req.args.items(multi=True) if key != WAIT_PARAMETER
+    query = tuple(
+        sorted((key, value) for key, value in req.args.items(multi=True) if key != WAIT_PARAMETER)
     )
-    made_of = repr((req.path, query, caller_key(principal), sorted(positions.items()), *parts))
+    return req.path, query, caller_key(principal)
+
+
+def view_etag(
+    positions: Mapping[str, int],
+    principal: Principal,
+    *parts: str,
+    identity: RequestIdentity | None = None,
+) -> str:
+    """Weak ETag of a page of views: the request (`request_identity`, if not given) and the
+    positions of the views read; `parts` names anything else the answer was made of (the format
+    asked for, the day, a directory's state...)."""
+    path, query, caller = identity or request_identity(principal)
+    made_of = repr((path, list(query), caller, sorted(positions.items()), *parts))
     digest = hashlib.sha256(made_of.encode()).hexdigest()[:20]
     return f'W/"{max(positions.values(), default=0)}-{digest}"'
 

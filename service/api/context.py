@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app, g
 
 from eventstore.sql import SqlStore
+from service.api.answer_cache import AnswerCache
 from service.auth.principal_cache import PrincipalCache
 from service.auth.session_cache import SessionCache
 from service.auth.sessions import BrowserSessions
@@ -29,6 +30,7 @@ class Services:
     sessions: BrowserSessions
     principals: PrincipalCache
     known_sessions: SessionCache
+    answers: AnswerCache
 
     def close(self) -> None:
         self.innoledger.close()

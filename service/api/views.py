@@ -12,7 +12,14 @@ from domain.errors import InvalidValue
 from projections.queries import Page, view_position, view_positions, wait_for_position
 from projections.registry import projection_named
 from projections.runner import ProjectionRunner, head_position
-from service.api.conditional import conditional_response, matches, not_modified, view_etag
+from service.api.answer_cache import KeptAnswer
+from service.api.conditional import (
+    conditional_response,
+    matches,
+    not_modified,
+    request_identity,
+    view_etag,
+)
 from service.api.context import current_principal, services
 
 # A runner normally keeps the views within milliseconds of the log; past this wait the web
@@ -89,7 +96,9 @@ def conditional_page(
 ) -> Any:
     """A page of `views` after waiting for `position`, or 304 when the caller's If-None-Match
     names the page they would be given now: the views' positions and the caller decide it, so
-    the 304 reads the tracking rows and never the views' tables."""
+    the 304 reads the tracking rows and never the views' tables. A page of one view that this
+    process answered the same caller while the view was where it is now is answered again
+    from memory (`service.api.answer_cache`)."""
 
     def answer() -> tuple[Response, int | None]:
         page = read()
@@ -101,6 +110,7 @@ def conditional_page(
         answer,
         reads_current_state=reads_current_state,
         answer_knows_position=True,
+        may_keep=len(views) == 1 and not reads_current_state,
     )
 
 
@@ -111,6 +121,7 @@ def conditional_answer(
     *,
     reads_current_state: bool = False,
     answer_knows_position: bool = False,
+    may_keep: bool = False,
 ) -> Any:
     """`answer()` (a response, and the position of the one view it read if it knows it) with
     its validator, or 304 when the caller already holds it (see `conditional_page`). Without
@@ -121,21 +132,35 @@ def conditional_answer(
     principal = current_principal()
     svc = services()
     conditional = bool(request.if_none_match)
+    cache = svc.answers if may_keep and svc.answers.max_bytes > 0 else None
+    identity = request_identity(principal)
+    kept = cache.get(identity, views[0]) if cache is not None else None
     positions: dict[str, int] = {}
-    if conditional or not answer_knows_position or len(views) != 1:
+    if conditional or not answer_knows_position or len(views) != 1 or kept is not None:
         positions = view_positions(svc.sql, views)
+        if cache is not None:
+            cache.saw(views[0], positions[views[0]])
     if reads_current_state:
         positions[LOG_HEAD] = head_position(svc.innoledger.recorder)
     if conditional:
-        etag = view_etag(positions, principal)
+        etag = view_etag(positions, principal, identity=identity)
         if matches(etag):
             at = str(min(p for name, p in positions.items() if name != LOG_HEAD))
             return not_modified(etag, headers=[("Innoledger-Position", at)])
+    if kept is not None and kept.position == positions[views[0]]:
+        response = current_app.response_class(kept.body, mimetype=kept.mimetype)
+        response.headers["Innoledger-Position"] = str(kept.position)
+        response.headers["ETag"] = view_etag(positions, principal, identity=identity)
+        return response
     response, read_at = answer()
     if read_at is not None and len(views) == 1:
         # The position read with the rows, perhaps later than the one above.
         positions[views[0]] = read_at
-    response.headers["ETag"] = view_etag(positions, principal)
+        if cache is not None and response.status_code == 200:
+            cache.saw(views[0], read_at)
+            body, mimetype = response.get_data(), response.mimetype or "application/json"
+            cache.keep(identity, KeptAnswer(read_at, body, mimetype))
+    response.headers["ETag"] = view_etag(positions, principal, identity=identity)
     return response
 
 

@@ -17,7 +17,9 @@ entries. Each answer with an ETag:
 - sent by any other of these callers never answers 304;
 - after a change of every object (and of work a project links to), and again after changes
   that write no event (a person's name, a token, a sole trader's entry erased), answers 200
-  with the new representation whenever that differs from the one the ETag named.
+  with the new representation whenever that differs from the one the ETag named;
+- asked again without it, answers what a process that has answered nothing yet answers (a
+  second app on the same store): nothing a process keeps in memory outlives a change.
 
 On SQLite and PostgreSQL.
 """
@@ -182,7 +184,11 @@ def _representation(body: bytes) -> bytes:
 
 
 def test_every_answer_with_a_validator_answers_304_to_its_caller_only(
-    world: World, ystad: Tenant, skurup: Tenant
+    world: World,
+    ystad: Tenant,
+    skurup: Tenant,
+    make_app: Callable[..., Flask],
+    store_settings: Settings,
 ) -> None:
     ids = _network(world, ystad, skurup)
     # Each is shown something else: the viewer no sole trader's number, Skurup no bids, ...
@@ -243,14 +249,14 @@ def test_every_answer_with_a_validator_answers_304_to_its_caller_only(
 
     _change_everything(world, ystad, ids)
     _catch_up(world, operations, ids)
-    changed, seen = _answers_after_a_change(seen)
+    changed, seen = _answers_after_a_change(seen, make_app(store_settings))
     must_change = objects | {f"{API}/law/amounts", f"{API}/needs/{ids['need_id']}/history"}
     assert must_change <= changed, must_change - changed
 
     head = world.anonymous().get("/readyz").get_json()["head_position"]
     _change_without_events(ystad, ids)
     assert world.anonymous().get("/readyz").get_json()["head_position"] == head
-    changed, _ = _answers_after_a_change(seen)
+    changed, _ = _answers_after_a_change(seen, make_app(store_settings))
     must_change = {
         f"{API}/needs/{ids['need_id']}/history",  # the actor's name
         f"{API}/people/ystad-officer",
@@ -261,15 +267,19 @@ def test_every_answer_with_a_validator_answers_304_to_its_caller_only(
     assert must_change <= changed, must_change - changed
 
 
-def _answers_after_a_change(seen: list[Seen]) -> tuple[set[str], list[Seen]]:
+def _answers_after_a_change(seen: list[Seen], fresh: Flask) -> tuple[set[str], list[Seen]]:
     """The paths whose answers changed; each changed answer has a new ETag, and its old ETag
-    gets the new representation (never a 304). With the answers as they are now."""
+    gets the new representation (never a 304); every answer is the one `fresh`, an app on the
+    same store that has answered nothing yet, gives. With the answers as they are now."""
     changed: set[str] = set()
     now_seen: list[Seen] = []
     problems: dict[str, None] = {}
     for old in seen:
         now = old.caller.get(old.path)
         assert now.status_code == 200, (old.caller, old.path, now.status_code)
+        first_answer = fresh.test_client().get(old.path, headers=old.caller.headers())
+        if _representation(first_answer.get_data()) != _representation(now.get_data()):
+            problems.setdefault(f"{old.caller} GET {old.path}: answered what no longer is")
         now_seen.append(
             Seen(old.caller, old.path, now.headers["ETag"], _representation(now.get_data()))
         )

@@ -73,6 +73,29 @@ def test_an_unchanged_view_answers_304_without_reading_its_tables(
     assert filtered.headers["ETag"] != etag
 
 
+def test_an_unchanged_view_page_is_answered_again_from_memory_to_its_caller_only(
+    world: World, ystad: Tenant, skurup: Tenant
+) -> None:
+    world.need(ystad, shared=True)
+    first = ystad.officer.get("network/needs")
+    assert first.status_code == 200
+    with view_tables_away(world, "network_needs"):
+        again = ystad.officer.get("network/needs")
+        assert again.status_code == 200, again.get_data(as_text=True)
+        assert again.get_data() == first.get_data()
+        for header in ("ETag", "Innoledger-Position", "Content-Type", "Cache-Control", "Vary"):
+            assert again.headers[header] == first.headers[header], header
+        # Another caller, or another page, is read from the view's tables: none to read now.
+        assert skurup.officer.get("network/needs").status_code != 200
+        assert ystad.officer.get("network/needs", query={"limit": 1}).status_code != 200
+    # The view moved: the page is read anew.
+    world.need(ystad, shared=True, title="Ett nytt delat behov")
+    head = world.anonymous().get("/readyz").get_json()["head_position"]
+    moved = ystad.officer.get("network/needs", query={"position": head})
+    assert moved.headers["ETag"] != first.headers["ETag"]
+    assert "Ett nytt delat behov" in {row["title"] for row in moved.get_json()["items"]}
+
+
 def test_a_new_event_changes_the_validator_of_every_view_it_reaches(
     world: World, ystad: Tenant
 ) -> None:
