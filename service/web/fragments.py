@@ -3,7 +3,9 @@
 A part drawn from a view depends only on the view's position, the page's own arguments and the
 language: a process renders it once per change of the view instead of once per request, as the
 API keeps each row's JSON text beside the row. A newer position is another key, so a kept part
-is never stale; the oldest parts are dropped past a small bound.
+is never stale; the oldest parts are dropped past a small bound. A page whose view is still at
+the position of a kept part need not read the view's rows at all (as the API's pages,
+`service.api.answer_cache`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ class RenderedParts:
         self._size = size
         self._kept: OrderedDict[Hashable, Markup] = OrderedDict()
         self._lock = threading.Lock()
+
+    def kept(self, key: Hashable) -> Markup | None:
+        """The part kept under `key`, if any (without rendering one)."""
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+            return kept
 
     def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
         with self._lock:

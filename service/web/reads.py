@@ -9,7 +9,9 @@ from service.api.context import services
 from service.api.views import reach_position
 
 
-def fresh(view: str) -> None:
+def fresh(view: str) -> int | None:
+    """Brings `view` up to the log's head; the view's position when it was there already
+    (None when it had to catch up: it is then at the head or past it)."""
     svc = services()
     head = log_head(svc.innoledger.recorder, svc.sql)
     # One round trip when the view is there already (the usual case: a runner keeps it within
@@ -17,3 +19,5 @@ def fresh(view: str) -> None:
     at, highest = position_and_head(svc.sql, view, head.highest_expression())
     if at < highest:
         reach_position(view, highest)
+        return None
+    return at

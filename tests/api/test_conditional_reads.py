@@ -8,15 +8,12 @@ same caller with other roles never gets a 304 for it; and a 304 keeps the 200's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from werkzeug.test import TestResponse
 
-from projections.registry import projection_named
 from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from tests.api.conftest import PROCURE_AT, Client, Tenant, World, decision
+from tests.view_tables import view_tables_away
 
 
 def _private(response: TestResponse) -> None:
@@ -38,22 +35,6 @@ def _not_modified(response: TestResponse, etag: str) -> None:
     assert "no-store" in response.headers["Cache-Control"]
 
 
-@contextmanager
-def view_tables_away(world: World, view: str) -> Iterator[None]:
-    """The view's tables renamed for a while: a read that touches them fails."""
-    store = world.app.extensions["innoledger"].sql
-    tables = projection_named(view).table_names()
-    with store.transaction() as cursor:
-        for table in tables:
-            cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
-    try:
-        yield
-    finally:
-        with store.transaction() as cursor:
-            for table in tables:
-                cursor.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
-
-
 def test_an_unchanged_view_answers_304_without_reading_its_tables(
     world: World, ystad: Tenant
 ) -> None:
@@ -63,7 +44,7 @@ def test_an_unchanged_view_answers_304_without_reading_its_tables(
     etag = first.headers["ETag"]
     assert etag.startswith('W/"')
     _private(first)
-    with view_tables_away(world, "network_needs"):
+    with view_tables_away(world.app, "network_needs"):
         again = _again(ystad.officer, "network/needs", etag)
         _not_modified(again, etag)
         assert again.headers["Innoledger-Position"] == first.headers["Innoledger-Position"]
@@ -79,7 +60,7 @@ def test_an_unchanged_view_page_is_answered_again_from_memory_to_its_caller_only
     world.need(ystad, shared=True)
     first = ystad.officer.get("network/needs")
     assert first.status_code == 200
-    with view_tables_away(world, "network_needs"):
+    with view_tables_away(world.app, "network_needs"):
         again = ystad.officer.get("network/needs")
         assert again.status_code == 200, again.get_data(as_text=True)
         assert again.get_data() == first.get_data()
@@ -220,9 +201,9 @@ def test_an_unchanged_report_answers_304_without_reading_its_views(
     assert first.status_code == 200
     etag = first.headers["ETag"]
     with (
-        view_tables_away(world, SHARE_VIEW),
-        view_tables_away(world, "tenant_index"),
-        view_tables_away(world, "decision_log"),
+        view_tables_away(world.app, SHARE_VIEW),
+        view_tables_away(world.app, "tenant_index"),
+        view_tables_away(world.app, "decision_log"),
     ):
         _not_modified(_again(ystad.officer, path, etag), etag)
     # The same report as CSV is another representation.

@@ -9,6 +9,7 @@ from flask import Flask
 
 from domain.innovation_areas import shared_area_named
 from service.demo.scenario import DemoResult
+from tests.view_tables import view_tables_away
 from tests.web.visitor import signed_in
 
 
@@ -96,3 +97,21 @@ def test_the_catalogue_kept_between_pages_shows_every_change_at_once(
     viewer.post("/sprak", {"lang": "en", "next": "/natverket/behov"})
     english = viewer.text("/natverket/behov")
     assert title in english and "Similar needs" in english and "Liknande behov" not in english
+
+
+def _catalogue(html: str) -> str:
+    start = html.index('<section aria-labelledby="catalogue-heading">')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_catalogue_is_shown_again_without_reading_the_view_while_it_has_not_moved(
+    app: Flask,
+) -> None:
+    viewer = signed_in(app, "burlov-viewer")
+    first = viewer.text("/natverket/behov")
+    assert "Lärprocess för AI" in first
+    with view_tables_away(app, "network_needs"):
+        again = viewer.text("/natverket/behov")
+        assert _catalogue(again) == _catalogue(first)
+        # A search no page has drawn yet needs the view's rows, out of reach now.
+        assert viewer.get("/natverket/behov?q=aldrig-ritad").status_code != 200

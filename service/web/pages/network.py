@@ -28,32 +28,37 @@ from service.web.signin import current_principal, signed_in
 @bp.get("/natverket/behov")
 @signed_in
 def network_needs() -> Any:
-    fresh("network_needs")
+    at = fresh("network_needs")
     q = request.args.get("q", "").strip() or None
-    page = queries.list_network_needs(services().sql, q=q, limit=100)
     similar_to = request.args.get("lika")
+    parts = rendered_parts()
+    catalogue = None
+    if at is not None and not similar_to:
+        # The view is where it was when the catalogue was drawn: its rows need not be read.
+        catalogue = parts.kept(("network_needs", at, chosen_language(), q))
     similar = None
     chosen = None
-    if similar_to:
-        chosen = next((row for row in page.rows if row["need_id"] == similar_to), None)
-        if chosen is None:
-            everything = queries.list_network_needs(services().sql, limit=200).rows
-            chosen = next((row for row in everything if row["need_id"] == similar_to), None)
-        if chosen is not None:
-            similar = queries.similar_network_needs(services().sql, similar_to, limit=10).rows
-    catalogue = rendered_parts().get_or_render(
-        ("network_needs", page.position, chosen_language(), q),
-        lambda: render_template(
-            "network/_needs_rows.html",
-            rows=page.rows,
-            links=_row_links(page.rows, q),
-            names=_names(page.rows),
-            states={state: str(name) for state, name in NEED_STATES.items()},
-        ),
-    )
+    if catalogue is None:
+        page = queries.list_network_needs(services().sql, q=q, limit=100)
+        if similar_to:
+            chosen = next((row for row in page.rows if row["need_id"] == similar_to), None)
+            if chosen is None:
+                everything = queries.list_network_needs(services().sql, limit=200).rows
+                chosen = next((row for row in everything if row["need_id"] == similar_to), None)
+            if chosen is not None:
+                similar = queries.similar_network_needs(services().sql, similar_to, limit=10).rows
+        catalogue = parts.get_or_render(
+            ("network_needs", page.position, chosen_language(), q),
+            lambda: render_template(
+                "network/_needs_catalogue.html",
+                rows=page.rows,
+                links=_row_links(page.rows, q),
+                names=_names(page.rows),
+                states={state: str(name) for state, name in NEED_STATES.items()},
+            ),
+        )
     return render_template(
         "network/needs.html",
-        count=len(page),
         catalogue=catalogue,
         names=_names(similar or []),
         q=q or "",
