@@ -36,11 +36,9 @@ class RenderedParts:
             return kept
 
     def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None:
-                self._kept.move_to_end(key)
-                return kept
+        kept = self.kept(key)
+        if kept is not None:
+            return kept
         # Rendered outside the lock: two threads may both render a new part, alike.
         part = Markup(render())
         with self._lock:
