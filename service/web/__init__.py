@@ -12,7 +12,7 @@ from service.settings import Settings
 
 
 def register_web(app: Flask, settings: Settings) -> None:
-    from service.web import i18n, security, signin
+    from service.web import i18n, page_frame, security, signin
     from service.web.docs import blp as docs_blp
     from service.web.pages import register_pages
 
@@ -30,5 +30,6 @@ def register_web(app: Flask, settings: Settings) -> None:
     signin.register(app)
     app.after_request(security.add_security_headers)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
+    page_frame.register(app)
     app.register_blueprint(docs_blp)
     register_pages(app)

@@ -19,6 +19,10 @@ from markupsafe import Markup
 
 KEPT_PARTS = 64
 KEY = "innoledger.rendered_parts"
+# The frame of the pages (header, footer) is kept apart: one per person, language and page, so
+# it never pushes the views' parts out.
+KEPT_FRAMES = 256
+FRAMES_KEY = "innoledger.rendered_frames"
 
 
 class RenderedParts:
@@ -26,6 +30,10 @@ class RenderedParts:
         self._size = size
         self._kept: OrderedDict[Hashable, Markup] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._kept)
 
     def kept(self, key: Hashable) -> Markup | None:
         """The part kept under `key`, if any (without rendering one)."""
@@ -49,8 +57,17 @@ class RenderedParts:
 
 
 def rendered_parts() -> RenderedParts:
-    """This process's parts (one per app: nothing is kept at import time)."""
-    parts: RenderedParts | None = current_app.extensions.get(KEY)
+    """This process's parts drawn from views (one per app: nothing is kept at import time)."""
+    return _kept(KEY, KEPT_PARTS)
+
+
+def rendered_frames() -> RenderedParts:
+    """This process's page frames (`service.web.page_frame`)."""
+    return _kept(FRAMES_KEY, KEPT_FRAMES)
+
+
+def _kept(key: str, size: int) -> RenderedParts:
+    parts: RenderedParts | None = current_app.extensions.get(key)
     if parts is None:
-        parts = current_app.extensions.setdefault(KEY, RenderedParts())
+        parts = current_app.extensions.setdefault(key, RenderedParts(size))
     return parts

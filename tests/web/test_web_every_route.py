@@ -4,44 +4,16 @@ each POST refuses a form without the session's CSRF token."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import Flask
 
 from service.demo.scenario import DemoResult
+from tests.web.routes import PUBLIC, ROLES, concrete, routes
 from tests.web.visitor import Visitor, signed_in
-
-PUBLIC = {"/", "/logga-in", "/logga-in/demo", "/tillganglighet", "/api/docs"}
-ROLES = ("ystad-officer", "ystad-decision-maker", "ystad-auditor", "ystad-viewer", "ystad-admin")
-
-
-def _routes(app: Flask, method: str) -> list[str]:
-    return sorted(
-        rule.rule
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith(("web.", "api_docs."))
-        and method in (rule.methods or ())
-        and rule.endpoint != "web.static"
-    )
-
-
-def _concrete(rule: str, demo: DemoResult) -> str:
-    values = {
-        "need_id": demo.needs["Lärprocess för AI"],
-        "procurement_id": demo.procurements["ai"],
-        "item_id": "00000000-0000-4000-8000-000000000000",
-        "kind": "need",
-        "object_id": demo.needs["Lärprocess för AI"],
-        "municipality": "ystad",
-        "year": "2019",
-        "project_id": demo.projects["vinnova"],
-    }
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: values[m.group(1)], rule)
 
 
 def test_the_url_map_holds_the_pages(app: Flask) -> None:
-    assert len(_routes(app, "GET")) >= 15 and len(_routes(app, "POST")) >= 15
+    assert len(routes(app, "GET")) >= 15 and len(routes(app, "POST")) >= 15
 
 
 @pytest.mark.parametrize("user", (None, *ROLES))
@@ -49,10 +21,10 @@ def test_every_page_answers_every_role_without_a_server_error(
     app: Flask, demo: DemoResult, user: str | None
 ) -> None:
     visitor = Visitor(app.test_client()) if user is None else signed_in(app, user)
-    for rule in _routes(app, "GET"):
+    for rule in routes(app, "GET"):
         if "/oidc/" in rule:
             continue  # no provider configured here: 404 (tested with a real one elsewhere)
-        path = _concrete(rule, demo)
+        path = concrete(rule, demo)
         response = visitor.get(path)
         assert response.status_code < 500, (user, path, response.status_code)
         if user is None and rule not in PUBLIC:
@@ -64,8 +36,8 @@ def test_every_form_target_refuses_a_post_without_the_csrf_token(
     app: Flask, demo: DemoResult
 ) -> None:
     officer = signed_in(app, "ystad-officer")
-    for rule in _routes(app, "POST"):
-        path = _concrete(rule, demo)
+    for rule in routes(app, "POST"):
+        path = concrete(rule, demo)
         response = officer.post(path, {"version": "1"}, csrf=False)
         assert response.status_code == 400, (path, response.status_code)
     assert officer.get("/behov").status_code == 200  # still signed in: nothing happened

@@ -17,14 +17,14 @@ the municipality's record.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from flask import Flask
 
 from service.api import create_app
 from service.demo.scenario import DemoResult
-from tests.web.test_web_every_route import PUBLIC, _concrete, _routes
+from tests.web.members import grant, revoke
+from tests.web.routes import PUBLIC, concrete, routes
 from tests.web.visitor import signed_in
 
 
@@ -37,27 +37,10 @@ def second_worker(app: Flask) -> Iterator[Flask]:
 
 def _pages(app: Flask, demo: DemoResult) -> list[str]:
     return [
-        _concrete(rule, demo)
-        for rule in _routes(app, "GET")
+        concrete(rule, demo)
+        for rule in routes(app, "GET")
         if rule not in PUBLIC and "/oidc/" not in rule and not rule.startswith("/logga-")
     ]
-
-
-def _admin(app: Flask, demo: DemoResult) -> tuple[Any, dict[str, str]]:
-    admin = {"Authorization": f"Bearer {demo.tokens['ystad']['tenant_admin']}"}
-    api = app.test_client()
-    etag = api.get("/api/v1/municipalities/ystad", headers=admin).headers["ETag"]
-    return api, {**admin, "If-Match": etag}
-
-
-def _grant(app: Flask, demo: DemoResult, user_id: str, role: str = "viewer") -> None:
-    api, headers = _admin(app, demo)
-    granted = api.post(
-        "/api/v1/municipalities/ystad/members",
-        json={"user_id": user_id, "role": role},
-        headers=headers,
-    )
-    assert granted.status_code == 200, granted.get_data(as_text=True)
 
 
 def test_every_page_refuses_a_remembered_session_ended_elsewhere(
@@ -72,7 +55,7 @@ def test_every_page_refuses_a_remembered_session_ended_elsewhere(
         assert first.status_code < 500, (path, first.status_code)
         assert elsewhere.get(path).status_code == first.status_code, path  # remembered now
 
-        _grant(app, demo, f"ystad-guest-{number}")
+        grant(app, demo, f"ystad-guest-{number}")
         again = elsewhere.get(path)
         assert again.status_code == first.status_code, (path, again.status_code)
         if first.status_code == 302:
@@ -92,13 +75,8 @@ def test_a_role_granted_shows_at_once_where_the_session_is_remembered(
     need = f"/behov/{demo.needs['Lärprocess för AI']}"
     assert "Fatta beslut" not in elsewhere.text(need)
     assert "Fatta beslut" not in elsewhere.text(need)  # remembered now
-    _grant(app, demo, "ystad-officer", "decision_maker")
+    grant(app, demo, "ystad-officer", "decision_maker")
     try:
         assert "Fatta beslut" in elsewhere.text(need)
     finally:
-        api, headers = _admin(app, demo)
-        revoked = api.delete(
-            "/api/v1/municipalities/ystad/members/ystad-officer/roles/decision_maker",
-            headers=headers,
-        )
-        assert revoked.status_code == 200, revoked.get_data(as_text=True)
+        revoke(app, demo, "ystad-officer", "decision_maker")
