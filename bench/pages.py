@@ -26,7 +26,10 @@ COOKIE = "innoledger_session"
 
 def session_cookie(web: WebSession) -> str:
     """A browser session of the reader, made through the service's own session store and signed
-    with the store's web secret key (the one every worker of the server reads)."""
+    with the store's web secret key (the one every worker of the server reads), as the browser
+    holds it after its first page: the load client sends the same cookie again and again and
+    keeps none it is given, so a session without what its first page adds (its CSRF token)
+    would be new to the service on every request, as no browser's is."""
     import dataclasses
 
     from service.api import create_app
@@ -39,6 +42,9 @@ def session_cookie(web: WebSession) -> str:
         with client.session_transaction() as session:
             session["sid"] = sessions.start(user_id=user_id, municipality=municipality, via="bench")
             session["user"] = {"id": user_id, "municipality": municipality, "via": "bench"}
+        first = client.get(PAGE_PATH, headers={"Accept": "text/html"})
+        if first.status_code != 200:
+            raise RuntimeError(f"GET {PAGE_PATH} answered {first.status_code}")
         cookie = client.get_cookie(COOKIE)
         if cookie is None:
             raise RuntimeError("no session cookie")
