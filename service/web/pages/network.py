@@ -32,10 +32,15 @@ def network_needs() -> Any:
     q = request.args.get("q", "").strip() or None
     similar_to = request.args.get("lika")
     parts = rendered_parts()
+    language = chosen_language()
+
+    def drawn_at(position: int) -> tuple[str, int, str, str | None]:
+        return ("network_needs", position, language, q)
+
     catalogue = None
     if at is not None and not similar_to:
         # The view is where it was when the catalogue was drawn: its rows need not be read.
-        catalogue = parts.kept(("network_needs", at, chosen_language(), q))
+        catalogue = parts.kept(drawn_at(at))
     similar = None
     chosen = None
     if catalogue is None:
@@ -48,7 +53,7 @@ def network_needs() -> Any:
             if chosen is not None:
                 similar = queries.similar_network_needs(services().sql, similar_to, limit=10).rows
         catalogue = parts.get_or_render(
-            ("network_needs", page.position, chosen_language(), q),
+            drawn_at(page.position),
             lambda: render_template(
                 "network/_needs_catalogue.html",
                 rows=page.rows,
