@@ -30,6 +30,7 @@ from eventstore.log_head import LogHead
 from eventstore.sql import Cursor, SqlStore
 from projections import tracking
 from projections.base import ProjectedEvent, Projection
+from projections.batch_heap import collected_per_batches
 from projections.db import POSTGRES, dialect, serialise_ddl, table_exists
 from projections.lease import Lease, lease_for
 from projections.runner import PositionMoved, events_table, head_position, read_batch
@@ -134,17 +135,18 @@ def rebuild_many(
                 report(build, "building", position, head)
 
         one_pass = _OnePass(app, store, builds, suffix, batch_size, batches_held_s, built)
-        position = one_pass.catch_up()
-        one_pass.create_indexes()
-        # More passes while they close the gap, so the swaps (which hold back the views'
-        # appliers, and on SQLite every writer) have few events left to apply. A pass that
-        # does not close it means writes outpace the rebuild: chasing would never end.
-        gap = head_position(app.recorder) - position
-        while gap > batch_size:
+        with collected_per_batches():
             position = one_pass.catch_up()
-            gap, previous = head_position(app.recorder) - position, gap
-            if gap >= previous:
-                break
+            one_pass.create_indexes()
+            # More passes while they close the gap, so the swaps (which hold back the views'
+            # appliers, and on SQLite every writer) have few events left to apply. A pass
+            # that does not close it means writes outpace the rebuild: chasing would never end.
+            gap = head_position(app.recorder) - position
+            while gap > batch_size:
+                position = one_pass.catch_up()
+                gap, previous = head_position(app.recorder) - position, gap
+                if gap >= previous:
+                    break
         if before_swap is not None:
             before_swap()
         results = []
