@@ -175,6 +175,10 @@ def measure(ctx: Context, web: WebSession) -> None:
             "  CPU per command, every process (HTTP: load + service + database)",
             https[median].info.get("cpu_ms_per_op"),
             libraries[median].info.get("cpu_ms_per_op"),
+            switches=(
+                https[median].info.get("switches_per_op"),
+                libraries[median].info.get("switches_per_op"),
+            ),
         )
     )
 

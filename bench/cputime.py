@@ -5,7 +5,10 @@ spends per operation moves far less (it does not count time spent waiting for a 
 measure names the process trees it involves by role — the service (gunicorn's master and its
 workers), the runners, the database server, the load processes themselves (for an in-process
 baseline that is where the work happens) — and `CpuMeter` reads their user + system time at the
-start and the end of the measured window (not the warm-up).
+start and the end of the measured window (not the warm-up). Beside it, the times its threads
+were switched off a core (`switches`): each wait for the network, a lock or a free core is one,
+and on a virtual machine each costs CPU time of its own — the count tells a request that waits
+often from one that computes long.
 
 Linux only (/proc); elsewhere the meter reports nothing and the rows say so.
 """
@@ -82,8 +85,31 @@ def cpu_seconds(pids: Iterable[int]) -> dict[int, float]:
     return seconds
 
 
+def context_switches(pids: Iterable[int]) -> dict[int, int]:
+    """Context switches (voluntary and not) of each process, summed over its threads alive
+    now: /proc/<pid>/status counts its first thread's only."""
+    counts: dict[int, int] = {}
+    for pid in pids:
+        try:
+            tasks = list((PROC / str(pid) / "task").iterdir())
+        except OSError:
+            continue
+        total = 0
+        for task in tasks:
+            try:
+                text = (task / "status").read_text()
+            except OSError:
+                continue
+            for line in text.splitlines():
+                if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                    total += int(line.split(":", 1)[1])
+        counts[pid] = total
+    return counts
+
+
 class CpuMeter:
-    """CPU seconds spent per role between `start()` and `stop()`.
+    """CPU seconds spent per role between `start()` and `stop()`, and context switches made
+    (`switched`; a thread that ended between the readings is missed).
 
     Roles are process trees (`roots`, read again at each reading, so workers that start later
     count too). A process that ended between the readings is missed (its time since the first
@@ -92,24 +118,36 @@ class CpuMeter:
     def __init__(self, roles: Mapping[str, Sequence[int]]):
         self.roles = {role: list(roots) for role, roots in roles.items() if roots}
         self._before: dict[str, dict[int, float]] = {}
+        self._switches_before: dict[str, dict[int, int]] = {}
         self.spent: dict[str, float] = {}
+        self.switched: dict[str, int] = {}
 
-    def _read(self) -> dict[str, dict[int, float]]:
-        return {role: cpu_seconds(tree(roots)) for role, roots in self.roles.items()}
+    def _read(self) -> tuple[dict[str, dict[int, float]], dict[str, dict[int, int]]]:
+        trees = {role: tree(roots) for role, roots in self.roles.items()}
+        return (
+            {role: cpu_seconds(pids) for role, pids in trees.items()},
+            {role: context_switches(pids) for role, pids in trees.items()},
+        )
 
     def start(self) -> None:
         if available():
-            self._before = self._read()
+            self._before, self._switches_before = self._read()
 
     def stop(self) -> dict[str, float]:
         if not available() or not self._before:
             return {}
-        after = self._read()
+        after, switches = self._read()
         self.spent = {
             role: sum(
                 seconds - self._before[role].get(pid, 0.0) for pid, seconds in now.items()
             )
             for role, now in after.items()
+        }
+        self.switched = {
+            role: sum(
+                count - self._switches_before[role].get(pid, 0) for pid, count in now.items()
+            )
+            for role, now in switches.items()
         }
         return self.spent
 
@@ -119,5 +157,14 @@ def per_operation_ms(spent: Mapping[str, float], operations: int) -> dict[str, f
     if not spent or operations <= 0:
         return {}
     per_op = {role: 1000 * seconds / operations for role, seconds in spent.items()}
+    per_op["total"] = sum(per_op.values())
+    return per_op
+
+
+def per_operation(counts: Mapping[str, int], operations: int) -> dict[str, float]:
+    """A count per operation, per role and in total (context switches per request)."""
+    if not counts or operations <= 0:
+        return {}
+    per_op = {role: count / operations for role, count in counts.items()}
     per_op["total"] = sum(per_op.values())
     return per_op

@@ -35,7 +35,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.cputime import CpuMeter, per_operation_ms
+from bench.cputime import CpuMeter, per_operation, per_operation_ms
 
 
 @dataclass
@@ -159,7 +159,8 @@ def run_parallel(
 
     With `cpu_roles` (role -> root pids of process trees, e.g. {"service": [gunicorn]}), the
     tally's `info["cpu_ms_per_op"]` holds the CPU time per operation of each role in the
-    measured window, the load processes themselves as role "load" (see `bench.cputime`)."""
+    measured window, the load processes themselves as role "load", and
+    `info["switches_per_op"]` their context switches per operation (see `bench.cputime`)."""
     context = _context()
     results = context.Queue()
     barrier = context.Barrier(len(tasks))
@@ -226,6 +227,7 @@ def run_parallel(
     if meter is not None and metering is not None:
         metering.join(timeout=window.warmup_s + window.measure_s + 5)
         total.info["cpu_ms_per_op"] = per_operation_ms(meter.spent, total.count)
+        total.info["switches_per_op"] = per_operation(meter.switched, total.count)
     return total
 
 

@@ -467,6 +467,7 @@ def measure(ctx: Context) -> None:
                 "by_round": maxima,
                 "errors": closed.errors,
                 "cpu_ms_per_op": closed.info.get("cpu_ms_per_op"),
+                "switches_per_op": closed.info.get("switches_per_op"),
             },
         )
     )
@@ -495,6 +496,7 @@ def measure(ctx: Context) -> None:
                 "errors": sum(t.errors for t in rounds),
                 "sent_late_p99_by_round_ms": [_ms(_lag(t, 0.99)) for t in rounds],
                 "cpu_ms_per_op": rounds[len(rounds) // 2].info.get("cpu_ms_per_op"),
+                "switches_per_op": rounds[len(rounds) // 2].info.get("switches_per_op"),
             },
         )
         row.judge(row.ratio, LOWER, TARGET)

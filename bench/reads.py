@@ -159,6 +159,10 @@ def measure(ctx: Context, web: WebSession) -> None:
             "  CPU per read, every process (load + service + database)",
             ours_runs[median].info.get("cpu_ms_per_op"),
             base_runs[median].info.get("cpu_ms_per_op"),
+            switches=(
+                ours_runs[median].info.get("switches_per_op"),
+                base_runs[median].info.get("switches_per_op"),
+            ),
         )
     )
     conditional_pairs = [

@@ -261,10 +261,13 @@ def cpu_row(
     name: str,
     ours: dict[str, float] | None,
     baseline: dict[str, float] | None,
+    *,
+    switches: tuple[dict[str, float] | None, dict[str, float] | None] = (None, None),
 ) -> Measure:
     """An information row beside a rate: CPU milliseconds per operation of every process
     involved (`bench.cputime`), ours and the baseline's, from the same round as the rate; the
-    ratio is baseline / ours, read like the rate's ratio (higher is better for us)."""
+    ratio is baseline / ours, read like the rate's ratio (higher is better for us). The
+    details add their context switches per operation (`switches`, ours and the baseline's)."""
     ours_total = (ours or {}).get("total")
     base_total = (baseline or {}).get("total")
     ratio = (
@@ -282,7 +285,12 @@ def cpu_row(
         baseline=base_total,
         ratio=ratio,
         note="" if ours_total is not None else "no /proc: CPU time not read",
-        details={"ours_ms_per_op": ours or {}, "baseline_ms_per_op": baseline or {}},
+        details={
+            "ours_ms_per_op": ours or {},
+            "baseline_ms_per_op": baseline or {},
+            "ours_switches_per_op": switches[0] or {},
+            "baseline_switches_per_op": switches[1] or {},
+        },
     )
 
 
