@@ -26,6 +26,10 @@ So the safe head is established independently of how events are inserted:
 
 This waits only for transactions that write events, never for long readers, rebuilds or our
 own tables' writers, and it has no timeout that could let an event slip past.
+
+Threads of a process share one `LogHead` per events table (`log_head`), and their observations
+can come back in any order: a writer missing from an observation has ended only if that
+observation was asked after the one that saw the writer was answered.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eventstore.sql import Cursor, SqlStore
@@ -48,6 +52,8 @@ POLL_S = 0.002
 class _Mark:
     head: int
     writers: frozenset[str]
+    asked_at: float = 0.0  # time.monotonic() before the statement was sent
+    answered_at: float = 0.0  # and after its answer came
 
 
 class LogHead:
@@ -103,10 +109,12 @@ class LogHead:
                 self._pending = [m for m in self._pending if m.head > now.head]
             still: list[_Mark] = []
             for mark in self._pending:
-                if mark.writers & now.writers:
-                    still.append(mark)
-                else:
+                # Only a snapshot taken after the mark's tells that its writers have ended; an
+                # observation asked before the mark was answered may have been taken earlier.
+                if mark.answered_at <= now.asked_at and not mark.writers & now.writers:
                     self._settled = max(self._settled, mark.head)
+                else:
+                    still.append(mark)
             if now.writers and now.head > self._settled and (
                 not still or still[-1].head < now.head
             ):
@@ -137,10 +145,13 @@ class LogHead:
             return bool(self._pending)
 
     def _read(self, cursor: Cursor | None) -> _Mark:
+        asked = time.monotonic()
         if cursor is not None:
-            return self._observe(cursor)
-        with self.store.reading() as reading:
-            return self._observe(reading)
+            mark = self._observe(cursor)
+        else:
+            with self.store.reading() as reading:
+                mark = self._observe(reading)
+        return replace(mark, asked_at=asked, answered_at=time.monotonic())
 
 
 _SHARED: weakref.WeakKeyDictionary[Any, LogHead] = weakref.WeakKeyDictionary()

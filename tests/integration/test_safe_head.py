@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from eventstore.log_head import LogHead
+from eventstore.log_head import LogHead, log_head
 from eventstore.sql import Cursor
 from projections.base import ProjectedEvent
 from projections.runner import ProjectionRunner
@@ -140,6 +140,59 @@ def test_postgres_followers_wait_for_a_save_held_open_below_a_committed_one(
         assert ledger.tree_size() == len(all_positions(app))
         assert ledger.check_consistency().consistent
         assert verify(ledger).ok
+    finally:
+        app.close()
+
+
+class AnswerHeldBack:
+    """A cursor whose answers reach the caller only when `release` is set: the statement runs
+    (its snapshot is taken) at once, as on a connection whose answer is slow to come back."""
+
+    def __init__(self, cursor: Cursor, release: threading.Event, sent: threading.Event):
+        self._cursor, self._release, self._sent = cursor, release, sent
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Cursor:
+        result = self._cursor.execute(statement, params)
+        self._sent.set()
+        assert self._release.wait(20)
+        return result
+
+
+def test_an_observation_answered_late_does_not_settle_a_later_one_s_writers(
+    postgres_settings: Settings,
+) -> None:
+    """Threads share the log's head; an observation taken before a save began, answered after
+    a later observation saw that save in flight, must not count it as ended."""
+    app = Innoledger(postgres_settings)
+    try:
+        tenant = setup_tenant(app)
+        first = unsaved_events(app, lambda: identify_need(app, tenant, title="Hållen"))
+        later = unsaved_events(app, lambda: identify_need(app, tenant, title="Senare"))
+        head = log_head(app.recorder)
+        head.safe()
+        sent, release = threading.Event(), threading.Event()
+        answered: list[int] = []
+
+        def observe_early() -> None:
+            with head.store.reading() as cursor:
+                answered.append(head.safe(AnswerHeldBack(cursor, release, sent)))  # type: ignore[arg-type]
+
+        early = threading.Thread(target=observe_early)
+        early.start()
+        assert sent.wait(20)  # its snapshot is taken: no save in flight
+        try:
+            with held_postgres_insert(postgres_settings, app, first) as (held, commit, _):
+                commit_postgres_insert(postgres_settings, app, later)
+                assert head.safe() < held[0]  # sees the held save in flight
+                release.set()
+                early.join(20)
+                assert answered and answered[0] < held[0]
+                assert head.safe() < held[0]
+                commit()
+        finally:
+            release.set()
+            early.join(20)
+        assert head.safe() == max(all_positions(app))
     finally:
         app.close()
 
