@@ -36,12 +36,21 @@ from projections.db import advisory_key
 
 log = logging.getLogger(__name__)
 
+# How often a PostgreSQL lease asks its connection whether it is alive. Asked before every
+# batch, it was a round trip per view for every save. A batch commits by compare-and-set
+# whatever became of the lease (above), a dead connection fails the wait for events too, and
+# TCP keepalives and the user timeout close a silent one: asking once a second is enough.
+LEASE_CHECK_INTERVAL_S = 1.0
+
 
 class LeaseLost(RuntimeError):
     """The lease (or its connection) is gone: stop applying and try to acquire it again."""
 
 
 class Lease(Protocol):
+    # Whether every commit of events wakes `wait_for_events` (so a follower need not poll).
+    announces_commits: bool
+
     def try_acquire(self) -> bool: ...
 
     def check(self) -> None:
@@ -68,11 +77,14 @@ def acquire(lease: Lease, stop: threading.Event, retry_s: float) -> bool:
 
 
 class PostgresLease:
+    announces_commits = True  # the library's insert NOTIFYs, and this connection LISTENs
+
     def __init__(self, recorder: ApplicationRecorder, key_parts: tuple[str, ...]):
         self._recorder = recorder
         self._key = advisory_key("projection-lease", *key_parts)
         self._conn: Any = None
         self._held = False
+        self._confirmed_at: float | None = None  # monotonic; when the connection last answered
 
     def try_acquire(self) -> bool:
         if self._conn is None:
@@ -90,22 +102,33 @@ class PostgresLease:
         self._held = held
         if held:
             listen_for_saves(self._conn, self._recorder)
+            self._confirmed_at = time.monotonic()
         return held
 
     def check(self) -> None:
         if self._conn is None:
             raise LeaseLost("no lease connection")
+        confirmed = self._confirmed_at
+        if confirmed is not None and time.monotonic() - confirmed < LEASE_CHECK_INTERVAL_S:
+            return
         try:
             self._conn.execute("SELECT 1")
         except Exception as exc:
             self.release()
             raise LeaseLost(f"the lease connection failed: {exc}") from exc
+        self._confirmed_at = time.monotonic()
 
     def wait_for_events(self, timeout: float) -> bool:
         if self._conn is None:
             raise LeaseLost("no lease connection")
         try:
-            return any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
+            woken = any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
+            if woken:
+                # The one read that follows covers every commit announced so far: news of
+                # each would otherwise wake the runner once more, to find nothing new.
+                for _ in self._conn.notifies(timeout=0.0):
+                    pass
+            return woken
         except Exception as exc:
             self.release()
             raise LeaseLost(f"the lease connection failed: {exc}") from exc
@@ -113,6 +136,7 @@ class PostgresLease:
     def release(self) -> None:
         conn, self._conn = self._conn, None
         held, self._held = self._held, False
+        self._confirmed_at = None
         if conn is not None:
             with contextlib.suppress(Exception):
                 # Closing alone frees the lock only once the server has ended the session, a
@@ -123,6 +147,8 @@ class PostgresLease:
 
 
 class FileLease:
+    announces_commits = False
+
     def __init__(self, path: Path):
         self._path = path
         self._fd: int | None = None
@@ -155,6 +181,7 @@ class FileLease:
 class ProcessLease:
     """For an in-memory SQLite database, which only this process can reach anyway."""
 
+    announces_commits = False
     _held: set[tuple[str, ...]] = set()
     _guard = threading.Lock()
 

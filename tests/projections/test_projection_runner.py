@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eventsourcing.utils import resolve_topic
@@ -21,6 +22,7 @@ from projections.runner import ProjectionRunner, decode, head_position, read_bat
 from projections.views.decision_log import DecisionLog
 from projections.views.network_needs import NetworkNeeds
 from service.innoledger import Innoledger
+from service.settings import Settings
 from tests.projections.conftest import dump, dump_all, sync
 from tests.projections.scenario import Scenario
 
@@ -236,3 +238,41 @@ def test_positions_and_cursors_are_validated(app: Innoledger, store: SqlStore):
         queries.list_network_needs(store, status="lost")
     assert queries.view_position(store, "no_such_view") == 0
     assert dump(store, DecisionLog()) == {"decision_log": []}
+
+
+def test_a_follower_that_caught_up_on_postgres_waits_for_news_instead_of_looking(
+    postgres_settings: Settings,
+):
+    """Every save NOTIFYs: an idle follower reads the log's head only as a rare safety net,
+    and the next save still reaches the view at once."""
+    app = Innoledger(postgres_settings)
+    store = SqlStore(app.recorder)
+    s = Scenario(app)
+    stop = threading.Event()
+    runner = ProjectionRunner(app, NetworkNeeds(), store=store)
+    looked: list[float] = []
+    safe = runner.log_head.safe
+
+    def counted_safe(*args: Any, **kwargs: Any) -> int:
+        looked.append(time.monotonic())
+        return safe(*args, **kwargs)
+
+    runner.log_head.safe = counted_safe  # type: ignore[method-assign]
+    follower = threading.Thread(target=runner.run_forever, args=(stop,))
+    follower.start()
+    try:
+        result = s.share(s.ystad, s.need(s.ystad, "Behov före"))
+        assert queries.wait_for_position(store, "network_needs", result.position, 10)
+        time.sleep(0.3)  # the runner settles into waiting
+        before = len(looked)
+        time.sleep(0.6)
+        assert len(looked) - before <= 1, "an idle follower looked at the log's head again"
+        result = s.share(s.ystad, s.need(s.ystad, "Behov efter"))
+        started = time.monotonic()
+        assert queries.wait_for_position(store, "network_needs", result.position, 10)
+        assert time.monotonic() - started < 0.5, "the save's news did not wake the follower"
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+        app.close()
+    assert not follower.is_alive()
