@@ -32,15 +32,23 @@ class StateValue(Protocol):
     def as_state(self) -> dict[str, Any]: ...
 
 
+# Leaves that are never state values, told apart at once (as lists and dictionaries are below):
+# asking a runtime-checkable protocol costs a look at every attribute it names, and a
+# representation asks it of every field.
+_PLAIN_LEAVES = (str, int, float, Decimal, date, type(None))
+
+
 def plain(value: Any) -> Any:
     """`value` with every state value in it replaced by the plain data it stands for (fresh
     lists and dictionaries; other leaves as they are)."""
-    if isinstance(value, StateValue):
-        return value.as_state()
+    if isinstance(value, _PLAIN_LEAVES):
+        return value
     if isinstance(value, list):
         return [plain(item) for item in value]
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, StateValue):
+        return value.as_state()
     return value
 
 

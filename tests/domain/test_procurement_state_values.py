@@ -391,6 +391,7 @@ def test_a_value_stands_for_plain_data_and_reads_back_from_it(value: Any) -> Non
     assert not any(isinstance(leaf, StateValue) for leaf in leaves(state))
     assert type(value).from_state(state) == value
     assert plain([value]) == [state]
+    assert plain({"nested": [value, "text", 1, None]}) == {"nested": [state, "text", 1, None]}
 
 
 @given(st.one_of(participants, bids, suppliers, contracts))

@@ -12,6 +12,7 @@ from marshmallow import Schema
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
+from service.api.dumping import dumped
 from service.api.schemas.audit import (
     ConsistencyProofSchema,
     ConsistencyQuerySchema,
@@ -49,7 +50,7 @@ def history_answer(kind: str, object_id: str, query: dict[str, Any]) -> Response
 
     def build() -> Response:
         page = history(app, current_principal(), kind, object_id, **query)
-        return jsonify(HistoryPageSchema().dump(page.to_json()))
+        return jsonify(dumped(HistoryPageSchema, page.to_json()))
 
     ledger_size = f"ledger={Ledger.of(app).tree_size()}"
     return log_answer(build, ledger_size, f"people={PeopleDirectory.of(app).state()}")
@@ -93,7 +94,7 @@ def _ledger_answer(build: Callable[[], Any], schema: type[Schema], *parts: str) 
     """A ledger answer, or 304: the ledger is brought up to the log before it answers, so the
     log's head (and the key that signs) decides what it says. Only an auditor gets either."""
     require_auditor(current_principal())
-    return log_answer(lambda: jsonify(schema().dump(build())), *parts)
+    return log_answer(lambda: jsonify(dumped(schema, build())), *parts)
 
 
 @blp.route("/audit/ledger/tree-head")
@@ -168,6 +169,6 @@ class EventsEndpoint(MethodView):
 
         def build() -> Response:
             page = events_after(services().innoledger, current_principal(), **query)
-            return jsonify(EventPageSchema().dump(page.to_json()))
+            return jsonify(dumped(EventPageSchema, page.to_json()))
 
         return log_answer(build)

@@ -12,6 +12,7 @@ from domain.law_amounts import LAW_AMOUNTS_ID, SERIES
 from service.api.blueprint import Blueprint
 from service.api.conditional import conditional_response, object_etag
 from service.api.context import current_principal, services
+from service.api.dumping import dumped
 from service.api.schemas.common import CommandResultSchema
 from service.api.schemas.law import LawAmountSchema, LawAmountsQuerySchema, LawAmountsSchema
 from service.api.versioning import command_response
@@ -66,7 +67,7 @@ def _answer(
     made_of = (repr(warnings), *((repr(entries),) if version == 0 else ()))
     etag = object_etag(version, "", current_principal(), *made_of)
     return conditional_response(
-        etag, lambda: jsonify(LawAmountsSchema().dump(_body(entries, version, warnings)))
+        etag, lambda: jsonify(dumped(LawAmountsSchema, _body(entries, version, warnings)))
     )
 
 

@@ -22,6 +22,7 @@ from domain.procurement import PROCUREMENT_STATES
 from projections import queries
 from service.api.blueprint import Blueprint
 from service.api.context import services
+from service.api.dumping import dumped
 from service.api.resources.ocds import OcdsRecordPackageSchema, OcdsReleasePackageSchema
 from service.api.views import reach_position
 from service.errors import NotFound
@@ -168,7 +169,7 @@ class MarketNeeds(MethodView):
         limit = query["limit"]
         body: dict[str, Any] = {
             "items": [
-                MarketNeedSchema().dump(representation(svc.innoledger, item, links))
+                dumped(MarketNeedSchema, representation(svc.innoledger, item, links))
                 for item in page.items
             ],
             "links": {
@@ -193,7 +194,7 @@ class MarketNeed(MethodView):
         """One need on the market"""
         app = services().innoledger
         shown = published_need(app, need_id)
-        body = MarketNeedSchema().dump(representation(app, shown, _links()))
+        body = dumped(MarketNeedSchema, representation(app, shown, _links()))
         return public_answer(_json(body), "application/json", shown.published_at)
 
 

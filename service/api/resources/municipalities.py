@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
+from service.api.dumping import dumped
 from service.api.historical import shown
 from service.api.representations import municipality_representation
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
@@ -54,8 +55,9 @@ class Municipalities(MethodView):
         current_principal()
         return log_answer(
             lambda: jsonify(
-                MunicipalityListSchema().dump(
-                    {"items": services().innoledger.registered_municipalities()}
+                dumped(
+                    MunicipalityListSchema,
+                    {"items": services().innoledger.registered_municipalities()},
                 )
             )
         )
@@ -71,7 +73,7 @@ class MunicipalityResource(MethodView):
         municipality = shown("municipality", slug, query)
         return object_answer(
             municipality,
-            lambda: jsonify(MunicipalitySchema().dump(municipality_representation(municipality))),
+            lambda: jsonify(dumped(MunicipalitySchema, municipality_representation(municipality))),
         )
 
 

@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
+from service.api.dumping import dumped
 from service.api.historical import shown
 from service.api.representations import need_representation
 from service.api.schemas.common import CommandResultSchema, VersionQuerySchema
@@ -56,7 +57,7 @@ class NeedResource(MethodView):
     def get(self, query: dict[str, Any], need_id: str) -> Any:
         """One need: now, or as of a version or a moment (auditors)"""
         need = shown("need", need_id, query)
-        return object_answer(need, lambda: jsonify(NeedSchema().dump(need_representation(need))))
+        return object_answer(need, lambda: jsonify(dumped(NeedSchema, need_representation(need))))
 
     @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(NeedEditSchema)

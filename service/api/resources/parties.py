@@ -13,6 +13,7 @@ from flask.views import MethodView
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
+from service.api.dumping import dumped
 from service.api.schemas.parties import PartySchema
 from service.api.views import answer_made_of
 
@@ -33,7 +34,7 @@ class PartyEntry(MethodView):
         """A sole trader's entry (the recording municipality's staff and platform auditors)"""
         entry = services().innoledger.party(current_principal(), party_id).as_dict()
         # The entry read by its key is the validator: erasing it writes no event.
-        return answer_made_of(lambda: jsonify(PartySchema().dump(entry)), repr(entry))
+        return answer_made_of(lambda: jsonify(dumped(PartySchema, entry)), repr(entry))
 
     @blp.response(204)
     def delete(self, party_id: str) -> Any:

@@ -14,6 +14,7 @@ from flask.views import MethodView
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
+from service.api.dumping import dumped
 from service.api.schemas.audit import PersonSchema, PersonUpdateSchema
 from service.api.views import answer_made_of
 
@@ -33,7 +34,7 @@ class Person(MethodView):
         """Your municipality's entry for a person (e-mail for themself and their admins)"""
         entry = services().access.person(current_principal(), user_id).to_json()
         # The entry read by its key is the validator: the directory is not in the log.
-        return answer_made_of(lambda: jsonify(PersonSchema().dump(entry)), repr(entry))
+        return answer_made_of(lambda: jsonify(dumped(PersonSchema, entry)), repr(entry))
 
     @blp.arguments(PersonUpdateSchema)
     @blp.response(200, PersonSchema)

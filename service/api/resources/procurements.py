@@ -11,6 +11,7 @@ from marshmallow import Schema
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
+from service.api.dumping import dumped
 from service.api.historical import shown
 from service.api.representations import (
     procurement_representation,
@@ -91,7 +92,7 @@ class ProcurementResource(MethodView):
 
         def build() -> Any:
             body = with_parties(procurement_representation(procurement), procurement)
-            return jsonify(ProcurementSchema().dump(body))
+            return jsonify(dumped(ProcurementSchema, body))
 
         # Sole traders' entries are erasable: what of them is shown is part of the answer.
         return object_answer(procurement, build, *shown_parties(procurement))

@@ -11,6 +11,7 @@ from flask.views import MethodView
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
+from service.api.dumping import dumped
 from service.api.historical import shown
 from service.api.representations import project_representation
 from service.api.resources.audit import history_answer
@@ -99,7 +100,7 @@ def _project_list(query: dict[str, Any]) -> Any:
             "funder": project.funder["name"] if project.funder else None,
             "partners": partners,
         })  # fmt: skip
-    return jsonify(ProjectListSchema().dump({"items": items, "next_cursor": page.next_cursor}))
+    return jsonify(dumped(ProjectListSchema, {"items": items, "next_cursor": page.next_cursor}))
 
 
 @blp.route("/<project_id>")
@@ -120,7 +121,7 @@ class ProjectResource(MethodView):
         made_of = (repr(sorted(names.items())), *(repr(sorted(vars(w).items())) for w in linked))
         return object_answer(
             project,
-            lambda: jsonify(ProjectSchema().dump(project_representation(project, linked, names))),
+            lambda: jsonify(dumped(ProjectSchema, project_representation(project, linked, names))),
             *made_of,
         )
 

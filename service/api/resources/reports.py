@@ -19,6 +19,7 @@ from projections.runner import head_position
 from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
+from service.api.dumping import dumped
 from service.api.schemas.reports import (
     AuditorReportQuerySchema,
     AuditorReportSchema,
@@ -106,7 +107,7 @@ def conditional_report(
     def build() -> Response:
         report = make()
         if format_ == "json":
-            return jsonify(schema().dump(report.body))
+            return jsonify(dumped(schema, report.body))
         return answer(report, format_)
 
     return log_answer(build, format_, request.url_root, *parts)

@@ -11,6 +11,7 @@ from flask.views import MethodView
 
 from service.api.blueprint import Blueprint
 from service.api.context import current_principal, services
+from service.api.dumping import dumped
 from service.api.schemas.municipalities import (
     SessionsEndedSchema,
     TokenCreateSchema,
@@ -49,7 +50,7 @@ class MemberTokens(MethodView):
         # active, which expiry changes) are the validator.
         items = [record.to_json() for record in records]
         return answer_made_of(
-            lambda: jsonify(TokenListSchema().dump({"items": items})), repr(items)
+            lambda: jsonify(dumped(TokenListSchema, {"items": items})), repr(items)
         )
 
 
