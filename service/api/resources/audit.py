@@ -50,7 +50,7 @@ def history_answer(kind: str, object_id: str, query: dict[str, Any]) -> Response
 
     def build() -> Response:
         page = history(app, current_principal(), kind, object_id, **query)
-        # `to_json()` gives the schema's shape and JSON's types already (tests/api/
+        # `to_json()` gives exactly what the schema would dump (tests/api/
         # test_history_shape.py holds it to that): dumping it again was more than half of
         # the page's time, on the heaviest request auditors make.
         return jsonify(page.to_json())
