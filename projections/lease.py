@@ -77,9 +77,13 @@ def acquire(lease: Lease, stop: threading.Event, retry_s: float) -> bool:
 
 
 class PostgresLease:
-    announces_commits = True  # the library's insert NOTIFYs, and this connection LISTENs
-
-    def __init__(self, recorder: ApplicationRecorder, key_parts: tuple[str, ...]):
+    def __init__(
+        self, recorder: ApplicationRecorder, key_parts: tuple[str, ...], *, listen: bool = True
+    ):
+        # With `listen`, the library's insert NOTIFYs and this connection LISTENs; a follower
+        # of several projections listens on a connection of its own (projections.news), and
+        # news no one reads must not pile up on the lease's.
+        self.announces_commits = listen
         self._recorder = recorder
         self._key = advisory_key("projection-lease", *key_parts)
         self._conn: Any = None
@@ -100,7 +104,7 @@ class PostgresLease:
             raise
         held = bool(row["held"] if isinstance(row, dict) else row[0])
         self._held = held
-        if held:
+        if held and self.announces_commits:
             listen_for_saves(self._conn, self._recorder)
             self._confirmed_at = time.monotonic()
         return held
@@ -121,14 +125,11 @@ class PostgresLease:
     def wait_for_events(self, timeout: float) -> bool:
         if self._conn is None:
             raise LeaseLost("no lease connection")
+        if not self.announces_commits:
+            time.sleep(timeout)
+            return False
         try:
-            woken = any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
-            if woken:
-                # The one read that follows covers every commit announced so far: news of
-                # each would otherwise wake the runner once more, to find nothing new.
-                for _ in self._conn.notifies(timeout=0.0):
-                    pass
-            return woken
+            return wait_for_notifies(self._conn, timeout)
         except Exception as exc:
             self.release()
             raise LeaseLost(f"the lease connection failed: {exc}") from exc
@@ -144,6 +145,17 @@ class PostgresLease:
                 if held:
                     conn.execute("SELECT pg_advisory_unlock(%s::bigint)", (self._key,))
                 conn.close()
+
+
+def wait_for_notifies(connection: Any, timeout: float) -> bool:
+    """Waits up to `timeout` for news on a LISTENing connection; True if some came."""
+    woken = any(True for _ in connection.notifies(timeout=timeout, stop_after=1))
+    if woken:
+        # The one read that follows covers every commit announced so far: news of each would
+        # otherwise wake the follower once more, to find nothing new.
+        for _ in connection.notifies(timeout=0.0):
+            pass
+    return woken
 
 
 class FileLease:
@@ -212,10 +224,13 @@ class ProcessLease:
                 self._holding = False
 
 
-def lease_for(recorder: ApplicationRecorder, schema: str, name: str) -> Lease:
-    """The lease guarding `name` on this recorder's database."""
+def lease_for(
+    recorder: ApplicationRecorder, schema: str, name: str, *, listen: bool = True
+) -> Lease:
+    """The lease guarding `name` on this recorder's database (on PostgreSQL, with `listen`,
+    its connection also brings news of saves: `Lease.wait_for_events`)."""
     if is_postgres(recorder):
-        return PostgresLease(recorder, (schema, name))
+        return PostgresLease(recorder, (schema, name), listen=listen)
     db_name = sqlite_db_name(recorder) or ""
     if not db_name or ":memory:" in db_name or "mode=memory" in db_name:
         return ProcessLease((db_name, name))

@@ -145,7 +145,7 @@ def _text_ids(recorder: ApplicationRecorder) -> tuple[Callable[[str], str], Call
     return str, str
 
 
-def _decode_rows(mapper: Mapper[Any], recorder: ApplicationRecorder,
+def decode_rows(mapper: Mapper[Any], recorder: ApplicationRecorder,
                  rows: Sequence[StoredRow]) -> list[ProjectedEvent]:
     as_text, as_id = _text_ids(recorder)
     events: list[ProjectedEvent] = []
@@ -180,7 +180,7 @@ def read_batch(
                          topics=topics)
     # A short read means nothing else up to `target` concerns this reader.
     new = rows[-1][0] if len(rows) == batch_size else target
-    return new, _decode_rows(app.mapper, app.recorder, rows)
+    return new, decode_rows(app.mapper, app.recorder, rows)
 
 
 def head_position(recorder: ApplicationRecorder) -> int:
@@ -320,7 +320,7 @@ class ProjectionRunner:
         """Applies what the log holds now (or `max_batches` batches of it), committing every
         batch; the new position."""
         self.setup()
-        self._commit_empty_advance()
+        self.commit_empty_advance()
         return self._read_on(max_batches, defer_empty=False)
 
     def _read_on(self, max_batches: int | None, *, defer_empty: bool) -> int:
@@ -329,7 +329,7 @@ class ProjectionRunner:
         reached may lie past the stored one."""
         target = self.log_head.safe()
         self.last_head = target
-        position = self._reached()
+        position = self.reached()
         batches = 0
         while position < target and (max_batches is None or batches < max_batches):
             new, events = read_batch(self.app, self.store, position, target, self.batch_size,
@@ -339,58 +339,88 @@ class ProjectionRunner:
             else:
                 try:
                     # From the stored position, so another applier's move is still detected.
-                    self._commit(self._current_position(), new, events)
+                    self._commit(self.stored_position(), new, events)
                 except PositionMoved:
                     log.info("%s: another applier moved the position; re-reading it", self.name)
-                    position = self._reached()
+                    position = self.reached()
                     continue
             position = new
             batches += 1
         return position
 
-    def _current_position(self) -> int:
+    def stored_position(self) -> int:
+        """The position committed for this projection, as last read or committed."""
         if self._position is None:
             with self.store.reading() as cursor:
                 self._position = tracking.read_position(cursor, self.name) or 0
         return self._position
 
-    def _reached(self) -> int:
-        """The stored position, or past it as far as nothing of the projection was found."""
-        stored = self._current_position()
+    def reached(self) -> int:
+        """How far this runner has read: its stored position, or past it as far as the log
+        held nothing of its projection (an advance kept back, see `_EmptyAdvance`)."""
+        stored = self.stored_position()
         return stored if self._empty.position is None else self._empty.position
 
-    def _forget(self) -> None:
-        """Drops what this runner remembers of its position: the next batch re-reads it."""
+    def forget(self) -> None:
+        """Drops what this runner remembers of its position (after a failure): the next batch
+        re-reads it."""
         self._position = None
         self._empty.clear()
 
     def _commit(self, expected: int, new: int, events: Sequence[ProjectedEvent]) -> None:
         try:
             with self.store.transaction() as cursor:
-                if not tracking.advance(cursor, self.name, expected, new, self.holder):
-                    raise PositionMoved(self.name)
-                if events:
-                    self.projection.apply(cursor, events, self.suffix)
+                self.apply_within(cursor, expected, new, events)
         except BaseException:
-            self._forget()
+            self.forget()
             raise
+        self.applied(expected, new, len(events))
+
+    # Applying within a transaction of someone else's (projections.group): the same steps as
+    # `_commit`, the transaction and what follows a failure left to the caller.
+
+    def apply_within(
+        self, cursor: Cursor, expected: int, new: int, events: Sequence[ProjectedEvent]
+    ) -> None:
+        """Moves the tracking row from `expected` to `new` and applies `events`, on `cursor`
+        (not committed); PositionMoved if another applier moved it first."""
+        if not tracking.advance(cursor, self.name, expected, new, self.holder):
+            raise PositionMoved(self.name)
+        if events:
+            self.projection.apply(cursor, events, self.suffix)
+
+    def applied(self, expected: int, new: int, events: int) -> None:
+        """What `apply_within` wrote was committed."""
         self._position = new
         self._empty.clear()
         if self.on_batch is not None:
-            self.on_batch(BatchApplied(self.name, expected, new, len(events), self.last_head))
+            self.on_batch(BatchApplied(self.name, expected, new, events, self.last_head))
 
-    def _commit_empty_advance(self) -> None:
+    def pass_over(self, position: int) -> None:
+        """The log up to `position` holds nothing of this projection: an advance kept back
+        (see `_EmptyAdvance`) until it falls due or rows come to commit it with."""
+        self._empty.extend(position)
+
+    def empty_advance(self) -> int | None:
+        """The position of an advance kept back, if one is due now."""
+        return self._empty.position if self._empty.overdue() else None
+
+    def empty_advance_wait_s(self, longest: float) -> float:
+        return self._empty.wait_s(longest)
+
+    def commit_empty_advance(self) -> None:
+        """Commits an advance kept back, due or not."""
         if self._empty.position is None:
             return
         try:
-            self._commit(self._current_position(), self._empty.position, ())
+            self._commit(self.stored_position(), self._empty.position, ())
         except PositionMoved:
             log.info("%s: another applier moved the position; re-reading it", self.name)
 
     # Following
 
-    def lease(self) -> Lease:
-        return lease_for(self.recorder, self.store.schema, self.name)
+    def lease(self, *, listen: bool = True) -> Lease:
+        return lease_for(self.recorder, self.store.schema, self.name, listen=listen)
 
     def run_forever(self, stop_event: threading.Event) -> None:
         """Follows the log until `stop_event` is set, as the one active runner of this
@@ -406,11 +436,11 @@ class ProjectionRunner:
                 failures = 0
             except LeaseLost as exc:
                 log.warning("%s: lost the lease (%s); waiting to take it again", self.name, exc)
-                self._forget()
+                self.forget()
             except Exception:
                 failures += 1
                 log.exception("%s: applying failed; retrying", self.name)
-                self._forget()
+                self.forget()
                 stop_event.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
             finally:
                 lease.release()
@@ -429,8 +459,8 @@ class ProjectionRunner:
         while not stop_event.is_set():
             lease.check()
             if self._empty.overdue():
-                self._commit_empty_advance()
-            before = self._reached()
+                self.commit_empty_advance()
+            before = self.reached()
             after = self._read_on(max_batches=1, defer_empty=True)
             if after != before:
                 pause = self.poll_min_s
@@ -450,7 +480,7 @@ class ProjectionRunner:
             else:
                 pause = min(self.poll_max_s, pause * 2)
         try:
-            self._commit_empty_advance()
+            self.commit_empty_advance()
         except Exception:
             # Best effort: what is lost moved no rows and is read again.
             log.warning("%s: could not commit the last advance on stopping", self.name,
