@@ -21,6 +21,7 @@ import click
 
 from eventstore.sql import SqlStore
 from projections.base import Projection
+from projections.group import RunnerGroup
 from projections.queries import view_status
 from projections.rebuild import RebuildInProgress, RebuildProgress, rebuild, rebuild_many
 from projections.registry import all_projections
@@ -148,7 +149,9 @@ def rebuild_command(ctx: click.Context, name: str | None, batch_size: int) -> No
 def run_command(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> None:
     """Follow the event log and keep the views up to date until SIGTERM or Ctrl-C.
 
-    One thread per view. Start as many of these processes as you like: per view, one is
+    One thread reads the log for every view and applies each batch to all of them in one
+    transaction; the ledger, which signs a tree head per batch, follows in a thread of its
+    own. Start as many of these processes as you like: per view, one is
     active and the others stand by and take over when it dies (an advisory lock on
     PostgreSQL, a lock file beside the SQLite database).
     """
@@ -174,16 +177,21 @@ def run_command(ctx: click.Context, names: tuple[str, ...], batch_size: int) -> 
     previous: dict[int, Any] = {
         sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
     }
+    # A projection that asks for larger batches (the ledger: a signature per batch) follows
+    # on its own; the others together. Neither flushes its commits one by one (see SqlStore):
+    # each re-applies what a power loss undid, and the events' commits keep the write lock to
+    # themselves.
+    alone = [p for p in projections if getattr(p, "min_batch_interval_s", 0.0)]
+    together = [p for p in projections if p not in alone]
+    followers: list[tuple[str, Callable[[threading.Event], None]]] = [
+        (p.name, ProjectionRunner(app, p, batch_size=batch_size).run_forever) for p in alone
+    ]
+    if together:
+        group = RunnerGroup(app, together, batch_size=batch_size)
+        followers.append(("views", group.run_forever))
     threads = [
-        threading.Thread(
-            # A runner's commits are not flushed one by one (see SqlStore): it re-applies what
-            # a power loss undid, and the events' commits keep the write lock to themselves.
-            target=ProjectionRunner(app, projection, batch_size=batch_size).run_forever,
-            args=(stop,),
-            name=f"projection-{projection.name}",
-            daemon=True,
-        )
-        for projection in projections
+        threading.Thread(target=follow, args=(stop,), name=f"projection-{name}", daemon=True)
+        for name, follow in followers
     ]
     # The application and the runners live until the process ends: out of the collector's
     # way, so a full collection does not stop a runner holding the write lock for long.
