@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import pytest
@@ -25,17 +25,8 @@ from projections.views.network_needs import NetworkNeeds
 from service.innoledger import Innoledger
 from tests.projections.conftest import dump_all
 from tests.projections.scenario import Scenario
-from tests.projections.test_empty_advances import CountingStore
+from tests.projections.test_empty_advances import CountingStore, _wait_until
 from tests.projections.test_projection_runner import Failing
-
-
-def _wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 @contextmanager
