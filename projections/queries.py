@@ -41,8 +41,8 @@ from projections.db import POSTGRES, table_exists
 from projections.registry import all_projections, projection_named
 from projections.runner import ensure_tables, head_position
 from projections.values import fold, from_json, like_escape, micros, rfc3339, sek
+from projections.views.api_text import render
 from projections.views.innovation_share import VIEW_NAME as SHARE_VIEW
-from projections.views.network_needs import render
 from projections.views.procurement_portfolio import VALUE_BANDS
 
 DEFAULT_LIMIT = 50
@@ -571,32 +571,8 @@ def list_innovation_areas(store: SqlStore, municipality: str | None) -> Page:
 
 # Procurement portfolio
 
-_PORTFOLIO_SELECT = (
-    "procurement_id, seq, lead, title, status, procedure, innovation, innovation_kind,"
-    " value_band, participants, joint, notice_id, tender_deadline, cpv_code, started_at,"
-    " published_at, updated_at"
-)
-
-
-def _portfolio_row(row: Row) -> dict[str, Any]:
-    return {
-        "procurement_id": row["procurement_id"],
-        "title": row["title"],
-        "lead": row["lead"],
-        "participants": from_json(row["participants"]),
-        "joint": bool(row["joint"]),
-        "status": row["status"],
-        "procedure": row["procedure"],
-        "innovation": None if row["innovation"] is None else bool(row["innovation"]),
-        "innovation_kind": row["innovation_kind"],
-        "value_band": row["value_band"],
-        "notice_id": row["notice_id"],
-        "tender_deadline": rfc3339(row["tender_deadline"]),
-        "cpv_code": row["cpv_code"],
-        "started_at": rfc3339(row["started_at"]),
-        "published_at": rfc3339(row["published_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
+# Each row's API form is stored with it (projections/views/procurement_portfolio.py).
+_PORTFOLIO_SELECT = "procurement_id, seq, api"
 
 
 def list_portfolio(
@@ -637,7 +613,7 @@ def list_portfolio(
         limit=_limit(limit),
         key_column="procurement_id",
         key_of=lambda row: [row["seq"]],
-        shape=_portfolio_row,
+        text_column="api",
     )
 
 

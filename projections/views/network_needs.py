@@ -14,16 +14,15 @@ the first time the tables are ensured (see `_add_search_table`).
 
 Each need's row also holds its API form, rendered when the row is written (`api`, JSON text):
 a page of the catalogue is its rows' texts joined, so serving one decodes, formats and encodes
-nothing per row. Stores made before that column existed get it from their own rows the first
-time the tables are ensured (see `_keep_layout`), without replaying the log; so do stores made
-when each row also kept its title's words (`title_words`, and a table `network_need_words` of
-them, which served similar needs before full-text search did): the column and the table are
-dropped.
+nothing per row (projections/views/api_text.py). Stores made before that column existed get
+it from their own rows the first time the tables are ensured, without replaying the log; so do
+stores made when each row also kept its title's words (`title_words`, and a table
+`network_need_words` of them, which served similar needs before full-text search did): the
+column and the table are dropped.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -33,7 +32,7 @@ from eventstore.sql import Cursor
 from projections import swedish_text
 from projections.base import ProjectedEvent
 from projections.db import POSTGRES, Table, dialect, table_exists
-from projections.rows import Row, RowBuffer, SplitRows, write_rows
+from projections.rows import Row, RowBuffer, SplitRows
 from projections.topics import (
     MUNICIPALITY_AREA_ADDED,
     NEED_CO_OWNER_JOINED,
@@ -43,7 +42,8 @@ from projections.topics import (
     NEED_SHARED,
     NEED_UNSHARED,
 )
-from projections.values import fold, from_json, micros, rfc3339, sek
+from projections.values import fold, micros, rfc3339, sek
+from projections.views.api_text import keep_layout, render
 from projections.views.common import View
 
 NEED_COLUMNS = (
@@ -145,11 +145,6 @@ def delete_search_rows(cursor: Cursor, table: str, seqs: list[int]) -> None:
         cursor.execute(f"DELETE FROM {table} WHERE {key} = ?", (seq,))
 
 
-# The API's own JSON settings (insertion order, no spaces, text as is), so that the stored
-# text is byte for byte what serialising `api_form(row)` in a response would give.
-_API_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def api_form(row: Row) -> dict[str, Any]:
     """A catalogue entry as the API answers it, from a row with its JSON columns decoded."""
     return {
@@ -169,11 +164,6 @@ def api_form(row: Row) -> dict[str, Any]:
     }
 
 
-def render(value: Any) -> str:
-    """JSON text as the API writes it."""
-    return _API_JSON.encode(value)
-
-
 class NetworkNeeds(View):
     name = "network_needs"
     tables: ClassVar[tuple[Table, ...]] = (NEEDS, UNSHARED, AREAS, SEARCH)
@@ -191,7 +181,9 @@ class NetworkNeeds(View):
             if table_exists(cursor, retired + suffix):
                 cursor.execute(f"DROP TABLE {retired}{suffix}")
         for table in (NEEDS, UNSHARED):
-            _keep_layout(cursor, table, suffix)
+            # Also drops `title_words`, which stores made before full-text search still have.
+            keep_layout(cursor, table, suffix, columns=NEED_COLUMNS, json_columns=NEED_JSON,
+                        api_form=api_form)
         _add_search_table(cursor, suffix)
         super().create_tables(cursor, suffix)
 
@@ -328,45 +320,6 @@ class _Batch:
         search = SEARCH.base + self.suffix
         delete_search_rows(self.cursor, search, search_out)
         write_search_rows(self.cursor, search, search_in)
-
-
-def _columns(cursor: Cursor, name: str) -> set[str]:
-    if dialect(cursor) == POSTGRES:
-        rows = cursor.execute(
-            "SELECT column_name AS name FROM information_schema.columns"
-            " WHERE table_schema = current_schema() AND table_name = ?",
-            (name,),
-        ).fetchall()
-    else:
-        rows = cursor.execute("SELECT name FROM pragma_table_info(?)", (name,)).fetchall()
-    return {row["name"] for row in rows}
-
-
-def _keep_layout(cursor: Cursor, table: Table, suffix: str) -> None:
-    """Gives a table of an earlier layout today's, from its own rows: the `api` column (filled
-    from the other columns) where it was missing, without `title_words` where it was there.
-
-    Every other column is kept as it is, so the tables still reflect their tracking position
-    and the view goes on answering at once, instead of starting again from an empty catalogue
-    at position 0. The table is made anew rather than altered: it then has exactly the layout
-    (and NOT NULL) of a table created today on both databases, and a process still running the
-    code of before fails on writing a row of the old layout rather than leave a stale one behind.
-    """
-    name = table.base + suffix
-    if not table_exists(cursor, name):
-        return
-    present = _columns(cursor, name)
-    if present == set(NEED_COLUMNS):
-        return
-    kept = [column for column in NEED_COLUMNS if column in present]
-    rows = cursor.execute(f"SELECT {', '.join(kept)} FROM {name}").fetchall()
-    cursor.execute(f"DROP TABLE {name}")  # with its indexes, whose names create() reuses
-    table.create(cursor, suffix)
-    if "api" not in present:
-        for row in rows:
-            decoded = {c: from_json(row[c]) if c in NEED_JSON else row[c] for c in kept}
-            row["api"] = render(api_form(decoded))
-    write_rows(cursor, name, NEED_COLUMNS, [tuple(row[c] for c in NEED_COLUMNS) for row in rows])
 
 
 def _add_search_table(cursor: Cursor, suffix: str) -> None:

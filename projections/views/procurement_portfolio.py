@@ -9,6 +9,10 @@ Value band: the estimated value against the direct-award limit and the EU thresh
 the Stockholm date the procurement was started, from the dated law table (domain/data), so the
 band is a pure function of the events and a rebuild gives the same band. The estimate itself is
 kept in the table only to recompute the band after an edit; the queries answer with the band.
+
+Each row also holds its API form (`api`, JSON text, projections/views/api_text.py), rendered
+when the row is written, so a page of the portfolio is its rows' texts joined. Stores made
+before that column get it from their own rows the first time the tables are ensured.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from domain.lifecycle import (
     PROCUREMENT_STATUS_TOPICS,
@@ -41,7 +45,8 @@ from projections.topics import (
     PROCUREMENT_SCREENED,
     PROCUREMENT_STARTED,
 )
-from projections.values import micros, sek
+from projections.values import micros, rfc3339, sek
+from projections.views.api_text import keep_layout, render
 from projections.views.common import View, participants_after
 
 BELOW_DIRECT_AWARD_LIMIT = "below_direct_award_limit"
@@ -54,8 +59,9 @@ COLUMNS = (
     "procurement_id", "seq", "lead", "title", "status", "procedure", "innovation",
     "innovation_kind", "estimated_value_sek", "value_band", "started_on", "participants",
     "joint", "members", "notice_id", "tender_deadline", "cpv_code", "has_award", "started_at",
-    "published_at", "updated_at",
+    "published_at", "updated_at", "api",
 )  # fmt: skip
+JSON_COLUMNS = ("participants",)
 _DDL = (
     "procurement_id TEXT PRIMARY KEY,"
     " seq BIGINT NOT NULL,"
@@ -77,7 +83,8 @@ _DDL = (
     " has_award INTEGER NOT NULL,"
     " started_at BIGINT NOT NULL,"
     " published_at BIGINT,"
-    " updated_at BIGINT NOT NULL"
+    " updated_at BIGINT NOT NULL,"
+    " api TEXT NOT NULL"
 )
 PUBLISHED = Table(
     "procurement_portfolio",
@@ -108,6 +115,28 @@ def members_text(lead: str, participants: list[dict[str, str]]) -> str:
     return " " + " ".join([lead, *taking_part]) + " "
 
 
+def api_form(row: Row) -> dict[str, Any]:
+    """A portfolio entry as the API answers it, from a row with its JSON columns decoded."""
+    return {
+        "procurement_id": row["procurement_id"],
+        "title": row["title"],
+        "lead": row["lead"],
+        "participants": row["participants"],
+        "joint": bool(row["joint"]),
+        "status": row["status"],
+        "procedure": row["procedure"],
+        "innovation": None if row["innovation"] is None else bool(row["innovation"]),
+        "innovation_kind": row["innovation_kind"],
+        "value_band": row["value_band"],
+        "notice_id": row["notice_id"],
+        "tender_deadline": rfc3339(row["tender_deadline"]),
+        "cpv_code": row["cpv_code"],
+        "started_at": rfc3339(row["started_at"]),
+        "published_at": rfc3339(row["published_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
 class ProcurementPortfolio(View):
     name = "procurement_portfolio"
     tables: ClassVar[tuple[Table, ...]] = (PUBLISHED, UNPUBLISHED)
@@ -120,12 +149,18 @@ class ProcurementPortfolio(View):
         PROCUREMENT_PROCEDURE_CHOSEN,
     )
 
+    def create_tables(self, cursor: Cursor, suffix: str = "") -> None:
+        for table in self.tables:
+            keep_layout(cursor, table, suffix, columns=COLUMNS, json_columns=JSON_COLUMNS,
+                        api_form=api_form)
+        super().create_tables(cursor, suffix)
+
     def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
         rows = SplitRows(
             RowBuffer(cursor, PUBLISHED.base + suffix, "procurement_id", COLUMNS,
-                      json_columns=("participants",)),
+                      json_columns=JSON_COLUMNS),
             RowBuffer(cursor, UNPUBLISHED.base + suffix, "procurement_id", COLUMNS,
-                      json_columns=("participants",)),
+                      json_columns=JSON_COLUMNS),
             is_listed=lambda row: row["notice_id"] is not None or bool(row["has_award"]),
         )
         rows.load(event.aggregate_id for event in events)
@@ -138,6 +173,8 @@ class ProcurementPortfolio(View):
             if row is None:
                 raise LookupError(f"procurement_portfolio: unknown procurement {procurement_id}")
             _apply(row, event)
+        for row in rows.touched().values():
+            row["api"] = render(api_form(row))
         rows.flush()
 
 
