@@ -10,6 +10,8 @@ library), in rounds alternating
   one transaction with the runner's tracking position).
 
 Ratio = time per save with / without (the throughput lost to the ledger); the target is ≤ 1.10.
+Beside it, the CPU time per save of every process (the saving process, the ledger's runner,
+the database server) with and without the ledger, from the round of the median ratio.
 For information, the worst case: the ledger appended synchronously after every single save.
 
 Verify: on the medium generated store with its ledger caught up, `service.ledger.verify.verify()`
@@ -25,12 +27,20 @@ import hashlib
 import statistics
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from bench.context import Context, size_label
 from bench.loadgen import Tally, Task, Window, run_parallel
-from bench.results import HIGHER, LOWER, Measure, median_pair, rate_ratio
+from bench.results import (
+    HIGHER,
+    LOWER,
+    Measure,
+    cpu_row,
+    median_index,
+    median_pair,
+    rate_ratio,
+)
 from service.settings import Settings
 
 SAVE_TARGET = 1.10
@@ -45,6 +55,7 @@ class LedgerFollower(Task):
     poll interval)."""
 
     settings: Settings
+    cpu_role: ClassVar[str] = "runners"
 
     def setup(self) -> Any:
         from projections.runner import ProjectionRunner
@@ -111,9 +122,14 @@ def measure_saves(ctx: Context) -> None:
         with_: list[float] = []
         ratios: list[float] = []
         lags: list[int] = []
+        tallies: list[tuple[Tally, Tally]] = []
+        roles = {"database": ctx.database.server_pids()}
         for round_ in range(config.rounds):
-            plain = run_parallel([loop], config.window)
-            both = run_parallel([loop, LedgerFollower(store.settings)], config.window)
+            plain = run_parallel([loop], config.window, cpu_roles=roles)
+            both = run_parallel(
+                [loop, LedgerFollower(store.settings)], config.window, cpu_roles=roles
+            )
+            tallies.append((both, plain))
             lags.append(int(both.info.get("lag", 0)))
             runner.catch_up()  # whatever the follower left, before the next round
             without.append(1000 / plain.rate)
@@ -155,6 +171,21 @@ def measure_saves(ctx: Context) -> None:
     )
     row.judge(row.ratio, LOWER, SAVE_TARGET)
     ctx.add(row)
+    median_both, median_plain = tallies[median_index(list(zip(with_, without, strict=True)))]
+    ctx.add(
+        cpu_row(
+            "ledger",
+            "ledger.cpu_per_save",
+            ctx.db,
+            "  CPU per save, every process (saving + ledger runner + database) vs without",
+            median_both.info.get("cpu_ms_per_op"),
+            median_plain.info.get("cpu_ms_per_op"),
+            switches=(
+                median_both.info.get("switches_per_op"),
+                median_plain.info.get("switches_per_op"),
+            ),
+        )
+    )
     ctx.add(
         Measure(
             group="ledger",

@@ -33,7 +33,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from bench.cputime import CpuMeter, per_operation, per_operation_ms
 
@@ -90,7 +90,10 @@ class Window:
 
 
 class Task(ABC):
-    """A unit of load run in its own process: `setup()` there, then `run(start, window)`."""
+    """A unit of load run in its own process: `setup()` there, then `run(start, window)`.
+    Its process's CPU time counts under `cpu_role` (see `run_parallel`)."""
+
+    cpu_role: ClassVar[str] = "load"
 
     def setup(self) -> Any:
         return None
@@ -159,7 +162,8 @@ def run_parallel(
 
     With `cpu_roles` (role -> root pids of process trees, e.g. {"service": [gunicorn]}), the
     tally's `info["cpu_ms_per_op"]` holds the CPU time per operation of each role in the
-    measured window, the load processes themselves as role "load", and
+    measured window, each task's own process under its `cpu_role` ("load" unless the task
+    is a part of the system measured, as a projection runner following the saves is), and
     `info["switches_per_op"]` their context switches per operation (see `bench.cputime`)."""
     context = _context()
     results = context.Queue()
@@ -178,11 +182,13 @@ def run_parallel(
     total = Tally()
     failures: list[str] = []
     deadline = time.monotonic() + timeout_s
-    meter = (
-        None
-        if cpu_roles is None
-        else CpuMeter({**cpu_roles, "load": [p.pid for p in processes if p.pid is not None]})
-    )
+    meter = None
+    if cpu_roles is not None:
+        own_roles: dict[str, list[int]] = {}
+        for task, process in zip(tasks, processes, strict=True):
+            if process.pid is not None:
+                own_roles.setdefault(task.cpu_role, []).append(process.pid)
+        meter = CpuMeter({**cpu_roles, **own_roles})
     metering: threading.Thread | None = None
     try:
         reported = 0
