@@ -60,8 +60,13 @@ class Projection(Protocol):
         """Creates the tables (and indexes) named `<base><suffix>` if they do not exist."""
         ...
 
-    def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
-        """Applies a batch in log order to the tables named `<base><suffix>`."""
+    def apply(
+        self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = ""
+    ) -> bool | None:
+        """Applies a batch in log order to the tables named `<base><suffix>`. False if it
+        changed nothing the view's readers see (it only moved rows no query reads), so pages
+        read before it are still the view's pages (projections.tracking); None or True
+        otherwise."""
         ...
 
 

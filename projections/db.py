@@ -53,6 +53,18 @@ def table_exists(cursor: Cursor, name: str) -> bool:
     return row is not None
 
 
+def columns_of(cursor: Cursor, name: str) -> set[str]:
+    if dialect(cursor) == POSTGRES:
+        rows = cursor.execute(
+            "SELECT column_name AS name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (name,),
+        ).fetchall()
+    else:
+        rows = cursor.execute("SELECT name FROM pragma_table_info(?)", (name,)).fetchall()
+    return {row["name"] for row in rows}
+
+
 @dataclass(frozen=True)
 class Table:
     """A projection table: `columns` is the body of CREATE TABLE, `indexes` maps a short

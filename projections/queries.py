@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from eventsourcing.persistence import ApplicationRecorder, OperationalError
 
@@ -1169,19 +1169,25 @@ def position_and_head(store: SqlStore, name: str, highest: str) -> tuple[int, in
     return int(row.get("at") or 0), int(row.get("head") or 0)
 
 
-def view_positions(store: SqlStore, names: Sequence[str]) -> dict[str, int]:
-    """The positions several views reflect, in one statement (0 for a view never applied)."""
+class ViewState(NamedTuple):
+    position: int  # the log position the view reflects
+    rows_since: int  # the position since which its rows have been as they are (<= position)
+
+
+def view_states(store: SqlStore, names: Sequence[str]) -> dict[str, ViewState]:
+    """Where several views are, in one statement (0 for a view never applied)."""
     wanted = sorted(set(names))
     for name in wanted:
         _ensure(store, name)  # once per process: no catalogue lookup per read
     rows = store.select(
-        "SELECT name, position FROM projection_tracking WHERE name IN ("
-        + ",".join("?" * len(wanted))
-        + ")",
+        "SELECT name, position, COALESCE(content_position, position) AS rows_since"
+        " FROM projection_tracking WHERE name IN (" + ",".join("?" * len(wanted)) + ")",
         wanted,
     )
-    found = {row["name"]: int(row["position"]) for row in rows}
-    return {name: found.get(name, 0) for name in wanted}
+    found = {
+        row["name"]: ViewState(int(row["position"]), int(row["rows_since"])) for row in rows
+    }
+    return {name: found.get(name, ViewState(0, 0)) for name in wanted}
 
 
 def wait_for_position(store: SqlStore, name: str, position: int, timeout_s: float) -> bool:

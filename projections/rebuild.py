@@ -234,7 +234,7 @@ class _OnePass:
         self.batches = SqlStore(app.recorder, flush_each_commit=False)
         with store.transaction() as cursor:
             serialise_ddl(cursor)
-            tracking.TRACKING.create(cursor)
+            tracking.ensure_table(cursor)
             for build in builds:
                 build.projection.create_tables(cursor, self.suffix)
                 tracking.ensure_row(cursor, build.tracking_name)

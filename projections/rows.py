@@ -272,15 +272,21 @@ class SplitRows:
     def touched(self) -> dict[Any, Row]:
         return self._rows
 
-    def flush(self) -> None:
+    def flush(self) -> bool:
+        """Writes the rows back; whether the listed table changed (a row written to it or
+        taken out of it), which the views' readers see, unlike the unlisted one."""
+        listed_changed = False
         for key, row in self._rows.items():
             if self._is_listed(row):
                 self.listed.put(row)
+                listed_changed = True
                 if not self.was_listed[key]:
                     self.unlisted.delete(key)
             else:
                 self.unlisted.put(row)
                 if self.was_listed[key]:
                     self.listed.delete(key)
+                    listed_changed = True
         self.listed.flush()
         self.unlisted.flush()
+        return listed_changed

@@ -198,7 +198,7 @@ def ensure_tables(store: SqlStore, projection: Projection, *, suffix: str = "",
     """Creates the tracking table, the projection's tables and its tracking row if missing."""
     with store.transaction() as cursor:
         serialise_ddl(cursor)
-        tracking.TRACKING.create(cursor)
+        tracking.ensure_table(cursor)
         projection.create_tables(cursor, suffix)
         tracking.ensure_row(cursor, tracking_name or projection.name + suffix)
 
@@ -384,10 +384,10 @@ class ProjectionRunner:
     ) -> None:
         """Moves the tracking row from `expected` to `new` and applies `events`, on `cursor`
         (not committed); PositionMoved if another applier moved it first."""
-        if not tracking.advance(cursor, self.name, expected, new, self.holder):
+        if not tracking.advance(cursor, self.name, expected, new, self.holder, rows_kept=True):
             raise PositionMoved(self.name)
-        if events:
-            self.projection.apply(cursor, events, self.suffix)
+        if events and self.projection.apply(cursor, events, self.suffix) is not False:
+            tracking.rows_changed(cursor, self.name, new)
 
     def applied(self, expected: int, new: int, events: int) -> None:
         """What `apply_within` wrote was committed."""

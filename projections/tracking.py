@@ -2,6 +2,14 @@
 
 A row moves only by compare-and-set inside the transaction that writes the projection's rows,
 so the rows and the position always agree, whoever (or however many) applied the batch.
+
+A row also says since when its projection's rows have been what they are (`content_position`):
+the position of the last batch that held an event of the projection. A view's position moves
+with every event of the log, its own or not (an advance over other topics, see
+projections.runner), so a page read at one position is the page of every later position up to
+the next change of its rows; readers that keep pages (service/api/answer_cache.py) ask this.
+NULL (a row written before the column, or by a writer that cannot tell) means "at the position":
+the rows may have changed there.
 """
 
 from __future__ import annotations
@@ -10,14 +18,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eventstore.sql import Cursor
-from projections.db import Table
+from projections.db import Table, columns_of
 
 TRACKING = Table(
     "projection_tracking",
     "name TEXT PRIMARY KEY,"
     " position BIGINT NOT NULL,"
     " updated_at TEXT,"
-    " holder TEXT",
+    " holder TEXT,"
+    " content_position BIGINT",
 )
 REBUILD_MARK = "__rb"  # tracking names and table suffixes of rebuilds in progress contain it
 
@@ -32,6 +41,15 @@ class TrackingRow:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def ensure_table(cursor: Cursor) -> None:
+    """Creates the tracking table, or adds `content_position` to one made before it (NULL:
+    unknown). Under the schema lock (projections.db.serialise_ddl)."""
+    if not TRACKING.create(cursor) and "content_position" not in columns_of(
+        cursor, TRACKING.base
+    ):
+        cursor.execute("ALTER TABLE projection_tracking ADD COLUMN content_position BIGINT")
 
 
 def ensure_row(cursor: Cursor, name: str) -> None:
@@ -64,19 +82,32 @@ def read_all(cursor: Cursor) -> list[TrackingRow]:
     ]
 
 
-def advance(cursor: Cursor, name: str, expected: int, new: int, holder: str) -> bool:
-    """Moves `name` from `expected` to `new`; False if someone else moved it first.
+def advance(
+    cursor: Cursor, name: str, expected: int, new: int, holder: str, *, rows_kept: bool = False
+) -> bool:
+    """Moves `name` from `expected` to `new`; False if someone else moved it first. With
+    `rows_kept`, the batch held no event of the projection: its rows stay as they were, and
+    so does the position since which they have been so.
 
     Run it as the first write of the batch's transaction: on PostgreSQL a concurrent applier
     then waits on this row and, once the first commits, finds the position changed; on SQLite
     the write takes the database's write lock before anything is read.
     """
+    # Kept rows unknown since when (NULL) have been as they are since `expected` at least.
+    content = "COALESCE(content_position, ?)" if rows_kept else "?"
     cursor.execute(
-        "UPDATE projection_tracking SET position = ?, updated_at = ?, holder = ?"
-        " WHERE name = ? AND position = ?",
-        (new, _now(), holder, name, expected),
+        "UPDATE projection_tracking SET position = ?, updated_at = ?, holder = ?,"
+        f" content_position = {content} WHERE name = ? AND position = ?",
+        (new, _now(), holder, expected if rows_kept else new, name, expected),
     )
     return cursor.rowcount == 1
+
+
+def rows_changed(cursor: Cursor, name: str, position: int) -> None:
+    """`name`'s rows changed with the batch that ends at `position` (after `advance`)."""
+    cursor.execute(
+        "UPDATE projection_tracking SET content_position = ? WHERE name = ?", (position, name)
+    )
 
 
 def lock_row(cursor: Cursor, name: str) -> None:
@@ -87,12 +118,13 @@ def lock_row(cursor: Cursor, name: str) -> None:
 
 
 def set_position(cursor: Cursor, name: str, position: int, holder: str) -> None:
+    """`name` at `position` with rows that may all have changed there (a rebuild's swap)."""
     cursor.execute(
-        "INSERT INTO projection_tracking (name, position, updated_at, holder)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE"
+        "INSERT INTO projection_tracking (name, position, updated_at, holder, content_position)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE"
         " SET position = excluded.position, updated_at = excluded.updated_at,"
-        " holder = excluded.holder",
-        (name, position, _now(), holder),
+        " holder = excluded.holder, content_position = excluded.content_position",
+        (name, position, _now(), holder, position),
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventstore.sql import Cursor
-from projections.db import POSTGRES, Table, dialect, table_exists
+from projections.db import Table, columns_of, table_exists
 from projections.rows import Row, write_rows
 from projections.values import from_json
 
@@ -27,18 +27,6 @@ _API_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 def render(value: Any) -> str:
     """JSON text as the API writes it."""
     return _API_JSON.encode(value)
-
-
-def columns_of(cursor: Cursor, name: str) -> set[str]:
-    if dialect(cursor) == POSTGRES:
-        rows = cursor.execute(
-            "SELECT column_name AS name FROM information_schema.columns"
-            " WHERE table_schema = current_schema() AND table_name = ?",
-            (name,),
-        ).fetchall()
-    else:
-        rows = cursor.execute("SELECT name FROM pragma_table_info(?)", (name,)).fetchall()
-    return {row["name"] for row in rows}
 
 
 def keep_layout(

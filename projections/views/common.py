@@ -28,8 +28,11 @@ class View(ABC):
             table.create(cursor, suffix)
 
     @abstractmethod
-    def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
-        """Applies a batch in log order to the tables named `<base><suffix>`."""
+    def apply(
+        self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = ""
+    ) -> bool | None:
+        """Applies a batch in log order to the tables named `<base><suffix>`; False if it
+        changed nothing the view's readers see (see `projections.base.Projection.apply`)."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"

@@ -187,11 +187,13 @@ class NetworkNeeds(View):
         _add_search_table(cursor, suffix)
         super().create_tables(cursor, suffix)
 
-    def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
+    def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> bool:
+        """Whether the batch changed what the catalogue's readers see: not if it only moved
+        needs that are not shared (see `Projection.apply`)."""
         batch = _Batch(cursor, suffix, events)
         for event in events:
             batch.apply(event)
-        batch.flush()
+        return batch.flush()
 
 
 class _Batch:
@@ -220,6 +222,7 @@ class _Batch:
         )
         # The text each touched need has in network_need_search now (None: not listed).
         self.indexed_text: dict[str, str | None] = {}
+        self.areas_changed = False
 
     def need(self, need_id: str) -> Row:
         row = self.needs.get(need_id)
@@ -244,6 +247,7 @@ class _Batch:
     def apply(self, event: ProjectedEvent) -> None:
         data = event.data
         if event.topic == MUNICIPALITY_AREA_ADDED:
+            self.areas_changed = True
             self.areas.put({
                 "area_id": data["area_id"],
                 "municipality": event.audit["tenant"],
@@ -300,7 +304,8 @@ class _Batch:
             row["area_name"] = area["name"]
             row["area_key"] = area["area_key"]
 
-    def flush(self) -> None:
+    def flush(self) -> bool:
+        """Writes the batch; whether anything the catalogue's readers see changed."""
         search_out: list[int] = []
         search_in: list[tuple[int, str]] = []
         for need_id, row in self.needs.touched().items():
@@ -315,11 +320,13 @@ class _Batch:
                     search_out.append(row["seq"])
                 if text is not None:
                     search_in.append((row["seq"], text))
-        self.needs.flush()
+        listed_changed = self.needs.flush()
         self.areas.flush()
         search = SEARCH.base + self.suffix
         delete_search_rows(self.cursor, search, search_out)
         write_search_rows(self.cursor, search, search_in)
+        # The search rows follow the listed needs' rows: they change only with them.
+        return listed_changed or self.areas_changed
 
 
 def _add_search_table(cursor: Cursor, suffix: str) -> None:

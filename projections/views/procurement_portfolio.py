@@ -155,7 +155,9 @@ class ProcurementPortfolio(View):
                         api_form=api_form)
         super().create_tables(cursor, suffix)
 
-    def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> None:
+    def apply(self, cursor: Cursor, events: Sequence[ProjectedEvent], suffix: str = "") -> bool:
+        """Whether the batch changed what the portfolio's readers see: not if it only moved
+        procurements that are not published (see `Projection.apply`)."""
         rows = SplitRows(
             RowBuffer(cursor, PUBLISHED.base + suffix, "procurement_id", COLUMNS,
                       json_columns=JSON_COLUMNS),
@@ -175,7 +177,7 @@ class ProcurementPortfolio(View):
             _apply(row, event)
         for row in rows.touched().values():
             row["api"] = render(api_form(row))
-        rows.flush()
+        return rows.flush()
 
 
 def _started(procurement_id: str, event: ProjectedEvent) -> Row:

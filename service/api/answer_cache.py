@@ -2,13 +2,16 @@
 
 A page of one view is made of the view's rows at one position, for one caller's visibility,
 and its validator says exactly that (`service.api.conditional.view_etag`: the request, the
-caller, the position). The same request from the same caller while the view is still at that
-position is therefore the same answer: each process keeps the last answer of each such request
-and gives it again after reading only the view's position — a statement that also carries the
-token's revocation check — instead of the page's rows. Once the view has moved, the page is
-read and kept anew; a page older than a position this process has already seen its view at
-is known to have moved without asking (positions only grow), so a view that moves all the
-time costs no statement more than without the memory.
+caller, the position). A view's position moves with every event of the log, but its rows
+change only with events of its own, and the tracking row says since which position they have
+been as they are (projections.tracking). The same request from the same caller while the
+view's rows are still those the page was read from is therefore the same answer at the view's
+new position: each process keeps the last answer of each such request and gives it again,
+with the position it now reflects, after reading only the view's tracking row — a statement
+that also carries the token's revocation check — instead of the page's rows. Once the rows
+have changed, the page is read and kept anew; a page older than the last change this process
+has already seen of its view is known to be out of date without asking (positions only grow),
+so a view whose rows change all the time costs no statement more than without the memory.
 
 Per process and bounded in bytes (the least recently given answers leave first): nothing is
 shared between workers or hosts, and a new version of the code starts with an empty memory.
@@ -30,6 +33,20 @@ class KeptAnswer:
     body: bytes
     mimetype: str
 
+    def at(self, position: int, rows_since: int) -> bytes | None:
+        """The answer the view gives now that it is at `position`, its rows unchanged since
+        `rows_since`; None if they changed after this page was read, or if the page cannot
+        name another position (its body does not end with this one, as an indented one
+        does not)."""
+        if rows_since > self.position or position < self.position:
+            return None
+        if position == self.position:
+            return self.body
+        ending = b',"position":%d}\n' % self.position
+        if not self.body.endswith(ending):
+            return None
+        return b'%s,"position":%d}\n' % (self.body[: -len(ending)], position)
+
 
 class AnswerCache:
     def __init__(self, max_bytes: int) -> None:
@@ -37,22 +54,23 @@ class AnswerCache:
         self._answers: OrderedDict[Hashable, KeptAnswer] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # a worker's threads share it
-        self._seen_at: dict[str, int] = {}  # view -> the latest position read of it
+        # view -> the latest position since which its rows were read to be as they are
+        self._rows_since: dict[str, int] = {}
 
-    def saw(self, view: str, position: int) -> None:
+    def saw(self, view: str, rows_since: int) -> None:
         # Unlocked: a lost update only makes a later `get` ask the database once more.
-        if position > self._seen_at.get(view, 0):
-            self._seen_at[view] = position
+        if rows_since > self._rows_since.get(view, 0):
+            self._rows_since[view] = rows_since
 
     @property
     def size_bytes(self) -> int:
         return self._bytes
 
     def get(self, key: Hashable, view: str) -> KeptAnswer | None:
-        """The page kept for `key`, unless `view` has been seen past its position."""
+        """The page kept for `key`, unless `view`'s rows have been seen to change after it."""
         with self._lock:
             kept = self._answers.get(key)
-            if kept is None or kept.position < self._seen_at.get(view, 0):
+            if kept is None or kept.position < self._rows_since.get(view, 0):
                 return None
             self._answers.move_to_end(key)
             return kept

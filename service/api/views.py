@@ -9,7 +9,7 @@ from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import ServiceUnavailable
 
 from domain.errors import InvalidValue
-from projections.queries import Page, view_position, view_positions, wait_for_position
+from projections.queries import Page, view_position, view_states, wait_for_position
 from projections.registry import projection_named
 from projections.runner import ProjectionRunner, head_position
 from service.api.answer_cache import KeptAnswer
@@ -97,8 +97,8 @@ def conditional_page(
     """A page of `views` after waiting for `position`, or 304 when the caller's If-None-Match
     names the page they would be given now: the views' positions and the caller decide it, so
     the 304 reads the tracking rows and never the views' tables. A page of one view that this
-    process answered the same caller while the view was where it is now is answered again
-    from memory (`service.api.answer_cache`)."""
+    process answered the same caller from the rows the view still has is answered again from
+    memory, at the view's position now (`service.api.answer_cache`)."""
 
     def answer() -> tuple[Response, int | None]:
         page = read()
@@ -136,10 +136,13 @@ def conditional_answer(
     identity = request_identity(principal)
     kept = cache.get(identity, views[0]) if cache is not None else None
     positions: dict[str, int] = {}
+    rows_since = 0
     if conditional or not answer_knows_position or len(views) != 1 or kept is not None:
-        positions = view_positions(svc.sql, views)
+        states = view_states(svc.sql, views)
+        positions = {name: state.position for name, state in states.items()}
+        rows_since = states[views[0]].rows_since
         if cache is not None:
-            cache.saw(views[0], positions[views[0]])
+            cache.saw(views[0], rows_since)
     if reads_current_state:
         positions[LOG_HEAD] = head_position(svc.innoledger.recorder)
     if conditional:
@@ -147,9 +150,10 @@ def conditional_answer(
         if matches(etag):
             at = str(min(p for name, p in positions.items() if name != LOG_HEAD))
             return not_modified(etag, headers=[("Innoledger-Position", at)])
-    if kept is not None and kept.position == positions[views[0]]:
-        response = current_app.response_class(kept.body, mimetype=kept.mimetype)
-        response.headers["Innoledger-Position"] = str(kept.position)
+    kept_body = kept.at(positions[views[0]], rows_since) if kept is not None else None
+    if kept is not None and kept_body is not None:
+        response = current_app.response_class(kept_body, mimetype=kept.mimetype)
+        response.headers["Innoledger-Position"] = str(positions[views[0]])
         response.headers["ETag"] = view_etag(positions, principal, identity=identity)
         return response
     response, read_at = answer()
@@ -157,7 +161,6 @@ def conditional_answer(
         # The position read with the rows, perhaps later than the one above.
         positions[views[0]] = read_at
         if cache is not None and response.status_code == 200:
-            cache.saw(views[0], read_at)
             body, mimetype = response.get_data(), response.mimetype or "application/json"
             cache.keep(identity, KeptAnswer(read_at, body, mimetype))
     response.headers["ETag"] = view_etag(positions, principal, identity=identity)
