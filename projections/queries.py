@@ -1180,7 +1180,7 @@ def view_states(store: SqlStore, names: Sequence[str]) -> dict[str, ViewState]:
     for name in wanted:
         _ensure(store, name)  # once per process: no catalogue lookup per read
     rows = store.select(
-        "SELECT name, position, COALESCE(content_position, position) AS rows_since"
+        f"SELECT name, position, {tracking.ROWS_SINCE} AS rows_since"
         " FROM projection_tracking WHERE name IN (" + ",".join("?" * len(wanted)) + ")",
         wanted,
     )

@@ -3,13 +3,14 @@
 A row moves only by compare-and-set inside the transaction that writes the projection's rows,
 so the rows and the position always agree, whoever (or however many) applied the batch.
 
-A row also says since when its projection's rows have been what they are (`content_position`):
-the position of the last batch that held an event of the projection. A view's position moves
-with every event of the log, its own or not (an advance over other topics, see
+A row also says since when its projection's readers have seen the same rows
+(`content_position`): the end of the last batch that changed what they see. A view's position
+moves with every event of the log, its own or not (an advance over other topics, see
 projections.runner), so a page read at one position is the page of every later position up to
-the next change of its rows; readers that keep pages (service/api/answer_cache.py) ask this.
-NULL (a row written before the column, or by a writer that cannot tell) means "at the position":
-the rows may have changed there.
+the next such change; readers that keep pages (service/api/answer_cache.py) ask this. It
+counts only while `content_at` equals `updated_at`, that is, if the last move of the row
+vouched for it: code of before, still running somewhere during an upgrade, moves the row
+without it, and then (as when the column is NULL) the rows may have changed at the position.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ TRACKING = Table(
     " position BIGINT NOT NULL,"
     " updated_at TEXT,"
     " holder TEXT,"
-    " content_position BIGINT",
+    " content_position BIGINT,"
+    " content_at TEXT",
+)
+# The position since which the readers have seen the same rows, as far as the row vouches for it.
+ROWS_SINCE = (
+    "CASE WHEN content_at = updated_at THEN COALESCE(content_position, position)"
+    " ELSE position END"
 )
 REBUILD_MARK = "__rb"  # tracking names and table suffixes of rebuilds in progress contain it
 
@@ -44,12 +51,14 @@ def _now() -> str:
 
 
 def ensure_table(cursor: Cursor) -> None:
-    """Creates the tracking table, or adds `content_position` to one made before it (NULL:
-    unknown). Under the schema lock (projections.db.serialise_ddl)."""
-    if not TRACKING.create(cursor) and "content_position" not in columns_of(
-        cursor, TRACKING.base
-    ):
-        cursor.execute("ALTER TABLE projection_tracking ADD COLUMN content_position BIGINT")
+    """Creates the tracking table, or adds the columns of `content_position` to one made before
+    them (NULL: unknown). Under the schema lock (projections.db.serialise_ddl)."""
+    if TRACKING.create(cursor):
+        return
+    present = columns_of(cursor, TRACKING.base)
+    for column, kind in (("content_position", "BIGINT"), ("content_at", "TEXT")):
+        if column not in present:
+            cursor.execute(f"ALTER TABLE projection_tracking ADD COLUMN {column} {kind}")
 
 
 def ensure_row(cursor: Cursor, name: str) -> None:
@@ -86,25 +95,35 @@ def advance(
     cursor: Cursor, name: str, expected: int, new: int, holder: str, *, rows_kept: bool = False
 ) -> bool:
     """Moves `name` from `expected` to `new`; False if someone else moved it first. With
-    `rows_kept`, the batch held no event of the projection: its rows stay as they were, and
-    so does the position since which they have been so.
+    `rows_kept`, what the readers see stays as it was (unless `rows_changed` follows), and so
+    does the position since which they have seen it; without, it changed at `new`.
 
     Run it as the first write of the batch's transaction: on PostgreSQL a concurrent applier
     then waits on this row and, once the first commits, finds the position changed; on SQLite
     the write takes the database's write lock before anything is read.
     """
-    # Kept rows unknown since when (NULL) have been as they are since `expected` at least.
-    content = "COALESCE(content_position, ?)" if rows_kept else "?"
-    cursor.execute(
-        "UPDATE projection_tracking SET position = ?, updated_at = ?, holder = ?,"
-        f" content_position = {content} WHERE name = ? AND position = ?",
-        (new, _now(), holder, expected if rows_kept else new, name, expected),
-    )
+    now = _now()
+    if rows_kept:
+        # Rows unknown since when have been as they are since `expected` at least.
+        cursor.execute(
+            "UPDATE projection_tracking SET position = ?, updated_at = ?, holder = ?,"
+            " content_position = CASE WHEN content_at = updated_at"
+            " THEN COALESCE(content_position, ?) ELSE ? END, content_at = ?"
+            " WHERE name = ? AND position = ?",
+            (new, now, holder, expected, expected, now, name, expected),
+        )
+    else:
+        cursor.execute(
+            "UPDATE projection_tracking SET position = ?, updated_at = ?, holder = ?,"
+            " content_position = ?, content_at = ? WHERE name = ? AND position = ?",
+            (new, now, holder, new, now, name, expected),
+        )
     return cursor.rowcount == 1
 
 
 def rows_changed(cursor: Cursor, name: str, position: int) -> None:
-    """`name`'s rows changed with the batch that ends at `position` (after `advance`)."""
+    """What `name`'s readers see changed with the batch that ends at `position` (after
+    `advance`, in its transaction)."""
     cursor.execute(
         "UPDATE projection_tracking SET content_position = ? WHERE name = ?", (position, name)
     )
@@ -119,12 +138,15 @@ def lock_row(cursor: Cursor, name: str) -> None:
 
 def set_position(cursor: Cursor, name: str, position: int, holder: str) -> None:
     """`name` at `position` with rows that may all have changed there (a rebuild's swap)."""
+    now = _now()
     cursor.execute(
-        "INSERT INTO projection_tracking (name, position, updated_at, holder, content_position)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE"
+        "INSERT INTO projection_tracking"
+        " (name, position, updated_at, holder, content_position, content_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE"
         " SET position = excluded.position, updated_at = excluded.updated_at,"
-        " holder = excluded.holder, content_position = excluded.content_position",
-        (name, position, _now(), holder, position),
+        " holder = excluded.holder, content_position = excluded.content_position,"
+        " content_at = excluded.content_at",
+        (name, position, now, holder, position, now),
     )
 
 

@@ -1,15 +1,16 @@
 """Each tracking row says since which position its view's rows have been as its readers see them:
 a batch that changes what they see moves it to the batch's end; a batch of other topics, or one
 that only moves rows no query reads (needs not shared, procurements not published), leaves it.
-A rebuild's swap, and a tracking table made before the column (it gets the column, unknown),
-count as a change at the position. On SQLite and on PostgreSQL."""
+A rebuild's swap, a tracking table made before the column (it gets the column, unknown) and a
+move of the row by code of before, which knows nothing of it, count as a change at the
+position. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 from eventstore.sql import SqlStore
 from projections import queries
 from projections.rebuild import rebuild
-from projections.runner import ProjectionRunner, ensure_tables
+from projections.runner import ProjectionRunner, ensure_tables, read_batch
 from projections.views.network_needs import NetworkNeeds
 from projections.views.procurement_portfolio import ProcurementPortfolio
 from service.innoledger import Innoledger
@@ -63,6 +64,7 @@ def test_a_tracking_table_made_before_the_column_gets_it_as_unknown(app: Innoled
     at = ProjectionRunner(app, ProcurementPortfolio(), store=store).catch_up()
     with store.transaction() as cursor:  # the layout of before
         cursor.execute("ALTER TABLE projection_tracking DROP COLUMN content_position")
+        cursor.execute("ALTER TABLE projection_tracking DROP COLUMN content_at")
 
     runner = ProjectionRunner(app, ProcurementPortfolio(), store=store)
     runner.setup()
@@ -119,3 +121,36 @@ def test_a_procurement_not_published_moves_no_rows_the_portfolio_shows(app: Inno
     scenario.walk(scenario.ystad, procurement_id, "tendering")  # published
     published = runner.catch_up()
     assert _state(store) == queries.ViewState(published, published)
+
+
+def test_a_move_by_code_of_before_counts_as_a_change_at_its_position(app: Innoledger) -> None:
+    store = SqlStore(app.recorder)
+    runner = ProjectionRunner(app, ProcurementPortfolio(), store=store)
+    scenario = Scenario(app)
+    need_id = scenario.decided_need(scenario.ystad, "Lärprocess för AI")
+    procurement_id = scenario.procurement(scenario.ystad, [need_id])
+    scenario.walk(scenario.ystad, procurement_id, "tendering")
+    at = runner.catch_up()
+    scenario.app.edit_procurement(
+        scenario.ystad.officer,
+        procurement_id,
+        changes={"title": "AI-stöd i skolan"},
+        expected_version=scenario.version(procurement_id),
+    )
+    # A runner of before applies the edit: it moves the row as it always did, and nothing else.
+    old_runner = ProjectionRunner(app, ProcurementPortfolio(), store=store)
+    head = old_runner.log_head.safe()
+    new, events = read_batch(app, store, at, head, 100, old_runner.topics)
+    with store.transaction() as cursor:
+        cursor.execute(
+            "UPDATE projection_tracking SET position = ?, updated_at = ?, holder = ?"
+            " WHERE name = ? AND position = ?",
+            (new, "2026-12-05T00:00:00.000001+00:00", "before", PORTFOLIO, at),
+        )
+        ProcurementPortfolio().apply(cursor, events)
+    assert _state(store) == queries.ViewState(new, new)
+    runner.forget()
+    scenario.need(scenario.skurup, "Torra golv")  # no event of the portfolio
+    later = runner.catch_up()
+    assert later > new
+    assert _state(store) == queries.ViewState(later, new)
