@@ -384,7 +384,7 @@ class ProjectionRunner:
     ) -> None:
         """Moves the tracking row from `expected` to `new` and applies `events`, on `cursor`
         (not committed); PositionMoved if another applier moved it first."""
-        if not tracking.advance(cursor, self.name, expected, new, self.holder, rows_kept=True):
+        if not tracking.advance(cursor, self.name, expected, new, self.holder):
             raise PositionMoved(self.name)
         if events and self.projection.apply(cursor, events, self.suffix) is not False:
             tracking.rows_changed(cursor, self.name, new)

@@ -91,33 +91,24 @@ def read_all(cursor: Cursor) -> list[TrackingRow]:
     ]
 
 
-def advance(
-    cursor: Cursor, name: str, expected: int, new: int, holder: str, *, rows_kept: bool = False
-) -> bool:
-    """Moves `name` from `expected` to `new`; False if someone else moved it first. With
-    `rows_kept`, what the readers see stays as it was (unless `rows_changed` follows), and so
-    does the position since which they have seen it; without, it changed at `new`.
+def advance(cursor: Cursor, name: str, expected: int, new: int, holder: str) -> bool:
+    """Moves `name` from `expected` to `new`; False if someone else moved it first. What the
+    readers see stays as it was, and so does the position since which they have seen it
+    (rows unknown since when have been as they are since `expected`), unless `rows_changed`
+    follows.
 
     Run it as the first write of the batch's transaction: on PostgreSQL a concurrent applier
     then waits on this row and, once the first commits, finds the position changed; on SQLite
     the write takes the database's write lock before anything is read.
     """
     now = _now()
-    if rows_kept:
-        # Rows unknown since when have been as they are since `expected` at least.
-        cursor.execute(
-            "UPDATE projection_tracking SET position = ?, updated_at = ?, holder = ?,"
-            " content_position = CASE WHEN content_at = updated_at"
-            " THEN COALESCE(content_position, ?) ELSE ? END, content_at = ?"
-            " WHERE name = ? AND position = ?",
-            (new, now, holder, expected, expected, now, name, expected),
-        )
-    else:
-        cursor.execute(
-            "UPDATE projection_tracking SET position = ?, updated_at = ?, holder = ?,"
-            " content_position = ?, content_at = ? WHERE name = ? AND position = ?",
-            (new, now, holder, new, now, name, expected),
-        )
+    # The right-hand sides read the row as it was, at `expected`.
+    cursor.execute(
+        "UPDATE projection_tracking SET position = ?, updated_at = ?, holder = ?,"
+        f" content_position = {ROWS_SINCE}, content_at = ?"
+        " WHERE name = ? AND position = ?",
+        (new, now, holder, now, name, expected),
+    )
     return cursor.rowcount == 1
 
 

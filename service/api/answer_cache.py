@@ -27,6 +27,12 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 
+def position_ending(position: int) -> str:
+    """How a page's body ends: its position, the last field (`service.api.views.page_response`),
+    so a kept page can name a later one."""
+    return f',"position":{position}}}\n'
+
+
 @dataclass(frozen=True)
 class KeptAnswer:
     position: int  # of the one view the page was read from
@@ -42,10 +48,10 @@ class KeptAnswer:
             return None
         if position == self.position:
             return self.body
-        ending = b',"position":%d}\n' % self.position
+        ending = position_ending(self.position).encode()
         if not self.body.endswith(ending):
             return None
-        return b'%s,"position":%d}\n' % (self.body[: -len(ending)], position)
+        return self.body[: -len(ending)] + position_ending(position).encode()
 
 
 class AnswerCache:

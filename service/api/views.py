@@ -12,7 +12,7 @@ from domain.errors import InvalidValue
 from projections.queries import Page, view_position, view_states, wait_for_position
 from projections.registry import projection_named
 from projections.runner import ProjectionRunner, head_position
-from service.api.answer_cache import KeptAnswer
+from service.api.answer_cache import KeptAnswer, position_ending
 from service.api.conditional import (
     conditional_response,
     matches,
@@ -70,9 +70,7 @@ def page_response(page: Page) -> Any:
                 ",".join(page.texts),
                 '],"next_cursor":',
                 provider.dumps(page.next_cursor),
-                ',"position":',
-                str(page.position),
-                "}\n",
+                position_ending(page.position),
             )
         )
         response = app.response_class(
