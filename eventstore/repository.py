@@ -101,14 +101,12 @@ class CopyOnWriteRepository(Repository[UUID]):
             if not new_events:
                 current = cached
             else:
+                # Kept, whoever asked: a caller that only reads never saves (`keep`), and if the
+                # cache stayed behind, every later load would read and apply the same events
+                # again, more of them with each change another process saves.
                 current = projector_func(deepcopy(cached), new_events)
                 if current is None:
                     raise AggregateNotFoundError(aggregate_id)
-                if deepcopy_from_cache:
-                    # The caller gets this copy of its own, as it is the only one; the cache
-                    # learns the new state when the caller saves it (`keep`), or at the next
-                    # load. Copying it once more to cache it would double the cost of a load.
-                    return current
         if current is not cached:
             self.newest.offer(aggregate_id, current)
         return deepcopy(current) if deepcopy_from_cache else current

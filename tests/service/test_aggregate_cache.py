@@ -91,6 +91,43 @@ def test_after_its_own_commands_a_process_holds_what_the_store_holds(two_process
     assert comparable_state(need) == comparable_state(replay(app, need.id))
 
 
+def test_what_another_process_saved_is_read_once_however_often_it_is_loaded(
+    two_processes, monkeypatch
+):
+    """A process that only reads an aggregate another process changes brings its cached one up
+    to date as it loads it: each stored event is read and applied once, not at every load."""
+    first, second = two_processes
+    tenant = setup_tenant(first)
+    need_id = identify_need(first, tenant)
+    assert second.need(tenant.officer, need_id).version == 1  # now cached in `second`
+    version = 1
+    for text in ("Engagerade lärare", "Bra nätverk", "Ny läroplan", "Stöd från nämnden"):
+        version = first.add_swot_item(
+            tenant.officer, need_id, quadrant="strength", text=text, expected_version=version
+        ).version
+    versions_read: list[int] = []
+    stored_events = second.events.get
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        events = list(stored_events(*args, **kwargs))
+        versions_read.extend(
+            e.originator_version for e in events if str(e.originator_id) == need_id
+        )
+        return iter(events)
+
+    monkeypatch.setattr(second.events, "get", counting)
+    for _ in range(3):
+        need = second.need(tenant.officer, need_id)
+        assert need.version == version == 5 and len(need.swot) == 4
+    assert versions_read == [2, 3, 4, 5]
+    # A command of `second` starts from there too, and what it saves is what the store holds.
+    second.edit_need(tenant.officer, need_id, changes={"title": "Ny titel"}, expected_version=5)
+    assert versions_read == [2, 3, 4, 5]
+    need = first.need(tenant.officer, need_id)
+    assert need.version == 6 and need.title == "Ny titel"
+    assert comparable_state(need) == comparable_state(replay(first, need.id))
+
+
 def _refusal(call: Callable[[], object]) -> tuple[type[BaseException], str, object]:
     with pytest.raises(ApplicationError) as refused:
         call()
