@@ -4,7 +4,8 @@ One run on a shared machine can land on either side of a bound by chance; so eac
 the run before it (the results section of docs/benchmarks.md holds the previous run's table and,
 in a comment, its ratios), and a row reads "yes" only when this run and the previous one both met
 it. The previous run counts only if it was made with the same configuration (sizes, windows,
-rounds, processes): a smoke run or a run with other sizes is never the other half of a pair.
+rounds, processes, the mixed load's requests per round): a smoke run or a run with other sizes
+is never the other half of a pair.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import Config
+from bench.mixed import patterns_per_round
 from bench.results import Measure
 
 RUN_DATA = "bench:run-data"
@@ -34,6 +36,8 @@ def signature(config: Config) -> dict[str, Any]:
         "clients": config.clients,
         "workers": config.workers,
         "threads": config.threads,
+        # How long the mixed load's open loop runs: its p99s are read from as many requests.
+        "mixed_patterns_per_round": patterns_per_round(config.smoke),
     }
 
 
