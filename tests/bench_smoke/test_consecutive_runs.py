@@ -6,6 +6,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
+import bench.mixed
 from bench.context import Config
 from bench.results import HIGHER, Measure
 from bench.suite import BEGIN, END, Report, write_markdown
@@ -73,3 +76,15 @@ def test_runs_made_another_way_never_pair(tmp_path: Path) -> None:
     smoke = _report(Config.for_smoke(["sqlite"]), 0.7, 0.7)
     smoke.pair_with(path)
     assert smoke.previous is None and not any(m.confirmed for m in smoke.measures)
+
+
+def test_runs_whose_mixed_rounds_differ_in_length_never_pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "benchmarks.md"
+    monkeypatch.setattr(bench.mixed, "SAMPLES_OF_THE_RAREST_CLASS", 100)
+    _write(_report(Config(["sqlite"]), 0.7, 0.7), path)
+    monkeypatch.setattr(bench.mixed, "SAMPLES_OF_THE_RAREST_CLASS", 300)
+    longer = _report(Config(["sqlite"]), 0.7, 0.7)
+    _write(longer, path)
+    assert longer.previous is None and not any(m.confirmed for m in longer.measures)
