@@ -14,6 +14,13 @@ answered): the maximum rate. Then, `rounds` times, in an open loop at half that 
 request on a fixed schedule and its latency measured from its scheduled moment (a slow answer
 also counts against the requests queued behind it). Per class: the median over the rounds of
 p50 and of p99; the target holds when p99 ≤ 3 × p50.
+
+For information, alternately with each round and at its rate, the same generator against a
+bare Flask endpoint (what the generator and the machine alone add), and against a stand-in: the
+same endpoint spending in Python, per request, the CPU time the service's workers spent per
+request in that round (less the bare endpoint's own), with no database, runners or locks: the
+tail that gunicorn and the machine give a service whose every request costs that much (the
+machine otherwise less busy than under the service: no runners, no database server).
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ from bench.results import LOWER, Measure
 from bench.servers import Server, gunicorn
 from bench.stores import PROJECT_ROOT, Store
 from bench.web import BARE_APP, INNOLEDGER_APP
-from bench.wsgi import BARE_PATH
+from bench.wsgi import BARE_PATH, BARE_SPENDING_PATH
 
 TARGET = 3.0  # p99 / p50, per class
 CLASSES = ("read", "command", "audit")
@@ -369,9 +376,26 @@ def _open_loop(
     )
 
 
-def _bare_open_loop(bare: Server, rate: float, window: Window, clients: int) -> Tally:
-    task = MixedTask(bare.host, bare.port, [], rate=rate, bare_path=BARE_PATH, clients=clients)
-    return run_parallel([task], window)
+def _bare_open_loop(
+    bare: Server, rate: float, window: Window, clients: int, path: str = BARE_PATH
+) -> Tally:
+    task = MixedTask(bare.host, bare.port, [], rate=rate, bare_path=path, clients=clients)
+    return run_parallel([task], window, cpu_roles={"service": [bare.pid]})
+
+
+def _service_cpu_ms(tally: Tally) -> float | None:
+    spent = tally.info.get("cpu_ms_per_op") or {}
+    value = spent.get("service")
+    return float(value) if value is not None else None
+
+
+def stand_in_spend_ms(service_round: Tally, bare_round: Tally) -> float:
+    """What the stand-in spends per request on top of the bare endpoint's own cost, so that
+    its workers use as much CPU per request as the service's did at the same rate."""
+    service, bare = _service_cpu_ms(service_round), _service_cpu_ms(bare_round)
+    if service is None or bare is None:
+        return 0.0
+    return max(0.0, service - bare)
 
 
 def _network_page(server: Server, tenancy: Tenancy) -> bytes:
@@ -413,6 +437,7 @@ def measure(ctx: Context) -> None:
         }
         rounds: list[Tally] = []
         bare_rounds: list[Tally] = []
+        stand_in_rounds: list[Tally] = []
         maxima: list[float] = []
         closed = Tally()
         with gunicorn(
@@ -439,6 +464,17 @@ def measure(ctx: Context) -> None:
                 rounds.append(_open_loop(server, tenancies, rate, window, roles))
                 rounds[-1].info["rate"] = rate
                 bare_rounds.append(_bare_open_loop(bare, rate, window, len(tenancies)))
+                spend_ms = stand_in_spend_ms(rounds[-1], bare_rounds[-1])
+                stand_in_rounds.append(
+                    _bare_open_loop(
+                        bare,
+                        rate,
+                        window,
+                        len(tenancies),
+                        f"{BARE_SPENDING_PATH}?ms={spend_ms:.3f}",
+                    )
+                )
+                stand_in_rounds[-1].info["spend_ms"] = spend_ms
                 ctx.say(
                     f"mixed: round {round_ + 1}: maximum {closed.rate:,.0f} req/s, at half: "
                     + ", ".join(
@@ -448,6 +484,9 @@ def measure(ctx: Context) -> None:
                     )
                     + f"; bare endpoint p50 {_ms(bare_rounds[-1].percentile(0.5)):.1f} ms"
                     f" p99 {_ms(bare_rounds[-1].percentile(0.99)):.1f} ms"
+                    f"; stand-in spending {spend_ms:.2f} ms"
+                    f" p50 {_ms(stand_in_rounds[-1].percentile(0.5)):.1f} ms"
+                    f" p99 {_ms(stand_in_rounds[-1].percentile(0.99)):.1f} ms"
                     + ("" if rounds[-1].kept_up() else f"; not kept up ({rounds[-1].backlog} out)")
                 )
     maximum = statistics.median(maxima)
@@ -520,6 +559,32 @@ def measure(ctx: Context) -> None:
                 "p99_by_round_ms": [_ms(t.percentile(0.99)) for t in bare_rounds],
                 "sent_late_p99_by_round_ms": [_ms(_lag(t, 0.99)) for t in bare_rounds],
                 "errors": sum(t.errors for t in bare_rounds),
+            },
+        )
+    )
+    stand_in_p50 = statistics.median(_ms(t.percentile(0.5)) for t in stand_in_rounds)
+    stand_in_p99 = statistics.median(_ms(t.percentile(0.99)) for t in stand_in_rounds)
+    ctx.add(
+        Measure(
+            group="mixed",
+            key="mixed.stand_in_p99_over_p50",
+            database=ctx.db,
+            name="  the same load against a bare endpoint spending the service's CPU per"
+            " request, p99 vs p50",
+            unit="ms",
+            ours=stand_in_p99,
+            baseline=stand_in_p50,
+            ratio=stand_in_p99 / stand_in_p50 if stand_in_p50 else None,
+            details={
+                "spend_ms_by_round": [t.info.get("spend_ms") for t in stand_in_rounds],
+                "service_cpu_ms_per_op_by_round": {
+                    "service": [_service_cpu_ms(t) for t in rounds],
+                    "stand_in": [_service_cpu_ms(t) for t in stand_in_rounds],
+                },
+                "p50_by_round_ms": [_ms(t.percentile(0.5)) for t in stand_in_rounds],
+                "p99_by_round_ms": [_ms(t.percentile(0.99)) for t in stand_in_rounds],
+                "kept_up_by_round": [t.kept_up() for t in stand_in_rounds],
+                "errors": sum(t.errors for t in stand_in_rounds),
             },
         )
     )

@@ -7,17 +7,22 @@
 * `crud_app()` — the CRUD alternative as its own web service (`bench.crud_web`).
 * `bare_app()` — the baseline: a bare `Flask()` with one route answering a fixed JSON document
   (the same page the network view answers, read from INNOLEDGER_BENCH_BARE_PAYLOAD) with
-  `jsonify`: no authentication, no database, no hooks.
+  `jsonify`: no authentication, no database, no hooks. A second route answers the same after
+  spending `?ms=` milliseconds of its thread's CPU time in Python (holding the interpreter as
+  the service's own code does): a stand-in for a service that costs as much per request and
+  has nothing else to it — no database, no projection runners, no locks.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 NETWORK_NEEDS = "/api/v1/network/needs"
 BARE_PATH = "/bare/network/needs"
+BARE_SPENDING_PATH = "/bare/spending"
 
 
 def has_route(app: Any, rule: str) -> bool:
@@ -59,8 +64,15 @@ def crud_app() -> Any:
     return build()
 
 
+def spend_cpu(seconds: float) -> None:
+    """Runs Python until this thread has used `seconds` more of CPU time."""
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
+
+
 def bare_app() -> Any:
-    from flask import Flask, jsonify
+    from flask import Flask, jsonify, request
 
     path = os.environ.get("INNOLEDGER_BENCH_BARE_PAYLOAD")
     payload: Any = {"ok": True}
@@ -73,6 +85,11 @@ def bare_app() -> Any:
 
     @app.get(BARE_PATH)
     def network_needs() -> Any:
+        return jsonify(payload)
+
+    @app.get(BARE_SPENDING_PATH)
+    def spending() -> Any:
+        spend_cpu(float(request.args.get("ms", "0")) / 1000)
         return jsonify(payload)
 
     @app.get("/livez")
