@@ -542,51 +542,55 @@ def measure(ctx: Context) -> None:
         if not kept:
             row.met = False
         ctx.add(row)
-    bare_p50 = statistics.median(_ms(t.percentile(0.5)) for t in bare_rounds)
-    bare_p99 = statistics.median(_ms(t.percentile(0.99)) for t in bare_rounds)
     ctx.add(
-        Measure(
-            group="mixed",
-            key="mixed.bare_p99_over_p50",
-            database=ctx.db,
-            name="  the same load generator against a bare Flask endpoint, p99 vs p50",
-            unit="ms",
-            ours=bare_p99,
-            baseline=bare_p50,
-            ratio=bare_p99 / bare_p50 if bare_p50 else None,
-            details={
-                "p50_by_round_ms": [_ms(t.percentile(0.5)) for t in bare_rounds],
-                "p99_by_round_ms": [_ms(t.percentile(0.99)) for t in bare_rounds],
-                "sent_late_p99_by_round_ms": [_ms(_lag(t, 0.99)) for t in bare_rounds],
-                "errors": sum(t.errors for t in bare_rounds),
-            },
+        _for_information(
+            ctx,
+            "mixed.bare_p99_over_p50",
+            "  the same load generator against a bare Flask endpoint, p99 vs p50",
+            bare_rounds,
+            {"sent_late_p99_by_round_ms": [_ms(_lag(t, 0.99)) for t in bare_rounds]},
         )
     )
-    stand_in_p50 = statistics.median(_ms(t.percentile(0.5)) for t in stand_in_rounds)
-    stand_in_p99 = statistics.median(_ms(t.percentile(0.99)) for t in stand_in_rounds)
     ctx.add(
-        Measure(
-            group="mixed",
-            key="mixed.stand_in_p99_over_p50",
-            database=ctx.db,
-            name="  the same load against a bare endpoint spending the service's CPU per"
-            " request, p99 vs p50",
-            unit="ms",
-            ours=stand_in_p99,
-            baseline=stand_in_p50,
-            ratio=stand_in_p99 / stand_in_p50 if stand_in_p50 else None,
-            details={
+        _for_information(
+            ctx,
+            "mixed.stand_in_p99_over_p50",
+            "  the same load against a bare endpoint spending the service's CPU per request,"
+            " p99 vs p50",
+            stand_in_rounds,
+            {
                 "spend_ms_by_round": [t.info.get("spend_ms") for t in stand_in_rounds],
                 "service_cpu_ms_per_op_by_round": {
                     "service": [_service_cpu_ms(t) for t in rounds],
                     "stand_in": [_service_cpu_ms(t) for t in stand_in_rounds],
                 },
-                "p50_by_round_ms": [_ms(t.percentile(0.5)) for t in stand_in_rounds],
-                "p99_by_round_ms": [_ms(t.percentile(0.99)) for t in stand_in_rounds],
                 "kept_up_by_round": [t.kept_up() for t in stand_in_rounds],
-                "errors": sum(t.errors for t in stand_in_rounds),
             },
         )
+    )
+
+
+def _for_information(
+    ctx: Context, key: str, name: str, tallies: list[Tally], details: dict[str, Any]
+) -> Measure:
+    """A row without a target: the median over the rounds of p99 against that of p50."""
+    p50 = statistics.median(_ms(t.percentile(0.5)) for t in tallies)
+    p99 = statistics.median(_ms(t.percentile(0.99)) for t in tallies)
+    return Measure(
+        group="mixed",
+        key=key,
+        database=ctx.db,
+        name=name,
+        unit="ms",
+        ours=p99,
+        baseline=p50,
+        ratio=p99 / p50 if p50 else None,
+        details={
+            "p50_by_round_ms": [_ms(t.percentile(0.5)) for t in tallies],
+            "p99_by_round_ms": [_ms(t.percentile(0.99)) for t in tallies],
+            **details,
+            "errors": sum(t.errors for t in tallies),
+        },
     )
 
 
