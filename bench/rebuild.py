@@ -154,18 +154,13 @@ def measure(ctx: Context) -> None:
             )
             builds.append(run_child("rebuild", store, one_pass=one_pass))
         timing = rebuild_timing(reads, builds)
-        head = timing.head
-        read = {"seconds": timing.read_seconds, "peak_rss_mb": max(r["peak_rss_mb"] for r in reads)}
-        built = {
-            "views": timing.views_seconds,
-            "seconds": timing.one_pass_seconds,
-            "peak_rss_mb": max(b["peak_rss_mb"] for b in builds),
-            "rss_open_mb": builds[0]["rss_open_mb"],
-        }
-        read_rate = head / read["seconds"]
-        slowest = max(built["views"], key=built["views"].get)
-        slowest_rate = head / built["views"][slowest]
-        all_rate = head / built["seconds"]
+        head, views = timing.head, timing.views_seconds
+        read_peak_mb = max(r["peak_rss_mb"] for r in reads)
+        build_peak_mb = max(b["peak_rss_mb"] for b in builds)
+        read_rate = head / timing.read_seconds
+        slowest = max(views, key=views.__getitem__)
+        slowest_rate = head / views[slowest]
+        all_rate = head / timing.one_pass_seconds
         row = Measure(
             group="rebuild",
             key=f"rebuild.{label}.slowest_view",
@@ -179,11 +174,11 @@ def measure(ctx: Context) -> None:
             details={
                 "events": head,
                 "repeats": repeats,
-                "read_decode_seconds": read["seconds"],
+                "read_decode_seconds": timing.read_seconds,
                 "read_decode_seconds_by_repeat": [r["seconds"] for r in reads],
                 "slowest_view_seconds_by_repeat": [b["views"][slowest] for b in builds],
-                "views_seconds": built["views"],
-                "ratios": {name: (head / s) / read_rate for name, s in built["views"].items()},
+                "views_seconds": views,
+                "ratios": {name: (head / s) / read_rate for name, s in views.items()},
             },
         )
         row.judge(row.ratio, HIGHER, TARGET)
@@ -199,8 +194,8 @@ def measure(ctx: Context) -> None:
                 baseline=read_rate,
                 ratio=all_rate / read_rate,
                 details={
-                    "one_pass_seconds": built["seconds"],
-                    "one_after_another_seconds": sum(built["views"].values()),
+                    "one_pass_seconds": timing.one_pass_seconds,
+                    "one_after_another_seconds": sum(views.values()),
                 },
             )
         )
@@ -211,13 +206,13 @@ def measure(ctx: Context) -> None:
                 database=ctx.db,
                 name=f"  peak RSS at {label}: rebuild vs read+decode",
                 unit="MB",
-                ours=built["peak_rss_mb"],
-                baseline=read["peak_rss_mb"],
-                ratio=built["peak_rss_mb"] / read["peak_rss_mb"],
-                details={"rss_after_open_mb": built["rss_open_mb"]},
+                ours=build_peak_mb,
+                baseline=read_peak_mb,
+                ratio=build_peak_mb / read_peak_mb,
+                details={"rss_after_open_mb": builds[0]["rss_open_mb"]},
             )
         )
-        peaks[events] = (built["peak_rss_mb"], read["peak_rss_mb"])
+        peaks[events] = (build_peak_mb, read_peak_mb)
     if len(sizes) == 2:
         low, high = sizes
         growth = peaks[high][0] - peaks[low][0]
