@@ -42,7 +42,9 @@ def test_start_up_garbage_is_collected_and_what_lives_is_frozen(unfrozen: None) 
     frozen = freeze_start_up_heap()
 
     assert gone() is None  # the garbage of start-up is not frozen along with the rest
-    assert frozen == gc.get_freeze_count() > 0
+    # Frozen objects that die afterwards (a temporary of the call itself, say) leave the
+    # permanent generation, so the count may fall below what was frozen, never rise above it.
+    assert 0 < gc.get_freeze_count() <= frozen
     # What was alive stays out of every later collection: only new objects are tracked.
     assert len(gc.get_objects()) < frozen
     assert kept.other is None
